@@ -1,0 +1,3 @@
+from watchbot.cli import main
+
+raise SystemExit(main())

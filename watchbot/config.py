@@ -1,0 +1,286 @@
+"""The configuration file (SPEC §3): defaults, validation, secrets.
+
+Every unknown key or bad value is reported with its file, line and a hint;
+`load` raises ConfigError, which the CLI turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from watchbot import yamlfile
+from watchbot.models import Source
+from watchbot.yamlfile import Problem
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUNDLED_RULES = PACKAGE_DIR / "rules"
+VISIBILITIES = ("public", "unlisted", "private")
+
+
+class ConfigError(yamlfile.YamlError):
+    pass
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    user_agent: str = "watchbot/0.1 (+https://github.com/watchbot/watchbot; bot de veille des RAA)"
+    delay_seconds: float = 5.0
+    timeout_seconds: float = 60.0
+    max_retries: int = 4
+    max_pdf_bytes: int = 200 * 1024 * 1024
+    max_html_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    lookback_months: int = 1  # the current month and this many before it
+    max_index_pages: int = 200  # per source and run
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    ocr: bool = True
+    ocr_language: str = "fra"
+    ocr_jobs: int = 0  # 0 = one per core
+    ocr_page_timeout_seconds: float = 180.0
+    ocr_document_timeout_seconds: float = 1800.0
+    max_pages: int = 2000
+    max_attempts: int = 5  # a failing document is retried on this many runs
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    api_base_url: str
+    categories: tuple[str, ...]
+    access_token_env: str | None = None
+    access_token_file: str | None = None
+    visibility: str = "unlisted"
+    max_posts_per_run: int = 20
+    content_warnings: dict[str, str] = field(default_factory=dict)
+
+    def token(self) -> str:
+        """The access token, read only when posting; never stored or logged."""
+        if self.access_token_env:
+            value = os.environ.get(self.access_token_env, "")
+            if not value:
+                raise ConfigError([Problem("environment", None, None,
+                                           f"account '{self.name}': ${self.access_token_env} is empty or unset")])
+            return value.strip()
+        if self.access_token_file:
+            try:
+                return Path(self.access_token_file).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ConfigError([Problem(self.access_token_file, None, None,
+                                           f"account '{self.name}': cannot read token file: {error.strerror}")]) from None
+        raise ConfigError([Problem("config", None, None, f"account '{self.name}' has no token")])
+
+
+@dataclass(frozen=True)
+class Config:
+    state_dir: Path = Path("state")
+    database_url: str | None = None
+    rules_dir: Path = BUNDLED_RULES
+    not_before: date | None = None
+    http: HttpSettings = HttpSettings()
+    crawl: CrawlSettings = CrawlSettings()
+    extract: ExtractSettings = ExtractSettings()
+    sources: tuple[Source, ...] | None = None  # None = all bundled sources
+    accounts: tuple[Account, ...] = ()
+    path: Path | None = None
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir / 'watchbot.db'}"
+
+
+TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "http", "crawl", "extract",
+            "sources", "accounts")
+SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")
+ACCOUNT_KEYS = ("api_base_url", "access_token_env", "access_token_file", "categories", "visibility",
+                "max_posts_per_run", "content_warnings")
+
+
+def locate(explicit: str | None) -> Path | None:
+    """--config, else $WATCHBOT_CONFIG, else ./watchbot.yaml if present."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("WATCHBOT_CONFIG"):
+        return Path(os.environ["WATCHBOT_CONFIG"])
+    default = Path("watchbot.yaml")
+    return default if default.exists() else None
+
+
+def load(explicit: str | None = None) -> Config:
+    path = locate(explicit)
+    if path is None:
+        return Config()
+    if not path.exists():
+        raise ConfigError([Problem(str(path), None, None, "configuration file not found")])
+    document = yamlfile.load(path)
+    if document.data is None:
+        return Config(path=path)
+    return _build(document, path)
+
+
+def _build(doc: yamlfile.Document, path: Path) -> Config:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise ConfigError([doc.problem((), "the configuration must be a mapping of keys to values")])
+    problems = doc.unknown_keys((), data, TOP_KEYS)
+    base = path.parent
+    values: dict[str, Any] = {"path": path}
+    if "state_dir" in data:
+        values["state_dir"] = _resolve(base, _typed(doc, ("state_dir",), str, problems))
+    if "database_url" in data:
+        values["database_url"] = _typed(doc, ("database_url",), (str, type(None)), problems)
+    if "rules_dir" in data and data["rules_dir"] is not None:
+        values["rules_dir"] = _resolve(base, _typed(doc, ("rules_dir",), str, problems))
+    if data.get("not_before") is not None:
+        values["not_before"] = _typed(doc, ("not_before",), date, problems)
+    for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings)):
+        if key in data:
+            values[key] = _settings(doc, key, cls, problems)
+    if "sources" in data:
+        values["sources"] = _sources(doc, problems)
+    if "accounts" in data:
+        values["accounts"] = _accounts(doc, base, problems)
+    if problems:
+        raise ConfigError(problems)
+    return Config(**values)
+
+
+def _resolve(base: Path, value: Any) -> Any:
+    return base / value if isinstance(value, str) else value
+
+
+def _typed(doc, path, kind, problems: list[Problem]) -> Any:
+    value = _get(doc.data, path)
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+        names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
+        problems.append(doc.problem(path, f"'{'.'.join(map(str, path))}' must be {names}, not {value!r}"))
+        return None
+    return value
+
+
+def _get(data: Any, path) -> Any:
+    for key in path:
+        data = data[key]
+    return data
+
+
+def _settings(doc, key: str, cls, problems: list[Problem]):
+    section = doc.data[key]
+    if section is None:
+        return cls()
+    if not isinstance(section, dict):
+        problems.append(doc.problem((key,), f"'{key}' must be a mapping"))
+        return cls()
+    defaults = cls()
+    names = [f.name for f in fields(cls)]
+    problems += doc.unknown_keys((key,), section, names)
+    changes = {}
+    for name in names:
+        if name in section:
+            value = _typed(doc, (key, name), type(getattr(defaults, name)), problems)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                problems.append(doc.problem((key, name), f"'{key}.{name}' must not be negative"))
+            elif value is not None:
+                changes[name] = value
+    return replace(defaults, **changes)
+
+
+def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
+    from watchbot import sources as registry
+
+    value = doc.data["sources"]
+    if value == "all" or value is None:
+        return None
+    if not isinstance(value, list):
+        problems.append(doc.problem(("sources",), "'sources' must be 'all' or a list"))
+        return None
+    bundled = {source.code: source for source in registry.bundled()}
+    result = []
+    for index, item in enumerate(value):
+        path = ("sources", index)
+        if isinstance(item, str):
+            if item in bundled:
+                result.append(bundled[item])
+            else:
+                close = registry.suggest(item, bundled)
+                problems.append(doc.problem(path, f"unknown source '{item}'", close))
+        elif isinstance(item, dict):
+            problems += doc.unknown_keys(path, item, SOURCE_KEYS)
+            missing = [key for key in ("code", "name", "index_url") if not item.get(key)]
+            if missing:
+                problems.append(doc.problem(path, "a source needs " + ", ".join(missing)))
+                continue
+            base = bundled.get(item["code"])
+            result.append(Source(
+                code=str(item["code"]),
+                name=str(item["name"]),
+                index_url=str(item["index_url"]),
+                department=str(item["department"]) if item.get("department") is not None else
+                (base.department if base else None),
+                strategy=str(item.get("strategy", "dsfr")),
+                options=dict(item.get("options") or {}),
+            ))
+        else:
+            problems.append(doc.problem(path, "a source is a code or a mapping"))
+    return tuple(result)
+
+
+def _accounts(doc, base: Path, problems: list[Problem]) -> tuple[Account, ...]:
+    value = doc.data["accounts"]
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        problems.append(doc.problem(("accounts",), "'accounts' must map account names to settings"))
+        return ()
+    accounts = []
+    for name, item in value.items():
+        path = ("accounts", name)
+        if not isinstance(item, dict):
+            problems.append(doc.problem(path, f"account '{name}' must be a mapping"))
+            continue
+        problems += doc.unknown_keys(path, item, ACCOUNT_KEYS)
+        if not item.get("api_base_url"):
+            problems.append(doc.problem(path, f"account '{name}' needs api_base_url"))
+        if bool(item.get("access_token_env")) == bool(item.get("access_token_file")):
+            problems.append(doc.problem(path, f"account '{name}' needs exactly one of access_token_env "
+                                              "and access_token_file"))
+        categories = item.get("categories")
+        if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
+            problems.append(doc.problem((*path, "categories"), f"account '{name}' needs a list of categories"))
+            categories = []
+        visibility = item.get("visibility", "unlisted")
+        if visibility not in VISIBILITIES:
+            problems.append(doc.problem((*path, "visibility"), f"visibility must be one of {', '.join(VISIBILITIES)}"))
+        limit = item.get("max_posts_per_run", 20)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            problems.append(doc.problem((*path, "max_posts_per_run"), "max_posts_per_run must be a whole number"))
+            limit = 0
+        warnings = item.get("content_warnings") or {}
+        if not isinstance(warnings, dict):
+            problems.append(doc.problem((*path, "content_warnings"), "content_warnings maps a category to a text"))
+            warnings = {}
+        token_file = item.get("access_token_file")
+        accounts.append(Account(
+            name=str(name),
+            api_base_url=str(item.get("api_base_url", "")).rstrip("/"),
+            categories=tuple(categories),
+            access_token_env=item.get("access_token_env"),
+            access_token_file=str(_resolve(base, token_file)) if token_file else None,
+            visibility=visibility,
+            max_posts_per_run=limit,
+            content_warnings={str(k): str(v) for k, v in warnings.items()},
+        ))
+    return tuple(accounts)
