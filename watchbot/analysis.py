@@ -1,0 +1,99 @@
+"""Read one document and classify its acts: extract -> split -> classify.
+
+Shared by `watchbot classify` (files on disk, no database) and `watchbot run`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from watchbot.classify import classify
+from watchbot.config import ExtractSettings
+from watchbot.extract import Extraction, extract_pdf, read_text_file
+from watchbot.models import Act, Match, Page
+from watchbot.normalize import normalize
+from watchbot.rules import Ruleset
+from watchbot.split import split
+
+ACT_ID = re.compile(r"\b(?:[0-9][0-9ab]|[a-z]{1,3}[0-9]{0,3})-\d{4}-\d{2}-\d{2}-\d{5}\b|\b\d{4}-\d{2}-\d{2}-\d{5}\b")
+
+
+@dataclass(frozen=True)
+class ClassifiedAct:
+    act: Act
+    matches: tuple[Match, ...]
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({match.category for match in self.matches})
+
+
+@dataclass(frozen=True)
+class Analysis:
+    pages: tuple[Page, ...]
+    ocr_pages: tuple[int, ...]
+    acts: tuple[ClassifiedAct, ...]
+
+
+def analyse_file(path: Path, ruleset: Ruleset, settings: ExtractSettings, workdir: Path) -> Analysis:
+    if path.suffix.lower() == ".txt":
+        extraction = read_text_file(path)
+    else:
+        extraction = extract_pdf(path, settings, workdir)
+    return analyse(extraction, ruleset)
+
+
+def analyse(extraction: Extraction, ruleset: Ruleset) -> Analysis:
+    acts = tuple(ClassifiedAct(act, tuple(classify(act, ruleset))) for act in split(extraction.pages))
+    return Analysis(extraction.pages, extraction.ocr_pages, acts)
+
+
+def act_key(act: Act) -> str:
+    """Same reference and title -> same key, whichever RAA republishes the act."""
+    if not act.ref and not act.title.strip():
+        return fingerprint(act)
+    return _digest(f"{act.ref or ''}|{normalize(act.title).text}")
+
+
+def fingerprint(act: Act) -> str:
+    """The act's text without its identifiers, which change when it is republished."""
+    folded = ACT_ID.sub(" ", normalize(act.text).text)
+    return _digest("".join(folded.split()))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def to_json(file: str, analysis: Analysis) -> dict:
+    """One entry of `watchbot classify --json` (SPEC §5)."""
+    numbers = [page.number for page in analysis.pages if page.number is not None]
+    return {
+        "file": file,
+        "pages": len(numbers) if numbers else None,
+        "ocr_pages": list(analysis.ocr_pages),
+        "acts": [_act_json(item) for item in analysis.acts],
+    }
+
+
+def _act_json(item: ClassifiedAct) -> dict:
+    act = item.act
+    return {
+        "ref": act.ref,
+        "title": act.title,
+        "first_page": act.first_page,
+        "last_page": act.last_page,
+        "categories": item.categories,
+        "matches": [
+            {"category": m.category, "rule": m.rule, "page": m.page, "excerpt": m.excerpt, "words": m.words}
+            for m in item.matches
+        ],
+    }
+
+
+def hits(acts: Sequence[ClassifiedAct]) -> list[ClassifiedAct]:
+    return [item for item in acts if item.matches]

@@ -1,0 +1,179 @@
+"""The outbox: toots queued in the database with the matches, then posted exactly once.
+
+A row is written in the same transaction as its act. Before a request that may
+reach the server, the row is marked `sending`; if the run dies before the
+answer is recorded, the next run first looks for the toot on the account, and
+only re-sends (with the same Idempotency-Key) if it is not there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Mapping, Sequence, TextIO
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchbot.config import Account, ConfigError
+from watchbot.models import Act, Match, Source
+from watchbot.post import Delivered, Poster, PostFailed, RetryLater
+from watchbot.rules import Ruleset
+from watchbot.store.models import ActRow, PostRow, utcnow
+from watchbot.toot import TootInput, compose, page_link
+
+log = logging.getLogger("watchbot")
+DRY_RUN_MAX_CHARACTERS = 500
+
+
+@dataclass
+class PostCounts:
+    posted: int = 0
+    printed: int = 0
+    errors: int = 0  # network errors, 5xx, 429: the toots wait for the next run
+    failed: int = 0
+    pending: int = 0
+
+    def line(self) -> str:
+        if self.printed:
+            return f"toots {self.printed} printed (dry run), {self.pending} pending"
+        return f"toots {self.posted} posted, {self.pending} pending, {self.failed} failed"
+
+
+def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: Sequence[Account]) -> None:
+    """Queue one toot per account following any of the act's categories, unless already queued."""
+    for account in accounts:
+        wanted = [category for category in categories if category in account.categories]
+        if not wanted or _already_queued(session, account.name, act):
+            continue
+        key = hashlib.sha256(f"{account.name}|{act.key}".encode()).hexdigest()[:32]
+        session.add(PostRow(account=account.name, act_key=act.key, act_id=act.id,
+                            categories=",".join(wanted), idempotency_key=key))
+        session.flush()
+
+
+def _already_queued(session: Session, account: str, act: ActRow) -> bool:
+    same_act = (PostRow.act_key == act.key) | PostRow.act.has(ActRow.fingerprint == act.fingerprint)
+    return session.scalar(select(exists().where(PostRow.account == account, same_act)))
+
+
+class Sender:
+    def __init__(self, sessions: sessionmaker[Session], ruleset: Ruleset, sources: Mapping[str, Source],
+                 counts: PostCounts, out: TextIO):
+        self.sessions = sessions
+        self.ruleset = ruleset
+        self.sources = sources
+        self.counts = counts
+        self.out = out
+
+    def send(self, accounts: Sequence[Account], *, dry_run: bool, max_posts: int | None) -> None:
+        for account in accounts:
+            limit = account.max_posts_per_run if max_posts is None else min(max_posts, account.max_posts_per_run)
+            with self.sessions() as session:
+                rows = session.scalars(select(PostRow).where(PostRow.account == account.name,
+                                                             PostRow.status.in_(("pending", "sending")))
+                                       .order_by(PostRow.id)).all()
+                if dry_run:
+                    for row in rows[:limit]:
+                        self._print(self._compose(row, DRY_RUN_MAX_CHARACTERS))
+                else:
+                    self._send_account(session, account, rows[:limit])
+                self.counts.pending += session.scalar(
+                    select(func.count()).where(PostRow.account == account.name,
+                                               PostRow.status.in_(("pending", "sending"))))
+
+    def _send_account(self, session: Session, account: Account, rows: Sequence[PostRow]) -> None:
+        try:
+            poster = Poster(account.api_base_url, account.token())
+            for row in rows:
+                self._deliver(session, poster, account, row)
+        except RetryLater as error:
+            self.counts.errors += 1
+            log.warning("account %s: posting stopped for this run: %s", account.name, error.reason)
+        except ConfigError as error:
+            self.counts.errors += 1
+            log.error("account %s: %s", account.name, error)
+
+    def _deliver(self, session: Session, poster: Poster, account: Account, row: PostRow) -> None:
+        try:
+            if row.status == "sending":
+                found = poster.find_posted(self._marker(row))
+                if found:
+                    self._posted(session, row, found)
+                    return
+            row.text = self._compose(row, poster.max_characters)
+            row.status = "sending"
+            row.attempts += 1
+            session.commit()
+            delivered = poster.post(row.text, idempotency_key=row.idempotency_key, visibility=account.visibility,
+                                    spoiler_text=self._warning(account, row), language="fr")
+        except RetryLater as error:
+            row.last_error = error.reason
+            session.commit()
+            if error.stop_account:
+                raise
+            self.counts.errors += 1
+            log.warning("toot %d for %s will be retried: %s", row.id, account.name, error.reason)
+            return
+        except PostFailed as error:
+            row.status = "failed"
+            row.last_error = error.reason
+            session.commit()
+            self.counts.failed += 1
+            log.error("toot %d for %s failed: %s", row.id, account.name, error.reason)
+            return
+        self._posted(session, row, delivered)
+
+    def _posted(self, session: Session, row: PostRow, delivered: Delivered) -> None:
+        row.status = "posted"
+        row.remote_id = delivered.status_id
+        row.remote_url = delivered.url
+        row.posted_at = utcnow()
+        row.last_error = None
+        session.commit()
+        self.counts.posted += 1
+        log.info("posted toot %d: %s", row.id, delivered.url or delivered.status_id)
+
+    def print_acts(self, act_ids: Sequence[int]) -> None:
+        """Without accounts: print the toot of every act matched in this run."""
+        with self.sessions() as session:
+            for act_id in act_ids:
+                act = session.get(ActRow, act_id)
+                categories = sorted({match.category for match in act.matches})
+                self._print(self._render(act, categories, DRY_RUN_MAX_CHARACTERS))
+
+    def _print(self, text: str) -> None:
+        self.out.write(f"{text}\n---\n")
+        self.out.flush()
+        self.counts.printed += 1
+
+    def _compose(self, row: PostRow, max_characters: int) -> str:
+        return self._render(row.act, row.categories.split(","), max_characters)
+
+    def _render(self, act: ActRow, categories: Sequence[str], max_characters: int) -> str:
+        document = act.document
+        source = self.sources.get(document.source_code)
+        item = TootInput(
+            source_name=source.name if source else document.source_code,
+            department=source.department if source else None,
+            document_title=document.title,
+            document_url=document.url,
+            published=document.published,
+            act=Act(act.ref, act.title, act.first_page, act.last_page),
+            matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
+                          for m in act.matches if m.category in categories),
+        )
+        known = [self.ruleset.categories[c] for c in categories if c in self.ruleset.categories]
+        return compose(item, known, max_characters)
+
+    @staticmethod
+    def _marker(row: PostRow) -> str:
+        return page_link(row.act.document.url, row.act.first_page)
+
+    @staticmethod
+    def _warning(account: Account, row: PostRow) -> str | None:
+        for category in row.categories.split(","):
+            if category in account.content_warnings:
+                return account.content_warnings[category]
+        return None

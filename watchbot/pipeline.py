@@ -1,0 +1,238 @@
+"""`watchbot run`: one pass of discover -> fetch -> extract/split/classify -> outbox -> post.
+
+Every step commits what it has finished, so a run killed at any instant
+loses nothing: unfinished documents are processed again, and a toot whose
+request may have reached the server is looked up there before it is re-sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable, Sequence, TextIO
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from watchbot import discover, outbox, sources as registry
+from watchbot.analysis import Analysis, act_key, analyse, fingerprint
+from watchbot.config import Account, Config
+from watchbot.extract import ExtractError, extract_pdf
+from watchbot.fetch import FetchError, Fetcher
+from watchbot.lock import run_lock
+from watchbot.models import Listing, Source
+from watchbot.rules import Ruleset
+from watchbot.store import open_database
+from watchbot.store.cache import DatabaseHttpCache
+from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, RunRow, SourceRow, utcnow
+
+log = logging.getLogger("watchbot")
+
+
+@dataclass
+class Summary:
+    sources_ok: int = 0
+    sources_failed: int = 0
+    documents_new: int = 0
+    documents_done: int = 0
+    documents_failed: int = 0
+    pages: int = 0
+    pages_ocr: int = 0
+    acts: int = 0
+    matches: int = 0
+    posts: outbox.PostCounts = field(default_factory=outbox.PostCounts)
+
+    @property
+    def exit_code(self) -> int:
+        failed = self.sources_failed or self.documents_failed or self.posts.failed or self.posts.errors
+        return 1 if failed else 0
+
+    def line(self) -> str:
+        return (f"sources {self.sources_ok} ok, {self.sources_failed} failed; "
+                f"documents {self.documents_new} new, {self.documents_done} processed, "
+                f"{self.documents_failed} failed; pages {self.pages} ({self.pages_ocr} OCRed); "
+                f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
+
+
+def selected_sources(config: Config, codes: Sequence[str]) -> list[Source]:
+    """The configured sources, narrowed to --source codes (unknown code: ValueError)."""
+    available = {source.code: source for source in (config.sources or registry.bundled())}
+    for code in codes:
+        if code not in available:
+            raise ValueError(f"unknown source '{code}' {registry.suggest(code, available)}".strip())
+    return [available[code] for code in codes] if codes else list(available.values())
+
+
+def allowed_hosts(sources: Iterable[Source]) -> set[str]:
+    hosts = set()
+    for source in sources:
+        hosts.add(urlsplit(source.index_url).hostname or "")
+        hosts.update(source.options.get("hosts", ()))
+    return hosts
+
+
+def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
+        max_posts: int | None = None, out: TextIO = sys.stdout, today: date | None = None) -> Summary:
+    """One full pass, under the state directory's lock (LockHeld if another run has it)."""
+    with run_lock(config.state_dir):
+        sessions = open_database(config.db_url)
+        with sessions() as session:
+            record = RunRow()
+            session.add(record)
+            session.commit()
+            summary = Pass(config, ruleset, sessions, today or date.today()).run(sources, dry_run, max_posts, out)
+            record.finished_at = utcnow()
+            record.exit_code = summary.exit_code
+            record.summary = summary.line()
+            session.merge(record)
+            session.commit()
+        return summary
+
+
+class Pass:
+    """The state of one run: settings, database sessions, counters."""
+
+    def __init__(self, config: Config, ruleset: Ruleset, sessions: sessionmaker[Session], today: date):
+        self.config = config
+        self.ruleset = ruleset
+        self.sessions = sessions
+        self.today = today
+        self.summary = Summary()
+        self.new_hits: list[int] = []  # act ids matched in this run, for the account-less dry-run
+
+    def run(self, sources: Sequence[Source], dry_run: bool, max_posts: int | None, out: TextIO) -> Summary:
+        fetcher = Fetcher(self.config.http, allowed_hosts(sources), cache=DatabaseHttpCache(self.sessions))
+        for source in sources:
+            self.discover(source, fetcher)
+        self.process_documents([source.code for source in sources], fetcher)
+        accounts = self.config.accounts
+        by_code = {source.code: source for source in sources} | {s.code: s for s in registry.bundled()}
+        sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out)
+        if accounts:
+            sender.send(accounts, dry_run=dry_run, max_posts=max_posts)
+        else:
+            sender.print_acts(self.new_hits)
+        return self.summary
+
+    # discover ---------------------------------------------------------------
+
+    def discover(self, source: Source, fetcher: Fetcher) -> None:
+        with self.sessions() as session:
+            row = session.get(SourceRow, source.code) or self._new_source(session, source)
+            try:
+                listings = discover.crawl(source, fetcher, today=self.today,
+                                          lookback_months=self.config.crawl.lookback_months,
+                                          max_pages=self.config.crawl.max_index_pages)
+                if not listings and row.last_found:
+                    raise discover.DiscoverError(
+                        f"no RAA found where the last crawl found {row.last_found}: the site may have changed")
+            except (discover.DiscoverError, FetchError) as error:
+                row.last_error = str(error)
+                session.commit()
+                self.summary.sources_failed += 1
+                log.warning("source %s failed: %s", source.code, error)
+                return
+            new = self._record_listings(session, row, listings)
+            row.last_found = len(listings)
+            row.last_success_at = utcnow()
+            row.last_error = None
+            session.commit()
+            self.summary.sources_ok += 1
+            self.summary.documents_new += new
+            log.info("source %s: %d RAA listed, %d new", source.code, len(listings), new)
+
+    def _new_source(self, session: Session, source: Source) -> SourceRow:
+        # A first run records what exists without posting it: only RAA published
+        # after not_before (default: a week before this first run) are read.
+        not_before = self.config.not_before or (self.today - timedelta(days=7))
+        row = SourceRow(code=source.code, name=source.name, not_before=not_before, last_found=0)
+        session.add(row)
+        session.flush()
+        return row
+
+    def _record_listings(self, session: Session, source: SourceRow, listings: Iterable[Listing]) -> int:
+        known = set(session.scalars(select(DocumentRow.url).where(DocumentRow.url.in_([l.url for l in listings]))))
+        new = 0
+        for listing in listings:
+            if listing.url in known:
+                continue
+            known.add(listing.url)
+            recent = listing.published is not None and listing.published >= source.not_before
+            first_seen = source.first_run_at.date() if source.first_run_at else self.today
+            undated_ok = listing.published is None and first_seen < self.today
+            session.add(DocumentRow(source_code=source.code, url=listing.url, title=listing.title,
+                                    published=listing.published,
+                                    status="new" if recent or undated_ok else "skipped"))
+            new += 1
+        return new
+
+    # fetch, extract, split, classify -----------------------------------------
+
+    def process_documents(self, codes: Sequence[str], fetcher: Fetcher) -> None:
+        limit = self.config.extract.max_attempts
+        with self.sessions() as session:
+            ids = session.scalars(
+                select(DocumentRow.id)
+                .where(DocumentRow.source_code.in_(codes))
+                .where(DocumentRow.status.in_(("new", "failed")))
+                .where(DocumentRow.attempts < limit)
+                .order_by(DocumentRow.published.is_(None), DocumentRow.published, DocumentRow.id)
+            ).all()
+        for document_id in ids:
+            self.process(document_id, fetcher)
+
+    def process(self, document_id: int, fetcher: Fetcher) -> None:
+        with self.sessions() as session:
+            document = session.get(DocumentRow, document_id)
+            pdf = self.config.state_dir / "downloads" / f"{document_id}.pdf"
+            workdir = self.config.state_dir / "work" / str(document_id)
+            pdf.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                download = fetcher.pdf(document.url, pdf)
+                extraction = extract_pdf(pdf, self.config.extract, workdir)
+            except (FetchError, ExtractError) as error:
+                document.attempts += 1
+                document.status = "failed"
+                document.last_error = str(error)
+                session.commit()
+                self.summary.documents_failed += 1
+                log.warning("document %s failed (attempt %d): %s", document.url, document.attempts, error)
+                return
+            finally:
+                shutil.rmtree(workdir, ignore_errors=True)
+            analysis = analyse(extraction, self.ruleset)
+            document.attempts += 1
+            document.sha256, document.etag = download.sha256, download.etag
+            document.last_modified = download.last_modified
+            self._save(session, document, analysis)
+            session.commit()
+            pdf.unlink(missing_ok=True)
+
+    def _save(self, session: Session, document: DocumentRow, analysis: Analysis) -> None:
+        document.pages = [PageRow(number=page.number, text=page.text, ocr=page.ocr)
+                          for page in analysis.pages if page.number is not None]
+        document.page_count = len(document.pages)
+        document.ocr_pages = ",".join(map(str, analysis.ocr_pages))
+        document.status = "done"
+        document.last_error = None
+        document.processed_at = utcnow()
+        self.summary.documents_done += 1
+        self.summary.pages += document.page_count
+        self.summary.pages_ocr += len(analysis.ocr_pages)
+        for item in analysis.acts:
+            act = item.act
+            row = ActRow(ref=act.ref, title=act.title, first_page=act.first_page, last_page=act.last_page,
+                         key=act_key(act), fingerprint=fingerprint(act),
+                         matches=[MatchRow(category=m.category, rule=m.rule, page=m.page, excerpt=m.excerpt,
+                                           words=m.words) for m in item.matches])
+            document.acts.append(row)
+            self.summary.acts += 1
+            if item.matches:
+                session.flush()
+                self.summary.matches += 1
+                self.new_hits.append(row.id)
+                outbox.enqueue(session, row, item.categories, self.config.accounts)
