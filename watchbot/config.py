@@ -17,7 +17,7 @@ from watchbot.models import Source
 from watchbot.yamlfile import Problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-BUNDLED_RULES = PACKAGE_DIR / "rules"
+BUNDLED_RULES = PACKAGE_DIR / "bundled_rules"
 VISIBILITIES = ("public", "unlisted", "private")
 
 

@@ -1,0 +1,116 @@
+"""The configuration file: defaults, validation with file/line/hint, secrets."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from watchbot import config as configuration
+from watchbot.cli import main
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "watchbot.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WATCHBOT_CONFIG", raising=False)
+    config = configuration.load(None)
+    assert config.db_url == "sqlite:///state/watchbot.db"
+    assert config.accounts == ()
+    assert config.sources is None
+
+
+def test_a_full_file_is_read(tmp_path):
+    path = write(tmp_path, """
+        state_dir: data
+        not_before: 2026-08-01
+        http: {delay_seconds: 2, max_retries: 1}
+        sources:
+          - pref83
+          - code: custom
+            name: Préfecture de test
+            department: "99"
+            index_url: https://www.example.gouv.fr/Publications/RAA
+        accounts:
+          surveillance:
+            api_base_url: https://mastodon.example/
+            access_token_env: TOKEN_SURVEILLANCE
+            categories: [drones, vsa]
+            content_warnings: {vsa: "VSA"}
+    """)
+    config = configuration.load(str(path))
+    assert config.state_dir == tmp_path / "data"
+    assert config.not_before == date(2026, 8, 1)
+    assert config.http.delay_seconds == 2.0 and config.http.max_retries == 1
+    assert [source.code for source in config.sources] == ["pref83", "custom"]
+    assert config.sources[1].department == "99"
+    account = config.accounts[0]
+    assert (account.name, account.api_base_url, account.categories) == (
+        "surveillance", "https://mastodon.example", ("drones", "vsa"))
+    assert account.visibility == "unlisted" and account.content_warnings == {"vsa": "VSA"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("state_dri: x\n", ["watchbot.yaml:1:1", "unknown key 'state_dri'", "did you mean 'state_dir'?"]),
+    ("http:\n  delay_second: 3\n", ["watchbot.yaml:2:3", "unknown key 'delay_second'", "'delay_seconds'"]),
+    ("http:\n  timeout_seconds: soon\n", ["watchbot.yaml:2", "'http.timeout_seconds' must be float"]),
+    ("http:\n  max_retries: -1\n", ["must not be negative"]),
+    ("sources: [pref833]\n", ["unknown source 'pref833'", "pref83"]),
+    ("accounts:\n  a:\n    api_base_url: https://x\n    access_token_env: T\n    categories: []\n",
+     ["needs a list of categories"]),
+    ("accounts:\n  a:\n    api_base_url: https://x\n    categories: [drones]\n",
+     ["exactly one of access_token_env and access_token_file"]),
+    ("accounts:\n  a:\n    api_base_url: https://x\n    access_token_env: T\n    categories: [drones]\n"
+     "    visibility: everyone\n", ["watchbot.yaml:6", "visibility must be one of"]),
+    ("not_before: yesterday\n", ["'not_before' must be date"]),
+    ("http: [1, 2\n", ["invalid YAML"]),
+])
+def test_errors_exit_2_naming_file_line_and_key(tmp_path, capsys, text, expected):
+    path = write(tmp_path, text)
+    assert main(["run", "--config", str(path)]) == 2
+    error = capsys.readouterr().err
+    for part in expected:
+        assert part in error
+    assert "watchbot.db" not in {p.name for p in tmp_path.rglob("*")}
+
+
+def test_missing_config_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["run", "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert "configuration file not found" in capsys.readouterr().err
+
+
+def test_config_from_environment_variable(tmp_path, monkeypatch):
+    path = write(tmp_path, "state_dir: elsewhere\n")
+    monkeypatch.setenv("WATCHBOT_CONFIG", str(path))
+    assert configuration.load(None).state_dir == tmp_path / "elsewhere"
+
+
+def test_token_from_env_or_file_and_never_in_errors(tmp_path, monkeypatch):
+    token_file = tmp_path / "token"
+    token_file.write_text("s3cr3t-from-file\n")
+    path = write(tmp_path, f"""
+        accounts:
+          env:
+            api_base_url: https://x
+            access_token_env: WATCHBOT_TEST_TOKEN
+            categories: [drones]
+          file:
+            api_base_url: https://x
+            access_token_file: {token_file.name}
+            categories: [drones]
+    """)
+    env_account, file_account = configuration.load(str(path)).accounts
+    monkeypatch.setenv("WATCHBOT_TEST_TOKEN", "s3cr3t-from-env")
+    assert env_account.token() == "s3cr3t-from-env"
+    assert file_account.token() == "s3cr3t-from-file"
+    monkeypatch.setenv("WATCHBOT_TEST_TOKEN", "")
+    with pytest.raises(configuration.ConfigError) as error:
+        env_account.token()
+    assert "WATCHBOT_TEST_TOKEN" in str(error.value) and "s3cr3t" not in str(error.value)
