@@ -17,11 +17,11 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot.config import Account, ConfigError
-from watchbot.models import Act, Match, Source
+from watchbot.models import Act, Category, Match, Source
 from watchbot.post import Delivered, Poster, PostFailed, RetryLater
 from watchbot.rules import Ruleset
 from watchbot.store.models import ActRow, PostRow, utcnow
-from watchbot.toot import TootInput, compose, page_link
+from watchbot.toot import TootError, TootInput, compose, content_warning, page_link
 
 log = logging.getLogger("watchbot")
 DRY_RUN_MAX_CHARACTERS = 500
@@ -76,7 +76,8 @@ class Sender:
                                        .order_by(PostRow.id)).all()
                 if dry_run:
                     for row in rows[:limit]:
-                        self._print(self._compose(row, DRY_RUN_MAX_CHARACTERS))
+                        spoiler = content_warning(self._categories(row), account.content_warnings)
+                        self._print(self._compose(row, DRY_RUN_MAX_CHARACTERS, spoiler), spoiler)
                 else:
                     self._send_account(session, account, rows[:limit])
                 self.counts.pending += session.scalar(
@@ -102,12 +103,15 @@ class Sender:
                 if found:
                     self._posted(session, row, found)
                     return
-            row.text = self._compose(row, poster.max_characters)
+            spoiler = content_warning(self._categories(row), account.content_warnings)
+            row.text = self._compose(row, poster.max_characters, spoiler)
             row.status = "sending"
             row.attempts += 1
             session.commit()
+            log.debug("toot %d for %s: sending", row.id, account.name)
             delivered = poster.post(row.text, idempotency_key=row.idempotency_key, visibility=account.visibility,
-                                    spoiler_text=self._warning(account, row), language="fr")
+                                    spoiler_text=spoiler, language="fr")
+            log.debug("toot %d for %s: accepted by the server as %s", row.id, account.name, delivered.status_id)
         except RetryLater as error:
             row.last_error = error.reason
             session.commit()
@@ -116,12 +120,12 @@ class Sender:
             self.counts.errors += 1
             log.warning("toot %d for %s will be retried: %s", row.id, account.name, error.reason)
             return
-        except PostFailed as error:
+        except (PostFailed, TootError) as error:
             row.status = "failed"
-            row.last_error = error.reason
+            row.last_error = str(error)
             session.commit()
             self.counts.failed += 1
-            log.error("toot %d for %s failed: %s", row.id, account.name, error.reason)
+            log.error("toot %d for %s failed: %s", row.id, account.name, error)
             return
         self._posted(session, row, delivered)
 
@@ -140,18 +144,26 @@ class Sender:
         with self.sessions() as session:
             for act_id in act_ids:
                 act = session.get(ActRow, act_id)
-                categories = sorted({match.category for match in act.matches})
-                self._print(self._render(act, categories, DRY_RUN_MAX_CHARACTERS))
+                names = sorted({match.category for match in act.matches})
+                self._print(self._render(act, self._known(names), DRY_RUN_MAX_CHARACTERS))
 
-    def _print(self, text: str) -> None:
-        self.out.write(f"{text}\n---\n")
+    def _print(self, text: str, spoiler: str | None = None) -> None:
+        warning = f"[CW: {spoiler}]\n" if spoiler else ""
+        self.out.write(f"{warning}{text}\n---\n")
         self.out.flush()
         self.counts.printed += 1
 
-    def _compose(self, row: PostRow, max_characters: int) -> str:
-        return self._render(row.act, row.categories.split(","), max_characters)
+    def _categories(self, row: PostRow) -> list[Category]:
+        return self._known(row.categories.split(","))
 
-    def _render(self, act: ActRow, categories: Sequence[str], max_characters: int) -> str:
+    def _known(self, names: Sequence[str]) -> list[Category]:
+        return [self.ruleset.categories[name] for name in names if name in self.ruleset.categories]
+
+    def _compose(self, row: PostRow, max_characters: int, spoiler: str | None) -> str:
+        return self._render(row.act, self._categories(row), max_characters, spoiler)
+
+    def _render(self, act: ActRow, categories: Sequence[Category], max_characters: int,
+                spoiler: str | None = None) -> str:
         document = act.document
         source = self.sources.get(document.source_code)
         item = TootInput(
@@ -162,18 +174,10 @@ class Sender:
             published=document.published,
             act=Act(act.ref, act.title, act.first_page, act.last_page),
             matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
-                          for m in act.matches if m.category in categories),
+                          for m in act.matches if m.category in {c.name for c in categories}),
         )
-        known = [self.ruleset.categories[c] for c in categories if c in self.ruleset.categories]
-        return compose(item, known, max_characters)
+        return compose(item, categories, max_characters, spoiler_text=spoiler or "")
 
     @staticmethod
     def _marker(row: PostRow) -> str:
         return page_link(row.act.document.url, row.act.first_page)
-
-    @staticmethod
-    def _warning(account: Account, row: PostRow) -> str | None:
-        for category in row.categories.split(","):
-            if category in account.content_warnings:
-                return account.content_warnings[category]
-        return None

@@ -60,7 +60,8 @@ class Summary:
 
 def selected_sources(config: Config, codes: Sequence[str]) -> list[Source]:
     """The configured sources, narrowed to --source codes (unknown code: ValueError)."""
-    available = {source.code: source for source in (config.sources or registry.bundled())}
+    configured = registry.bundled() if config.sources is None else config.sources
+    available = {source.code: source for source in configured}
     for code in codes:
         if code not in available:
             raise ValueError(f"unknown source '{code}' {registry.suggest(code, available)}".strip())
@@ -192,7 +193,9 @@ class Pass:
             workdir = self.config.state_dir / "work" / str(document_id)
             pdf.parent.mkdir(parents=True, exist_ok=True)
             try:
+                log.debug("document %d: downloading %s", document_id, document.url)
                 download = fetcher.pdf(document.url, pdf)
+                log.debug("document %d: downloaded %d bytes, extracting", document_id, download.size)
                 extraction = extract_pdf(pdf, self.config.extract, workdir)
             except (FetchError, ExtractError) as error:
                 document.attempts += 1
@@ -210,6 +213,7 @@ class Pass:
             document.last_modified = download.last_modified
             self._save(session, document, analysis)
             session.commit()
+            log.debug("document %d: saved %d pages, %d acts", document_id, document.page_count, len(analysis.acts))
             pdf.unlink(missing_ok=True)
 
     def _save(self, session: Session, document: DocumentRow, analysis: Analysis) -> None:

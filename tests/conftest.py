@@ -1,0 +1,45 @@
+"""Shared fixtures: real servers on 127.0.0.1 (prefecture sites, Mastodon, PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import postgres
+
+pytest_plugins = ["httpserver", "mastodon_servers"]
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def corpus(relative: str) -> Path:
+    """A file of the shared real corpus, or a skip naming what is missing."""
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"real corpus file {path} is absent (the shared/ folder is not beside this checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    if os.environ.get("WATCHBOT_TEST_POSTGRES") == "off":
+        pytest.skip("WATCHBOT_TEST_POSTGRES=off")
+    try:
+        server = postgres.start()
+    except FileNotFoundError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(error))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Every database-layer test runs on SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state' / 'watchbot.db'}"
+    return request.getfixturevalue("postgres_server").create_database()
