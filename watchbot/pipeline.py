@@ -77,7 +77,7 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
 
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
-        max_posts: int | None = None, out: TextIO = sys.stdout, today: date | None = None) -> Summary:
+        max_posts: int | None = None, out: TextIO | None = None, today: date | None = None) -> Summary:
     """One full pass, under the state directory's lock (LockHeld if another run has it)."""
     with run_lock(config.state_dir):
         sessions = open_database(config.db_url)
@@ -85,7 +85,8 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
             record = RunRow()
             session.add(record)
             session.commit()
-            summary = Pass(config, ruleset, sessions, today or date.today()).run(sources, dry_run, max_posts, out)
+            summary = Pass(config, ruleset, sessions, today or date.today()).run(sources, dry_run, max_posts,
+                                                                                out or sys.stdout)
             record.finished_at = utcnow()
             record.exit_code = summary.exit_code
             record.summary = summary.line()
@@ -203,7 +204,7 @@ class Pass:
                 document.last_error = str(error)
                 session.commit()
                 self.summary.documents_failed += 1
-                log.warning("document %s failed (attempt %d): %s", document.url, document.attempts, error)
+                log.warning("document %d failed (attempt %d): %s", document_id, document.attempts, error)
                 return
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
