@@ -125,6 +125,7 @@ class Pass:
     def discover(self, source: Source, fetcher: Fetcher) -> None:
         with self.sessions() as session:
             row = session.get(SourceRow, source.code) or self._new_source(session, source)
+            session.commit()  # no transaction stays open over the network
             try:
                 listings = discover.crawl(source, fetcher, today=self.today,
                                           lookback_months=self.config.crawl.lookback_months,
