@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import yaml
 
 Path_ = tuple[Any, ...]
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,10 @@ def load(path: Path) -> Document:
 
 
 def parse(text: str, file: str) -> Document:
+    loader = Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
