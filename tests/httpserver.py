@@ -1,0 +1,177 @@
+"""A real HTTP server on 127.0.0.1 for tests, serving routes or a directory.
+
+    server.route("/a", "<html>…")                          # 200 text/html
+    server.route("/b.pdf", Route(body=pdf_bytes, etag='"v1"'))
+    server.route("/busy", [Route(status=429, retry_after="2"), Route(body="ok")])  # in turn, last repeats
+    server.serve_directory(Path("tests/data/sites/x"))     # /p -> x/p, x/p.html or x/p/index.html
+    server.url("/a"); server.count("/a"); server.requests  # log of (method, path?query, headers)
+
+Route options: status, headers, content_type, delay (seconds before answering), drip (seconds between
+two 1 KiB pieces of the body), truncate (send only that
+many bytes of the body while announcing its full length), location (redirect target), retry_after, etag and
+last_modified (a matching If-None-Match / If-Modified-Since gets a 304).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Route:
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drip: float = 0.0
+    truncate: int | None = None
+    location: str | None = None
+    retry_after: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def data(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+@dataclass(frozen=True)
+class Logged:
+    method: str
+    path: str
+    headers: dict[str, str]
+
+
+class SiteServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Route]] = {}
+        self.served: dict[str, int] = {}
+        self.requests: list[Logged] = []
+        self.directory: Path | None = None
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def host(self) -> str:
+        return "127.0.0.1"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, answer: Route | str | bytes | list[Route]) -> None:
+        if isinstance(answer, (str, bytes)):
+            answer = Route(body=answer)
+        self.routes[path] = answer if isinstance(answer, list) else [answer]
+
+    def serve_directory(self, directory: Path) -> None:
+        self.directory = directory
+
+    def count(self, path: str) -> int:
+        return sum(1 for logged in self.requests if logged.path == path)
+
+    def paths(self) -> list[str]:
+        return [logged.path for logged in self.requests]
+
+    def start(self) -> SiteServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, method: str, raw_path: str, headers: dict[str, str]) -> Route:
+        parts = urlsplit(raw_path)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        with self._lock:
+            self.requests.append(Logged(method, path, headers))
+            answers = next((self.routes[key] for key in (path, unquote(path), parts.path) if key in self.routes), None)
+            if answers is not None:
+                turn = self.served.get(path, 0)
+                self.served[path] = turn + 1
+                return answers[min(turn, len(answers) - 1)]
+        return self._from_directory(unquote(parts.path))
+
+    def _from_directory(self, path: str) -> Route:
+        if self.directory is not None and ".." not in path:
+            base = self.directory / path.lstrip("/")
+            for candidate in (base, base.with_name(base.name + ".html"), base / "index.html"):
+                if candidate.is_file():
+                    kind = "application/pdf" if candidate.suffix == ".pdf" else "text/html; charset=utf-8"
+                    return Route(body=candidate.read_bytes(), content_type=kind)
+        return Route(body="<html><body>Not found</body></html>", status=404)
+
+
+def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            route = site.answer("GET", self.path, dict(self.headers))
+            if route.delay:
+                time.sleep(route.delay)
+            if _not_modified(route, self.headers):
+                self.send_response(304)
+                self._validators(route)
+                self.end_headers()
+                return
+            data = route.data
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            if route.location:
+                self.send_header("Location", route.location)
+            if route.retry_after:
+                self.send_header("Retry-After", route.retry_after)
+            self._validators(route)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            data = data[:route.truncate] if route.truncate is not None else data
+            piece = 1024 if route.drip else len(data) or 1
+            try:
+                for start in range(0, len(data), piece):
+                    self.wfile.write(data[start:start + piece])
+                    self.wfile.flush()
+                    time.sleep(route.drip)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+
+        def _validators(self, route: Route) -> None:
+            if route.etag:
+                self.send_header("ETag", route.etag)
+            if route.last_modified:
+                self.send_header("Last-Modified", route.last_modified)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return Handler
+
+
+def _not_modified(route: Route, headers) -> bool:
+    if route.status != 200:
+        return False
+    if route.etag and headers.get("If-None-Match") == route.etag:
+        return True
+    return bool(route.last_modified and headers.get("If-Modified-Since") == route.last_modified)
+
+
+@pytest.fixture
+def site_server():
+    server = SiteServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,249 @@
+"""The HTTP layer against a real local server: pacing, retries, redirects, caps, validators."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from httpserver import Route, SiteServer
+from watchbot.config import HttpSettings
+from watchbot.fetch import CachedPage, Fetcher, FetchError, normalize_url
+
+DATA = Path(__file__).parent / "data" / "fetch"
+CORPUS_PDF = Path("/work/shared/corpus/idf/pdfs/RAA%20n%C2%B0D77-31-01-2024-special.pdf")
+SETTINGS = HttpSettings(user_agent="watchbot-test (+mailto:test@example.org)", delay_seconds=0,
+                        timeout_seconds=2, max_retries=2, max_pdf_bytes=1_000_000, max_html_bytes=50_000,
+                        max_redirects=3)
+
+
+class DictCache:
+    def __init__(self) -> None:
+        self.pages: dict[str, CachedPage] = {}
+
+    def get(self, url: str) -> CachedPage | None:
+        return self.pages.get(url)
+
+    def put(self, page: CachedPage) -> None:
+        self.pages[page.url] = page
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def fetcher(server: SiteServer, settings: HttpSettings = SETTINGS, cache=None, sleep=None, **kwargs) -> Fetcher:
+    return Fetcher(settings, [server.host], cache=cache, sleep=Sleeps() if sleep is None else sleep, **kwargs)
+
+
+@pytest.fixture
+def real_pdf() -> bytes:
+    if not CORPUS_PDF.exists():
+        pytest.skip(f"real RAA PDF not available at {CORPUS_PDF}")
+    return CORPUS_PDF.read_bytes()
+
+
+def test_page_sends_the_user_agent_and_returns_the_text(site_server):
+    site_server.route("/a", "<html><body>Recueil des actes administratifs – août</body></html>")
+    assert "août" in fetcher(site_server).page(site_server.url("/a"))
+    assert site_server.requests[0].headers["User-Agent"] == SETTINGS.user_agent
+
+
+def test_raw_spaces_degree_and_accents_are_encoded_once(site_server):
+    site_server.route("/f/RAA n° 141 du 16 avril 2026.html", "<p>ok</p>")
+    site_server.route("/f/d%C3%A9j%C3%A0.html", "<p>ok</p>")
+    client = fetcher(site_server)
+    client.page(site_server.url("/f/RAA n° 141 du 16 avril 2026.html"))
+    client.page(site_server.url("/f/d%C3%A9j%C3%A0.html"))
+    assert site_server.paths() == ["/f/RAA%20n%C2%B0%20141%20du%2016%20avril%202026.html", "/f/d%C3%A9j%C3%A0.html"]
+    assert normalize_url("https://x.fr/a b%20c/é") == "https://x.fr/a%20b%20c/%C3%A9"
+
+
+def test_429_with_retry_after_is_waited_then_retried(site_server):
+    site_server.route("/busy", [Route(status=429, retry_after="7"), Route(body="<p>enfin</p>")])
+    sleeps = Sleeps()
+    assert "enfin" in fetcher(site_server, sleep=sleeps).page(site_server.url("/busy"))
+    assert sleeps == [7.0]
+    assert site_server.count("/busy") == 2
+
+
+def test_503_backs_off_exponentially_then_gives_up_for_this_run(site_server):
+    site_server.route("/down", Route(status=503, body="maintenance"))
+    sleeps = Sleeps()
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server, sleep=sleeps).page(site_server.url("/down"))
+    assert caught.value.retry_later
+    assert "HTTP 503" in caught.value.reason and "3 attempts" in caught.value.reason
+    assert sleeps == [1.0, 2.0]
+    assert site_server.count("/down") == SETTINGS.max_retries + 1
+
+
+def test_a_retry_after_beyond_the_cap_defers_to_the_next_run(site_server):
+    site_server.route("/later", Route(status=503, retry_after="3600"))
+    sleeps = Sleeps()
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server, sleep=sleeps, max_retry_wait=60).page(site_server.url("/later"))
+    assert caught.value.retry_later and "3600" in caught.value.reason
+    assert sleeps == [] and site_server.count("/later") == 1
+
+
+def test_a_timeout_is_retried_then_reported(site_server):
+    site_server.route("/slow", Route(body="<p>late</p>", delay=1.0))
+    settings = HttpSettings(delay_seconds=0, timeout_seconds=0.2, max_retries=1)
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server, settings).page(site_server.url("/slow"))
+    assert "timed out" in caught.value.reason and caught.value.retry_later
+    assert site_server.count("/slow") == 2
+
+
+def test_a_trickling_transfer_is_cut_short(site_server, tmp_path):
+    # every piece comes within the read timeout, the whole takes longer than 10 timeouts
+    site_server.route("/slow.pdf", Route(body=b"%PDF-1.4\n" + b"0" * 24_000, content_type="application/pdf",
+                                         drip=0.06))
+    settings = HttpSettings(delay_seconds=0, timeout_seconds=0.1, max_retries=0)
+    with pytest.raises(FetchError, match="too slow") as caught:
+        fetcher(site_server, settings).pdf(site_server.url("/slow.pdf"), tmp_path / "slow.pdf")
+    assert caught.value.retry_later and list(tmp_path.iterdir()) == []
+
+
+def test_a_redirect_within_the_host_is_followed(site_server):
+    site_server.route("/old", Route(status=301, location="/new"))
+    site_server.route("/new", "<p>moved</p>")
+    page = fetcher(site_server).html(site_server.url("/old"))
+    assert "moved" in page.text and page.url == site_server.url("/new")
+
+
+def test_a_redirect_to_a_foreign_host_is_refused(site_server):
+    foreign = SiteServer().start()
+    try:
+        foreign.route("/x.pdf", Route(body=b"%PDF-1.4 foreign", content_type="application/pdf"))
+        target = foreign.url("/x.pdf").replace("127.0.0.1", "localhost")
+        site_server.route("/doc.pdf", Route(status=302, location=target))
+        with pytest.raises(FetchError) as caught:
+            fetcher(site_server).page(site_server.url("/doc.pdf"))
+        assert "refused redirect" in caught.value.reason and "localhost" in caught.value.reason
+        assert not caught.value.retry_later
+        assert foreign.requests == []
+    finally:
+        foreign.stop()
+
+
+def test_a_host_outside_the_sources_is_never_contacted(site_server):
+    with pytest.raises(FetchError, match="not the host of a configured source"):
+        Fetcher(SETTINGS, ["www.var.gouv.fr"]).page(site_server.url("/a"))
+    assert site_server.requests == []
+
+
+def test_an_invalid_url_or_redirect_is_refused_without_retrying(site_server):
+    site_server.route("/bad", Route(status=302, location="http://[broken/x"))
+    sleeps = Sleeps()
+    with pytest.raises(FetchError, match="refused invalid URL in the answer"):
+        fetcher(site_server, sleep=sleeps).page(site_server.url("/bad"))
+    with pytest.raises(FetchError, match="only http and https"):
+        fetcher(site_server, sleep=sleeps).page("file:///etc/passwd")
+    assert sleeps == [] and site_server.count("/bad") == 1
+
+
+def test_a_redirect_loop_stops(site_server):
+    site_server.route("/a", Route(status=302, location="/b"))
+    site_server.route("/b", Route(status=302, location="/a"))
+    with pytest.raises(FetchError, match="too many redirects"):
+        fetcher(site_server).page(site_server.url("/a"))
+    assert len(site_server.requests) == SETTINGS.max_redirects + 1
+
+
+def test_a_huge_page_is_refused(site_server):
+    site_server.route("/huge", "<p>" + "x" * 60_000 + "</p>")
+    with pytest.raises(FetchError, match="page too large"):
+        fetcher(site_server).page(site_server.url("/huge"))
+
+
+def test_invalid_utf8_does_not_crash_and_latin1_is_decoded(site_server):
+    site_server.route("/bad", Route(body=b"<p>Ao\xfbt \xff\xfe 2026 \xc3\xa9t\xc3\xa9</p>"))
+    site_server.route("/latin", Route(body="<p>Août</p>".encode("latin-1"),
+                                      content_type="text/html; charset=ISO-8859-1"))
+    client = fetcher(site_server)
+    text = client.page(site_server.url("/bad"))
+    assert "\ufffd" in text and "été" in text
+    assert "Août" in client.page(site_server.url("/latin"))
+
+
+def test_second_fetch_is_conditional_and_304_gives_the_cached_page(site_server):
+    site_server.route("/etag", Route(body="<p>liste</p>", etag='"v1"'))
+    site_server.route("/lm", Route(body="<p>mois</p>", last_modified="Thu, 13 Aug 2026 08:00:00 GMT"))
+    cache = DictCache()
+    client = fetcher(site_server, cache=cache)
+    first = [client.page(site_server.url(path)) for path in ("/etag", "/lm")]
+    again = [client.page(site_server.url(path)) for path in ("/etag", "/lm")]
+    assert again == first
+    headers = [logged.headers for logged in site_server.requests]
+    assert headers[2]["If-None-Match"] == '"v1"'
+    assert headers[3]["If-Modified-Since"] == "Thu, 13 Aug 2026 08:00:00 GMT"
+    assert "If-None-Match" not in headers[0]
+
+
+def test_requests_to_one_host_are_paced(site_server):
+    site_server.route("/p", "<p>x</p>")
+    sleeps = Sleeps()
+    now = [100.0]
+    client = Fetcher(HttpSettings(delay_seconds=5), [site_server.host], sleep=sleeps, clock=lambda: now[0])
+    client.page(site_server.url("/p"))
+    now[0] += 2.0
+    client.page(site_server.url("/p"))
+    assert sleeps == [3.0]
+
+
+def test_pdf_is_streamed_with_its_hash_and_validators(site_server, real_pdf, tmp_path):
+    site_server.route("/raa.pdf", Route(body=real_pdf, content_type="application/pdf", etag='"abc"',
+                                        last_modified="Wed, 31 Jan 2024 10:00:00 GMT"))
+    download = fetcher(site_server).pdf(site_server.url("/raa.pdf"), tmp_path / "raa.pdf")
+    assert download.size == len(real_pdf) == (tmp_path / "raa.pdf").stat().st_size
+    assert download.sha256 == hashlib.sha256(real_pdf).hexdigest()
+    assert (download.etag, download.last_modified) == ('"abc"', "Wed, 31 Jan 2024 10:00:00 GMT")
+    again = fetcher(site_server).pdf(site_server.url("/raa.pdf"), tmp_path / "again.pdf", etag='"abc"')
+    assert again is None and not (tmp_path / "again.pdf").exists()
+
+
+def test_the_police_javascript_challenge_is_not_a_pdf(site_server, tmp_path):
+    challenge = (DATA / "2024_01493_05102024.pdf").read_bytes()
+    site_server.route("/sites/default/files/Documents/2024_01493_05102024.pdf",
+                      Route(body=challenge, content_type="text/html"))
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server).pdf(site_server.url("/sites/default/files/Documents/2024_01493_05102024.pdf"),
+                                 tmp_path / "pp.pdf")
+    assert caught.value.reason.startswith("not a PDF: the server sent an HTML page")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_truncated_download_leaves_no_file(site_server, real_pdf, tmp_path):
+    site_server.route("/cut.pdf", Route(body=real_pdf, content_type="application/pdf", truncate=100_000))
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server).pdf(site_server.url("/cut.pdf"), tmp_path / "cut.pdf")
+    assert caught.value.retry_later
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pdf_over_the_size_cap_is_refused(site_server, real_pdf, tmp_path):
+    site_server.route("/big.pdf", Route(body=real_pdf, content_type="application/pdf"))
+    small = HttpSettings(delay_seconds=0, max_pdf_bytes=100_000)
+    with pytest.raises(FetchError, match="PDF too large"):
+        fetcher(site_server, small).pdf(site_server.url("/big.pdf"), tmp_path / "big.pdf")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_document_is_not_retried_later(site_server, tmp_path):
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server).pdf(site_server.url("/gone.pdf"), tmp_path / "gone.pdf")
+    assert caught.value.reason.startswith("HTTP 404") and not caught.value.retry_later
+    assert site_server.count("/gone.pdf") == 1
+
+
+@given(st.text(alphabet=st.sampled_from("ab %°é/-_.()20AC"), max_size=40))
+def test_normalizing_a_url_twice_changes_nothing(path):
+    once = normalize_url("https://www.var.gouv.fr/contenu/" + path)
+    assert normalize_url(once) == once
+    assert " " not in once and "°" not in once and "é" not in once

@@ -1,0 +1,58 @@
+"""Discovering the RAA a source publishes: `crawl(source, fetcher, today=…)` -> Listings.
+
+A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
+and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr); a source's own `options`
+override the preset. The crawl reads only the pages of the current period and the look-back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from watchbot.discover import spip
+from watchbot.discover.dates import window
+from watchbot.discover.dsfr import Options, Walk
+from watchbot.fetch import Fetcher, FetchError
+from watchbot.models import Listing, Source
+
+STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS}
+
+__all__ = ["DiscoverError", "STRATEGIES", "crawl", "options_for"]
+
+
+class DiscoverError(Exception):
+    """A source could not be crawled; `retry_later` when a later run may succeed."""
+
+    def __init__(self, reason: str, *, source: str | None = None, retry_later: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.source = source
+        self.retry_later = retry_later
+
+
+def options_for(source: Source) -> Options:
+    preset = STRATEGIES.get(source.strategy)
+    if preset is None:
+        raise DiscoverError(f"unknown strategy '{source.strategy}'; known: {', '.join(STRATEGIES)}",
+                            source=source.code)
+    try:
+        return Options.build(preset, source.options)
+    except ValueError as error:
+        raise DiscoverError(str(error), source=source.code) from None
+
+
+def crawl(source: Source, fetcher: Fetcher, *, today: date, lookback_months: int = 1,
+          max_pages: int = 200) -> list[Listing]:
+    """The documents listed on the source's index pages of the current period and the look-back,
+    de-duplicated by URL, in the order they were found."""
+    walk = Walk(source.code, source.index_url, options_for(source), fetcher.html,
+                window(today, lookback_months), today, max_pages)
+    try:
+        documents = walk.run()
+    except FetchError as error:
+        raise DiscoverError(f"index page unreachable: {error}", source=source.code,
+                            retry_later=error.retry_later) from error
+    if not documents and walk.failures:
+        raise DiscoverError(f"no document found, {len(walk.failures)} page(s) failed, first: {walk.failures[0]}",
+                            source=source.code, retry_later=any(failure.retry_later for failure in walk.failures))
+    return [Listing(source.code, document.url, document.title, document.published) for document in documents]

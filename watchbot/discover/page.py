@@ -1,0 +1,213 @@
+"""Reading one index page: the documents it lists, the links it offers, its pagination.
+
+Selection is by `href`, never by the `fr-link--download` class alone: the real markup bug
+`<a id= class="fr-link fr-link--download">` leaves no class on the element for any HTML5 parser.
+`<select class="fr-select">` options count as links; their values are site-relative without the
+leading slash ("Publications/…/Annee-2026").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import parse_qsl, unquote, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from watchbot.discover.dates import find_date
+from watchbot.fetch import normalize_url
+
+DOCUMENT_PATH = re.compile(r"/(?:ire)?contenu/telechargement/", re.IGNORECASE)
+OTHER_FILE = re.compile(r"\.(?:docx?|odt|ods|xlsx?|csv|zip|jpe?g|png|gif|mp[34]|pptx?)$", re.IGNORECASE)
+OFFSET = re.compile(r"/\(offset\)/(\d+)|[?&]page=(\d+)")
+DOWNLOAD_WORDS = re.compile(r"^\s*t[ée]l[ée]charger\s*(?:le\s+document|le\s+fichier|le\s+pdf)?\s*[:\-–]?\s*",
+                            re.IGNORECASE)
+# elements inside a link that carry its size and date, not its title (DSFR; Drupal at the Préfecture de police)
+DETAIL_CLASSES = ("fr-link__detail", "fr-card__detail", "field--type-datetime")
+
+
+@dataclass(frozen=True)
+class Document:
+    url: str
+    title: str
+    published: date | None
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+    from_select: bool = False
+
+
+@dataclass(frozen=True)
+class PageLink:
+    url: str
+    offset: int
+    last: bool
+
+
+@dataclass(frozen=True)
+class Parsed:
+    documents: tuple[Document, ...]
+    links: tuple[Link, ...]
+    pagination: tuple[PageLink, ...]
+
+
+def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "main") -> Parsed:
+    """The documents, candidate navigation links and pagination links of one page.
+
+    `navigation` is the CSS selector of the links that may lead to other index pages; `scope` the
+    part of the page read when the page has one (the DSFR <main>, leaving out header and footer).
+    """
+    soup = BeautifulSoup(html, "lxml")
+    root = soup.select_one(scope) or soup
+    documents: dict[str, Document] = {}
+    for anchor in root.select("a[href]"):
+        url = absolute(page_url, anchor["href"])
+        if url and is_document(url):
+            keep(documents, Document(url, title_of(anchor, url), date_of(anchor, url)))
+    for option in root.select("select option[value]"):
+        url = absolute(page_url, _site_relative(option["value"]))
+        if url and is_document(url):
+            keep(documents, Document(url, _clean(option.get_text(" ")) or file_title(url),
+                                      find_date(option.get_text(" ")) or find_date(file_title(url))))
+    pagination = _pagination(root, page_url)
+    paginated = {link.url for link in pagination}
+    links = [Link(url, _clean(anchor.get_text(" ")) or anchor.get("title", ""))
+             for anchor in root.select(navigation)
+             if anchor.name == "a" and (url := absolute(page_url, anchor.get("href", ""))) and url not in paginated]
+    links += [Link(url, _clean(option.get_text(" ")), from_select=True)
+              for option in root.select("select.fr-select option[value]")
+              if (url := absolute(page_url, _site_relative(option["value"])))]
+    links = [link for link in links if not is_document(link.url) and link.url != _base(page_url)]
+    return Parsed(tuple(documents.values()), tuple(_unique(links)), pagination)
+
+
+def keep(documents: dict[str, Document], found: Document) -> None:
+    """Duplicated link blocks are common: keep one entry per URL, the one that has a date."""
+    known = documents.get(found.url)
+    if known is None or known.published is None and found.published is not None:
+        documents[found.url] = found
+
+
+def _unique(links: list[Link]) -> list[Link]:
+    seen: dict[str, Link] = {}
+    for link in links:
+        seen.setdefault(link.url, link)
+    return list(seen.values())
+
+
+def absolute(page_url: str, href: str) -> str | None:
+    """The absolute, percent-encoded URL of an href, without fragment; None for non-web links."""
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return None
+    try:
+        url = urldefrag(urljoin(page_url, href)).url
+        if urlsplit(url).scheme not in ("http", "https"):
+            return None
+    except ValueError:  # such as an unclosed "[" in the host: a broken link is no link
+        return None
+    return normalize_url(url)
+
+
+def _site_relative(value: str) -> str:
+    value = value.strip()
+    if not value or value.startswith(("/", "http://", "https://")):
+        return value
+    return "/" + value
+
+
+def _base(url: str) -> str:
+    return urldefrag(url).url
+
+
+def is_document(url: str) -> bool:
+    path = unquote(urlsplit(url).path)
+    if path.lower().endswith(".pdf"):
+        return True
+    return bool(DOCUMENT_PATH.search(path)) and not OTHER_FILE.search(path)
+
+
+def file_title(url: str) -> str:
+    name = unquote(PurePosixPath(urlsplit(url).path).name)
+    return _clean(re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE))
+
+
+def title_of(anchor: Tag, url: str) -> str:
+    parts = [text for child in anchor.children if (text := _own_text(child))]
+    title = DOWNLOAD_WORDS.sub("", _clean(" ".join(parts)))
+    return title if len(title) >= 3 else file_title(url)
+
+
+def _own_text(node) -> str:
+    """Text of a node, leaving out the size/date detail spans."""
+    if isinstance(node, Tag):
+        if any(name in (node.get("class") or ()) for name in DETAIL_CLASSES):
+            return ""
+        return node.get_text(" ")
+    return str(node)
+
+
+def date_of(anchor: Tag, url: str) -> date | None:
+    """The publication date, from the first carrier that has one (SITE-STRUCTURES.md §5)."""
+    for text in _date_carriers(anchor, url):
+        found = find_date(text)
+        if found:
+            return found
+    return None
+
+
+def _date_carriers(anchor: Tag, url: str):
+    for detail in anchor.select(", ".join("." + name for name in DETAIL_CLASSES)):
+        yield detail.get_text(" ")
+    yield anchor.get("title", "")
+    card = anchor.find_parent(class_="fr-card")
+    if card:
+        for detail in card.select(".fr-card__detail"):
+            yield detail.get_text(" ")
+    row = anchor.find_parent("tr")
+    if row:
+        yield row.get_text(" ")
+    yield anchor.get_text(" ")
+    yield file_title(url)
+
+
+def _pagination(root: Tag, page_url: str) -> tuple[PageLink, ...]:
+    found: dict[str, PageLink] = {}
+    for anchor in root.select("a[href]"):
+        classes = " ".join(anchor.get("class") or ())
+        rel = " ".join(anchor.get("rel") or ())
+        if "fr-pagination__link" not in classes and not OFFSET.search(anchor["href"]) and rel not in ("next", "last"):
+            continue
+        if anchor.get("aria-disabled") == "true" or anchor.get("aria-current"):
+            continue
+        url = absolute(page_url, anchor["href"])
+        url = url and _without_first_offset(url)
+        if not url or url == _base(page_url):
+            continue
+        last = "fr-pagination__link--last" in classes or rel == "last" or "derni" in anchor.get_text().lower()
+        found.setdefault(url, PageLink(url, offset_of(url), last))
+    return tuple(found.values())
+
+
+def _without_first_offset(url: str) -> str:
+    """`…/(offset)/0` and `…?page=0` are the list's own URL: one page, one URL."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+             if (key, value) != ("page", "0")]
+    path = re.sub(r"/\(offset\)/0$", "", parts.path)
+    return urlunsplit(parts._replace(path=path, query=urlencode(query)))
+
+
+def offset_of(url: str) -> int:
+    """The position of a list page: `/(offset)/N` (eZ Publish) or `?page=N` (Drupal); 0 for the first."""
+    match = OFFSET.search(unquote(url))
+    return int(match.group(1) or match.group(2)) if match else 0
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

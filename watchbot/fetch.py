@@ -1,0 +1,306 @@
+"""The HTTP layer: polite, bounded, and only towards the configured hosts.
+
+Every request goes through `Fetcher`, which paces requests per host, retries
+429/5xx answers and network errors with exponential back-off (honouring
+Retry-After up to a cap), follows redirects itself so that a redirect to a
+foreign host can be refused, caps sizes, and uses ETag / Last-Modified so that
+an unchanged page or PDF is not transferred twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.utils import requote_uri
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.util import Retry
+
+from watchbot.config import HttpSettings
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK = 64 * 1024
+TRANSFER_TIMEOUTS = 10  # a whole transfer may last this many times the per-read timeout
+CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+
+
+class FetchError(Exception):
+    """A URL could not be fetched; `retry_later` says whether a later run may succeed."""
+
+    def __init__(self, url: str, reason: str, retry_later: bool = False):
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.retry_later = retry_later
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    url: str
+    body: str
+    etag: str | None
+    last_modified: str | None
+
+
+class HttpCache(Protocol):
+    def get(self, url: str) -> CachedPage | None: ...
+
+    def put(self, page: CachedPage) -> None: ...
+
+
+@dataclass(frozen=True)
+class HtmlPage:
+    url: str  # where the page was found, after redirects
+    text: str
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    path: Path
+    sha256: str
+    size: int
+    etag: str | None
+    last_modified: str | None
+
+
+def normalize_url(url: str) -> str:
+    """Percent-encode raw spaces, `°` and accents; never re-encode an existing %XX."""
+    return requote_uri(url.strip())
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+class Fetcher:
+    def __init__(self, settings: HttpSettings, allowed_hosts: Iterable[str], cache: HttpCache | None = None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 max_retry_wait: float = 120.0):
+        self.settings = settings
+        self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
+        self.cache = cache
+        self.sleep = sleep
+        self.clock = clock
+        self.max_retry_wait = max_retry_wait
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
+        self._last_request: dict[str, float] = {}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def page(self, url: str) -> str:
+        """The HTML of a page, decoded; a 304 answer gives back the cached body."""
+        return self.html(url).text
+
+    def html(self, url: str) -> HtmlPage:
+        """The HTML of a page and the URL it was found at after redirects (links are relative to it)."""
+        url = normalize_url(url)
+        cached = self.cache.get(url) if self.cache else None
+        response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {})
+        with response:
+            if response.status_code == 304 and cached:
+                return HtmlPage(response.url, cached.body)
+            _check_status(url, response)
+            data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
+        body = decode(data, response.headers.get("Content-Type", ""))
+        etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        if self.cache and (etag or last_modified):
+            self.cache.put(CachedPage(url, body, etag, last_modified))
+        return HtmlPage(response.url, body)
+
+    def pdf(self, url: str, dest: Path, etag: str | None = None,
+            last_modified: str | None = None) -> Download | None:
+        """Stream a PDF to `dest`; None when the server says it has not changed."""
+        url = normalize_url(url)
+        response = self._get(url, _validators(etag, last_modified))
+        with response:
+            if response.status_code == 304:
+                return None
+            _check_status(url, response)
+            partial = dest.with_name(dest.name + ".part")
+            try:
+                digest, size = self._save_pdf(url, response, partial)
+                partial.replace(dest)
+            finally:
+                partial.unlink(missing_ok=True)
+        return Download(url, dest, digest, size, response.headers.get("ETag"),
+                        response.headers.get("Last-Modified"))
+
+    def _save_pdf(self, url: str, response: requests.Response, partial: Path) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        head = b""
+        with partial.open("wb") as out:
+            for chunk in self._read(url, response, self.settings.max_pdf_bytes, "PDF"):
+                if len(head) < 1024:
+                    head += chunk[:1024]
+                    if len(head) >= 1024:
+                        _check_pdf(url, head)
+                digest.update(chunk)
+                out.write(chunk)
+        if len(head) < 1024:
+            _check_pdf(url, head)
+        return digest.hexdigest(), partial.stat().st_size
+
+    def _read(self, url: str, response: requests.Response, limit: int, what: str) -> Iterator[bytes]:
+        """The body in chunks, refusing more than `limit` bytes and detecting truncation."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchError(url, f"{what} too large: {int(declared)} bytes, the limit is {limit}")
+        received = 0
+        # the timeout bounds each read; this bounds the whole transfer, against a server that trickles
+        deadline = self.clock() + TRANSFER_TIMEOUTS * self.settings.timeout_seconds
+        try:
+            for chunk in response.raw.stream(CHUNK, decode_content=True):
+                received += len(chunk)
+                if received > limit:
+                    raise FetchError(url, f"{what} too large: more than {limit} bytes")
+                if self.clock() > deadline:
+                    raise FetchError(url, f"too slow: {received} bytes in {TRANSFER_TIMEOUTS} × "
+                                          f"{self.settings.timeout_seconds:g} s", retry_later=True)
+                yield chunk
+        except (requests.RequestException, OSError, Urllib3Error) as error:
+            raise FetchError(url, f"the transfer broke off after {received} bytes ({type(error).__name__})",
+                             retry_later=True) from None
+        if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
+            raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
+
+    def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
+        """GET with retries, following at most `max_redirects` redirects within the allowed hosts."""
+        for _ in range(self.settings.max_redirects + 1):
+            self._check_host(url, url)
+            response = self._get_once(url, headers)
+            if response.status_code not in REDIRECT_STATUSES:
+                return response
+            response.close()
+            location = response.headers.get("Location")
+            if not location:
+                raise FetchError(url, f"HTTP {response.status_code} redirect without a Location")
+            target = normalize_url(urljoin(url, location))
+            self._check_host(target, url)
+            log.debug("%s redirects to %s", url, target)
+            url = target
+        raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
+
+    def _get_once(self, url: str, headers: dict[str, str]) -> requests.Response:
+        attempts = self.settings.max_retries + 1
+        attempt = 0
+        while True:
+            self._pace(url)
+            try:
+                response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds,
+                                            stream=True, allow_redirects=False)
+            except requests.RequestException as error:
+                reason, wait = _network_reason(error), self._backoff(attempt)
+            except ValueError as error:  # requests parses the Location even when not following it
+                raise FetchError(url, f"refused invalid URL in the answer: {error}") from None
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                response.close()
+                reason = f"HTTP {response.status_code}"
+                wait = _retry_after(response) or self._backoff(attempt)
+            attempt += 1
+            if attempt == attempts:
+                raise FetchError(url, f"{reason}, gave up after {attempts} attempts", retry_later=True)
+            if wait > self.max_retry_wait:
+                raise FetchError(url, f"{reason}, the server asks to wait {wait:.0f} s", retry_later=True)
+            log.info("%s: %s, retrying in %.1f s", url, reason, wait)
+            self.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.max_retry_wait, max(1.0, self.settings.delay_seconds) * 2 ** attempt)
+
+    def _pace(self, url: str) -> None:
+        host = host_of(url)
+        last = self._last_request.get(host)
+        if last is not None:
+            wait = self.settings.delay_seconds - (self.clock() - last)
+            if wait > 0:
+                self.sleep(wait)
+        self._last_request[host] = self.clock()
+
+    def _check_host(self, url: str, origin: str) -> None:
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            raise FetchError(origin, f"refused invalid URL {url!r}") from None
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(origin, f"refused URL {url!r}: only http and https are fetched")
+        if host not in self.allowed_hosts:
+            if url == origin:
+                raise FetchError(origin, f"refused: {host} is not the host of a configured source")
+            raise FetchError(origin, f"refused redirect to {url}: {host} is not the host of a configured source")
+
+
+def _validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _check_status(url: str, response: requests.Response) -> None:
+    if response.status_code == 200:
+        return
+    # 404/410 mean the document is gone; anything else may be a passing state of the site or its firewall
+    gone = response.status_code in (404, 410)
+    raise FetchError(url, f"HTTP {response.status_code} {response.reason or ''}".strip(), retry_later=not gone)
+
+
+def _check_pdf(url: str, head: bytes) -> None:
+    if b"%PDF" in head[:1024]:
+        return
+    if b"<html" in head[:1024].lower() or b"<!doctype" in head[:1024].lower():
+        challenge = " (a JavaScript challenge)" if b"<script" in head.lower() else ""
+        raise FetchError(url, f"not a PDF: the server sent an HTML page{challenge} instead of the document",
+                         retry_later=True)
+    raise FetchError(url, f"not a PDF: the body starts with {head[:16]!r}", retry_later=True)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, Retry().parse_retry_after(value))
+    except Exception:  # an unparsable header is ignored, the back-off applies
+        return None
+
+
+def _network_reason(error: requests.RequestException) -> str:
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    return f"request failed ({type(error).__name__})"
+
+
+def decode(data: bytes, content_type: str) -> str:
+    """Text of an HTML body: charset from the header, else from <meta>, else UTF-8; never fails."""
+    match = re.search(r"charset=[\"']?([\w-]+)", content_type, re.IGNORECASE)
+    charset = match.group(1) if match else None
+    if not charset:
+        meta = CHARSET.search(data[:4096])
+        charset = meta.group(1).decode("ascii") if meta else "utf-8"
+    try:
+        return data.decode(charset, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")

@@ -1,0 +1,121 @@
+"""The bundled registry of prefecture sources (sources.yaml), read and checked once."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import sys
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+from watchbot import yamlfile
+from watchbot.discover import DiscoverError, options_for
+from watchbot.models import Source
+from watchbot.yamlfile import Problem, YamlError
+
+REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
+KEYS = ("code", "name", "department", "index_url", "strategy", "options", "shape", "tested")
+
+
+@functools.cache
+def bundled() -> tuple[Source, ...]:
+    return load(REGISTRY)
+
+
+@functools.cache
+def notes() -> dict[str, dict[str, str]]:
+    """The `shape` and `tested` notes of each bundled source, by code."""
+    entries = yamlfile.load(REGISTRY).data
+    return {entry["code"]: {"shape": str(entry.get("shape", "")), "tested": str(entry.get("tested", ""))}
+            for entry in entries}
+
+
+def load(path: Path) -> tuple[Source, ...]:
+    """The sources of a registry file; YamlError naming the line of every problem."""
+    document = yamlfile.load(path)
+    if not isinstance(document.data, list):
+        raise YamlError([document.problem((), "the registry must be a list of sources")])
+    problems: list[Problem] = []
+    sources: dict[str, Source] = {}
+    for index, entry in enumerate(document.data):
+        source = _source(document, index, entry, problems)
+        if source is None:
+            continue
+        if source.code in sources:
+            problems.append(document.problem((index, "code"), f"duplicate source code '{source.code}'"))
+        sources[source.code] = source
+    if problems:
+        raise YamlError(problems)
+    return tuple(sources.values())
+
+
+def _source(document: yamlfile.Document, index: int, entry, problems: list[Problem]) -> Source | None:
+    if not isinstance(entry, dict):
+        problems.append(document.problem((index,), "a source is a mapping"))
+        return None
+    problems += document.unknown_keys((index,), entry, KEYS)
+    missing = [key for key in ("code", "name", "index_url") if not entry.get(key)]
+    if missing:
+        problems.append(document.problem((index,), "a source needs " + ", ".join(missing)))
+        return None
+    source = Source(code=str(entry["code"]), name=str(entry["name"]), index_url=str(entry["index_url"]),
+                    department=str(entry["department"]) if entry.get("department") is not None else None,
+                    strategy=str(entry.get("strategy", "dsfr")), options=dict(entry.get("options") or {}))
+    if urlsplit(source.index_url).scheme not in ("http", "https"):
+        problems.append(document.problem((index, "index_url"), f"'{source.index_url}' is not an http(s) URL"))
+    try:
+        options_for(source)
+    except DiscoverError as error:
+        problems.append(document.problem((index, "options"), error.reason))
+    return source
+
+
+def suggest(code: str, known: Mapping[str, Source]) -> str:
+    """A hint for an unknown source code: "did you mean 'pref83'?" (also from "83", "PREF83" or "var")."""
+    wanted = code.strip().lower()
+    forms = (wanted, f"pref{wanted}", f"pref{wanted.removeprefix('pref').zfill(2)}")
+    by_site = {_slug(source.index_url): name for name, source in known.items()}
+    close = (next((form for form in forms if form in known), None) or by_site.get(wanted)
+             or next(iter(difflib.get_close_matches(wanted, list(known), n=1)), None))
+    if close:
+        return f"did you mean '{close}'?"
+    return "codes look like 'pref01', 'pref2a', 'pref83', 'ppparis'"
+
+
+def _slug(url: str) -> str:
+    """"var" for https://www.var.gouv.fr/…"""
+    return (urlsplit(url).hostname or "").removeprefix("www.").split(".")[0]
+
+
+def coverage_table() -> str:
+    """docs/SOURCES.md: every bundled source with its shape and the fixture it is tested on."""
+    lines = [
+        "# Sources",
+        "",
+        "Generated from `watchbot/sources.yaml` by `python -m watchbot.sources > docs/SOURCES.md`.",
+        "`shape` is the navigation observed on the live site; `tested on` names the fixture site of",
+        "`tests/data/sites/` (crawled end to end through the HTTP layer by `tests/test_discover_sites.py`)",
+        "written from that shape, or the real page reconstruction (`real-NN`) parsed by `tests/test_discover.py`.",
+        "",
+        f"{len(bundled())} sources.",
+        "",
+        "A source is a YAML entry: `code`, `name`, `department`, `index_url`, `strategy` (`dsfr`, the generic",
+        "crawler, or `spip` for www.prefectures-regions.gouv.fr) and, only where a site needs them, `options`:",
+        "`skip` / `only` (regular expressions on a link's text or URL: links never followed / the only links",
+        "followed from the index page), `exclude` (documents left out, e.g. `_sommaire`), `areas` (other path",
+        "prefixes the crawl may enter), `hosts` (other hosts the documents live on), `navigation` and `scope`",
+        "(CSS selectors of the links to follow and of the part of the page read).",
+        "",
+        "| source | name | strategy | shape | tested on |",
+        "|---|---|---|---|---|",
+    ]
+    for source in bundled():
+        note = notes()[source.code]
+        tested = note["tested"] or "—"
+        lines.append(f"| `{source.code}` | {source.name} | {source.strategy} | {note['shape']} | {tested} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(coverage_table())
