@@ -114,3 +114,16 @@ def test_token_from_env_or_file_and_never_in_errors(tmp_path, monkeypatch):
     with pytest.raises(configuration.ConfigError) as error:
         env_account.token()
     assert "WATCHBOT_TEST_TOKEN" in str(error.value) and "s3cr3t" not in str(error.value)
+
+
+def test_bad_source_options_are_a_config_error(tmp_path, capsys):
+    path = write(tmp_path, """
+        sources:
+          - code: custom
+            name: Préfecture de test
+            index_url: https://www.example.gouv.fr/RAA
+            strategy: teleport
+    """)
+    assert main(["run", "--config", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "watchbot.yaml:3" in error and "unknown strategy 'teleport'" in error

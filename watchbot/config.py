@@ -199,7 +199,7 @@ def _settings(doc, key: str, cls, problems: list[Problem]):
 
 
 def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
-    from watchbot import sources as registry
+    from watchbot import discover, sources as registry
 
     value = doc.data["sources"]
     if value == "all" or value is None:
@@ -224,7 +224,7 @@ def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
                 problems.append(doc.problem(path, "a source needs " + ", ".join(missing)))
                 continue
             base = bundled.get(item["code"])
-            result.append(Source(
+            source = Source(
                 code=str(item["code"]),
                 name=str(item["name"]),
                 index_url=str(item["index_url"]),
@@ -232,7 +232,12 @@ def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
                 (base.department if base else None),
                 strategy=str(item.get("strategy", "dsfr")),
                 options=dict(item.get("options") or {}),
-            ))
+            )
+            try:
+                discover.options_for(source)
+            except discover.DiscoverError as error:
+                problems.append(doc.problem(path, f"source '{source.code}': {error}"))
+            result.append(source)
         else:
             problems.append(doc.problem(path, "a source is a code or a mapping"))
     return tuple(result)

@@ -60,8 +60,9 @@ def _already_queued(session: Session, account: str, act: ActRow) -> bool:
 
 class Sender:
     def __init__(self, sessions: sessionmaker[Session], ruleset: Ruleset, sources: Mapping[str, Source],
-                 counts: PostCounts, out: TextIO):
+                 counts: PostCounts, out: TextIO, user_agent: str):
         self.sessions = sessions
+        self.user_agent = user_agent
         self.ruleset = ruleset
         self.sources = sources
         self.counts = counts
@@ -86,7 +87,7 @@ class Sender:
 
     def _send_account(self, session: Session, account: Account, rows: Sequence[PostRow]) -> None:
         try:
-            poster = Poster(account.api_base_url, account.token())
+            poster = Poster(account.api_base_url, account.token(), user_agent=self.user_agent)
             for row in rows:
                 self._deliver(session, poster, account, row)
         except RetryLater as error:
@@ -120,14 +121,24 @@ class Sender:
             self.counts.errors += 1
             log.warning("toot %d for %s will be retried: %s", row.id, account.name, error.reason)
             return
-        except (PostFailed, TootError) as error:
-            row.status = "failed"
-            row.last_error = str(error)
-            session.commit()
-            self.counts.failed += 1
-            log.error("toot %d for %s failed: %s", row.id, account.name, error)
+        except PostFailed as error:
+            if error.stop_account:  # a revoked token or a suspended account: the toot itself is fine
+                row.last_error = error.reason
+                session.commit()
+                raise RetryLater(f"the server refused the account: {error.reason}", stop_account=True) from error
+            self._failed(session, row, account, error.reason)
+            return
+        except TootError as error:
+            self._failed(session, row, account, str(error))
             return
         self._posted(session, row, delivered)
+
+    def _failed(self, session: Session, row: PostRow, account: Account, reason: str) -> None:
+        row.status = "failed"
+        row.last_error = reason
+        session.commit()
+        self.counts.failed += 1
+        log.error("toot %d for %s failed: %s", row.id, account.name, reason)
 
     def _posted(self, session: Session, row: PostRow, delivered: Delivered) -> None:
         row.status = "posted"
@@ -145,7 +156,10 @@ class Sender:
             for act_id in act_ids:
                 act = session.get(ActRow, act_id)
                 names = sorted({match.category for match in act.matches})
-                self._print(self._render(act, self._known(names), DRY_RUN_MAX_CHARACTERS))
+                try:
+                    self._print(self._render(act, self._known(names), DRY_RUN_MAX_CHARACTERS))
+                except TootError as error:
+                    log.error("act %d: no toot: %s", act_id, error)
 
     def _print(self, text: str, spoiler: str | None = None) -> None:
         warning = f"[CW: {spoiler}]\n" if spoiler else ""
@@ -179,5 +193,7 @@ class Sender:
         return compose(item, categories, max_characters, spoiler_text=spoiler or "")
 
     @staticmethod
-    def _marker(row: PostRow) -> str:
-        return page_link(row.act.document.url, row.act.first_page)
+    def _marker(row: PostRow) -> list[str]:
+        """What the toot of this act contains for sure: its page link and its reference."""
+        marker = [page_link(row.act.document.url, row.act.first_page)]
+        return marker + [f"Acte n° {row.act.ref}"] if row.act.ref else marker

@@ -72,7 +72,7 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
     hosts = set()
     for source in sources:
         hosts.add(urlsplit(source.index_url).hostname or "")
-        hosts.update(source.options.get("hosts", ()))
+        hosts.update(discover.options_for(source).hosts)
     return hosts
 
 
@@ -113,7 +113,8 @@ class Pass:
         self.process_documents([source.code for source in sources], fetcher)
         accounts = self.config.accounts
         by_code = {source.code: source for source in sources} | {s.code: s for s in registry.bundled()}
-        sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out)
+        sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out,
+                               self.config.http.user_agent)
         if accounts:
             sender.send(accounts, dry_run=dry_run, max_posts=max_posts)
         else:

@@ -1,0 +1,283 @@
+"""Toot composition (SPEC §6): French, self-contained, within the limit, harmless document text."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import grapheme
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+from mastodon_servers import entities, mastodon_length
+from mastodon import Mastodon
+from watchbot.models import Act, Category, Match
+from watchbot.toot import (TootError, TootInput, compose, content_warning, french_date, hashtag, hashtags, length,
+                           page_link, ref_date)
+
+DATA = Path(__file__).parent / "data" / "toot"
+CORPUS = Path("/work/shared/corpus")
+CATEGORIES = {
+    "drones": Category("drones", "Drones", "🚁", ("drones", "technopolice")),
+    "silt_perimeter": Category("silt_perimeter", "Périmètre de protection", "🚧", ("SILT", "technopolice")),
+    "videoprotection": Category("videoprotection", "Vidéoprotection", "📹", ("vidéosurveillance", "technopolice")),
+    "vsa": Category("vsa", "VSA", "👁️‍🗨️", ("VSA",)),
+}
+HOSTILE = ("Contact : @someone@example.org et @someone, #tag #Toulon, voir http://evil.example/x?y=1, "
+           "www.evil.example, evil.example, https://evil.example:8443/a#b, ftp://files.evil.example, "
+           "xmpp:someone@evil.example, ＠someone ＃tag, courriel pref-courrier@var.gouv.fr")
+
+
+def real_acts() -> list[dict]:
+    return json.loads((DATA / "acts.json").read_text(encoding="utf-8"))
+
+
+def item_of(real: dict, **changes) -> TootInput:
+    values = dict(source_name="Préfecture du Var", department="83", document_title=real["raa_name"],
+                  document_url=real["raa_url"], published=date.fromisoformat(real["raa_date"]),
+                  act=Act(real["ref"], real["title"], real["first_page"], real["last_page"]),
+                  matches=(Match(real["category"], "rule", real["first_page"], real["excerpt"], real["words"]),))
+    values.update(changes)
+    return TootInput(**values)
+
+
+def assert_harmless(toot: str, item: TootInput, categories) -> None:
+    """Within Mastodon's parsers, the toot's only link is the PDF page and its only hashtags are ours."""
+    found = entities(toot)
+    assert found["mentions"] == []
+    assert [tag["name"] for tag in found["tags"]] == [t.lower() for t in hashtags(categories, item.department)]
+    assert found["links"] == [page_link(item.document_url, item.act.first_page or None)]
+    assert found["domains"] == []
+
+
+@pytest.mark.parametrize("act", real_acts(), ids=lambda act: act["category"])
+def test_real_act_reads_well(act):
+    category = CATEGORIES[act["category"]]
+    item = item_of(act)
+    toot = compose(item, [category])
+    lines = toot.split("\n")
+    assert lines[0] == f"{category.emoji} {category.label} — Préfecture du Var (83)"
+    assert lines[1] == " ".join(act["title"].split())
+    day = ref_date(act["ref"])
+    assert lines[2] == f"Acte n° {act['ref']} du {french_date(day)}"
+    assert lines[3] == f"Paru dans « {act['raa_name']} », p. {act['first_page']}-{act['last_page']}"
+    assert " ".join(act["words"].split()) in toot
+    assert f"{act['raa_url']}#page={act['first_page']}" in lines
+    assert lines[-1] == " ".join(f"#{tag}" for tag in hashtags([category], "83"))
+    assert length(toot) <= 500
+    assert_harmless(toot, item, [category])
+
+
+@pytest.mark.parametrize("limit", [500, 300])
+def test_every_real_var_title_fits(limit):
+    path = CORPUS / "var-2025-acts-dev.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the shared corpus is not mounted)")
+    metas = {p.stem: json.loads(p.read_text()) for p in (CORPUS / "var-2025").glob("*.json")}
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for row in rows:
+        meta = metas[row["raa_sha256"]]
+        first = int(row["start_page"]) if row["start_page"] else None
+        act = Act(row["act_id"], row["title"], first, first + int(row["page_count"] or 1) - 1 if first else None)
+        item = TootInput("Préfecture du Var", "83", meta["name"], meta["url"], date.fromisoformat(meta["date"]), act,
+                         (Match("drones", "rule", first, row["evidence"] or row["title"], ""),))
+        toot = compose(item, [CATEGORIES["drones"]], limit)
+        assert length(toot) <= limit, toot
+        assert page_link(meta["url"], first) in toot.split("\n")
+        assert_harmless(toot, item, [CATEGORIES["drones"]])
+    assert len(rows) == 846
+
+
+@pytest.mark.parametrize("limit", [500, 300])
+def test_every_real_paris_title_fits(limit):
+    path = CORPUS / "pp-paris" / "arretes.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the shared corpus is not mounted)")
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    shortened = 0
+    for row in rows:
+        day, month, year = map(int, row["date_publication"].split("/"))
+        item = TootInput("Préfecture de police", "75", row["titre"], row["pdf_url"], date(year, month, day),
+                         Act(row["numero_arrete"], row["titre"], None, None),
+                         (Match("silt_perimeter", "rule", None, row["contenu_preview"], "périmètre"),))
+        categories = [CATEGORIES["silt_perimeter"], CATEGORIES["drones"]]
+        toot = compose(item, categories, limit)
+        assert length(toot) <= limit, toot
+        assert page_link(row["pdf_url"], None) in toot.split("\n")
+        assert_harmless(toot, item, categories)
+        shortened += "…" in toot.split("\n")[1]
+    assert len(rows) == 3435
+    assert (shortened > 0) == (limit == 300)  # at 500 every real title is shown whole
+
+
+def test_document_text_cannot_mention_tag_or_link():
+    act = real_acts()[0]
+    item = item_of(act, document_title=f"RAA #12 @raa {HOSTILE[:60]}",
+                   act=Act("83-2025-02-25-00002 @x", f"Arrêté {HOSTILE}", 3, 5),
+                   matches=(Match("drones", "r", 3, f"{HOSTILE} captation d'images {HOSTILE}", "captation d'images"),))
+    for limit in (500, 1000, 3000):
+        toot = compose(item, [CATEGORIES["drones"]], limit)
+        assert_harmless(toot, item, [CATEGORIES["drones"]])
+        assert length(toot) <= limit
+    visible = toot.replace("\u2060", "")
+    assert "@someone@example.org" in visible and "http://evil.example/x?y=1" in visible  # still readable
+
+
+def test_excerpt_from_the_classifier_keeps_its_ellipses():
+    act = real_acts()[0]
+    excerpt = "… d'images par la direction interdépartementale de la Police Nationale du Var, est autorisée …"
+    item = item_of(act, matches=(Match("drones", "r", 3, excerpt, "est autorisée"),))
+    whole = compose(item, [CATEGORIES["drones"]])
+    assert "\n« …d'images par la direction interdépartementale de la Police Nationale du Var, est autorisée… »\n" in whole
+    cut = compose(item, [CATEGORIES["drones"]], length(whole) - 30)
+    shown = next(line for line in cut.split("\n") if line.startswith("« "))
+    assert shown.startswith("« …") and shown.endswith("est autorisée… »") and len(shown) < 80
+    assert "… " not in shown[:-2] and "……" not in shown
+
+
+def test_invisible_and_control_characters_from_documents_are_dropped():
+    act = real_acts()[0]
+    title = "Arrêté\u202e inversé\u200b\u0007 sur\tdes\n\naéronefs\u2060@bob"
+    toot = compose(item_of(act, act=Act(act["ref"], title, 3, 5)), [CATEGORIES["drones"]])
+    assert toot.split("\n")[1] == "Arrêté inversé sur des aéronefs@\u2060bob"
+
+
+def test_long_url_counts_as_23():
+    act = real_acts()[0]
+    url = "https://www.var.gouv.fr/contenu/telechargement/" + "d" * 400 + ".pdf"
+    item = item_of(act, document_url=url)
+    toot = compose(item, [CATEGORIES["drones"]], 500)
+    assert f"{url}#page=3" in toot.split("\n")
+    assert len(toot) > 500 >= length(toot) == mastodon_length(toot)
+    assert " ".join(act["title"].split()) in toot  # the long URL took nothing from the text
+
+
+def test_excerpt_is_shortened_before_the_title():
+    act = real_acts()[0]
+    long_excerpt = "Considérant " * 40 + "la captation d'images au moyen de caméras" + " installées" * 40
+    item = item_of(act, matches=(Match("drones", "r", 3, long_excerpt, "captation d'images"),))
+    toot = compose(item, [CATEGORIES["drones"]], 500)
+    excerpt = next(line for line in toot.split("\n") if line.startswith("« "))
+    assert excerpt.startswith("« …") and excerpt.endswith("… »") and "captation d'images" in excerpt
+    assert toot.split("\n")[1] == " ".join(act["title"].split())
+    without_excerpt = length(compose(item_of(act, matches=()), [CATEGORIES["drones"]]))
+    tight = compose(item, [CATEGORIES["drones"]], without_excerpt - 20)
+    assert not any(line.startswith("« ") for line in tight.split("\n"))
+    assert tight.split("\n")[1].endswith("…")
+    assert without_excerpt - 40 < length(tight) <= without_excerpt - 20  # a word lost at most
+
+
+def test_long_title_is_cut_at_a_word_with_an_ellipsis():
+    act = real_acts()[1]
+    title = "Arrêté préfectoral instaurant un périmètre de protection " + "aux abords du stade Mayol " * 60
+    toot = compose(item_of(act, act=Act(act["ref"], title, 35, 41)), [CATEGORIES["silt_perimeter"]], 500)
+    shown = toot.split("\n")[1]
+    assert shown.endswith("…") and title.startswith(shown[:-1]) and title[len(shown) - 1] == " "
+    assert length(toot) <= 500
+
+
+def test_emoji_are_counted_as_graphemes_and_never_split():
+    family = "👨‍👩‍👧‍👦"
+    act = real_acts()[0]
+    title = f"Arrêté {family}{family} " + f"{family}é́ " * 200
+    item = item_of(act, act=Act(act["ref"], title, 3, 5))
+    categories = [CATEGORIES["vsa"], CATEGORIES["drones"]]
+    for limit in range(240, 520, 7):
+        toot = compose(item, categories, limit)
+        assert length(toot) <= limit
+        allowed = set(grapheme.graphemes(title + compose(item, categories, 10_000))) | {"…", "\u2060"}
+        assert set(grapheme.graphemes(toot)) <= allowed
+
+
+def test_several_categories_make_one_toot():
+    act = real_acts()[0]
+    categories = [CATEGORIES["drones"], CATEGORIES["videoprotection"]]
+    toot = compose(item_of(act), categories)
+    assert toot.startswith("🚁 Drones · 📹 Vidéoprotection — Préfecture du Var (83)\n")
+    assert toot.endswith("\n#drones #technopolice #vidéosurveillance #Var")
+
+
+def test_content_warning_counts_towards_the_limit():
+    act = real_acts()[0]
+    warning = content_warning([CATEGORIES["drones"], CATEGORIES["vsa"]],
+                              {"drones": "Surveillance policière", "vsa": "Surveillance policière", "lra": "x"})
+    assert warning == "Surveillance policière"
+    assert content_warning([CATEGORIES["vsa"]], {"drones": "x"}) is None
+    toot = compose(item_of(act), [CATEGORIES["drones"]], 300, spoiler_text=warning)
+    assert length(toot, warning) <= 300 < length(compose(item_of(act), [CATEGORIES["drones"]], 300), warning)
+
+
+def test_without_pages_ref_or_date():
+    act = real_acts()[0]
+    item = item_of(act, act=Act(None, act["title"], None, None), published=None,
+                   matches=(Match("drones", "r", None, "", ""),))
+    toot = compose(item, [CATEGORIES["drones"]])
+    assert toot.split("\n")[2] == f"Paru dans « {act['raa_name']} »"
+    assert toot.split("\n\n")[1] == act["raa_url"] and "Acte" not in toot
+
+
+def test_a_limit_too_small_for_link_and_hashtags_is_an_error():
+    with pytest.raises(TootError, match="cannot fit 60 characters"):
+        compose(item_of(real_acts()[0]), [CATEGORIES["drones"]], 60)
+
+
+def test_french_dates_and_refs():
+    assert french_date(date(2025, 6, 1)) == "1er juin 2025"
+    assert french_date(date(2025, 8, 16)) == "16 août 2025"
+    assert ref_date("83-2025-06-06-00001") == date(2025, 6, 6)
+    assert ref_date("2A-2024-12-31-00012") == date(2024, 12, 31)
+    assert ref_date("83-2025-13-45-00001") is None and ref_date("2024-00289") is None
+
+
+def test_published_date_is_given_when_the_name_lacks_it():
+    act = real_acts()[0]
+    toot = compose(item_of(act, document_title="Recueil spécial n°12"), [CATEGORIES["drones"]])
+    assert toot.split("\n")[3] == "Paru le 26 février 2025 dans « Recueil spécial n°12 », p. 3-5"
+
+
+def test_hashtags_are_words_mastodon_takes():
+    assert hashtag("Bouches-du-Rhône") == "BouchesDuRhône"
+    assert hashtag("Côte-d'Or") == "CôteDOr"
+    assert hashtag("#silt_perimeter") == "siltPerimeter"
+    assert hashtag("83") == "" and hashtag("--") == ""
+    assert hashtags([CATEGORIES["drones"]], "2a") == ["drones", "technopolice", "CorseDuSud"]
+    assert hashtags([Category("rave_ban", "Rave", "🔊")], "999") == ["raveBan"]
+    assert hashtags([Category("a", "A", hashtags=("Technopolice", "var")), CATEGORIES["drones"]], "83") == [
+        "Technopolice", "var", "drones"]
+
+
+def test_page_link():
+    assert page_link("https://x.fr/a b.pdf#old", 4) == "https://x.fr/a%20b.pdf#page=4"
+    assert page_link("https://x.fr/a%20b.pdf", None) == "https://x.fr/a%20b.pdf"
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.text(min_size=0, max_size=600), excerpt=st.text(max_size=600), ref=st.text(max_size=40),
+       limit=st.integers(min_value=260, max_value=700))
+def test_any_document_text_fits_and_stays_harmless(title, excerpt, ref, limit):
+    act = real_acts()[2]
+    item = item_of(act, act=Act(ref or None, title, 3, 494), document_title=title[:80],
+                   matches=(Match("videoprotection", "r", 3, excerpt, excerpt[10:30]),))
+    categories = [CATEGORIES["videoprotection"]]
+    toot = compose(item, categories, limit)
+    assert length(toot) <= limit
+    assert_harmless(toot, item, categories)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["https://www.var.gouv.fr/a%20b.pdf#page=3", "@someone@example.org", "@bob", "\n",
+                                 "\r\n", "\r", " ", "é", "e\u0301", "🚁", "👁️‍🗨️", "🇫🇷", "\u2060", "\u00ad", "한",
+                                 "#tag", "…", "«", "x"]) | st.text(max_size=5), max_size=60).map("".join),
+       st.text(max_size=20))
+def test_length_is_mastodons_count(text, spoiler):
+    # graphemeu, which Mastodon.py uses, splits a flag that follows a line break ("\n🇫🇷" counts 3);
+    # Mastodon counts 2, as `length` does (see test_flag_after_line_break)
+    assume(not re.search("[\n\r][\U0001F1E6-\U0001F1FF]", text))
+    assert length(text, spoiler) == Mastodon.get_status_length(text, spoiler) == mastodon_length(text, spoiler)
+
+
+def test_flag_after_line_break():
+    assert length("\n🇫🇷") == 2 and length("Var\n🇫🇷🇫🇷") == 6

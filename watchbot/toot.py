@@ -1,0 +1,276 @@
+"""Compose the toot of an act for one account (SPEC §6), in French.
+
+A toot fits the server's limit as Mastodon counts it: graphemes, every URL as
+23 characters, `@user@domain` as `@user`. When it is too long, the excerpt is
+shortened first, then dropped, then the title is shortened; the link and the
+hashtags are never cut.
+
+Text taken from documents (title, reference, RAA name, excerpt) can never
+mention, tag or link: an invisible WORD JOINER (U+2060) is put after every
+`@` and `#`, after a `.` followed by a letter (domain names) and after the `:`
+of a URL scheme. Mastodon's parsers (and the common client-side linkifiers)
+then see no user name, hashtag, domain or URL, while the text reads the same.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Callable, Mapping, Sequence
+
+import grapheme
+from mastodon import Mastodon
+from requests.utils import requote_uri
+
+from watchbot.models import Act, Category, Match
+
+WORD_JOINER = "\u2060"
+ELLIPSIS = "…"
+MIN_EXCERPT = 40  # shorter than this, an excerpt says nothing: drop it
+MAX_EXCERPT = 200
+MAX_NAME = 120  # the RAA name is also cut to the title's budget
+MIN_TITLE = 20
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+# What Mastodon (and client linkifiers) would turn into a mention, a hashtag or a link.
+LINKABLE = re.compile(r"[@＠#＃]|\.(?=[^\W\d_])|:(?=//)|(?<=xmpp):|(?<=magnet):", re.IGNORECASE)
+# Characters that never join a neighbour into one grapheme: a line of them counts one per character.
+PLAIN_LINE = re.compile(r"[\t\x20-\x7e\xa0-\u02ff\u2010-\u2027\u2030-\u205e\u20ac]*")
+# Act identifiers of the DSFR sites carry the signature date: 83-2025-06-06-00001.
+DATED_REF = re.compile(r"\b(?:\d{2,3}|2[AB])-(\d{4})-(\d{2})-(\d{2})-\d+\b")
+
+# The département hashtag is its name: Mastodon needs a letter in a hashtag, so "#83" would stay plain text.
+DEPARTMENTS = dict(line.split(" ", 1) for line in """\
+01 Ain|02 Aisne|03 Allier|04 Alpes-de-Haute-Provence|05 Hautes-Alpes|06 Alpes-Maritimes|07 Ardèche|08 Ardennes
+09 Ariège|10 Aube|11 Aude|12 Aveyron|13 Bouches-du-Rhône|14 Calvados|15 Cantal|16 Charente|17 Charente-Maritime
+18 Cher|19 Corrèze|2A Corse-du-Sud|2B Haute-Corse|21 Côte-d'Or|22 Côtes-d'Armor|23 Creuse|24 Dordogne|25 Doubs
+26 Drôme|27 Eure|28 Eure-et-Loir|29 Finistère|30 Gard|31 Haute-Garonne|32 Gers|33 Gironde|34 Hérault
+35 Ille-et-Vilaine|36 Indre|37 Indre-et-Loire|38 Isère|39 Jura|40 Landes|41 Loir-et-Cher|42 Loire|43 Haute-Loire
+44 Loire-Atlantique|45 Loiret|46 Lot|47 Lot-et-Garonne|48 Lozère|49 Maine-et-Loire|50 Manche|51 Marne
+52 Haute-Marne|53 Mayenne|54 Meurthe-et-Moselle|55 Meuse|56 Morbihan|57 Moselle|58 Nièvre|59 Nord|60 Oise
+61 Orne|62 Pas-de-Calais|63 Puy-de-Dôme|64 Pyrénées-Atlantiques|65 Hautes-Pyrénées|66 Pyrénées-Orientales
+67 Bas-Rhin|68 Haut-Rhin|69 Rhône|70 Haute-Saône|71 Saône-et-Loire|72 Sarthe|73 Savoie|74 Haute-Savoie|75 Paris
+76 Seine-Maritime|77 Seine-et-Marne|78 Yvelines|79 Deux-Sèvres|80 Somme|81 Tarn|82 Tarn-et-Garonne|83 Var
+84 Vaucluse|85 Vendée|86 Vienne|87 Haute-Vienne|88 Vosges|89 Yonne|90 Territoire de Belfort|91 Essonne
+92 Hauts-de-Seine|93 Seine-Saint-Denis|94 Val-de-Marne|95 Val-d'Oise|971 Guadeloupe|972 Martinique|973 Guyane
+974 La Réunion|975 Saint-Pierre-et-Miquelon|976 Mayotte|977 Saint-Barthélemy|978 Saint-Martin
+986 Wallis-et-Futuna|987 Polynésie française|988 Nouvelle-Calédonie""".replace("\n", "|").split("|"))
+
+
+class TootError(ValueError):
+    """The toot cannot fit the server's limit even with its excerpt dropped and its title cut."""
+
+
+@dataclass(frozen=True)
+class TootInput:
+    source_name: str
+    department: str | None
+    document_title: str
+    document_url: str
+    published: date | None
+    act: Act
+    matches: tuple[Match, ...]  # the act's matches for this account's categories
+
+
+def compose(item: TootInput, categories: Sequence[Category], max_characters: int = 500,
+            spoiler_text: str = "") -> str:
+    """The toot of `item` for an account following `categories`, within `max_characters`.
+
+    `spoiler_text` (the content warning, if any) counts towards the limit, as on Mastodon.
+    """
+    if not categories:
+        raise TootError("a toot needs at least one category")
+    title = clean(item.act.title) or clean(item.document_title)
+    excerpt, words = _excerpt(item.matches)
+
+    def render(title_budget: int, excerpt_budget: int) -> str:
+        return _render(item, categories, _shorten(title, title_budget), _window(excerpt, words, excerpt_budget),
+                       min(title_budget, MAX_NAME))
+
+    limit = max_characters - length("", spoiler_text)
+
+    def overshoot(title_budget: int, excerpt_budget: int) -> int:
+        return length(render(title_budget, excerpt_budget)) - limit
+
+    longest = min(len(excerpt), MAX_EXCERPT)
+    excerpt_budget = _largest(lambda budget: overshoot(len(title), budget), min(MIN_EXCERPT, longest), longest)
+    if excerpt_budget is not None or overshoot(len(title), 0) <= 0:
+        return render(len(title), excerpt_budget or 0)
+    title_budget = _largest(lambda budget: overshoot(budget, 0), min(MIN_TITLE, len(title)), len(title))
+    if title_budget is None:
+        raise TootError(f"the toot of act {item.act.ref or item.act.title[:60]!r} cannot fit "
+                        f"{max_characters} characters without losing its link or hashtags")
+    return render(title_budget, 0)
+
+
+def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str, name_budget: int) -> str:
+    labels = " · ".join(f"{category.emoji} {category.label}".strip() for category in categories)
+    place = f"{item.source_name} ({item.department})" if item.department else item.source_name
+    head = [f"{labels} — {neutralise(clean(place))}", neutralise(title)]
+    if item.act.ref:
+        signed = ref_date(item.act.ref)
+        head.append(f"Acte n° {neutralise(clean(item.act.ref))}" + (f" du {french_date(signed)}" if signed else ""))
+    head.append(_paper(item, name_budget))
+    blocks = ["\n".join(line for line in head if line)]
+    if excerpt:
+        blocks.append(f"« {neutralise(excerpt)} »")
+    page = item.act.first_page or next((m.page for m in item.matches if m.page), None)
+    blocks.append(page_link(item.document_url, page))
+    blocks.append(" ".join(f"#{tag}" for tag in hashtags(categories, item.department)))
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _paper(item: TootInput, name_budget: int) -> str:
+    """Where the act was published: "Paru le 6 juin 2025 dans « RAA n°12 », p. 3-6"."""
+    name = clean(item.document_title)
+    name = "" if name.casefold() == clean(item.act.title).casefold() else _shorten(name, name_budget)
+    published = french_date(item.published) if item.published else ""
+    when = f" le {published}" if published and published not in name else ""
+    where = f" dans « {neutralise(name)} »" if name else ""
+    pages = page_range(item.act.first_page, item.act.last_page)
+    return f"Paru{when}{where}" + (f", {pages}" if pages else "") if when or where else pages
+
+
+def length(text: str, spoiler_text: str = "") -> int:
+    """The length Mastodon counts: graphemes, URLs as 23, `@user@domain` as `@user`, plus the content warning.
+
+    Mastodon.py's `get_status_length`, line by line (a line break always separates graphemes, URLs and
+    user names); a line without URL, user name or joining character counts its characters, as the
+    grapheme count is slow on long texts.
+    """
+    if "\r" in text:
+        return Mastodon.get_status_length(text, spoiler_text)
+    lines = text.split("\n")
+    return sum(map(_line_length, lines)) + len(lines) - 1 + Mastodon.get_status_length("", spoiler_text)
+
+
+@lru_cache(maxsize=4096)
+def _line_length(line: str) -> int:
+    if PLAIN_LINE.fullmatch(line) and "://" not in line and "@" not in line:
+        return len(line)
+    return Mastodon.get_status_length(line)
+
+
+def page_link(url: str, page: int | None) -> str:
+    """The document's URL (percent-encoded, without its fragment) opening at `page` when known."""
+    if not url.strip().lower().startswith(("http://", "https://")):
+        raise TootError(f"not a web link: {url[:100]!r}")
+    base = requote_uri(url.split("#", 1)[0].strip())
+    return f"{base}#page={page}" if page and page > 0 else base
+
+
+def page_range(first: int | None, last: int | None) -> str:
+    if not first:
+        return ""
+    return f"p. {first}-{last}" if last and last > first else f"p. {first}"
+
+
+def french_date(day: date) -> str:
+    """"1er juin 2025", "16 juillet 2025"."""
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def ref_date(ref: str) -> date | None:
+    """The date in an act identifier such as 83-2025-06-06-00001, if any."""
+    found = DATED_REF.search(ref)
+    if not found:
+        return None
+    try:
+        return date(*map(int, found.groups()))
+    except ValueError:
+        return None
+
+
+def hashtags(categories: Sequence[Category], department: str | None) -> list[str]:
+    """The categories' hashtags (their names when they have none), then the département's name."""
+    names = [tag for category in categories for tag in (category.hashtags or (category.name,))]
+    if department and department.upper() in DEPARTMENTS:
+        names.append(DEPARTMENTS[department.upper()])
+    tags = {}  # Mastodon's hashtags ignore case: the first spelling wins
+    for tag in filter(None, map(hashtag, names)):
+        tags.setdefault(tag.casefold(), tag)
+    return list(tags.values())
+
+
+def hashtag(name: str) -> str:
+    """A word Mastodon takes as a hashtag: "Bouches-du-Rhône" -> "BouchesDuRhône"; "" when impossible."""
+    parts = [part for part in re.split(r"[\W_]+", name.lstrip("#")) if part]
+    tag = parts[0] + "".join(part[:1].upper() + part[1:] for part in parts[1:]) if parts else ""
+    return tag if re.search(r"[^\W\d_]", tag) else ""
+
+
+def content_warning(categories: Sequence[Category], warnings: Mapping[str, str]) -> str | None:
+    """The account's content warnings for these categories, joined; None when there is none."""
+    texts = dict.fromkeys(warnings[c.name].strip() for c in categories if warnings.get(c.name, "").strip())
+    return " / ".join(texts) or None
+
+
+def clean(text: str | None) -> str:
+    """Document text on one line: NFC, no control or invisible format characters, single spaces."""
+    text = unicodedata.normalize("NFC", text or "")
+    text = "".join(" " if char.isspace() else char for char in text
+                   if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf"))
+    return " ".join(text.split())
+
+
+def neutralise(text: str) -> str:
+    """Document text that can no longer mention, tag or link (see the module docstring)."""
+    return LINKABLE.sub(lambda found: found.group() + WORD_JOINER, text)
+
+
+def _excerpt(matches: Sequence[Match]) -> tuple[str, str]:
+    """The first match's excerpt and words; its ellipses ("… text …") written as the toot writes its own."""
+    for match in matches:
+        text = re.sub(r"^(?:\.\.\.|…)\s*|\s*(?:\.\.\.|…)$", ELLIPSIS, clean(match.excerpt))
+        if text.strip(ELLIPSIS):
+            return text, clean(match.words)
+    return "", ""
+
+
+def _shorten(text: str, budget: int) -> str:
+    """`text` cut at a word boundary to at most `budget` characters, ellipsis included."""
+    if len(text) <= budget:
+        return text
+    if budget <= 1:
+        return ""
+    end = budget - 1
+    if not text[end].isspace():
+        end = text.rfind(" ", 0, end) if " " in text[:end] else grapheme.safe_split_index(text, end)
+    return text[:end].rstrip(" ,;:.-–—") + ELLIPSIS
+
+
+def _window(text: str, words: str, budget: int) -> str:
+    """At most `budget` characters of `text` around `words`, cut at word boundaries, ellipses included."""
+    if len(text) <= budget:
+        return text
+    if budget < MIN_EXCERPT:
+        return ""
+    found = text.casefold().find(words.casefold()) if words else -1
+    centre = found + len(words) // 2 if found >= 0 else len(text) // 2
+    start = max(0, min(centre - budget // 2, len(text) - budget))
+    end = start + budget
+    start, end = start + (1 if start else 0), end - (1 if end < len(text) else 0)  # room for the ellipses
+    if start:
+        start = text.find(" ", start, end) + 1 or grapheme.safe_split_index(text, start)
+    if end < len(text):
+        end = text.rfind(" ", start, end + 1) if " " in text[start:end] else grapheme.safe_split_index(text, end)
+    return (ELLIPSIS if start else "") + text[start:end].strip() + (ELLIPSIS if end < len(text) else "")
+
+
+def _largest(overshoot: Callable[[int], int], low: int, high: int) -> int | None:
+    """A budget in [low, high] whose toot fits, `overshoot(budget)` being how much a toot is too long.
+
+    Cutting n characters shortens a toot by about n, so stepping down by the overshoot ends in one or
+    two renderings, a word short of the best fit at worst.
+    """
+    if high < low:
+        return None
+    budget = high
+    while (over := overshoot(budget)) > 0:
+        if budget == low:
+            return None
+        budget = max(low, budget - over)
+    return budget
