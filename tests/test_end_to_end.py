@@ -1,125 +1,73 @@
 """The whole pipeline, end to end: a prefecture site on 127.0.0.1 serving real RAA, a real
-Mastodon-compatible server, SQLite and PostgreSQL, two runs of `watchbot run`."""
+Mastodon-compatible server (mastodon-mock), SQLite and PostgreSQL, two runs of `watchbot run`."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-from urllib.parse import quote
+from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from httpserver import Route
+from prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
 from watchbot.cli import main
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow
 
-DEMO_FILES = Path(__file__).resolve().parents[1] / "watchbot" / "demo_data" / "site" / "contenu" / "telechargement"
-DRONE_RAA = DEMO_FILES / "1001" / "2001" / "file" / "RAA n°D77-31-01-2024-special.pdf"
-NEGATIVE_RAA = DEMO_FILES / "1003" / "2003" / "file" / "RAA n°09 du 20 janvier 2025.pdf"
-CHALLENGE_PAGE = Path(__file__).resolve().parent / "data" / "fetch" / "2024_01493_05102024.pdf"
-
-INDEX = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
-<title>RAA 2024 - Recueils des actes administratifs - Les services de l'État en Seine-et-Marne</title></head>
-<body><main><h1>RAA</h1><div class="fr-downloads-group"><ul>
-<li><a id= class="fr-link fr-link--download" href="/contenu/telechargement/1/1/file/RAA n°D77-31-01-2024-special.pdf">
-  Télécharger RAA spécial n°D77-31-01-2024 <span class="fr-link__detail">PDF - 0,21 Mb - 31/01/2024</span></a></li>
-<li><a class="fr-link fr-link--download" href="/contenu/telechargement/3/3/file/RAA n°09 du 20 janvier 2025.pdf">
-  Télécharger RAA n°09 du 20 janvier 2025 <span class="fr-link__detail">PDF - 3,44 Mb - 20/01/2025</span></a></li>
-<li><a class="fr-link fr-link--download" href="/contenu/telechargement/4/4/file/2024_01493_05102024.pdf">
-  Télécharger arrêté 2024-01493 <span class="fr-link__detail">PDF - 0,01 Mb - 05/10/2024</span></a></li>
-</ul></div></main></body></html>"""
-
-PDF_PATHS = {
-    "/contenu/telechargement/1/1/file/RAA n°D77-31-01-2024-special.pdf": DRONE_RAA,
-    "/contenu/telechargement/3/3/file/RAA n°09 du 20 janvier 2025.pdf": NEGATIVE_RAA,
-    "/contenu/telechargement/4/4/file/2024_01493_05102024.pdf": CHALLENGE_PAGE,
-}
-
-
-def serve_prefecture(site_server) -> str:
-    site_server.route("/Publications/RAA", INDEX)
-    for path, file in PDF_PATHS.items():
-        kind = "text/html" if file == CHALLENGE_PAGE else "application/pdf"
-        site_server.route(path, Route(body=file.read_bytes(), content_type=kind))
-    return site_server.url("/Publications/RAA")
-
-
-def write_config(tmp_path: Path, index_url: str, database_url: str, mastodon) -> Path:
-    path = tmp_path / "watchbot.yaml"
-    path.write_text(f"""
-state_dir: {tmp_path / 'state'}
-database_url: {database_url}
-not_before: 2000-01-01
-http: {{delay_seconds: 0, max_retries: 1, timeout_seconds: 20}}
-extract: {{ocr: false}}
-sources:
-  - code: pref77
-    name: Préfecture de Seine-et-Marne
-    department: "77"
-    index_url: {index_url}
-accounts:
-  surveillance:
-    api_base_url: {mastodon.base_url}
-    access_token_env: WATCHBOT_TEST_TOKEN
-    categories: [drones, vsa, videoprotection]
-  silt:
-    api_base_url: {mastodon.base_url}
-    access_token_env: WATCHBOT_TEST_TOKEN_SILT
-    categories: [silt_perimeter, demonstration_ban, rave_ban]
-""", encoding="utf-8")
-    return path
-
-
-def pdf_downloads(site_server) -> int:
-    return sum(site_server.count(quote(path)) for path in PDF_PATHS if PDF_PATHS[path] != CHALLENGE_PAGE)
+DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
+NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
+CHALLENGE = Document(CHALLENGE_PAGE, "arrêté 2024-01493", date(2024, 10, 5))
 
 
 def test_two_runs_post_each_toot_once(tmp_path, site_server, mastodon_mock_server, database_url, monkeypatch,
                                       caplog):
     caplog.set_level(logging.INFO, logger="watchbot")
-    monkeypatch.setenv("WATCHBOT_TEST_TOKEN", mastodon_mock_server.token("surveillance"))
-    monkeypatch.setenv("WATCHBOT_TEST_TOKEN_SILT", mastodon_mock_server.token("silt"))
-    config = write_config(tmp_path, serve_prefecture(site_server), database_url, mastodon_mock_server)
+    tokens(monkeypatch, mastodon_mock_server)
+    index = serve(site_server, [DRONE, NEGATIVE, CHALLENGE])
+    config = write_config(tmp_path, index, mastodon_mock_server, database_url=database_url)
 
     assert main(["run", "--config", str(config)]) == 1  # the challenge page is a failed document
-    posts = mastodon_mock_server.posts("surveillance")
-    assert len(posts) == 1
-    toot = posts[0]["text"]
-    assert "Drones" in toot and "D77-2024-01-31" in toot
-    assert "#page=" in toot and "RAA" in toot
-    assert mastodon_mock_server.posts("silt") == []
-    assert pdf_downloads(site_server) == 2
+    for account in ("surveillance", "silt"):  # both follow drones
+        posts = mastodon_mock_server.posts(account)
+        assert len(posts) == 1
+        toot = posts[0]["text"]
+        assert "Drones" in toot and "D77-2024-01-31-00001" in toot and "Préfecture de Seine-et-Marne" in toot
+        assert "#page=3" in toot and "RAA spécial n°D77-31-01-2024" in toot
+    assert downloads(site_server, DRONE) == downloads(site_server, NEGATIVE) == 1
 
     sessions = open_database(database_url)
     with sessions() as session:
         failed = session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")).all()
-        assert [document.url.rsplit("/", 1)[-1] for document in failed] == ["2024_01493_05102024.pdf"]
+        assert [document.title for document in failed] == [CHALLENGE.title]
         assert "not a PDF" in failed[0].last_error
-        post = session.scalars(select(PostRow)).one()
-        assert (post.status, post.account) == ("posted", "surveillance")
+        posts = session.scalars(select(PostRow).order_by(PostRow.account)).all()
+        assert [(post.account, post.status) for post in posts] == [("silt", "posted"), ("surveillance", "posted")]
     assert "run finished: sources 1 ok, 0 failed; documents 3 new, 2 processed, 1 failed" in caplog.text
-    assert "toots 1 posted, 0 pending, 0 failed" in caplog.text
+    assert "toots 2 posted, 0 pending, 0 failed" in caplog.text
 
     assert main(["run", "--config", str(config)]) == 1  # the challenge page is retried, fails again
-    assert len(mastodon_mock_server.posts("surveillance")) == 1
-    assert pdf_downloads(site_server) == 2
+    assert [len(mastodon_mock_server.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
+    assert downloads(site_server, DRONE) == downloads(site_server, NEGATIVE) == 1
+    assert downloads(site_server, CHALLENGE) == 2
     with sessions() as session:
-        failed = session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")).one()
-        assert failed.attempts == 2
+        assert session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")).one().attempts == 2
 
 
 def test_dry_run_prints_toots_and_posts_nothing(tmp_path, site_server, mastodon_mock_server, monkeypatch, capsys):
-    monkeypatch.setenv("WATCHBOT_TEST_TOKEN", mastodon_mock_server.token("surveillance"))
-    monkeypatch.setenv("WATCHBOT_TEST_TOKEN_SILT", mastodon_mock_server.token("silt"))
-    database_url = f"sqlite:///{tmp_path / 'state' / 'watchbot.db'}"
-    config = write_config(tmp_path, serve_prefecture(site_server), database_url, mastodon_mock_server)
+    tokens(monkeypatch, mastodon_mock_server)
+    config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE]), mastodon_mock_server)
 
-    assert main(["run", "--dry-run", "--config", str(config)]) == 1
+    assert main(["run", "--dry-run", "--config", str(config)]) == 0
     printed = capsys.readouterr().out
-    assert printed.count("\n---\n") == 1 and "D77-2024-01-31" in printed
+    assert printed.count("\n---\n") == 2 and printed.count("D77-2024-01-31-00001") == 2
     assert mastodon_mock_server.posts("surveillance") == []
 
-    assert main(["run", "--config", str(config)]) == 1  # the queued toot is posted by the next real run
-    assert len(mastodon_mock_server.posts("surveillance")) == 1
+    assert main(["run", "--config", str(config)]) == 0  # the queued toots are posted by the next real run
+    assert len(mastodon_mock_server.posts("surveillance")) == len(mastodon_mock_server.posts("silt")) == 1
+
+
+def test_without_accounts_the_toots_are_printed(tmp_path, site_server, capsys):
+    config = write_config(tmp_path, serve(site_server, [DRONE]))
+    assert main(["run", "--config", str(config)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("🚁 Drones — Préfecture de Seine-et-Marne (77)\n")
+    assert printed.endswith("\n---\n") and printed.count("\n---\n") == 1
