@@ -24,10 +24,11 @@ class Document:
     file: Path
     title: str
     published: date
+    name: str | None = None  # served under this file name instead of the file's own
 
     @property
     def href(self) -> str:
-        name = unquote(self.file.name)  # corpus files keep their URL-encoded names
+        name = self.name or unquote(self.file.name)  # corpus files keep their URL-encoded names
         return f"/contenu/telechargement/{zlib.crc32(name.encode()) % 10**6}/1/file/{name}"
 
 
@@ -51,7 +52,7 @@ def downloads(server: SiteServer, document: Document) -> int:
 
 
 def write_config(directory: Path, index_url: str, mastodon=None, *, extra: str = "",
-                 database_url: str | None = None) -> Path:
+                 database_url: str | None = None, not_before: str | None = "2000-01-01") -> Path:
     """A configuration for one source (pref77) and, with a Mastodon server, two accounts whose
     tokens are read from $TOKEN_SURVEILLANCE and $TOKEN_SILT."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ accounts:
     path.write_text(f"""
 state_dir: {directory / 'state'}
 database_url: {database_url or f"sqlite:///{directory / 'state' / 'watchbot.db'}"}
-not_before: 2000-01-01
+{f"not_before: {not_before}" if not_before else ""}
 http: {{delay_seconds: 0, max_retries: 1, timeout_seconds: 10}}
 extract: {{ocr: false}}
 sources:

@@ -1,0 +1,136 @@
+"""What a run does with sources, documents and toots over several runs: first runs, republished
+acts, sites that change, Mastodon outages, queues and `watchbot status`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from watchbot import config as configuration
+from watchbot.cli import main
+from watchbot.store import open_database
+from watchbot.store.models import DocumentRow, PostRow, SourceRow
+
+DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
+NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
+
+
+def rows(config_path, model, *conditions):
+    sessions = open_database(configuration.load(str(config_path)).db_url)
+    with sessions() as session:
+        return session.scalars(select(model).where(*conditions)).all()
+
+
+def statuses(config_path) -> dict[str, str]:
+    return {f"{post.account}": post.status for post in rows(config_path, PostRow)}
+
+
+def test_first_run_records_what_exists_without_posting_it(tmp_path, site_server, strict_mastodon, monkeypatch):
+    tokens(monkeypatch, strict_mastodon)
+    today = Document(DRONE_RAA, "RAA spécial du jour", date.today(), name="RAA du jour.pdf")
+    config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE, today]), strict_mastodon, not_before=None)
+
+    assert main(["run", "--config", str(config)]) == 0
+    assert downloads(site_server, DRONE) == downloads(site_server, NEGATIVE) == 0
+    assert downloads(site_server, today) == 1
+    assert {row.title: row.status for row in rows(config, DocumentRow)} == {
+        DRONE.title: "skipped", NEGATIVE.title: "skipped", today.title: "done"}
+    assert [post["account"]["username"] for post in strict_mastodon.statuses] == ["surveillance", "silt"]
+
+
+def test_an_act_republished_in_another_raa_is_not_posted_again(tmp_path, site_server, strict_mastodon,
+                                                              monkeypatch):
+    tokens(monkeypatch, strict_mastodon)
+    again = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024 (rectificatif)", date(2024, 2, 1),
+                     name="RAA n°D77-31-01-2024-special-bis.pdf")
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    assert main(["run", "--config", str(config)]) == 0
+    serve(site_server, [DRONE, again])
+    assert main(["run", "--config", str(config)]) == 0
+
+    assert downloads(site_server, again) == 1
+    assert len(strict_mastodon.posts("surveillance")) == len(strict_mastodon.posts("silt")) == 1
+    assert len(rows(config, DocumentRow, DocumentRow.status == "done")) == 2
+
+
+def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, site_server, caplog):
+    config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
+    assert main(["run", "--config", str(config)]) == 0
+    serve(site_server, [])
+    assert main(["run", "--config", str(config)]) == 1
+    assert "no RAA found where the last crawl found 1: the site may have changed" in caplog.text
+    source = rows(config, SourceRow)[0]
+    assert source.last_found == 1 and "site may have changed" in source.last_error
+
+
+@pytest.mark.parametrize("fault, queued", [("503", "sending"), ("429", "sending"), ("refused", "pending")])
+def test_a_mastodon_outage_keeps_toots_queued_for_the_next_run(tmp_path, site_server, strict_mastodon,
+                                                              monkeypatch, fault, queued):
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    if fault == "503":
+        strict_mastodon.fail(503, count=2)
+    elif fault == "429":
+        strict_mastodon.rate_limit(reset_in=600, count=2)
+    else:
+        strict_mastodon.stop()
+
+    assert main(["run", "--config", str(config)]) == 1
+    assert statuses(config) == {"surveillance": queued, "silt": queued}  # sending: a request went out
+    assert strict_mastodon.statuses == []
+
+    if fault == "refused":
+        strict_mastodon.start()
+    assert main(["run", "--config", str(config)]) == 0
+    assert statuses(config) == {"surveillance": "posted", "silt": "posted"}
+    assert [len(strict_mastodon.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
+
+
+def test_a_rate_limit_stops_only_that_account(tmp_path, site_server, strict_mastodon, monkeypatch):
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    strict_mastodon.rate_limit(reset_in=600, count=1)  # the first account's toot
+
+    assert main(["run", "--config", str(config)]) == 1
+    assert statuses(config) == {"surveillance": "sending", "silt": "posted"}
+
+
+def test_a_refused_toot_is_failed_with_its_reason_and_shown_by_status(tmp_path, site_server, strict_mastodon,
+                                                                    monkeypatch, capsys):
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    strict_mastodon.fail(422, count=1, body={"error": "Validation failed: Text is invalid"})
+
+    assert main(["run", "--config", str(config)]) == 1
+    assert statuses(config) == {"surveillance": "failed", "silt": "posted"}
+    assert main(["run", "--config", str(config)]) == 0  # a failed toot is not retried
+    assert len(strict_mastodon.posts("surveillance")) == 0
+
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)]) == 0
+    report = capsys.readouterr().out
+    assert "Failed toots (1)" in report and "Validation failed" in report
+    assert "Queued toots (0)" in report and "Last runs (2)" in report
+    assert "pref77: last success" in report
+
+
+def test_max_posts_leaves_the_rest_queued(tmp_path, site_server, strict_mastodon, monkeypatch, capsys):
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+
+    assert main(["run", "--max-posts", "0", "--config", str(config)]) == 0
+    assert statuses(config) == {"surveillance": "pending", "silt": "pending"}
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)]) == 0
+    assert "Queued toots (2)" in capsys.readouterr().out
+    assert main(["run", "--config", str(config)]) == 0
+    assert statuses(config) == {"surveillance": "posted", "silt": "posted"}
+
+
+def test_unknown_source_is_a_usage_error(tmp_path, capsys):
+    config = write_config(tmp_path, "http://127.0.0.1:9/raa")
+    assert main(["run", "--source", "pref7", "--config", str(config)]) == 2
+    assert "unknown source 'pref7'" in capsys.readouterr().err
