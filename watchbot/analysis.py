@@ -15,7 +15,7 @@ from watchbot.classify import classify
 from watchbot.config import ExtractSettings
 from watchbot.extract import Extraction, extract_pdf, read_text_file
 from watchbot.models import Act, Match, Page
-from watchbot.normalize import normalize
+from watchbot.normalize import fold
 from watchbot.rules import Ruleset
 from watchbot.split import split
 
@@ -56,12 +56,12 @@ def act_key(act: Act) -> str:
     """Same reference and title -> same key, whichever RAA republishes the act."""
     if not act.ref and not act.title.strip():
         return fingerprint(act)
-    return _digest(f"{act.ref or ''}|{normalize(act.title).text}")
+    return _digest(f"{act.ref or ''}|{fold(act.title)}")
 
 
 def fingerprint(act: Act) -> str:
     """The act's text without its identifiers, which change when it is republished."""
-    folded = ACT_ID.sub(" ", normalize(act.text).text)
+    folded = ACT_ID.sub(" ", fold(act.text))
     return _digest("".join(folded.split()))
 
 

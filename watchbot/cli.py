@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="precision and recall of the rules on labelled acts")
     evaluate.add_argument("--labels", type=Path, required=True, metavar="CSV")
-    evaluate.add_argument("--texts", type=Path, required=True, metavar="DIR")
+    evaluate.add_argument("--texts", type=Path, metavar="DIR", help="where the labelled texts are "
+                          "(default: the labels file's folder)")
     evaluate.add_argument("--rules", type=Path, metavar="DIR")
     evaluate.set_defaults(handler=cmd_eval)
 
@@ -214,7 +215,10 @@ def cmd_eval(args) -> int:
     from watchbot import evaluate
 
     ruleset = _ruleset(args.rules)
-    report = evaluate.evaluate(args.labels, args.texts, ruleset)
+    try:
+        report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset)
+    except evaluate.LabelError as error:
+        raise UsageError(str(error)) from None
     print(evaluate.format_report(report))
     return OK
 

@@ -1,0 +1,75 @@
+"""How pp-paris-titles.csv was labelled. Reproduce it from the repository root with
+
+    python3 tests/data/rules/labels/pp_paris_labelling.py > tests/data/rules/labels/pp-paris-titles.csv
+
+The Préfecture de police titles come without labels. I read every distinct title
+template of /work/shared/corpus/pp-paris/arretes.csv that mentions a category word
+(drone, aéronef, captation, caméra, vidéo, algorithm, périmètre, manifest, rassembl,
+cortège, défilé, festi, rave, rétention, interdi), then wrote down my decisions
+below as one reading per kind of title, checked the outcome by reading the
+resulting positives and the category-word negatives, and set aside as UNSURE the
+titles that do not say what the act does (« portant mesures de police
+applicables … à l'occasion d'appels à manifester », abrogations, refusals …).
+These decisions follow VOCABULARY.md, not watchbot's rules, and use plain `re`
+on the raw title, not watchbot's matcher.
+"""
+
+import csv
+import re
+import sys
+
+SOURCE = "/work/shared/corpus/pp-paris/arretes.csv"
+
+
+def decide(title: str) -> str | None:
+    """The categories (';'-joined), '' for a negative, None for unsure."""
+    t = re.sub(r"\s+", " ", title.lower().replace("’", "'"))
+    if re.search(r"abrog", t):
+        return None
+    if "captation" in t and "image" in t or "installées sur des aéronefs" in t:
+        return "drones"
+    if re.search(r"survol de drones|périmètre de sécurité|instituant un périmètre à|réglementant le rassemblement|"
+                 r"manifestation festive|occasion de l'interdiction", t):
+        return None
+    if "traitement algorithmique" in t:
+        return "vsa"
+    if re.search(r"arrêtés de vidéoprotection|dispositif de vidéoprotection|système de vidéoprotection", t):
+        return "videoprotection"
+    if re.search(r"(institu|instaur|insitut|renouvel|création|modifiant|complétant).{0,40}p[ée]rim[èe]tres? "
+                 r"(de protection|protection|silt)|- p[ée]rim[èe]tre de protection"
+                 r"|portant sur le p[ée]rim[èe]tre silt|^\W*arrêté n° ?[\d-]+ p[ée]rim[èe]tre (de )?protection", t):
+        return "silt_perimeter"
+    if re.search(r"mesures de police applicables au périmètre de protection|périmètre champs|instauration d'un "
+                 r"périmètre|périmètre interdiction", t):
+        return None
+    if re.search(r"interdi\w*( partielle| totale)?( de l'itinéraire| du lieu)? ?(d'une |d'un |de |des |de la |toute "
+                 r"|un )?(manifestations?|rassemblements?)\b", t):
+        return "demonstration_ban"
+    if re.search(r"interd\w*ction (partielle |totale )?(du lieu |de l'itinéraire |des parcours )?(déposés? )?"
+                 r"(d'une |de )?manifestation|interdiction manifestation|interdisant (totalement )?(toute|un|une|les) "
+                 r"(manifestation|rassemblement)", t):
+        return "demonstration_ban"
+    if re.search(r"appels? à manifester|à l'occasion (d'une|de|des) manifestations?|à l'occasion d'un rassemblement|"
+                 r"à l'occasion de rassemblements|parcours d'une manifestation|parcours de la manifestation|"
+                 r"pour manifestation|rejet d'une demande|réglement\w* (les )?rassemblement|manifestation festive|"
+                 r"applicables aux rassemblements|interdiction partielle de la mani", t):
+        return None
+    return ""
+
+
+def main() -> None:
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["act_id", "title", "categories"])
+    unsure = 0
+    with open(SOURCE, newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            label = decide(row["titre"])
+            if label is None:
+                unsure += 1
+                continue
+            writer.writerow([row["numero_arrete"], row["titre"], label])
+    print(f"{unsure} unsure titles left out", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

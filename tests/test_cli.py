@@ -1,0 +1,119 @@
+"""The commands other than `run`: discover, classify, rules check, eval, exit codes (SPEC §2)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from watchbot.cli import main
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_discover_lists_the_raa_as_json_without_downloading(tmp_path, site_server, capsys):
+    documents = [Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31)),
+                 Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))]
+    config = write_config(tmp_path, serve(site_server, documents))
+    assert main(["discover", "--json", "--config", str(config)]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert [(item["source"], item["published"]) for item in found] == [("pref77", "2024-01-31"),
+                                                                       ("pref77", "2025-01-20")]
+    assert found[0]["url"].endswith("/RAA%20n%C2%B0D77-31-01-2024-special.pdf")
+    assert "RAA spécial n°D77-31-01-2024" in found[0]["title"]
+    assert site_server.paths() == ["/Publications/RAA"]
+    assert not (tmp_path / "state" / "watchbot.db").exists()
+
+
+def test_discover_of_an_unreachable_source_exits_1(tmp_path, caplog):
+    config = write_config(tmp_path, "http://127.0.0.1:9/Publications/RAA")
+    assert main(["discover", "--config", str(config)]) == 1
+    assert "source pref77 failed: index page unreachable" in caplog.text
+
+
+def test_classify_a_text_file_with_form_feeds(tmp_path, capsys):
+    acts = sorted((DATA / "rules" / "acts").glob("nord_drone_captation_*.txt"))
+    assert acts, "tests/data/rules/acts holds real Nord acts"
+    text = "Sommaire sans intérêt\f" + acts[0].read_text(encoding="utf-8")
+    path = tmp_path / "raa.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["classify", "--json", str(path)]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["file"] == str(path) and result["pages"] == 2 and result["ocr_pages"] == []
+    drones = [act for act in result["acts"] if "drones" in act["categories"]]
+    assert len(drones) == 1
+    match = drones[0]["matches"][0]
+    assert set(match) >= {"category", "rule", "page", "excerpt"} and match["page"] == 2
+
+
+def test_classify_goes_on_after_a_bad_file_and_exits_1(tmp_path, capsys):
+    page = tmp_path / "page.pdf"
+    shutil.copy(CHALLENGE_PAGE, page)
+    text = tmp_path / "empty.txt"
+    text.write_text("", encoding="utf-8")
+    assert main(["classify", "--json", str(page), str(text)]) == 1
+    captured = capsys.readouterr()
+    assert "not a PDF" in captured.err
+    assert [result["file"] for result in json.loads(captured.out)] == [str(text)]
+
+
+@pytest.mark.ocr
+def test_classify_the_real_seine_et_marne_special_raa_finds_the_drone_act(capsys):
+    assert main(["classify", "--json", str(DRONE_RAA)]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["pages"] == 6
+    drones = [act for act in result["acts"] if act["categories"] == ["drones"]]
+    assert len(drones) == 1
+    act = drones[0]
+    assert act["ref"] == "D77-2024-01-31-00001"
+    assert (act["first_page"], act["last_page"]) == (3, 6)
+    assert "aéronefs" in act["title"]
+    assert set(result["ocr_pages"]) >= {4, 5, 6}
+
+
+def test_rules_check_reports_every_problem_with_its_place(tmp_path, capsys):
+    assert main(["rules", "check", str(DATA / "rules" / "invalid")]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert any("typo_key.yaml:" in line and "did you mean" in line for line in errors)
+    assert any("bad_regex.yaml:" in line for line in errors)
+    assert all(line.split(":")[0].endswith((".yaml", ".yml")) for line in errors if line.strip())
+
+
+def test_rules_check_accepts_the_bundled_rules(capsys):
+    assert main(["rules", "check"]) == 0
+    assert "7 categories OK" in capsys.readouterr().out
+
+
+def test_a_broken_ruleset_stops_run_with_exit_2(tmp_path, capsys):
+    rules = tmp_path / "rules"
+    shutil.copytree(DATA / "rules" / "invalid", rules)
+    config = write_config(tmp_path, "http://127.0.0.1:9/raa", extra=f"rules_dir: {rules}\n")
+    assert main(["run", "--config", str(config)]) == 2
+    assert "typo_key.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "state" / "watchbot.db").exists()
+
+
+def test_eval_prints_precision_and_recall(capsys):
+    labels = DATA / "rules" / "labels" / "acts.csv"
+    assert main(["eval", "--labels", str(labels), "--texts", str(DATA / "rules" / "acts")]) == 0
+    report = capsys.readouterr().out
+    assert "precision" in report.lower() and "drones" in report
+
+
+def test_eval_with_missing_texts_is_a_usage_error(tmp_path, capsys):
+    labels = DATA / "rules" / "labels" / "acts.csv"
+    assert main(["eval", "--labels", str(labels), "--texts", str(tmp_path)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_console_script_and_module_agree():
+    result = subprocess.run([sys.executable, "-m", "watchbot", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("watchbot ")
+    usage = subprocess.run([sys.executable, "-m", "watchbot"], capture_output=True, text=True)
+    assert usage.returncode == 2
