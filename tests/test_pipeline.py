@@ -134,3 +134,18 @@ def test_unknown_source_is_a_usage_error(tmp_path, capsys):
     config = write_config(tmp_path, "http://127.0.0.1:9/raa")
     assert main(["run", "--source", "pref7", "--config", str(config)]) == 2
     assert "unknown source 'pref7'" in capsys.readouterr().err
+
+
+def test_a_toot_whose_answer_was_lost_is_found_not_posted_again(tmp_path, site_server, strict_mastodon,
+                                                                 monkeypatch):
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    strict_mastodon.lose_answer(count=2)  # the server stores both toots, the bot never hears back
+
+    assert main(["run", "--config", str(config)]) == 1
+    assert statuses(config) == {"surveillance": "sending", "silt": "sending"}
+    strict_mastodon.expire_idempotency_keys()  # hours later: the server forgot the keys
+    assert main(["run", "--config", str(config)]) == 0
+    assert statuses(config) == {"surveillance": "posted", "silt": "posted"}
+    assert [len(strict_mastodon.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
+    assert strict_mastodon.post_attempts() == 2
