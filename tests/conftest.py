@@ -38,8 +38,14 @@ def postgres_server():
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """Every database-layer test runs on SQLite and on a real PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'state' / 'watchbot.db'}"
-    return request.getfixturevalue("postgres_server").create_database()
+def new_database(request, tmp_path):
+    """Make empty databases: every database-layer test runs on SQLite and on a real PostgreSQL."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_server").create_database
+    count = iter(range(1000))
+    return lambda: f"sqlite:///{tmp_path / 'databases' / f'watchbot{next(count)}.db'}"
+
+
+@pytest.fixture
+def database_url(new_database):
+    return new_database()

@@ -15,18 +15,20 @@ import os
 import random
 import re
 import signal
-import sqlite3
 import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from conftest import corpus
 from mastodon_servers import StrictMastodon
 from prefecture import Document, serve, write_config
 from watchbot.cli import main
+from watchbot.store import open_database
+from watchbot.store.models import DocumentRow
 
 SEED = 20261122
 ROUNDS = 16
@@ -72,9 +74,9 @@ def delivered(mastodon: StrictMastodon) -> Counter:
     return links
 
 
-def documents(directory: Path) -> Counter:
-    with sqlite3.connect(directory / "state" / "watchbot.db") as connection:
-        return Counter(dict(connection.execute("select status, count(*) from documents group by status")))
+def documents(database_url: str) -> Counter:
+    with open_database(database_url)() as session:
+        return Counter(session.scalars(select(DocumentRow.status)))
 
 
 def kill_point(line: str) -> str:
@@ -88,11 +90,12 @@ def documents_served(site_server):
     return serve(site_server, documents), len(documents)
 
 
-def test_killed_runs_lose_nothing_and_post_nothing_twice(tmp_path, documents_served):
+def test_killed_runs_lose_nothing_and_post_nothing_twice(tmp_path, documents_served, new_database):
     index, count = documents_served
     shuffled = random.Random(SEED)
     reference = StrictMastodon().start()
-    code, reference_log = run(write_config(tmp_path / "reference", index, reference), reference)
+    reference_config = write_config(tmp_path / "reference", index, reference, database_url=new_database())
+    code, reference_log = run(reference_config, reference)
     expected = delivered(reference)
     reference.stop()
     assert code == 0, reference_log
@@ -101,7 +104,8 @@ def test_killed_runs_lose_nothing_and_post_nothing_twice(tmp_path, documents_ser
     points = set()
     for round_number, first_kill in enumerate(shuffled.sample(range(1, len(reference_log)), ROUNDS)):
         mastodon = StrictMastodon().start()
-        path = write_config(tmp_path / f"round{round_number}", index, mastodon)
+        database_url = new_database()
+        path = write_config(tmp_path / f"round{round_number}", index, mastodon, database_url=database_url)
         for kill_after in (first_kill, shuffled.randint(1, len(reference_log) // 2)):
             code, log = run(path, mastodon, kill_after)
             if code == -signal.SIGKILL:
@@ -109,6 +113,6 @@ def test_killed_runs_lose_nothing_and_post_nothing_twice(tmp_path, documents_ser
             mastodon.expire_idempotency_keys()
         assert run(path, mastodon)[0] == 0
         assert delivered(mastodon) == expected, f"round {round_number}"
-        assert documents(path.parent) == {"done": count}
+        assert documents(database_url) == {"done": count}
         mastodon.stop()
     assert len(points) >= 20, sorted(points)

@@ -28,10 +28,12 @@ def statuses(config_path) -> dict[str, str]:
     return {f"{post.account}": post.status for post in rows(config_path, PostRow)}
 
 
-def test_first_run_records_what_exists_without_posting_it(tmp_path, site_server, strict_mastodon, monkeypatch):
+def test_first_run_records_what_exists_without_posting_it(tmp_path, database_url, site_server, strict_mastodon,
+                                                          monkeypatch):
     tokens(monkeypatch, strict_mastodon)
     today = Document(DRONE_RAA, "RAA spécial du jour", date.today(), name="RAA du jour.pdf")
-    config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE, today]), strict_mastodon, not_before=None)
+    config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE, today]), strict_mastodon, not_before=None,
+                          database_url=database_url)
 
     assert main(["run", "--config", str(config)]) == 0
     assert downloads(site_server, DRONE) == downloads(site_server, NEGATIVE) == 0
@@ -41,12 +43,12 @@ def test_first_run_records_what_exists_without_posting_it(tmp_path, site_server,
     assert [post["account"]["username"] for post in strict_mastodon.statuses] == ["surveillance", "silt"]
 
 
-def test_an_act_republished_in_another_raa_is_not_posted_again(tmp_path, site_server, strict_mastodon,
-                                                              monkeypatch):
+def test_an_act_republished_in_another_raa_is_not_posted_again(tmp_path, database_url, site_server,
+                                                               strict_mastodon, monkeypatch):
     tokens(monkeypatch, strict_mastodon)
     again = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024 (rectificatif)", date(2024, 2, 1),
                      name="RAA n°D77-31-01-2024-special-bis.pdf")
-    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
     assert main(["run", "--config", str(config)]) == 0
     serve(site_server, [DRONE, again])
     assert main(["run", "--config", str(config)]) == 0
@@ -56,8 +58,8 @@ def test_an_act_republished_in_another_raa_is_not_posted_again(tmp_path, site_se
     assert len(rows(config, DocumentRow, DocumentRow.status == "done")) == 2
 
 
-def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, site_server, caplog):
-    config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
+def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, database_url, site_server, caplog):
+    config = write_config(tmp_path, serve(site_server, [NEGATIVE]), database_url=database_url)
     assert main(["run", "--config", str(config)]) == 0
     serve(site_server, [])
     assert main(["run", "--config", str(config)]) == 1
@@ -67,10 +69,10 @@ def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, site_server, cap
 
 
 @pytest.mark.parametrize("fault, queued", [("503", "sending"), ("429", "sending"), ("refused", "pending")])
-def test_a_mastodon_outage_keeps_toots_queued_for_the_next_run(tmp_path, site_server, strict_mastodon,
-                                                              monkeypatch, fault, queued):
+def test_a_mastodon_outage_keeps_toots_queued_for_the_next_run(tmp_path, database_url, site_server,
+                                                               strict_mastodon, monkeypatch, fault, queued):
     tokens(monkeypatch, strict_mastodon)
-    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
     if fault == "503":
         strict_mastodon.fail(503, count=2)
     elif fault == "429":
@@ -89,19 +91,19 @@ def test_a_mastodon_outage_keeps_toots_queued_for_the_next_run(tmp_path, site_se
     assert [len(strict_mastodon.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
 
 
-def test_a_rate_limit_stops_only_that_account(tmp_path, site_server, strict_mastodon, monkeypatch):
+def test_a_rate_limit_stops_only_that_account(tmp_path, database_url, site_server, strict_mastodon, monkeypatch):
     tokens(monkeypatch, strict_mastodon)
-    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
     strict_mastodon.rate_limit(reset_in=600, count=1)  # the first account's toot
 
     assert main(["run", "--config", str(config)]) == 1
     assert statuses(config) == {"surveillance": "sending", "silt": "posted"}
 
 
-def test_a_refused_toot_is_failed_with_its_reason_and_shown_by_status(tmp_path, site_server, strict_mastodon,
-                                                                    monkeypatch, capsys):
+def test_a_refused_toot_is_failed_with_its_reason_and_shown_by_status(tmp_path, database_url, site_server,
+                                                                      strict_mastodon, monkeypatch, capsys):
     tokens(monkeypatch, strict_mastodon)
-    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
     strict_mastodon.fail(422, count=1, body={"error": "Validation failed: Text is invalid"})
 
     assert main(["run", "--config", str(config)]) == 1
@@ -117,9 +119,10 @@ def test_a_refused_toot_is_failed_with_its_reason_and_shown_by_status(tmp_path, 
     assert "pref77: last success" in report
 
 
-def test_max_posts_leaves_the_rest_queued(tmp_path, site_server, strict_mastodon, monkeypatch, capsys):
+def test_max_posts_leaves_the_rest_queued(tmp_path, database_url, site_server, strict_mastodon, monkeypatch,
+                                          capsys):
     tokens(monkeypatch, strict_mastodon)
-    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
 
     assert main(["run", "--max-posts", "0", "--config", str(config)]) == 0
     assert statuses(config) == {"surveillance": "pending", "silt": "pending"}
@@ -136,10 +139,10 @@ def test_unknown_source_is_a_usage_error(tmp_path, capsys):
     assert "unknown source 'pref7'" in capsys.readouterr().err
 
 
-def test_a_toot_whose_answer_was_lost_is_found_not_posted_again(tmp_path, site_server, strict_mastodon,
-                                                                 monkeypatch):
+def test_a_toot_whose_answer_was_lost_is_found_not_posted_again(tmp_path, database_url, site_server,
+                                                                strict_mastodon, monkeypatch):
     tokens(monkeypatch, strict_mastodon)
-    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
     strict_mastodon.lose_answer(count=2)  # the server stores both toots, the bot never hears back
 
     assert main(["run", "--config", str(config)]) == 1
