@@ -23,6 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from watchbot.fetch import CachedPage
+
 
 @dataclass(frozen=True)
 class Route:
@@ -168,6 +170,19 @@ def _not_modified(route: Route, headers) -> bool:
     if route.etag and headers.get("If-None-Match") == route.etag:
         return True
     return bool(route.last_modified and headers.get("If-Modified-Since") == route.last_modified)
+
+
+class DictCache:
+    """The fetcher's cache of index pages, in memory."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, CachedPage] = {}
+
+    def get(self, url: str) -> CachedPage | None:
+        return self.pages.get(url)
+
+    def put(self, page: CachedPage) -> None:
+        self.pages[page.url] = page
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Mastodon servers on 127.0.0.1 for the tests: the real mastodon-mock, and a stricter fake of our own.
 
-Use them from a test module with::
-
-    from mastodon_servers import mastodon_mock_server, strict_mastodon  # noqa: F401 (fixtures)
+`conftest.py` registers this module as a pytest plugin, so any test can ask for the fixtures.
 
 `mastodon_mock_server` (this one shadows mastodon-mock's own pytest fixture of that name) starts
 mastodon-mock in a thread with two bot accounts, `surveillance` and `silt`, and the accounts a

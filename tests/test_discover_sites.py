@@ -16,28 +16,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from httpserver import Route, SiteServer
+from httpserver import DictCache, Route, SiteServer
 from watchbot import sources
 from watchbot.config import HttpSettings
 from watchbot.discover import DiscoverError, crawl
-from watchbot.fetch import CachedPage, Fetcher
+from watchbot.fetch import Fetcher
 from watchbot.models import Source
 
 SITES = Path(__file__).parent / "data" / "sites"
 FIXTURES = sorted(SITES.glob("*.yaml"))
 TODAY = date(2026, 8, 20)
 SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
-
-
-class DictCache:
-    def __init__(self) -> None:
-        self.pages: dict[str, CachedPage] = {}
-
-    def get(self, url: str) -> CachedPage | None:
-        return self.pages.get(url)
-
-    def put(self, page: CachedPage) -> None:
-        self.pages[page.url] = page
 
 
 def load(path: Path) -> dict:

@@ -9,26 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from httpserver import Route, SiteServer
+from conftest import corpus
+from httpserver import DictCache, Route, SiteServer
 from watchbot.config import HttpSettings
-from watchbot.fetch import CachedPage, Fetcher, FetchError, normalize_url
+from watchbot.fetch import Fetcher, FetchError, normalize_url
 
 DATA = Path(__file__).parent / "data" / "fetch"
-CORPUS_PDF = Path("/work/shared/corpus/idf/pdfs/RAA%20n%C2%B0D77-31-01-2024-special.pdf")
 SETTINGS = HttpSettings(user_agent="watchbot-test (+mailto:test@example.org)", delay_seconds=0,
                         timeout_seconds=2, max_retries=2, max_pdf_bytes=1_000_000, max_html_bytes=50_000,
                         max_redirects=3)
-
-
-class DictCache:
-    def __init__(self) -> None:
-        self.pages: dict[str, CachedPage] = {}
-
-    def get(self, url: str) -> CachedPage | None:
-        return self.pages.get(url)
-
-    def put(self, page: CachedPage) -> None:
-        self.pages[page.url] = page
 
 
 class Sleeps(list):
@@ -42,9 +31,7 @@ def fetcher(server: SiteServer, settings: HttpSettings = SETTINGS, cache=None, s
 
 @pytest.fixture
 def real_pdf() -> bytes:
-    if not CORPUS_PDF.exists():
-        pytest.skip(f"real RAA PDF not available at {CORPUS_PDF}")
-    return CORPUS_PDF.read_bytes()
+    return corpus("idf/pdfs/RAA%20n%C2%B0D77-31-01-2024-special.pdf").read_bytes()
 
 
 def test_page_sends_the_user_agent_and_returns_the_text(site_server):

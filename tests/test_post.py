@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from mastodon_servers import MockMastodon, closed_port_url, entities
-from mastodon_servers import mastodon_mock_server, strict_mastodon  # noqa: F401 (fixtures)
 from watchbot.models import Act, Category, Match
 from watchbot.post import Poster, PostFailed, RetryLater
 from watchbot.toot import TootInput, compose, content_warning, length, page_link
@@ -67,7 +66,7 @@ def test_max_characters_during_an_outage_is_retried_not_guessed(strict_mastodon)
     strict_mastodon.fail(503, method="GET", path="/api/v2/instance")
     poster = Poster(strict_mastodon.base_url, strict_mastodon.token())
     with pytest.raises(RetryLater, match="503"):
-        poster.max_characters
+        _ = poster.max_characters
     assert poster.max_characters == 300
 
 

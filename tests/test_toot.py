@@ -12,6 +12,7 @@ import grapheme
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
+from conftest import corpus
 from mastodon_servers import entities, mastodon_length
 from mastodon import Mastodon
 from watchbot.models import Act, Category, Match
@@ -19,7 +20,6 @@ from watchbot.toot import (TootError, TootInput, compose, content_warning, frenc
                            page_link, ref_date)
 
 DATA = Path(__file__).parent / "data" / "toot"
-CORPUS = Path("/work/shared/corpus")
 CATEGORIES = {
     "drones": Category("drones", "Drones", "🚁", ("drones", "technopolice")),
     "silt_perimeter": Category("silt_perimeter", "Périmètre de protection", "🚧", ("SILT", "technopolice")),
@@ -73,10 +73,8 @@ def test_real_act_reads_well(act):
 
 @pytest.mark.parametrize("limit", [500, 300])
 def test_every_real_var_title_fits(limit):
-    path = CORPUS / "var-2025-acts-dev.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared corpus is not mounted)")
-    metas = {p.stem: json.loads(p.read_text()) for p in (CORPUS / "var-2025").glob("*.json")}
+    path = corpus("var-2025-acts-dev.csv")
+    metas = {p.stem: json.loads(p.read_text()) for p in corpus("var-2025").glob("*.json")}
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     for row in rows:
         meta = metas[row["raa_sha256"]]
@@ -93,9 +91,7 @@ def test_every_real_var_title_fits(limit):
 
 @pytest.mark.parametrize("limit", [500, 300])
 def test_every_real_paris_title_fits(limit):
-    path = CORPUS / "pp-paris" / "arretes.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent (the shared corpus is not mounted)")
+    path = corpus("pp-paris/arretes.csv")
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     shortened = 0
     for row in rows:

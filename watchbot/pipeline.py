@@ -11,7 +11,7 @@ import logging
 import shutil
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from typing import Iterable, Sequence, TextIO
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot import discover, outbox, sources as registry
 from watchbot.analysis import Analysis, act_key, analyse, fingerprint
-from watchbot.config import Account, Config
+from watchbot.config import Config
 from watchbot.extract import ExtractError, extract_pdf
 from watchbot.fetch import FetchError, Fetcher
 from watchbot.lock import run_lock

@@ -9,6 +9,8 @@ message.
 
 from __future__ import annotations
 
+import functools
+
 import html
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -115,7 +117,7 @@ class Poster:
                 if all(text in shown for text in wanted):
                     return _delivered(status)
             seen += len(page)
-            page = self._call(lambda: self._api.fetch_next(page)) if seen < limit else None
+            page = self._call(functools.partial(self._api.fetch_next, page)) if seen < limit else None
         return None
 
     def _me(self) -> str:
