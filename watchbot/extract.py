@@ -1,0 +1,260 @@
+"""The text of each page of an RAA, OCR only where the text layer is unusable.
+
+The text layer is read with pypdfium2 (pdfminer.six when PDFium cannot open a
+file). A page is OCRed when its text layer is glyph-number garbage, or when it
+is a scan: images cover much of the page and, outside the header and footer
+bands, it has almost no letters (DemaRAA recueils print a text header and
+footer over scanned act bodies). Text layers showing decoding glitches
+("sØcuritØ") are kept and listed in `garbled_pages`; normalisation repairs them
+for matching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from watchbot import ocr
+from watchbot.config import ExtractSettings
+from watchbot.models import Page
+
+MIN_BODY_LETTERS = 100  # fewer letters than this outside the header and footer bands: maybe a scan
+MIN_IMAGE_COVER = 0.25  # share of the page area covered by images for a low-text page to be a scan
+MAX_OVERLAY_LETTERS = 900  # above this many letters a page cannot be a scan under a text overlay
+BAND = 0.1  # share of the page height holding the header, and again the footer
+SIGNATURE_WINDOW = 1024  # PDF readers accept junk before %PDF- within the first kilobyte
+
+LETTER = re.compile(r"[^\W\d_]")
+GLYPH_NUMBER = re.compile(r"/\d+\b")  # "/0 /1 /2": glyph ids of fonts without a Unicode map
+JUNK = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f]")
+WORD = re.compile(r"\S+")
+LOWER = "a-zàâçéèêëîïôöùûü"
+# "sØcuritØ", "particuliŁres" (a font's é and è read as Ø and Ł), UTF-8 read as Latin-1, cp1252 read as Latin-1
+GARBLED = re.compile(f"[{LOWER}][ØŁ]|[ØŁ][{LOWER}]|Ã[\u00a0-\u00bf]|[\x80-\x9f]")
+
+
+class ExtractError(Exception):
+    """A document whose text cannot be read; str(error) is the reason."""
+
+
+@dataclass(frozen=True)
+class Extraction:
+    pages: tuple[Page, ...]
+    ocr_pages: tuple[int, ...] = ()  # 1-based page numbers
+    garbled_pages: tuple[int, ...] = ()  # text layers with decoding glitches, left for normalisation
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What the text layer of one page offers."""
+
+    number: int
+    text: str
+    body_letters: int
+    image_cover: float = 0.0
+
+    @property
+    def scanned(self) -> bool:
+        return self.body_letters < MIN_BODY_LETTERS and self.image_cover >= MIN_IMAGE_COVER
+
+    @property
+    def unusable(self) -> bool:
+        return self.scanned or is_garbage(self.text)
+
+
+def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extraction:
+    """The text of every page; OCR (writing only inside workdir) for the pages whose layer is unusable."""
+    check_signature(path)
+    layers = read_layers(path, settings.max_pages)
+    needed = [layer.number for layer in layers if layer.unusable] if settings.ocr else []
+    try:
+        texts = ocr.ocr_pages(path, needed, settings, workdir)
+    except ocr.OcrError as error:
+        raise ExtractError(str(error)) from None
+    pages = tuple(merge(layer, texts.get(layer.number)) for layer in layers)
+    garbled = tuple(page.number for page in pages if not page.ocr and GARBLED.search(page.text))
+    return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled)
+
+
+def read_text_file(path: Path) -> Extraction:
+    """A text file; form feeds separate pages, as pdftotext writes them."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise ExtractError(f"cannot read {path}: {error.strerror}") from None
+    if "\f" not in text:
+        return Extraction(pages=(Page(number=None, text=text),))
+    parts = text.split("\f")
+    if parts[-1].strip() == "":  # pdftotext ends the last page with a form feed
+        parts.pop()
+    return Extraction(pages=tuple(Page(number=index, text=part) for index, part in enumerate(parts, 1)))
+
+
+def merge(layer: Layer, ocr_text: str | None) -> Page:
+    if ocr_text is None:
+        return Page(number=layer.number, text=layer.text)
+    if layer.scanned and not is_garbage(layer.text) and layer.text.strip():
+        # the exact header overlay (act id, title) is worth keeping beside the OCR of the scan
+        return Page(number=layer.number, text=f"{layer.text.strip()}\n{ocr_text}", ocr=True)
+    return Page(number=layer.number, text=ocr_text, ocr=True)
+
+
+def is_garbage(text: str) -> bool:
+    """Glyph numbers or replacement/private-use characters instead of words."""
+    words = len(WORD.findall(text))
+    if words < 10:
+        return False
+    junk = len(GLYPH_NUMBER.findall(text)) + len(JUNK.findall(text))
+    return junk >= 0.3 * words
+
+
+def check_signature(path: Path) -> None:
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(SIGNATURE_WINDOW)
+    except OSError as error:
+        raise ExtractError(f"cannot read {path}: {error.strerror}") from None
+    if not head:
+        raise ExtractError("not a PDF: the file is empty")
+    if b"%PDF-" in head:
+        return
+    lowered = head.lower()
+    if any(tag in lowered for tag in (b"<html", b"<!doctype", b"<script", b"<head", b"<body")):
+        raise ExtractError("not a PDF: the server returned an HTML page (a JavaScript challenge or an error page?)")
+    raise ExtractError("not a PDF: no %PDF- signature at the start of the file")
+
+
+def check_count(count: int, max_pages: int) -> None:
+    if count == 0:
+        raise ExtractError("the PDF has no pages")
+    if count > max_pages:
+        raise ExtractError(f"too many pages: {count} > extract.max_pages = {max_pages}")
+
+
+def read_layers(path: Path, max_pages: int) -> list[Layer]:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        return pdfium_layers(path, max_pages)
+    except pdfium.PdfiumError as error:
+        # PDFium's error code can be stale (it reports the previous file's), so pdfminer judges too
+        pdfium_reason = str(error)
+    try:
+        return pdfminer_layers(path, max_pages)
+    except ExtractError:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise ExtractError("encrypted PDF: it needs a password to open") from None
+    except Exception as error:  # pdfminer raises many unrelated types on broken files
+        reason = str(error) or type(error).__name__
+        raise ExtractError(f"broken or truncated PDF: {pdfium_reason}; pdfminer: {reason}") from None
+
+
+def pdfium_layers(path: Path, max_pages: int) -> list[Layer]:
+    document = pdfium.PdfDocument(path)
+    try:
+        check_count(len(document), max_pages)
+        return [pdfium_layer(document, index) for index in range(len(document))]
+    finally:
+        document.close()
+
+
+def pdfium_layer(document: pdfium.PdfDocument, index: int) -> Layer:
+    page = document[index]
+    textpage = page.get_textpage()
+    try:
+        text = clean(textpage.get_text_range())
+        letters = count_letters(text)
+        if letters > MAX_OVERLAY_LETTERS:
+            return Layer(index + 1, text, letters)
+        box = page.get_bbox()
+        body = count_letters(textpage.get_text_bounded(*body_box(box, page.get_rotation())))
+        cover = image_cover(page, box) if body < MIN_BODY_LETTERS else 0.0
+        return Layer(index + 1, text, body, cover)
+    finally:
+        textpage.close()
+        page.close()
+
+
+def clean(text: str) -> str:
+    # PDFium ends lines with CRLF and writes U+FFFE for a hyphen it took for a soft one
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-")
+
+
+def count_letters(text: str) -> int:
+    return len(LETTER.findall(text))
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def body_box(box: Box, rotation: int) -> Box:
+    """The page without its header and footer strips, in unrotated coordinates."""
+    left, bottom, right, top = box
+    if rotation in (90, 270):
+        width = BAND * (right - left)
+        return left + width, bottom, right - width, top
+    height = BAND * (top - bottom)
+    return left, bottom + height, right, top - height
+
+
+def image_cover(page: pdfium.PdfPage, box: Box) -> float:
+    left, bottom, right, top = box
+    area = 0.0
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        x0, y0, x1, y1 = image.get_bounds()
+        width, height = min(x1, right) - max(x0, left), min(y1, top) - max(y0, bottom)
+        if width > 0 and height > 0:
+            area += width * height
+    page_area = (right - left) * (top - bottom)
+    return min(1.0, area / page_area) if page_area > 0 else 0.0
+
+
+def pdfminer_layers(path: Path, max_pages: int) -> list[Layer]:
+    from pdfminer.high_level import extract_pages
+
+    layers = []
+    for number, layout in enumerate(extract_pages(path, maxpages=max_pages + 1), 1):
+        if number > max_pages:
+            raise ExtractError(f"too many pages: more than extract.max_pages = {max_pages}")
+        layers.append(pdfminer_layer(number, layout))
+    check_count(len(layers), max_pages)
+    return layers
+
+
+def pdfminer_layer(number: int, layout) -> Layer:
+    from pdfminer.layout import LTImage, LTTextLine
+
+    box = (layout.x0, layout.y0, layout.x1, layout.y1)
+    body_area = body_box(box, layout.rotate % 360)
+    texts, body, image_area = [], 0, 0.0
+    for element in walk(layout):
+        if isinstance(element, LTTextLine):
+            text = element.get_text()
+            texts.append(text)
+            if inside(element, body_area):
+                body += count_letters(text)
+        elif isinstance(element, LTImage):
+            image_area += element.width * element.height
+    page_area = layout.width * layout.height
+    cover = min(1.0, image_area / page_area) if page_area > 0 else 0.0
+    return Layer(number, "".join(texts), body, cover)
+
+
+def walk(container) -> Iterator:
+    from pdfminer.layout import LTContainer, LTTextLine
+
+    for element in container:
+        yield element
+        if isinstance(element, LTContainer) and not isinstance(element, LTTextLine):
+            yield from walk(element)
+
+
+def inside(element, box: Box) -> bool:
+    left, bottom, right, top = box
+    return left <= element.x0 and element.x1 <= right and bottom <= element.y0 and element.y1 <= top
