@@ -5,9 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from dataclasses import replace
-from pathlib import Path
 
-import pikepdf
 import pytest
 
 from conftest import DATA, corpus
@@ -32,6 +30,22 @@ IMAGE_ONLY = {
 }
 
 
+def qpdf(*arguments: str) -> None:
+    if not shutil.which("qpdf"):
+        pytest.skip("qpdf is not installed")
+    subprocess.run(["qpdf", *arguments], check=True)
+
+
+def encrypted(path):
+    qpdf("--encrypt", "secret", "owner", "256", "--", str(SPECIAL), str(path))
+    return path
+
+
+def no_pages(path):
+    qpdf("--empty", str(path))
+    return path
+
+
 def needing_ocr(layers) -> list[int]:
     return [layer.number for layer in layers if layer.unusable]
 
@@ -53,9 +67,10 @@ def test_text_layer_of_the_special_raa(tmp_path):
     assert result.ocr_pages == ()
     assert "au moyen de caméras installées sur des aéronefs" in result.pages[1].text
     assert "\r" not in result.pages[1].text
-    # the apostrophes of this file are cp1252 bytes read as C1 controls ("l\x92enregistrement")
-    assert "l\x92enregistrement" in result.pages[2].text
-    assert result.garbled_pages == (2, 3, 4, 5, 6)
+    # the apostrophes of this file are cp1252 bytes that PDFium gives as C1 controls ("l\x92enregistrement")
+    assert "l’enregistrement" in result.pages[2].text
+    assert not any(0x80 <= ord(char) <= 0x9F for page in result.pages for char in page.text)
+    assert result.garbled_pages == ()
 
 
 def test_glyph_number_text_layer_is_unusable():
@@ -103,25 +118,18 @@ def test_truncated_pdf(tmp_path, kept):
 
 
 def test_encrypted_pdf(tmp_path):
-    locked = tmp_path / "locked.pdf"
-    with pikepdf.open(SPECIAL) as pdf:
-        pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner"))
     with pytest.raises(ExtractError, match="encrypted PDF"):
-        extract_pdf(locked, NO_OCR, tmp_path)
+        extract_pdf(encrypted(tmp_path / "locked.pdf"), NO_OCR, tmp_path)
 
 
 def test_pdf_with_zero_pages(tmp_path):
-    zero = tmp_path / "zero.pdf"
-    pikepdf.new().save(zero)
     with pytest.raises(ExtractError, match="no pages"):
-        extract_pdf(zero, NO_OCR, tmp_path)
+        extract_pdf(no_pages(tmp_path / "zero.pdf"), NO_OCR, tmp_path)
 
 
 def test_too_many_pages(tmp_path):
-    if not shutil.which("qpdf"):
-        pytest.skip("qpdf is not installed")
     huge = tmp_path / "huge.pdf"
-    subprocess.run(["qpdf", "--empty", "--pages", *[str(SPECIAL)] * 10, "--", str(huge)], check=True)
+    qpdf("--empty", "--pages", *[str(SPECIAL)] * 10, "--", str(huge))
     with pytest.raises(ExtractError, match="too many pages: 60 > extract.max_pages = 50"):
         extract_pdf(huge, replace(NO_OCR, max_pages=50), tmp_path)
     assert len(extract_pdf(huge, replace(NO_OCR, max_pages=60), tmp_path).pages) == 60
@@ -129,10 +137,7 @@ def test_too_many_pages(tmp_path):
 
 def test_bad_documents_do_not_affect_the_next_ones(tmp_path):
     # PDFium keeps its last error code: a zero-page file read after an encrypted one must not be "encrypted"
-    locked, zero = tmp_path / "locked.pdf", tmp_path / "zero.pdf"
-    with pikepdf.open(SPECIAL) as pdf:
-        pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner"))
-    pikepdf.new().save(zero)
+    locked, zero = encrypted(tmp_path / "locked.pdf"), no_pages(tmp_path / "zero.pdf")
     reasons = []
     for path in (locked, zero, CHALLENGE, locked):
         with pytest.raises(ExtractError) as error:
@@ -142,6 +147,13 @@ def test_bad_documents_do_not_affect_the_next_ones(tmp_path):
     assert len(extract_pdf(SPECIAL, NO_OCR, tmp_path).pages) == 6
 
 
+def test_unusable_work_directory(tmp_path):
+    blocker = tmp_path / "state"
+    blocker.write_text("a file where the work directory should be")
+    with pytest.raises(ExtractError, match="OCR work directory .*: Not a directory"):
+        extract_pdf(SPECIAL, ExtractSettings(), blocker / "work")
+
+
 def test_text_file_with_form_feeds(tmp_path):
     text = read_text_file(corpus("idf/derived/pdftotext/RAA%20n%C2%B0D77-31-01-2024-special.txt"))
     assert [page.number for page in text.pages] == [1, 2, 3, 4, 5, 6]
@@ -149,6 +161,8 @@ def test_text_file_with_form_feeds(tmp_path):
     plain = tmp_path / "plain.txt"
     plain.write_text("Arrêté portant interdiction\nArticle 1", encoding="utf-8")
     assert [page.number for page in read_text_file(plain).pages] == [None]
+    with pytest.raises(ExtractError, match="cannot read"):
+        read_text_file(tmp_path / "missing.txt")
 
 
 @pytest.mark.ocr

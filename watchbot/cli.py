@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO if args.command != "classify"
                         else logging.WARNING, format="watchbot: %(message)s", stream=sys.stderr)
     if args.verbose < 2:
-        for noisy in ("urllib3", "ocrmypdf", "pdfminer", "alembic", "PIL", "fontTools"):
+        for noisy in ("urllib3", "pdfminer", "alembic", "PIL"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     if not hasattr(args, "handler"):
         parser.print_help(sys.stderr)

@@ -27,6 +27,7 @@ MIN_BODY_LETTERS = 100  # fewer letters than this outside the header and footer 
 MIN_IMAGE_COVER = 0.25  # share of the page area covered by images for a low-text page to be a scan
 MAX_OVERLAY_LETTERS = 900  # above this many letters a page cannot be a scan under a text overlay
 BAND = 0.1  # share of the page height holding the header, and again the footer
+MAX_FORM_DEPTH = 8  # Form XObjects nested deeper than this are not searched for images
 SIGNATURE_WINDOW = 1024  # PDF readers accept junk before %PDF- within the first kilobyte
 
 LETTER = re.compile(r"[^\W\d_]")
@@ -35,7 +36,7 @@ JUNK = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f]")
 WORD = re.compile(r"\S+")
 LOWER = "a-zàâçéèêëîïôöùûü"
 # "sØcuritØ", "particuliŁres" (a font's é and è read as Ø and Ł), UTF-8 read as Latin-1, cp1252 read as Latin-1
-GARBLED = re.compile(f"[{LOWER}][ØŁ]|[ØŁ][{LOWER}]|Ã[\u00a0-\u00bf]|[\x80-\x9f]")
+GARBLED = re.compile(f"[{LOWER}][ØŁ]|[ØŁ][{LOWER}]|Ã[\u00a0-\u00bf]")
 
 
 class ExtractError(Exception):
@@ -76,6 +77,8 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
         texts = ocr.ocr_pages(path, needed, settings, workdir)
     except ocr.OcrError as error:
         raise ExtractError(str(error)) from None
+    except OSError as error:  # the work directory: missing, full, not writable
+        raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}") from None
     pages = tuple(merge(layer, texts.get(layer.number)) for layer in layers)
     garbled = tuple(page.number for page in pages if not page.ocr and GARBLED.search(page.text))
     return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled)
@@ -181,9 +184,14 @@ def pdfium_layer(document: pdfium.PdfDocument, index: int) -> Layer:
         page.close()
 
 
+# Windows-1252 punctuation that a PDF's font maps to C1 control codes (l\x92enregistrement)
+CP1252_CONTROLS = {code: bytes([code]).decode("cp1252", "ignore") or None for code in range(0x80, 0xA0)}
+
+
 def clean(text: str) -> str:
     # PDFium ends lines with CRLF and writes U+FFFE for a hyphen it took for a soft one
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-")
+    return text.translate(CP1252_CONTROLS)
 
 
 def count_letters(text: str) -> int:
@@ -204,15 +212,28 @@ def body_box(box: Box, rotation: int) -> Box:
 
 
 def image_cover(page: pdfium.PdfPage, box: Box) -> float:
+    """Share of the page covered by images (overlaps counted twice, capped at 1)."""
     left, bottom, right, top = box
     area = 0.0
-    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-        x0, y0, x1, y1 = image.get_bounds()
+    for x0, y0, x1, y1 in image_bounds(page, None, None, 0):
         width, height = min(x1, right) - max(x0, left), min(y1, top) - max(y0, bottom)
         if width > 0 and height > 0:
             area += width * height
     page_area = (right - left) * (top - bottom)
     return min(1.0, area / page_area) if page_area > 0 else 0.0
+
+
+def image_bounds(page: pdfium.PdfPage, form, matrix: pdfium.PdfMatrix | None, depth: int) -> Iterator[Box]:
+    """Page-space bounds of the images, inside Form XObjects too (PDFium gives those in the form's space:
+    recueils wrap each scanned page in a scaled form)."""
+    for item in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM], max_depth=1,
+                                 form=form):
+        if item.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            bounds = item.get_bounds()
+            yield matrix.on_rect(*bounds) if matrix else bounds
+        elif depth < MAX_FORM_DEPTH:
+            inner = item.get_matrix() if matrix is None else item.get_matrix().multiply(matrix)
+            yield from image_bounds(page, item, inner, depth + 1)
 
 
 def pdfminer_layers(path: Path, max_pages: int) -> list[Layer]:

@@ -3,12 +3,13 @@
 Why not OCRmyPDF: even limited to the pages that need it (`--pages`) and asked
 for a text sidecar only (`--output-type none --optimize 0`, pypdfium rasterizer),
 it spends a lot around Tesseract (a 400 dpi RGB PNG per page, a JPEG of the
-visible page, a text-layer PDF grafted on a copy of the document): 1.7x the wall
-time of raw Tesseract on the same images, where the target is 1.3x
-(`benchmarks/bench_extract.py --ocrmypdf` measures both). Here a page is rendered
-in grayscale at 300 dpi to an uncompressed PGM file in the work directory and
-read by one single-threaded Tesseract process (from a file: piping the image is
-slower); as many pages are read at once as there are cores.
+visible page, a text-layer PDF grafted on a copy of the document): 1.4x to 1.7x
+the wall time of raw Tesseract on the same images, where the target is 1.3x;
+this module costs 1.1x (`benchmarks/bench_extract.py --ocrmypdf` measures all
+three). Here a page is rendered in grayscale at 300 dpi to an uncompressed PGM
+file in the work directory and read by one single-threaded Tesseract process
+(from a file: piping the image costs more); as many pages are read at once as
+there are cores.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def read_pages(path: Path, numbers: Sequence[int], reader: Reader) -> dict[int, 
     with ThreadPoolExecutor(count) as pool:
         futures = {}
         try:
-            document = pdfium.PdfDocument(path)
+            document = open_document(path)
             try:
                 for number in numbers:
                     slots.acquire()
@@ -91,9 +92,19 @@ def jobs(settings: ExtractSettings, pages: int) -> int:
     return max(1, min(settings.ocr_jobs or os.cpu_count() or 1, pages))
 
 
+def open_document(path: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as error:
+        raise OcrError(f"cannot open the PDF to render pages for OCR: {error}") from None
+
+
 def render(document: pdfium.PdfDocument, number: int, image: Path) -> None:
     """Write the page as a grayscale PGM image, at 300 dpi unless the page is huge."""
-    page = document[number - 1]
+    try:
+        page = document[number - 1]
+    except (pdfium.PdfiumError, IndexError) as error:
+        raise OcrError(f"cannot render page {number} for OCR: {error}") from None
     try:
         width, height = page.get_size()
         scale = min(DPI / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
@@ -102,6 +113,8 @@ def render(document: pdfium.PdfDocument, number: int, image: Path) -> None:
             bitmap.to_pil().save(image, format="PPM")
         finally:
             bitmap.close()
+    except pdfium.PdfiumError as error:
+        raise OcrError(f"cannot render page {number} for OCR: {error}") from None
     finally:
         page.close()
 

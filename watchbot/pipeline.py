@@ -192,6 +192,10 @@ class Pass:
     def process(self, document_id: int, fetcher: Fetcher) -> None:
         with self.sessions() as session:
             document = session.get(DocumentRow, document_id)
+            # Counted before the work: a PDF that crashes or hangs the process still uses up
+            # its attempts, instead of blocking every later run.
+            document.attempts += 1
+            session.commit()
             pdf = self.config.state_dir / "downloads" / f"{document_id}.pdf"
             workdir = self.config.state_dir / "work" / str(document_id)
             pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -201,7 +205,6 @@ class Pass:
                 log.debug("document %d: downloaded %d bytes, extracting", document_id, download.size)
                 extraction = extract_pdf(pdf, self.config.extract, workdir)
             except (FetchError, ExtractError) as error:
-                document.attempts += 1
                 document.status = "failed"
                 document.last_error = str(error)
                 session.commit()
@@ -211,7 +214,6 @@ class Pass:
             finally:
                 shutil.rmtree(workdir, ignore_errors=True)
             analysis = analyse(extraction, self.ruleset)
-            document.attempts += 1
             document.sha256, document.etag = download.sha256, download.etag
             document.last_modified = download.last_modified
             self._save(session, document, analysis)

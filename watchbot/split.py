@@ -4,11 +4,15 @@ Three shapes, tried in order:
 1. a machine-made Sommaire ("DemaRAA"): `<act id> - <title> (<n> pages) Page <p>`;
    every act page repeats the act id in its footer, which gives the offset
    between printed and PDF page numbers;
-2. a Sommaire table "Arrêté | Date | INTITULÉ | Page" (Val-de-Marne);
+2. a Sommaire table "Arrêté | Date | INTITULÉ | Page" (Val-de-Marne), cell after
+   cell as PDFium and plain pdftotext give it (with `pdftotext -layout` the rows
+   interleave: such text is left to the headings);
 3. no Sommaire: a page opening with a heading ("ARRÊTÉ …", "PRÉFET DE …")
    after a page that closed an act ("Fait à …, le …", a signature, the appeal
    notice) starts a new act.
-A document with nothing recognisable is one act covering all its pages.
+A document with nothing recognisable is one act covering all its pages. Acts
+found by their headings, and a whole document, take their ref and title from a
+DemaRAA act cover when they open with one (the act id alone on a line).
 
 Every pattern is linear (no nested quantifiers), so any text is safe.
 """
@@ -25,6 +29,7 @@ from watchbot.models import Act, Page
 
 ACT_ID = r"(?:[0-9A-Z]{1,3}-)?20\d\d-[01]\d-[0-3]\d-\d{5}"
 ENTRY = re.compile(rf"^[ \t]*({ACT_ID})[ \t]*-[ \t]*", re.MULTILINE)
+IDENTIFIER = re.compile(ACT_ID)
 COVER = re.compile(rf"^[ \t]*({ACT_ID})[ \t]*$", re.MULTILINE)  # the act id alone on a line: a DemaRAA act cover
 ENTRY_TAIL = re.compile(r"\(\s*(\d{1,4})\s*pages?\s*\)\s*Page\s*(\d{1,5})\b")
 MAX_ENTRY_CHARS = 3000  # a Sommaire entry's title never runs longer than this
@@ -32,8 +37,8 @@ MAX_ENTRY_CHARS = 3000  # a Sommaire entry's title never runs longer than this
 TABLE_START = re.compile(r"^[ \t]*Arr[êe]t[ée]\s+Date\b", re.MULTILINE | re.IGNORECASE)
 TABLE_TITLE = re.compile(r"\bINTITUL[ÉE]\b", re.IGNORECASE)
 # the column names, on one line or (pdftotext) one per line
-TABLE_WORDS = re.compile(r"^[ \t]*(?:Arr[êe]t[ée][ \t]+Date[ \t]+INTITUL[ÉE][ \t]+Page|Arr[êe]t[ée]|Date|INTITUL[ÉE]|Page)"
-                         r"[ \t]*$", re.MULTILINE | re.IGNORECASE)
+TABLE_WORDS = re.compile(r"^[ \t]*(?:Arr[êe]t[ée][ \t]+Date[ \t]+INTITUL[ÉE][ \t]+Page|"
+                         r"Arr[êe]t[ée]|Date|INTITUL[ÉE]|Page)[ \t]*$", re.MULTILINE | re.IGNORECASE)
 TABLE_REF = re.compile(r"^[ \t]*(?:19|20)\d\d[ \t]*/", re.MULTILINE)  # "2024 / 00156", "2025/\nDD94/01"
 TABLE_PAGE = re.compile(r"(?:^|[ \t])(\d{1,5})[ \t]*$", re.MULTILINE)  # alone on its line or ending the title
 MAX_REF_CHARS = 80  # from the start of an arrêté number to its date
@@ -154,12 +159,23 @@ def table_entries(pages: Sequence[Page]) -> tuple[list[Entry], int]:
     entries = []
     for i, (start, date) in enumerate(rows):
         end = rows[i + 1][0] if i + 1 < len(rows) else len(text)
-        numbers = list(TABLE_PAGE.finditer(text, date.end(), end))
-        if numbers:  # the last number ending a line: a title line may end with a number too
-            number = numbers[-1]
-            entries.append(Entry(collapse(text[start:date.start()]), collapse(text[date.end():number.start()]),
-                                 int(number.group(1))))
+        # the last number ending a line (a title line may end with a number too) that does not go back
+        # in the table (a Sommaire page's own number may follow the last row)
+        least = entries[-1].page if entries else 0
+        numbers = [number for number in TABLE_PAGE.finditer(text, date.end(), end) if int(number.group(1)) >= least]
+        if not numbers or laid_out(text, numbers[-1].start(1)):
+            return [], 0  # a row without page number, or cells side by side: not a table we can read
+        number = numbers[-1]
+        entries.append(Entry(collapse(text[start:date.start()]), collapse(text[date.end():number.start()]),
+                             int(number.group(1))))
     return entries, after
+
+
+def laid_out(text: str, position: int) -> bool:
+    """Whether the page number at position ends a line of cells set apart by runs of spaces
+    (pdftotext -layout): the title then goes on after it, on the next lines."""
+    line = text[text.rfind("\n", 0, position) + 1:position]
+    return bool(line.strip()) and line.endswith("   ")
 
 
 def acts_by_page(pages: Sequence[Page], entries: Sequence[Entry], after: int) -> list[Act]:
@@ -191,12 +207,14 @@ def printed_end(entries: Sequence[Entry], index: int) -> int | None:
 
 
 def page_offset(pages: Sequence[Page], entries: Sequence[Entry]) -> int:
-    """PDF page minus printed page, voted by the pages where each act id first appears."""
+    """PDF page minus printed page, voted by the pages where each act id first appears (in the act's
+    cover and footers); 0 without votes (a table's arrêté numbers are not looked for)."""
     votes: Counter[int] = Counter()
     remaining = {entry.ref: entry.page for entry in entries if entry.ref}
     for page in pages:
-        for ref in [ref for ref in remaining if ref in page.text]:
-            votes[page.number - remaining.pop(ref)] += 1
+        for found in IDENTIFIER.finditer(page.text):
+            if found.group(0) in remaining:
+                votes[page.number - remaining.pop(found.group(0))] += 1
     return votes.most_common(1)[0][0] if votes else 0
 
 
