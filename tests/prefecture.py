@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_FILES = ROOT / "watchbot" / "demo_data" / "site" / "contenu" / "telechargement"
 DRONE_RAA = DEMO_FILES / "1001" / "2001" / "file" / "RAA n°D77-31-01-2024-special.pdf"
 NEGATIVE_RAA = DEMO_FILES / "1003" / "2003" / "file" / "RAA n°09 du 20 janvier 2025.pdf"
-CHALLENGE_PAGE = ROOT / "tests" / "data" / "fetch" / "2024_01493_05102024.pdf"
+CHALLENGE_PAGE = ROOT / "tests" / "data" / "pdfs" / "2024_01493_05102024.pdf"
 INDEX_PATH = "/Publications/RAA"
 
 

@@ -9,11 +9,12 @@ from dataclasses import replace
 import pytest
 
 from conftest import DATA, corpus
+from prefecture import DRONE_RAA
 from watchbot import extract
 from watchbot.config import ExtractSettings
 from watchbot.extract import ExtractError, extract_pdf, read_layers, read_text_file
 
-SPECIAL = DATA / "pdfs" / "RAA n°D77-31-01-2024-special.pdf"
+SPECIAL = DRONE_RAA  # the demo's copy: Seine-et-Marne special RAA, 6 pages, drone act
 CHALLENGE = DATA / "pdfs" / "2024_01493_05102024.pdf"
 NO_OCR = ExtractSettings(ocr=False)
 

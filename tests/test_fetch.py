@@ -14,7 +14,7 @@ from httpserver import DictCache, Route, SiteServer
 from watchbot.config import HttpSettings
 from watchbot.fetch import Fetcher, FetchError, normalize_url
 
-DATA = Path(__file__).parent / "data" / "fetch"
+DATA = Path(__file__).parent / "data" / "pdfs"
 SETTINGS = HttpSettings(user_agent="watchbot-test (+mailto:test@example.org)", delay_seconds=0,
                         timeout_seconds=2, max_retries=2, max_pdf_bytes=1_000_000, max_html_bytes=50_000,
                         max_redirects=3)

@@ -9,13 +9,14 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import DATA, corpus
+from conftest import corpus
+from prefecture import DRONE_RAA
 from watchbot.config import ExtractSettings
 from watchbot.extract import extract_pdf, read_text_file
 from watchbot.models import Page
 from watchbot.split import ACT_ID, split
 
-SPECIAL = DATA / "pdfs" / "RAA n°D77-31-01-2024-special.pdf"
+SPECIAL = DRONE_RAA  # the demo's copy: Seine-et-Marne special RAA, 6 pages, drone act
 
 
 def var_labels() -> dict[str, list[dict]]:

@@ -6,10 +6,8 @@ Shared by `watchbot classify` (files on disk, no database) and `watchbot run`.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from watchbot.classify import classify
 from watchbot.config import ExtractSettings
@@ -17,9 +15,7 @@ from watchbot.extract import Extraction, extract_pdf, read_text_file
 from watchbot.models import Act, Match, Page
 from watchbot.normalize import fold
 from watchbot.rules import Ruleset
-from watchbot.split import split
-
-ACT_ID = re.compile(r"\b(?:[0-9][0-9ab]|[a-z]{1,3}[0-9]{0,3})-\d{4}-\d{2}-\d{2}-\d{5}\b|\b\d{4}-\d{2}-\d{2}-\d{5}\b")
+from watchbot.split import IDENTIFIER, split
 
 
 @dataclass(frozen=True)
@@ -61,7 +57,7 @@ def act_key(act: Act) -> str:
 
 def fingerprint(act: Act) -> str:
     """The act's text without its identifiers, which change when it is republished."""
-    folded = ACT_ID.sub(" ", fold(act.text))
+    folded = fold(IDENTIFIER.sub(" ", act.text))
     return _digest("".join(folded.split()))
 
 
@@ -93,7 +89,3 @@ def _act_json(item: ClassifiedAct) -> dict:
             for m in item.matches
         ],
     }
-
-
-def hits(acts: Sequence[ClassifiedAct]) -> list[ClassifiedAct]:
-    return [item for item in acts if item.matches]
