@@ -8,6 +8,8 @@ import time
 from collections import defaultdict
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import corpus
 from prefecture import DRONE_RAA
@@ -201,3 +203,23 @@ def test_pathological_texts_are_split_quickly(text):
         assert acts and all(isinstance(act.title, str) for act in acts)
         assert all(act.first_page <= act.last_page for act in acts if None not in (act.first_page, act.last_page))
     assert time.perf_counter() - started < 5
+
+
+PIECES = ["Sommaire", "SOMMAIRE", "83-2025-06-06-00001", "D77-2024-01-31-00001", "2026-07-10-00019", " - ",
+          "Arrêté préfectoral portant ", "(3 pages)", "Page 3", "Page ", "\n", "\f", "ARRÊTÉ", "PRÉFET DU VAR",
+          "Fait à Toulon, le 3 juin 2025", "Arrêté | Date | INTITULÉ | Page", "   ", "é", "-", "0"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=30)), max_size=200))
+def test_split_never_fails_on_any_text(pieces):
+    text = "".join(pieces)
+    pages = [Page(number, chunk) for number, chunk in enumerate(text.split("\f"), start=1)]
+    started = time.perf_counter()
+    acts = split(pages)
+    assert time.perf_counter() - started < 2
+    numbers = {page.number for page in pages}
+    for act in acts:
+        assert all(page.number in numbers for page in act.pages)
+        if act.first_page is not None and act.last_page is not None:
+            assert act.first_page <= act.last_page
