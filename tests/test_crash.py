@@ -31,7 +31,7 @@ from watchbot.store import open_database
 from watchbot.store.models import DocumentRow
 
 SEED = 20261122
-ROUNDS = 16
+ROUNDS = 20
 FILES = [  # real RAA with drone and CCTV acts in their text layer, and a negative one
     "idf/pdfs/RAA%20n%C2%B015%20du%2029%20janvier%202024.pdf",
     "idf/pdfs/RAA%20n%C2%B0D77-31-01-2024-special.pdf",
@@ -101,7 +101,7 @@ def test_killed_runs_lose_nothing_and_post_nothing_twice(tmp_path, documents_ser
     assert code == 0, reference_log
     assert len(expected) >= 5 and set(expected.values()) == {1}
 
-    points = set()
+    points, kills = set(), 0
     for round_number, first_kill in enumerate(shuffled.sample(range(1, len(reference_log)), ROUNDS)):
         mastodon = StrictMastodon().start()
         database_url = new_database()
@@ -110,9 +110,12 @@ def test_killed_runs_lose_nothing_and_post_nothing_twice(tmp_path, documents_ser
             code, log = run(path, mastodon, kill_after)
             if code == -signal.SIGKILL:
                 points.add(kill_point(log[-1]))
+                kills += 1
             mastodon.expire_idempotency_keys()
         assert run(path, mastodon)[0] == 0
         assert delivered(mastodon) == expected, f"round {round_number}"
         assert documents(database_url) == {"done": count}
         mastodon.stop()
+    print(f"{len(points)} distinct kill points in {kills} kills over {ROUNDS} rounds, "
+          f"{sum(expected.values())} toots expected per round")
     assert len(points) >= 20, sorted(points)
