@@ -16,7 +16,8 @@ from pathlib import Path
 
 from watchbot import rules
 from watchbot.classify import classify
-from watchbot.evaluate import pages_of, read_text
+from watchbot.evaluate import read_text
+from watchbot.extract import pages_of_text
 from watchbot.split import split
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     ruleset = rules.load(args.rules)
     files = sorted(args.texts.glob("*.txt"))
-    acts = [act for path in files for act in split(pages_of(read_text(path)))]
+    acts = [act for path in files for act in split(list(pages_of_text(read_text(path))))]
     characters = sum(len(page.text) for act in acts for page in act.pages)
     wall, cpu = time.perf_counter(), time.process_time()
     found = Counter(category for act in acts for category in {match.category for match in classify(act, ruleset)})

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from watchbot.classify import classify, explain
+from watchbot.extract import pages_of_text
 from watchbot.models import Act, Match, Page
 from watchbot.rules import Rule, Ruleset
 
@@ -124,13 +125,6 @@ def read_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def pages_of(text: str) -> list[Page]:
-    """Pages of a text file: form feeds separate them; without any, one unnumbered page."""
-    if "\f" not in text:
-        return [Page(None, text)]
-    return [Page(number, page) for number, page in enumerate(text.split("\f"), start=1)]
-
-
 def evaluate(labels_csv: Path, texts_dir: Path, ruleset: Ruleset,
              splitter: Callable[[list[Page]], list[Act]] | None = None) -> Report:
     """Classify every labelled act and compare with its labels."""
@@ -183,7 +177,7 @@ class _Acts:
             return self._split(label.raa).get(label.act_id)
         if label.file:
             text = _strip_notes(read_text(self.texts_dir / label.file))
-            pages = pages_of(text)
+            pages = list(pages_of_text(text))
             return Act(label.act_id or None, label.title, pages[0].number, pages[-1].number, tuple(pages))
         return Act(None, label.title, None, None)
 
@@ -193,7 +187,7 @@ class _Acts:
                 from watchbot.split import split
 
                 self.splitter = split
-            pages = pages_of(read_text(self.texts_dir / f"{raa}.txt"))
+            pages = list(pages_of_text(read_text(self.texts_dir / f"{raa}.txt")))
             self.raa[raa] = {act.ref: act for act in self.splitter(pages) if act.ref}
         return self.raa[raa]
 

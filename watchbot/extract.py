@@ -90,12 +90,17 @@ def read_text_file(path: Path) -> Extraction:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
         raise ExtractError(f"cannot read {path}: {error.strerror}") from None
+    return Extraction(pages=pages_of_text(text))
+
+
+def pages_of_text(text: str) -> tuple[Page, ...]:
+    """Form feeds separate pages, as pdftotext writes them; without any, one unnumbered page."""
     if "\f" not in text:
-        return Extraction(pages=(Page(number=None, text=text),))
+        return (Page(number=None, text=text),)
     parts = text.split("\f")
     if parts[-1].strip() == "":  # pdftotext ends the last page with a form feed
         parts.pop()
-    return Extraction(pages=tuple(Page(number=index, text=part) for index, part in enumerate(parts, 1)))
+    return tuple(Page(number=index, text=part) for index, part in enumerate(parts, 1))
 
 
 def merge(layer: Layer, ocr_text: str | None) -> Page:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot import discover, outbox, sources as registry
 from watchbot.analysis import Analysis, act_key, analyse, fingerprint
+from watchbot.child import ChildFailed, run_in_child
 from watchbot.config import Config
 from watchbot.extract import ExtractError, extract_pdf
 from watchbot.fetch import FetchError, Fetcher
@@ -31,6 +32,7 @@ from watchbot.store.cache import DatabaseHttpCache
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, RunRow, SourceRow, utcnow
 
 log = logging.getLogger("watchbot")
+READ_MARGIN = 600  # seconds, beyond the OCR's own limit, for reading a document's text layer
 
 
 @dataclass
@@ -203,8 +205,9 @@ class Pass:
                 log.debug("document %d: downloading %s", document_id, document.url)
                 download = fetcher.pdf(document.url, pdf)
                 log.debug("document %d: downloaded %d bytes, extracting", document_id, download.size)
-                extraction = extract_pdf(pdf, self.config.extract, workdir)
-            except (FetchError, ExtractError) as error:
+                extraction = run_in_child(extract_pdf, pdf, self.config.extract, workdir,
+                                          timeout=self.config.extract.ocr_document_timeout_seconds + READ_MARGIN)
+            except (FetchError, ExtractError, ChildFailed) as error:
                 document.status = "failed"
                 document.last_error = str(error)
                 session.commit()
