@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from watchbot import rules
 from watchbot.classify import classify, excerpt
+from watchbot.extract import read_text_file
 from watchbot.models import Act, Page
 from watchbot.normalize import fold
 
@@ -151,3 +152,12 @@ def test_powers_listed_in_a_delegation_page_are_not_a_rave_ban():
     assert "rassemblements festifs" in page
     categories = {match.category for match in classify(Act(None, "", 8, 8, (Page(8, page),)), RULESET)}
     assert "rave_ban" not in categories and "videoprotection" not in categories
+
+
+def test_matches_in_the_acts_own_words_come_before_those_in_its_visas():
+    # a real drone authorisation read by OCR: its « Vu » cites the ministerial order on drone cameras
+    pages = read_text_file(DATA / "acts" / "d77_drones_ocr_D77-2025-10-29-00002.txt").pages
+    matches = classify(Act("D77-2025-10-29-00002", "AP 2025 CAB BSIR 1730 du 29 10 2025", 1, 4, pages), RULESET)
+    assert [match.rule for match in matches][0] == "captation + image + aéronef"
+    assert "autorisant la captation" in matches[0].excerpt
+    assert any("19 avril 2023" in match.excerpt for match in matches[1:])

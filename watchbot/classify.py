@@ -28,6 +28,7 @@ DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in
 # is also looked for at the top of the body, before the first « Vu ».
 BODY_HEAD = 400
 _FIRST_VU = re.compile(r"\bvu\b")
+VISA = re.compile(r"\s*(?:vu|considérant)\b", re.IGNORECASE)
 EXCERPT_CONTEXT = 90
 MAX_EXCERPT = 240
 
@@ -72,6 +73,15 @@ class _ActText:
         head = _FIRST_VU.split(head, maxsplit=1)[0]
         return any(pattern.find(text) is not None for pattern in DELEGATIONS for text in (self.title.text, head))
 
+    def in_visa(self, hit: Hit) -> bool:
+        """Whether the hit is in a « Vu … ; » or « Considérant … ; » clause, which cites other acts."""
+        if hit.place < 0:
+            return False
+        text = self.pages[hit.place]
+        start = text.raw_span(hit.start, hit.end)[0]
+        clause = text.raw[max(text.raw.rfind(";", 0, start), text.raw.rfind(":", 0, start)) + 1:start]
+        return VISA.match(clause) is not None
+
     def match(self, category: str, hit: Hit) -> Match:
         text = self.title if hit.place < 0 else self.pages[hit.place]
         start, end = text.raw_span(hit.start, hit.end)
@@ -95,7 +105,8 @@ def _apply(rule: Rule, text: _ActText) -> list[Match]:
         hits = _hits(rule.support, text)
         if len(hits) < rule.min_support:
             return []
-    return [text.match(rule.category.name, hit) for hit in hits]
+    # Matches in the act's own words first: the toot's excerpt is taken from the first one.
+    return [text.match(rule.category.name, hit) for hit in sorted(hits, key=text.in_visa)]
 
 
 def explain(act: Act, rule: Rule) -> list[tuple[str, Match]]:
