@@ -3,17 +3,22 @@ acts, sites that change, Mastodon outages, queues and `watchbot status`."""
 
 from __future__ import annotations
 
+import logging
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from conftest import corpus
 from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow, SourceRow
 
+RULES = Path(__file__).resolve().parents[1] / "rules"
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
 NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
 
@@ -152,3 +157,31 @@ def test_a_toot_whose_answer_was_lost_is_found_not_posted_again(tmp_path, databa
     assert statuses(config) == {"surveillance": "posted", "silt": "posted"}
     assert [len(strict_mastodon.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
     assert strict_mastodon.post_attempts() == 2
+
+
+def test_reclassify_applies_edited_rules_without_reading_again_or_posting_twice(tmp_path, database_url,
+                                                                               site_server, strict_mastodon,
+                                                                               monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="watchbot")
+    tokens(monkeypatch, strict_mastodon)
+    drones_only = tmp_path / "rules"
+    drones_only.mkdir()
+    shutil.copy(RULES / "drones.yaml", drones_only)
+    cctv = Document(corpus("idf/pdfs/RAA%20n%C2%B015%20du%2029%20janvier%202024.pdf"), "RAA n°15", date(2024, 1, 29))
+    index = serve(site_server, [DRONE, cctv])
+    config = write_config(tmp_path, index, strict_mastodon, database_url=database_url,
+                          extra=f"rules_dir: {drones_only}\n")
+    assert main(["run", "--config", str(config)]) == 0
+    posted = len(strict_mastodon.statuses)
+    assert not any("Vidéoprotection" in status["text"] for status in strict_mastodon.statuses)
+
+    edited = write_config(tmp_path, index, strict_mastodon, database_url=database_url)  # the full rules
+    assert main(["reclassify", "--dry-run", "--config", str(edited)]) == 0
+    assert "1 match more categories, 0 fewer (dry run" in caplog.text
+    assert main(["reclassify", "--config", str(edited)]) == 0
+    assert "«portant modification des dispositions" in caplog.text and "now matches videoprotection" in caplog.text
+    assert main(["run", "--config", str(edited)]) == 0
+    new = strict_mastodon.statuses[posted:]
+    assert [status["account"]["username"] for status in new] == ["surveillance"]
+    assert "Vidéoprotection" in new[0]["text"] and "2023/04677" in new[0]["text"]
+    assert downloads(site_server, DRONE) == downloads(site_server, cctv) == 1

@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--rules", type=Path, metavar="DIR")
     evaluate.set_defaults(handler=cmd_eval)
 
+    reclassify = commands.add_parser("reclassify", help="apply edited rules to the acts already read "
+                                     "(no download, no OCR); newly matching acts get their toots queued")
+    _config_option(reclassify)
+    reclassify.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                            help="only RAA published since this date")
+    reclassify.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    reclassify.set_defaults(handler=cmd_reclassify)
+
     status = commands.add_parser("status", help="last runs, queued and failed toots, sources")
     _config_option(status)
     status.set_defaults(handler=cmd_status)
@@ -220,6 +228,15 @@ def cmd_eval(args) -> int:
     except evaluate.LabelError as error:
         raise UsageError(str(error)) from None
     print(evaluate.format_report(report))
+    return OK
+
+
+def cmd_reclassify(args) -> int:
+    from watchbot.reclassify import reclassify
+
+    config = configuration.load(args.config)
+    changes = reclassify(config, _ruleset(config.rules_dir), since=args.since, dry_run=args.dry_run)
+    log.info("%s%s", changes.line(), " (dry run: nothing changed)" if args.dry_run else "")
     return OK
 
 

@@ -239,8 +239,7 @@ class Pass:
             act = item.act
             row = ActRow(ref=act.ref, title=act.title, first_page=act.first_page, last_page=act.last_page,
                          key=act_key(act), fingerprint=fingerprint(act),
-                         matches=[MatchRow(category=m.category, rule=m.rule, page=m.page, excerpt=m.excerpt,
-                                           words=m.words) for m in item.matches])
+                         matches=[MatchRow.of(match) for match in item.matches])
             document.acts.append(row)
             self.summary.acts += 1
             if item.matches:

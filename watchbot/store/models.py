@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from watchbot.models import Match
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -94,6 +96,11 @@ class MatchRow(Base):
     words: Mapped[str] = mapped_column(Text, default="")
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
+
+    @classmethod
+    def of(cls, match: Match) -> MatchRow:
+        return cls(category=match.category, rule=match.rule, page=match.page, excerpt=match.excerpt,
+                   words=match.words)
 
 
 class PostRow(Base):
