@@ -185,3 +185,18 @@ def test_reclassify_applies_edited_rules_without_reading_again_or_posting_twice(
     assert [status["account"]["username"] for status in new] == ["surveillance"]
     assert "Vidéoprotection" in new[0]["text"] and "2023/04677" in new[0]["text"]
     assert downloads(site_server, DRONE) == downloads(site_server, cctv) == 1
+
+
+def test_a_token_echoed_by_the_server_never_reaches_logs_or_database(tmp_path, database_url, site_server,
+                                                                     strict_mastodon, monkeypatch, caplog):
+    caplog.set_level(logging.DEBUG)
+    tokens(monkeypatch, strict_mastodon)
+    secret = strict_mastodon.token("surveillance")
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon, database_url=database_url)
+    strict_mastodon.fail(401, body={"error": f"The access token {secret} was revoked"})
+
+    assert main(["-v", "run", "--config", str(config)]) == 1
+    assert statuses(config) == {"surveillance": "sending", "silt": "posted"}  # queued until the token is fixed
+    assert "was revoked" in caplog.text and secret not in caplog.text
+    stored = [str(value) for row in rows(config, PostRow) for value in vars(row).values()]
+    assert any("was revoked" in value for value in stored) and not any(secret in value for value in stored)
