@@ -7,7 +7,10 @@ import subprocess
 import sys
 import time
 
-from watchbot.lock import run_lock
+from sqlalchemy import create_engine, text
+
+from watchbot.cli import main
+from watchbot.lock import ADVISORY_KEY, run_lock
 
 HOLD = "import sys, time; from pathlib import Path; from watchbot.lock import run_lock\n" \
        "with run_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n"
@@ -33,3 +36,16 @@ def test_lock_of_a_killed_run_is_recovered(tmp_path):
     holder.wait(timeout=10)
     with run_lock(tmp_path):
         assert (tmp_path / "watchbot.lock").read_text().strip().isdigit()
+
+
+def test_a_run_on_another_machine_sharing_the_database_is_seen(tmp_path, postgres_server, capsys):
+    url = postgres_server.create_database()
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\ndatabase_url: {url}\nsources: []\n")
+    other_machine = create_engine(url)
+    with other_machine.connect() as connection:
+        connection.execute(text("select pg_advisory_lock(:key)"), {"key": ADVISORY_KEY})
+        assert main(["run", "--config", str(config)]) == 3
+        assert "another run holds the database's lock" in capsys.readouterr().err
+    other_machine.dispose()  # the other machine's run ended: its connection, and so its lock, are gone
+    assert main(["run", "--config", str(config)]) == 0

@@ -1,7 +1,9 @@
-"""One run at a time, per state directory.
+"""One run at a time, per state directory and per PostgreSQL database.
 
-An flock is released by the kernel when its holder dies, so a lock left by a
-killed run never needs cleaning up: the next run simply gets it.
+An flock is released by the kernel when its holder dies, and a PostgreSQL
+advisory lock when its connection closes, so a lock left by a killed run never
+needs cleaning up: the next run simply gets it. The advisory lock keeps two
+machines that share one database from running at once.
 """
 
 from __future__ import annotations
@@ -12,13 +14,29 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from sqlalchemy import text
+
+from watchbot.store import connect
+
+ADVISORY_KEY = 0x77617463  # "watc": any constant; the same for every watchbot run
+
 
 class LockHeld(Exception):
     pass
 
 
 @contextmanager
-def run_lock(state_dir: Path) -> Iterator[None]:
+def run_lock(state_dir: Path, database_url: str | None = None) -> Iterator[None]:
+    with _file_lock(state_dir):
+        if database_url and database_url.startswith("postgresql"):
+            with _advisory_lock(database_url):
+                yield
+        else:
+            yield
+
+
+@contextmanager
+def _file_lock(state_dir: Path) -> Iterator[None]:
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "watchbot.lock"
     with open(path, "a+") as handle:
@@ -37,3 +55,16 @@ def run_lock(state_dir: Path) -> Iterator[None]:
         finally:
             handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _advisory_lock(database_url: str) -> Iterator[None]:
+    engine = connect(database_url)
+    try:
+        with engine.connect() as connection:
+            if not connection.scalar(text("select pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}):
+                raise LockHeld("another run holds the database's lock (a run on another machine?)")
+            connection.commit()
+            yield
+    finally:
+        engine.dispose()

@@ -81,7 +81,7 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
         max_posts: int | None = None, out: TextIO | None = None, today: date | None = None) -> Summary:
     """One full pass, under the state directory's lock (LockHeld if another run has it)."""
-    with run_lock(config.state_dir):
+    with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
         with sessions() as session:
             record = RunRow()

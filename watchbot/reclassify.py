@@ -38,7 +38,7 @@ class Changes:
 
 def reclassify(config: Config, ruleset: Ruleset, *, since: date | None = None, dry_run: bool = False) -> Changes:
     changes = Changes()
-    with run_lock(config.state_dir):
+    with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
         with sessions() as session:
             query = select(DocumentRow).where(DocumentRow.status == "done").order_by(DocumentRow.id)
