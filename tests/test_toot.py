@@ -225,6 +225,9 @@ def test_french_dates_and_refs():
     assert french_date(date(2025, 8, 16)) == "16 août 2025"
     assert ref_date("83-2025-06-06-00001") == date(2025, 6, 6)
     assert ref_date("2A-2024-12-31-00012") == date(2024, 12, 31)
+    assert ref_date("D77-2024-01-31-00001") == date(2024, 1, 31)
+    assert ref_date("BFC-2022-07-04-00011") == date(2022, 7, 4)
+    assert ref_date("2026-07-10-00019") == date(2026, 7, 10)  # Nord prints no prefix
     assert ref_date("83-2025-13-45-00001") is None and ref_date("2024-00289") is None
 
 

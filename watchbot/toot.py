@@ -40,7 +40,7 @@ LINKABLE = re.compile(r"[@＠#＃]|\.(?=[^\W\d_])|:(?=//)|(?<=xmpp):|(?<=magnet)
 # Characters that never join a neighbour into one grapheme: a line of them counts one per character.
 PLAIN_LINE = re.compile(r"[\t\x20-\x7e\xa0-\u02ff\u2010-\u2027\u2030-\u205e\u20ac]*")
 # Act identifiers of the DSFR sites carry the signature date: 83-2025-06-06-00001.
-DATED_REF = re.compile(r"\b(?:\d{2,3}|2[AB])-(\d{4})-(\d{2})-(\d{2})-\d+\b")
+DATED_REF = re.compile(r"(?:\b[0-9A-Z]{1,3}-|\b)(\d{4})-(\d{2})-(\d{2})-\d{5}\b")  # 83-, D77-, BFC-, Nord: none
 
 # The département hashtag is its name: Mastodon needs a letter in a hashtag, so "#83" would stay plain text.
 DEPARTMENTS = dict(line.split(" ", 1) for line in """\
