@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from conftest import corpus
 from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
-from watchbot import config as configuration
+from watchbot import config as configuration, pipeline
 from watchbot.cli import main
 from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, PostRow, SourceRow
+from watchbot.store.models import DocumentRow, PageRow, PostRow, SourceRow
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
@@ -200,3 +200,22 @@ def test_a_token_echoed_by_the_server_never_reaches_logs_or_database(tmp_path, d
     assert "was revoked" in caplog.text and secret not in caplog.text
     stored = [str(value) for row in rows(config, PostRow) for value in vars(row).values()]
     assert any("was revoked" in value for value in stored) and not any(secret in value for value in stored)
+
+
+def test_a_bug_on_one_document_does_not_stop_the_others(tmp_path, database_url, site_server, monkeypatch):
+    real_analyse = pipeline.analyse
+
+    def analyse_or_fail(extraction, ruleset):
+        if len(extraction.pages) == 6:  # the drone RAA
+            raise RuntimeError("a bug in the splitter")
+        return real_analyse(extraction, ruleset)
+
+    monkeypatch.setattr(pipeline, "analyse", analyse_or_fail)
+    config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE]), database_url=database_url)
+    assert main(["run", "--config", str(config)]) == 1
+    documents = {row.title: row for row in rows(config, DocumentRow)}
+    assert documents[NEGATIVE.title].status == "done"
+    failed = documents[DRONE.title]
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.last_error == "internal error: RuntimeError: a bug in the splitter"
+    assert rows(config, PageRow, PageRow.document_id == failed.id) == []

@@ -97,6 +97,14 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
         return summary
 
 
+def reason(error: Exception) -> str:
+    """What to record of a failure: the message of an expected one, the type and message of a bug."""
+    if isinstance(error, (discover.DiscoverError, FetchError, ExtractError, ChildFailed)):
+        return str(error)
+    log.exception("unexpected error")
+    return f"internal error: {type(error).__name__}: {error}"
+
+
 class Pass:
     """The state of one run: settings, database sessions, counters."""
 
@@ -136,11 +144,11 @@ class Pass:
                 if not listings and row.last_found:
                     raise discover.DiscoverError(
                         f"no RAA found where the last crawl found {row.last_found}: the site may have changed")
-            except (discover.DiscoverError, FetchError) as error:
-                row.last_error = str(error)
+            except Exception as error:  # whatever goes wrong with one source, the others go on
+                row.last_error = reason(error)
                 session.commit()
                 self.summary.sources_failed += 1
-                log.warning("source %s failed: %s", source.code, error)
+                log.warning("source %s failed: %s", source.code, row.last_error)
                 return
             new = self._record_listings(session, row, listings)
             row.last_found = len(listings)
@@ -198,31 +206,36 @@ class Pass:
             # its attempts, instead of blocking every later run.
             document.attempts += 1
             session.commit()
-            pdf = self.config.state_dir / "downloads" / f"{document_id}.pdf"
-            workdir = self.config.state_dir / "work" / str(document_id)
-            pdf.parent.mkdir(parents=True, exist_ok=True)
             try:
-                log.debug("document %d: downloading %s", document_id, document.url)
-                download = fetcher.pdf(document.url, pdf)
-                log.debug("document %d: downloaded %d bytes, extracting", document_id, download.size)
-                extraction = run_in_child(extract_pdf, pdf, self.config.extract, workdir,
-                                          timeout=self.config.extract.ocr_document_timeout_seconds + READ_MARGIN)
-            except (FetchError, ExtractError, ChildFailed) as error:
+                self._read(session, document, fetcher)
+                session.commit()
+            except Exception as error:  # whatever goes wrong with one document, the others go on
+                session.rollback()
                 document.status = "failed"
-                document.last_error = str(error)
+                document.last_error = reason(error)
                 session.commit()
                 self.summary.documents_failed += 1
-                log.warning("document %d failed (attempt %d): %s", document_id, document.attempts, error)
-                return
-            finally:
-                shutil.rmtree(workdir, ignore_errors=True)
-            analysis = analyse(extraction, self.ruleset)
-            document.sha256, document.etag = download.sha256, download.etag
-            document.last_modified = download.last_modified
-            self._save(session, document, analysis)
-            session.commit()
-            log.debug("document %d: saved %d pages, %d acts", document_id, document.page_count, len(analysis.acts))
+                log.warning("document %d failed (attempt %d): %s", document_id, document.attempts,
+                            document.last_error)
+
+    def _read(self, session: Session, document: DocumentRow, fetcher: Fetcher) -> None:
+        pdf = self.config.state_dir / "downloads" / f"{document.id}.pdf"
+        workdir = self.config.state_dir / "work" / str(document.id)
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            log.debug("document %d: downloading %s", document.id, document.url)
+            download = fetcher.pdf(document.url, pdf)
+            log.debug("document %d: downloaded %d bytes, extracting", document.id, download.size)
+            extraction = run_in_child(extract_pdf, pdf, self.config.extract, workdir,
+                                      timeout=self.config.extract.ocr_document_timeout_seconds + READ_MARGIN)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
             pdf.unlink(missing_ok=True)
+        analysis = analyse(extraction, self.ruleset)
+        document.sha256, document.etag = download.sha256, download.etag
+        document.last_modified = download.last_modified
+        self._save(session, document, analysis)
+        log.debug("document %d: saved %d pages, %d acts", document.id, document.page_count, len(analysis.acts))
 
     def _save(self, session: Session, document: DocumentRow, analysis: Analysis) -> None:
         document.pages = [PageRow(number=page.number, text=page.text, ocr=page.ocr)
