@@ -96,6 +96,9 @@ class Sender:
         except ConfigError as error:
             self.counts.errors += 1
             log.error("account %s: %s", account.name, error)
+        except Exception:  # a bug must not stop the other accounts; the toot stays queued
+            self.counts.errors += 1
+            log.exception("account %s: posting stopped for this run by an unexpected error", account.name)
 
     def _deliver(self, session: Session, poster: Poster, account: Account, row: PostRow) -> None:
         try:
