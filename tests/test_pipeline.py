@@ -219,3 +219,14 @@ def test_a_bug_on_one_document_does_not_stop_the_others(tmp_path, database_url, 
     assert (failed.status, failed.attempts) == ("failed", 1)
     assert failed.last_error == "internal error: RuntimeError: a bug in the splitter"
     assert rows(config, PageRow, PageRow.document_id == failed.id) == []
+
+
+def test_a_configured_not_before_applies_to_raa_seen_before(tmp_path, database_url, site_server):
+    config = write_config(tmp_path, serve(site_server, [NEGATIVE]), database_url=database_url, not_before=None)
+    assert main(["run", "--config", str(config)]) == 0
+    assert downloads(site_server, NEGATIVE) == 0  # older than a week before this first run
+    older = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
+    index = serve(site_server, [NEGATIVE, older])
+    config = write_config(tmp_path, index, database_url=database_url, not_before="2024-01-01")
+    assert main(["run", "--config", str(config)]) == 0
+    assert downloads(site_server, older) == downloads(site_server, NEGATIVE) == 1

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Iterable, Sequence, TextIO
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot import discover, outbox, sources as registry
@@ -160,24 +160,25 @@ class Pass:
             log.info("source %s: %d RAA listed, %d new", source.code, len(listings), new)
 
     def _new_source(self, session: Session, source: Source) -> SourceRow:
-        # A first run records what exists without posting it: only RAA published
-        # after not_before (default: a week before this first run) are read.
-        not_before = self.config.not_before or (self.today - timedelta(days=7))
-        row = SourceRow(code=source.code, name=source.name, not_before=not_before, last_found=0)
+        # A first run records what exists without posting it: without a configured
+        # not_before, only RAA published in the week before this first run are read.
+        row = SourceRow(code=source.code, name=source.name, not_before=self.today - timedelta(days=7),
+                        last_found=0)
         session.add(row)
         session.flush()
         return row
 
     def _record_listings(self, session: Session, source: SourceRow, listings: Iterable[Listing]) -> int:
         known = set(session.scalars(select(DocumentRow.url).where(DocumentRow.url.in_([l.url for l in listings]))))
+        not_before = self.config.not_before or source.not_before
+        first_run = source.first_run_at.date() == self.today  # undated RAA found then already existed
         new = 0
         for listing in listings:
             if listing.url in known:
                 continue
             known.add(listing.url)
-            recent = listing.published is not None and listing.published >= source.not_before
-            first_seen = source.first_run_at.date() if source.first_run_at else self.today
-            undated_ok = listing.published is None and first_seen < self.today
+            recent = listing.published is not None and listing.published >= not_before
+            undated_ok = listing.published is None and not first_run
             session.add(DocumentRow(source_code=source.code, url=listing.url, title=listing.title,
                                     published=listing.published,
                                     status="new" if recent or undated_ok else "skipped"))
@@ -189,6 +190,12 @@ class Pass:
     def process_documents(self, codes: Sequence[str], fetcher: Fetcher) -> None:
         limit = self.config.extract.max_attempts
         with self.sessions() as session:
+            if self.config.not_before:  # moved back: RAA skipped until now are read too
+                session.execute(update(DocumentRow)
+                                .where(DocumentRow.status == "skipped", DocumentRow.source_code.in_(codes),
+                                       DocumentRow.published >= self.config.not_before)
+                                .values(status="new"))
+                session.commit()
             ids = session.scalars(
                 select(DocumentRow.id)
                 .where(DocumentRow.source_code.in_(codes))
