@@ -122,7 +122,8 @@ class Pass:
             self.discover(source, fetcher)
         self.process_documents([source.code for source in sources], fetcher)
         accounts = self.config.accounts
-        by_code = {source.code: source for source in sources} | {s.code: s for s in registry.bundled()}
+        # queued toots may come from sources left out of this run (--source): name them all
+        by_code = {source.code: source for source in (*registry.bundled(), *(self.config.sources or ()))}
         sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out,
                                self.config.http.user_agent)
         if accounts:
