@@ -18,6 +18,9 @@ from watchbot.rules import Ruleset
 from watchbot.split import IDENTIFIER, split
 
 
+MIN_FINGERPRINT_TEXT = 200  # characters
+
+
 @dataclass(frozen=True)
 class ClassifiedAct:
     act: Act
@@ -57,8 +60,10 @@ def act_key(act: Act) -> str:
 
 def fingerprint(act: Act) -> str:
     """The act's text without its identifiers, which change when it is republished."""
-    folded = fold(IDENTIFIER.sub(" ", act.text))
-    return _digest("".join(folded.split()))
+    folded = "".join(fold(IDENTIFIER.sub(" ", act.text)).split())
+    if len(folded) < MIN_FINGERPRINT_TEXT:  # an unread scan: too little text to tell two acts apart
+        return _digest(f"{act.ref}|{act.title}|{act.first_page}|{act.text}")
+    return _digest(folded)
 
 
 def _digest(text: str) -> str:
