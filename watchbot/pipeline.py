@@ -158,7 +158,8 @@ class Pass:
             session.commit()
             self.summary.sources_ok += 1
             self.summary.documents_new += new
-            log.info("source %s: %d RAA listed, %d new", source.code, len(listings), new)
+            log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new", source.code,
+                    len(listings), new)
 
     def _new_source(self, session: Session, source: Source) -> SourceRow:
         # A first run records what exists without posting it: without a configured
