@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Mapping, Sequence, TextIO
+from functools import partial
+from typing import Callable, Mapping, Sequence, TextIO
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +21,7 @@ from watchbot.config import Account, ConfigError
 from watchbot.models import Act, Category, Match, Source
 from watchbot.post import Delivered, Poster, PostFailed, RetryLater
 from watchbot.rules import Ruleset
-from watchbot.store.models import ActRow, PostRow, utcnow
+from watchbot.store.models import QUEUED, ActRow, PostRow, utcnow
 from watchbot.toot import TootError, TootInput, compose, content_warning, page_link
 
 log = logging.getLogger("watchbot")
@@ -72,18 +73,14 @@ class Sender:
         for account in accounts:
             limit = account.max_posts_per_run if max_posts is None else min(max_posts, account.max_posts_per_run)
             with self.sessions() as session:
-                rows = session.scalars(select(PostRow).where(PostRow.account == account.name,
-                                                             PostRow.status.in_(("pending", "sending")))
-                                       .order_by(PostRow.id)).all()
+                queued = (PostRow.account == account.name, PostRow.status.in_(QUEUED))
+                rows = session.scalars(select(PostRow).where(*queued).order_by(PostRow.id).limit(limit)).all()
                 if dry_run:
-                    for row in rows[:limit]:
-                        spoiler = content_warning(self._categories(row), account.content_warnings)
-                        self._print(self._compose(row, DRY_RUN_MAX_CHARACTERS, spoiler), spoiler)
+                    for row in rows:
+                        self._print_toot(row.act_id, partial(self._toot, row, account, DRY_RUN_MAX_CHARACTERS))
                 else:
-                    self._send_account(session, account, rows[:limit])
-                self.counts.pending += session.scalar(
-                    select(func.count()).where(PostRow.account == account.name,
-                                               PostRow.status.in_(("pending", "sending"))))
+                    self._send_account(session, account, rows)
+                self.counts.pending += session.scalar(select(func.count()).where(*queued))
 
     def _send_account(self, session: Session, account: Account, rows: Sequence[PostRow]) -> None:
         try:
@@ -107,8 +104,7 @@ class Sender:
                 if found:
                     self._posted(session, row, found)
                     return
-            spoiler = content_warning(self._categories(row), account.content_warnings)
-            row.text = self._compose(row, poster.max_characters, spoiler)
+            row.text, spoiler = self._toot(row, account, poster.max_characters)
             row.status = "sending"
             row.attempts += 1
             session.commit()
@@ -157,27 +153,31 @@ class Sender:
         """Without accounts: print the toot of every act matched in this run."""
         with self.sessions() as session:
             for act_id in act_ids:
-                act = session.get(ActRow, act_id)
-                names = sorted({match.category for match in act.matches})
-                try:
-                    self._print(self._render(act, self._known(names), DRY_RUN_MAX_CHARACTERS))
-                except TootError as error:
-                    log.error("act %d: no toot: %s", act_id, error)
+                self._print_toot(act_id, partial(self._act_toot, session.get(ActRow, act_id)))
 
-    def _print(self, text: str, spoiler: str | None = None) -> None:
+    def _print_toot(self, act_id: int, toot: Callable[[], tuple[str, str | None]]) -> None:
+        try:
+            text, spoiler = toot()
+        except TootError as error:
+            log.error("act %d: no toot: %s", act_id, error)
+            return
         warning = f"[CW: {spoiler}]\n" if spoiler else ""
         self.out.write(f"{warning}{text}\n---\n")
         self.out.flush()
         self.counts.printed += 1
 
-    def _categories(self, row: PostRow) -> list[Category]:
-        return self._known(row.categories.split(","))
-
     def _known(self, names: Sequence[str]) -> list[Category]:
         return [self.ruleset.categories[name] for name in names if name in self.ruleset.categories]
 
-    def _compose(self, row: PostRow, max_characters: int, spoiler: str | None) -> str:
-        return self._render(row.act, self._categories(row), max_characters, spoiler)
+    def _act_toot(self, act: ActRow) -> tuple[str, None]:
+        """An act's toot for every category it matches, as no account is there to choose."""
+        return self._render(act, self._known(act.categories), DRY_RUN_MAX_CHARACTERS), None
+
+    def _toot(self, row: PostRow, account: Account, max_characters: int) -> tuple[str, str | None]:
+        """The queued toot's text and content warning, for this account."""
+        categories = self._known(row.categories.split(","))
+        spoiler = content_warning(categories, account.content_warnings)
+        return self._render(row.act, categories, max_characters, spoiler), spoiler
 
     def _render(self, act: ActRow, categories: Sequence[Category], max_characters: int,
                 spoiler: str | None = None) -> str:

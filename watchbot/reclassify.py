@@ -63,7 +63,7 @@ def _act(row: ActRow, pages: Sequence[Page]) -> Act:
 
 
 def _reclassify(session, row: ActRow, matches: list[Match], config: Config, changes: Changes) -> None:
-    before = {match.category for match in row.matches}
+    before = set(row.categories)
     after = {match.category for match in matches}
     changes.acts += 1
     if after - before:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from watchbot.config import Config
 from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
+from watchbot.store.models import QUEUED, DocumentRow, PostRow, RunRow, SourceRow
 
 
 def report(config: Config, runs: int = 5) -> str:
@@ -28,7 +28,7 @@ def report(config: Config, runs: int = 5) -> str:
             _section("Queued toots", [
                 f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
                 + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")
-                for row in session.scalars(select(PostRow).where(PostRow.status.in_(("pending", "sending")))
+                for row in session.scalars(select(PostRow).where(PostRow.status.in_(QUEUED))
                                            .order_by(PostRow.id))]),
             _section("Failed toots", [
                 f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}"

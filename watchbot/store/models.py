@@ -10,6 +10,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from watchbot.models import Match
 
 
+QUEUED = ("pending", "sending")  # outbox statuses of toots still to post
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -82,6 +85,10 @@ class ActRow(Base):
     document: Mapped[DocumentRow] = relationship(back_populates="acts")
     matches: Mapped[list[MatchRow]] = relationship(back_populates="act", cascade="all, delete-orphan",
                                                    order_by="MatchRow.id")
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({match.category for match in self.matches})
 
 
 class MatchRow(Base):
