@@ -124,8 +124,7 @@ def cmd_run(args) -> int:
     if args.max_posts is not None and args.max_posts < 0:
         raise UsageError("--max-posts must be 0 or more")
     sources = _sources(config, args.source)
-    summary = pipeline.run(config, ruleset, sources=sources, dry_run=args.dry_run or not config.accounts,
-                           max_posts=args.max_posts)
+    summary = pipeline.run(config, ruleset, sources=sources, dry_run=args.dry_run, max_posts=args.max_posts)
     log.info("run finished: %s", summary.line())
     return summary.exit_code
 
@@ -142,7 +141,7 @@ def _sources(config, codes):
 def cmd_discover(args) -> int:
     from watchbot import discover
     from watchbot.fetch import FetchError, Fetcher
-    from watchbot.pipeline import allowed_hosts
+    from watchbot.pipeline import allowed_hosts, crawl
 
     config = configuration.load(args.config)
     sources = _sources(config, args.source)
@@ -150,9 +149,7 @@ def cmd_discover(args) -> int:
     found, status = [], OK
     for source in sources:
         try:
-            listings = discover.crawl(source, fetcher, today=date.today(),
-                                      lookback_months=config.crawl.lookback_months,
-                                      max_pages=config.crawl.max_index_pages)
+            listings = crawl(config, source, fetcher, date.today())
         except (discover.DiscoverError, FetchError) as error:
             log.warning("source %s failed: %s", source.code, error)
             status = FAILED

@@ -13,7 +13,6 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Sequence, TextIO
-from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,7 +22,7 @@ from watchbot.analysis import Analysis, act_key, analyse, fingerprint
 from watchbot.child import ChildFailed, run_in_child
 from watchbot.config import Config
 from watchbot.extract import ExtractError, extract_pdf
-from watchbot.fetch import FetchError, Fetcher
+from watchbot.fetch import FetchError, Fetcher, host_of
 from watchbot.lock import run_lock
 from watchbot.models import Listing, Source
 from watchbot.rules import Ruleset
@@ -73,9 +72,14 @@ def selected_sources(config: Config, codes: Sequence[str]) -> list[Source]:
 def allowed_hosts(sources: Iterable[Source]) -> set[str]:
     hosts = set()
     for source in sources:
-        hosts.add(urlsplit(source.index_url).hostname or "")
+        hosts.add(host_of(source.index_url))
         hosts.update(discover.options_for(source).hosts)
     return hosts
+
+
+def crawl(config: Config, source: Source, fetcher: Fetcher, today: date) -> list[Listing]:
+    return discover.crawl(source, fetcher, today=today, lookback_months=config.crawl.lookback_months,
+                          max_pages=config.crawl.max_index_pages)
 
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
@@ -139,9 +143,7 @@ class Pass:
             row = session.get(SourceRow, source.code) or self._new_source(session, source)
             session.commit()  # no transaction stays open over the network
             try:
-                listings = discover.crawl(source, fetcher, today=self.today,
-                                          lookback_months=self.config.crawl.lookback_months,
-                                          max_pages=self.config.crawl.max_index_pages)
+                listings = crawl(self.config, source, fetcher, self.today)
                 if not listings and row.last_found:
                     raise discover.DiscoverError(
                         f"no RAA found where the last crawl found {row.last_found}: the site may have changed")
