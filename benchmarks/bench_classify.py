@@ -14,11 +14,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from watchbot import rules
-from watchbot.classify import classify
-from watchbot.evaluate import read_text
-from watchbot.extract import pages_of_text
-from watchbot.split import split
+from watchbot.match import rules
+from watchbot.match.classify import classify
+from watchbot.match.evaluate import read_text
+from watchbot.read.extract import pages_of_text
+from watchbot.read.split import split
 
 ROOT = Path(__file__).resolve().parents[1]
 

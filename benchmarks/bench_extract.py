@@ -34,8 +34,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from watchbot import extract, ocr
-from watchbot.config import ExtractSettings
+from watchbot.read import extract
+from watchbot.read import ocr
+from watchbot.settings import ExtractSettings
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IDF = [
@@ -55,8 +56,8 @@ REPEAT = 3
 CHILD = """
 import json, sys
 from pathlib import Path
-from watchbot.config import ExtractSettings
-from watchbot.extract import extract_pdf
+from watchbot.settings import ExtractSettings
+from watchbot.read.extract import extract_pdf
 result = extract_pdf(Path(sys.argv[1]), ExtractSettings(ocr=sys.argv[3] == "ocr"), Path(sys.argv[2]))
 print(json.dumps({"pages": len(result.pages), "ocr_pages": result.ocr_pages}))
 """

@@ -15,8 +15,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from watchbot.extract import read_text_file
-from watchbot.split import ACT_ID as ACT_ID_PATTERN, split
+from watchbot.read.extract import read_text_file
+from watchbot.read.split import ACT_ID as ACT_ID_PATTERN, split
 
 ACT_ID = re.compile(ACT_ID_PATTERN)
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

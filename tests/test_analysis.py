@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from prefecture import DRONE_RAA
 from watchbot.analysis import act_key, fingerprint
-from watchbot.config import ExtractSettings
-from watchbot.extract import extract_pdf
+from watchbot.settings import ExtractSettings
+from watchbot.read.extract import extract_pdf
 from watchbot.models import Act, Page
-from watchbot.split import split
+from watchbot.read.split import split
 
 
 def test_a_republished_act_keeps_its_fingerprint_under_a_new_identifier(tmp_path):

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from watchbot.child import ChildFailed, run_in_child
-from watchbot.extract import ExtractError
+from watchbot.read.child import ChildFailed, run_in_child
+from watchbot.read.extract import ExtractError
 
 
 def crash() -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from watchbot import rules
-from watchbot.classify import classify, excerpt
-from watchbot.extract import read_text_file
+from watchbot.match import rules
+from watchbot.match.classify import classify, excerpt
+from watchbot.read.extract import read_text_file
 from watchbot.models import Act, Page
-from watchbot.normalize import fold
+from watchbot.match.normalize import fold
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "rules"

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from httpserver import DictCache, Route, SiteServer
-from watchbot import sources
-from watchbot.config import HttpSettings
+from watchbot.discover import registry as sources
+from watchbot.settings import CrawlSettings, HttpSettings
 from watchbot.discover import DiscoverError, crawl
 from watchbot.fetch import Fetcher
 from watchbot.models import Source
@@ -47,7 +47,8 @@ def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None) -> list[tup
                     strategy=run.get("strategy", spec.get("strategy", "dsfr")),
                     options=run.get("options", spec.get("options", {})))
     fetcher = Fetcher(SETTINGS, [server.host], cache=cache)
-    listings = crawl(source, fetcher, today=run["today"], lookback_months=run.get("lookback_months", 1))
+    listings = crawl(source, fetcher, today=run["today"],
+                     settings=CrawlSettings(lookback_months=run.get("lookback_months", 1)))
     assert len({listing.url for listing in listings}) == len(listings)
     return [(listing.url.removeprefix(server.base), listing.title, listing.published) for listing in listings]
 
@@ -102,7 +103,7 @@ def test_max_pages_bounds_a_crawl(site_server):
     spec = load(SITES / "root-paginated-detail.yaml")
     serve(site_server, spec["pages"])
     source = Source("pref71", "test", site_server.url(spec["index"]))
-    crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY, max_pages=3)
+    crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY, settings=CrawlSettings(max_index_pages=3))
     assert len(site_server.requests) == 3
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from watchbot import sources
+from watchbot.discover import registry as sources
 from watchbot.discover import options_for
 from watchbot.yamlfile import YamlError
 
@@ -65,5 +65,5 @@ def test_suggest_a_known_code(typed, hint):
 def test_the_coverage_table_in_docs_is_up_to_date():
     table = sources.coverage_table()
     assert (ROOT / "docs" / "SOURCES.md").read_text(encoding="utf-8") == table, \
-        "run: python -m watchbot.sources > docs/SOURCES.md"
+        "run: python -m watchbot.discover.registry > docs/SOURCES.md"
     assert table.count("\n| `") == len(sources.bundled())

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from watchbot import evaluate, rules
+from watchbot.match import evaluate
+from watchbot.match import rules
 from watchbot.models import Act, Page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,8 +105,8 @@ def test_var_acts_meet_the_targets():
     labels, texts = CORPUS / "var-2025-acts-dev.csv", CORPUS / "var-2025"
     if not texts.is_dir():
         pytest.skip(f"real corpus not present: {texts}")
-    if importlib.util.find_spec("watchbot.split") is None:
-        pytest.skip("watchbot.split is not there yet: the Var texts are whole RAA")
+    if importlib.util.find_spec("watchbot.read.split") is None:
+        pytest.skip("watchbot.read.split is not there yet: the Var texts are whole RAA")
     report = evaluate.evaluate(labels, texts, RULESET)
     for score in report.scores:
         if score.positives >= 5:

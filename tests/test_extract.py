@@ -10,9 +10,9 @@ import pytest
 
 from conftest import DATA, corpus
 from prefecture import DRONE_RAA
-from watchbot import extract
-from watchbot.config import ExtractSettings
-from watchbot.extract import ExtractError, extract_pdf, read_layers, read_text_file
+from watchbot.read import extract
+from watchbot.settings import ExtractSettings
+from watchbot.read.extract import ExtractError, extract_pdf, read_layers, read_text_file
 
 SPECIAL = DRONE_RAA  # the demo's copy: Seine-et-Marne special RAA, 6 pages, drone act
 CHALLENGE = DATA / "pdfs" / "2024_01493_05102024.pdf"

@@ -10,9 +10,9 @@ import time
 from sqlalchemy import create_engine, text
 
 from watchbot.cli import main
-from watchbot.lock import ADVISORY_KEY, run_lock
+from watchbot.store.lock import ADVISORY_KEY, run_lock
 
-HOLD = "import sys, time; from pathlib import Path; from watchbot.lock import run_lock\n" \
+HOLD = "import sys, time; from pathlib import Path; from watchbot.store.lock import run_lock\n" \
        "with run_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)\n"
 
 

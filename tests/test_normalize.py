@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from watchbot.normalize import fold, normalize
+from watchbot.match.normalize import fold, normalize
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

@@ -141,7 +141,7 @@ def test_max_posts_leaves_the_rest_queued(tmp_path, database_url, site_server, s
 def test_unknown_source_is_a_usage_error(tmp_path, capsys):
     config = write_config(tmp_path, "http://127.0.0.1:9/raa")
     assert main(["run", "--source", "pref7", "--config", str(config)]) == 2
-    assert "unknown source 'pref7'" in capsys.readouterr().err
+    assert "there is no source 'pref7' in the configuration: did you mean 'pref77'?" in capsys.readouterr().err
 
 
 def test_a_toot_whose_answer_was_lost_is_found_not_posted_again(tmp_path, database_url, site_server,

@@ -12,8 +12,8 @@ import pytest
 
 from mastodon_servers import MockMastodon, closed_port_url, entities
 from watchbot.models import Act, Category, Match
-from watchbot.post import Poster, PostFailed, RetryLater
-from watchbot.toot import TootInput, compose, content_warning, length, page_link
+from watchbot.publish.post import Poster, PostFailed, RetryLater
+from watchbot.publish.toot import TootInput, compose, content_warning, length, page_link
 
 ACTS = json.loads((Path(__file__).parent / "data" / "toot" / "acts.json").read_text(encoding="utf-8"))
 CATEGORIES = {

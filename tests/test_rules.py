@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from watchbot import rules
-from watchbot.normalize import fold
+from watchbot.match import rules
+from watchbot.match.normalize import fold
 from watchbot.yamlfile import YamlError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from conftest import corpus
 from mastodon_servers import entities, mastodon_length
 from mastodon import Mastodon
 from watchbot.models import Act, Category, Match
-from watchbot.toot import (TootError, TootInput, compose, content_warning, french_date, hashtag, hashtags, length,
+from watchbot.publish.toot import (TootError, TootInput, compose, content_warning, french_date, hashtag, hashtags, length,
                            page_link, ref_date)
 
 DATA = Path(__file__).parent / "data" / "toot"

@@ -9,13 +9,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchbot.classify import classify
-from watchbot.config import ExtractSettings
-from watchbot.extract import Extraction, extract_pdf, read_text_file
+from watchbot.match.classify import classify
+from watchbot.settings import ExtractSettings
+from watchbot.read.extract import Extraction, extract_pdf, read_text_file
 from watchbot.models import Act, Match, Page
-from watchbot.normalize import fold
-from watchbot.rules import Ruleset
-from watchbot.split import IDENTIFIER, split
+from watchbot.match.normalize import fold
+from watchbot.match.rules import Ruleset
+from watchbot.read.split import IDENTIFIER, split
 
 
 MIN_FINGERPRINT_TEXT = 200  # characters

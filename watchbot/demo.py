@@ -19,8 +19,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
-from watchbot import pipeline, rules
-from watchbot.config import BUNDLED_RULES, Config, HttpSettings
+from watchbot import pipeline
+from watchbot.match import rules
+from watchbot.settings import BUNDLED_RULES, Config, HttpSettings
 from watchbot.models import Source
 
 SITE = Path(__file__).resolve().parent / "demo_data" / "site"

@@ -19,11 +19,11 @@ from typing import Callable, Iterable, Iterator, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.utils import requote_uri
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util import Retry
 
-from watchbot.config import HttpSettings
+from watchbot.settings import HttpSettings
+from watchbot.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
 
@@ -72,18 +72,6 @@ class Download:
     size: int
     etag: str | None
     last_modified: str | None
-
-
-def normalize_url(url: str) -> str:
-    """Percent-encode raw spaces, `°` and accents; never re-encode an existing %XX."""
-    return requote_uri(url.strip())
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 class Fetcher:

@@ -17,15 +17,17 @@ from typing import Iterable, Sequence, TextIO
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from watchbot import discover, outbox, sources as registry
+from watchbot import discover
+from watchbot.publish import outbox
+from watchbot.discover import registry
 from watchbot.analysis import Analysis, act_key, analyse, fingerprint
-from watchbot.child import ChildFailed, run_in_child
-from watchbot.config import Config
-from watchbot.extract import ExtractError, extract_pdf
-from watchbot.fetch import FetchError, Fetcher, host_of
-from watchbot.lock import run_lock
+from watchbot.read.child import ChildFailed, run_in_child
+from watchbot.settings import Config
+from watchbot.read.extract import ExtractError, extract_pdf
+from watchbot.fetch import FetchError, Fetcher
+from watchbot.store.lock import run_lock
 from watchbot.models import Listing, Source
-from watchbot.rules import Ruleset
+from watchbot.match.rules import Ruleset
 from watchbot.store import open_database
 from watchbot.store.cache import DatabaseHttpCache
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, RunRow, SourceRow, utcnow
@@ -57,29 +59,6 @@ class Summary:
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
                 f"{self.documents_failed} failed; pages {self.pages} ({self.pages_ocr} OCRed); "
                 f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
-
-
-def selected_sources(config: Config, codes: Sequence[str]) -> list[Source]:
-    """The configured sources, narrowed to --source codes (unknown code: ValueError)."""
-    configured = registry.bundled() if config.sources is None else config.sources
-    available = {source.code: source for source in configured}
-    for code in codes:
-        if code not in available:
-            raise ValueError(f"unknown source '{code}' {registry.suggest(code, available)}".strip())
-    return [available[code] for code in codes] if codes else list(available.values())
-
-
-def allowed_hosts(sources: Iterable[Source]) -> set[str]:
-    hosts = set()
-    for source in sources:
-        hosts.add(host_of(source.index_url))
-        hosts.update(discover.options_for(source).hosts)
-    return hosts
-
-
-def crawl(config: Config, source: Source, fetcher: Fetcher, today: date) -> list[Listing]:
-    return discover.crawl(source, fetcher, today=today, lookback_months=config.crawl.lookback_months,
-                          max_pages=config.crawl.max_index_pages)
 
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
@@ -121,7 +100,7 @@ class Pass:
         self.new_hits: list[int] = []  # act ids matched in this run, for the account-less dry-run
 
     def run(self, sources: Sequence[Source], dry_run: bool, max_posts: int | None, out: TextIO) -> Summary:
-        fetcher = Fetcher(self.config.http, allowed_hosts(sources), cache=DatabaseHttpCache(self.sessions))
+        fetcher = Fetcher(self.config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(self.sessions))
         for source in sources:
             self.discover(source, fetcher)
         self.process_documents([source.code for source in sources], fetcher)
@@ -143,7 +122,7 @@ class Pass:
             row = session.get(SourceRow, source.code) or self._new_source(session, source)
             session.commit()  # no transaction stays open over the network
             try:
-                listings = crawl(self.config, source, fetcher, self.today)
+                listings = discover.crawl(source, fetcher, today=self.today, settings=self.config.crawl)
                 if not listings and row.last_found:
                     raise discover.DiscoverError(
                         f"no RAA found where the last crawl found {row.last_found}: the site may have changed")

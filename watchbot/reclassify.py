@@ -14,12 +14,12 @@ from typing import Sequence
 
 from sqlalchemy import select
 
-from watchbot import outbox
-from watchbot.classify import classify
-from watchbot.config import Config
-from watchbot.lock import run_lock
+from watchbot.publish import outbox
+from watchbot.match.classify import classify
+from watchbot.settings import Config
+from watchbot.store.lock import run_lock
 from watchbot.models import Act, Match, Page
-from watchbot.rules import Ruleset
+from watchbot.match.rules import Ruleset
 from watchbot.store import open_database
 from watchbot.store.models import ActRow, DocumentRow, MatchRow
 

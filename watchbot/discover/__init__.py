@@ -8,12 +8,15 @@ override the preset. The crawl reads only the pages of the current period and th
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable
 
 from watchbot.discover import spip
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Options, Walk
 from watchbot.fetch import Fetcher, FetchError
 from watchbot.models import Listing, Source
+from watchbot.settings import CrawlSettings
+from watchbot.urls import host_of
 
 STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS}
 
@@ -41,12 +44,23 @@ def options_for(source: Source) -> Options:
         raise DiscoverError(str(error), source=source.code) from None
 
 
-def crawl(source: Source, fetcher: Fetcher, *, today: date, lookback_months: int = 1,
-          max_pages: int = 200) -> list[Listing]:
+def allowed_hosts(sources: Iterable[Source]) -> set[str]:
+    """The hosts a crawl of these sources may reach: their index pages' and their strategies' extra hosts."""
+    hosts = set()
+    for source in sources:
+        hosts.add(host_of(source.index_url))
+        hosts.update(options_for(source).hosts)
+    return hosts
+
+
+DEFAULT_CRAWL = CrawlSettings()
+
+
+def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSettings = DEFAULT_CRAWL) -> list[Listing]:
     """The documents listed on the source's index pages of the current period and the look-back,
     de-duplicated by URL, in the order they were found."""
     walk = Walk(source.code, source.index_url, options_for(source), fetcher.html,
-                window(today, lookback_months), today, max_pages)
+                window(today, settings.lookback_months), today, settings.max_index_pages)
     try:
         documents = walk.run()
     except FetchError as error:

@@ -25,7 +25,8 @@ import soupsieve
 
 from watchbot.discover.dates import Period, find_period
 from watchbot.discover.page import Document, Link, Parsed, keep, offset_of, parse
-from watchbot.fetch import FetchError, HtmlPage, host_of, normalize_url
+from watchbot.fetch import FetchError, HtmlPage
+from watchbot.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from watchbot.config import Config
+from watchbot import config as configuration
+from watchbot.commands import OK, config_option
+from watchbot.settings import Config
 from watchbot.store import open_database
 from watchbot.store.models import QUEUED, DocumentRow, PostRow, RunRow, SourceRow
+
+
+def register(commands, common) -> None:
+    parser = commands.add_parser("status", parents=[common], help="last runs, sources, failed documents, "
+                                 "queued and failed toots")
+    config_option(parser)
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    print(report(configuration.load(args.config)))
+    return OK
 
 
 def report(config: Config, runs: int = 5) -> str:

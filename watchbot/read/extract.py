@@ -19,8 +19,8 @@ from typing import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from watchbot import ocr
-from watchbot.config import ExtractSettings
+from watchbot.read import ocr
+from watchbot.settings import ExtractSettings
 from watchbot.models import Page
 
 MIN_BODY_LETTERS = 100  # fewer letters than this outside the header and footer bands: maybe a scan

@@ -16,8 +16,8 @@ from functools import cached_property
 from typing import Callable
 
 from watchbot.models import Act, Match
-from watchbot.normalize import Normalized, normalize
-from watchbot.rules import Pattern, Rule, Ruleset, compile_pattern
+from watchbot.match.normalize import Normalized, normalize
+from watchbot.match.rules import Pattern, Rule, Ruleset, compile_pattern
 
 DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in (
     "délégation + signature", "subdélégation + signature", "délégation de pouvoirs",  # « de la signature »

@@ -5,7 +5,7 @@ The labels are a CSV file with a ``categories`` column (names separated by
 directory, one of:
 
 - ``raa_sha256`` and ``act_id``: the act ``act_id`` of the whole RAA
-  ``<raa_sha256>.txt``, cut into acts by ``watchbot.split``;
+  ``<raa_sha256>.txt``, cut into acts by ``watchbot.read.split``;
 - ``file``: a file holding one act (form feeds separate pages; leading lines
   starting with ``#`` are provenance notes and are skipped);
 - neither: the act is its ``title`` alone (for title rules).
@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from watchbot.classify import classify, explain
-from watchbot.extract import pages_of_text
+from watchbot.match.classify import classify, explain
+from watchbot.read.extract import pages_of_text
 from watchbot.models import Act, Match, Page
-from watchbot.rules import Rule, Ruleset
+from watchbot.match.rules import Rule, Ruleset
 
 
 class LabelError(ValueError):
@@ -184,7 +184,7 @@ class _Acts:
     def _split(self, raa: str) -> dict[str, Act]:
         if raa not in self.raa:
             if self.splitter is None:
-                from watchbot.split import split
+                from watchbot.read.split import split
 
                 self.splitter = split
             pages = list(pages_of_text(read_text(self.texts_dir / f"{raa}.txt")))

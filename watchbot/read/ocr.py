@@ -25,7 +25,7 @@ from typing import Sequence
 
 import pypdfium2 as pdfium
 
-from watchbot.config import ExtractSettings
+from watchbot.settings import ExtractSettings
 
 DPI = 300
 MAX_PIXELS = 40_000_000  # a poster-sized page is rendered at a lower resolution rather than exhausting memory

@@ -17,7 +17,7 @@ A rule file, for people who are not programmers (see rules/README.md)::
       - words: interdiction de survol
         where: title
 
-Plain words match the folded text (see ``watchbot.normalize``): case,
+Plain words match the folded text (see ``watchbot.match.normalize``): case,
 accents, apostrophes, dashes, spacing and a plural s/x do not matter, and a
 trailing ``*`` stands for any ending. Regular expressions run on the folded
 text too. Everything is compiled once, by ``load``.
@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator
 
 from watchbot import yamlfile
 from watchbot.models import Category
-from watchbot.normalize import fold
+from watchbot.match.normalize import fold
 from watchbot.yamlfile import Problem, YamlError
 
 PLACES = ("title", "body", "both")

@@ -6,7 +6,7 @@ import difflib
 import functools
 import sys
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from watchbot import yamlfile
@@ -71,6 +71,15 @@ def _source(document: yamlfile.Document, index: int, entry, problems: list[Probl
     return source
 
 
+def select(configured: Sequence[Source] | None, codes: Sequence[str]) -> list[Source]:
+    """The configured sources (None: every bundled one), narrowed to `codes`; ValueError for an unknown code."""
+    available = {source.code: source for source in (bundled() if configured is None else configured)}
+    for code in codes:
+        if code not in available:
+            raise ValueError(f"there is no source '{code}' in the configuration: {suggest(code, available)}")
+    return [available[code] for code in codes] if codes else list(available.values())
+
+
 def suggest(code: str, known: Mapping[str, Source]) -> str:
     """A hint for an unknown source code: "did you mean 'pref83'?" (also from "83", "PREF83" or "var")."""
     wanted = code.strip().lower()
@@ -93,7 +102,7 @@ def coverage_table() -> str:
     lines = [
         "# Sources",
         "",
-        "Generated from `watchbot/sources.yaml` by `python -m watchbot.sources > docs/SOURCES.md`.",
+        "Generated from `watchbot/discover/sources.yaml` by `python -m watchbot.discover.registry > docs/SOURCES.md`.",
         "`shape` is the navigation observed on the live site; `tested on` names the fixture site of",
         "`tests/data/sites/` (crawled end to end through the HTTP layer by `tests/test_discover_sites.py`)",
         "written from that shape, or the real page reconstruction (`real-NN`) parsed by `tests/test_discover.py`.",

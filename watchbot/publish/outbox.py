@@ -17,12 +17,12 @@ from typing import Callable, Mapping, Sequence, TextIO
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from watchbot.config import Account, ConfigError
+from watchbot.settings import Account, ConfigError
 from watchbot.models import Act, Category, Match, Source
-from watchbot.post import Delivered, Poster, PostFailed, RetryLater
-from watchbot.rules import Ruleset
+from watchbot.publish.post import Delivered, Poster, PostFailed, RetryLater
+from watchbot.match.rules import Ruleset
 from watchbot.store.models import QUEUED, ActRow, PostRow, utcnow
-from watchbot.toot import TootError, TootInput, compose, content_warning, page_link
+from watchbot.publish.toot import TootError, TootInput, compose, content_warning, page_link
 
 log = logging.getLogger("watchbot")
 DRY_RUN_MAX_CHARACTERS = 500

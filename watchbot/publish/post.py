@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from mastodon import (Mastodon, MastodonAPIError, MastodonError, MastodonIllegalArgumentError,
                       MastodonNetworkError, MastodonNotFoundError, MastodonRatelimitError)
 
-from watchbot.toot import WORD_JOINER, length
+from watchbot.publish.toot import WORD_JOINER, length
 
 # A fixed version with version checks off: Mastodon.py then never asks a server that is down for its
 # version, which ends in a RecursionError instead of a network error (Mastodon.py issue #450).

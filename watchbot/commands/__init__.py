@@ -1,0 +1,45 @@
+"""The `watchbot` sub-commands: one thin module each over the library.
+
+Each module has `register(commands, common)`, which adds its parser (with the
+`common` options) and sets `handler` to the function that runs it and returns
+the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Sequence
+
+from watchbot.discover import registry
+from watchbot.match import rules as ruleset_files
+from watchbot.match.rules import Ruleset
+from watchbot.models import Source
+from watchbot.settings import BUNDLED_RULES, Config
+
+OK, FAILED, USAGE, LOCKED = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out: exit code 2."""
+
+
+def config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="F", help="configuration file (default: $WATCHBOT_CONFIG, "
+                        "else ./watchbot.yaml if present, else the defaults)")
+
+
+def source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", default=[], metavar="CODE",
+                        help="only this source, e.g. pref83 (repeatable; default: every configured source)")
+
+
+def load_rules(directory: Path | None) -> Ruleset:
+    return ruleset_files.load(directory or BUNDLED_RULES)
+
+
+def selected_sources(config: Config, codes: Sequence[str]) -> list[Source]:
+    try:
+        return registry.select(config.sources, codes)
+    except ValueError as error:
+        raise UsageError(str(error)) from None

@@ -1,0 +1,47 @@
+"""`watchbot discover`: crawl the index pages only and list the RAA found."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date
+
+from watchbot import config as configuration, discover
+from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
+from watchbot.fetch import FetchError, Fetcher
+
+log = logging.getLogger("watchbot")
+
+
+def register(commands, common) -> None:
+    parser = commands.add_parser("discover", parents=[common], help="crawl index pages only and list the RAA "
+                                 "found (no PDF download, no post)")
+    config_option(parser)
+    source_option(parser)
+    parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    config = configuration.load(args.config)
+    sources = selected_sources(config, args.source)
+    fetcher = Fetcher(config.http, discover.allowed_hosts(sources))
+    found, status = [], OK
+    for source in sources:
+        try:
+            listings = discover.crawl(source, fetcher, today=date.today(), settings=config.crawl)
+        except (discover.DiscoverError, FetchError) as error:
+            log.warning("source %s failed: %s", source.code, error)
+            status = FAILED
+            continue
+        found += listings
+        if not args.json:
+            for item in listings:
+                print(f"{item.source}\t{item.published or '?'}\t{item.title}\t{item.url}")
+    if args.json:
+        json.dump([{"source": item.source, "url": item.url, "title": item.title,
+                    "published": item.published.isoformat() if item.published else None} for item in found],
+                  sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return status

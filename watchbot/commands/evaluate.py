@@ -1,0 +1,30 @@
+"""`watchbot eval`: precision and recall of a ruleset on labelled acts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from watchbot.commands import OK, UsageError, load_rules
+from watchbot.match import evaluate
+
+
+def register(commands, common) -> None:
+    parser = commands.add_parser("eval", parents=[common], help="precision and recall of the rules on labelled "
+                                 "acts")
+    parser.add_argument("--labels", type=Path, required=True, metavar="CSV",
+                        help="the labels: one act a row, with a 'categories' column (see rules/README.md)")
+    parser.add_argument("--texts", type=Path, metavar="DIR",
+                        help="the folder that the labels' 'file' and 'raa_sha256' columns name files in "
+                        "(default: the labels file's folder); rows with neither are judged on their title")
+    parser.add_argument("--rules", type=Path, metavar="DIR", help="ruleset directory (default: the bundled rules)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    ruleset = load_rules(args.rules)
+    try:
+        report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset)
+    except evaluate.LabelError as error:
+        raise UsageError(str(error)) from None
+    print(evaluate.format_report(report))
+    return OK

@@ -1,0 +1,31 @@
+"""`watchbot rules check [DIR]`: validate a ruleset."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from watchbot.commands import OK, USAGE
+from watchbot.match import rules
+from watchbot.settings import BUNDLED_RULES
+
+
+def register(commands, common) -> None:
+    parser = commands.add_parser("rules", parents=[common], help="ruleset tools")
+    tools = parser.add_subparsers(dest="rules_command", metavar="COMMAND")
+    check = tools.add_parser("check", parents=[common], help="validate a ruleset")
+    check.add_argument("directory", nargs="?", type=Path, metavar="DIR",
+                       help="the folder of rule files (default: the bundled rules)")
+    check.set_defaults(handler=handle_check)
+
+
+def handle_check(args) -> int:
+    directory = args.directory or BUNDLED_RULES
+    problems = rules.check(directory)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return USAGE
+    ruleset = rules.load(directory)
+    print(f"{directory}: {len(ruleset.categories)} categories OK ({', '.join(sorted(ruleset.categories))})")
+    return OK

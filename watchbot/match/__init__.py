@@ -1,0 +1,1 @@
+"""Match: the YAML rules, the text normalisation they match on, and the classification of acts."""

@@ -1,0 +1,19 @@
+"""URL helpers shared by the crawler, the fetcher and the toots."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from requests.utils import requote_uri
+
+
+def normalize_url(url: str) -> str:
+    """Percent-encode raw spaces, `°` and accents; never re-encode an existing %XX."""
+    return requote_uri(url.strip())
+
+
+def host_of(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
