@@ -18,7 +18,7 @@ from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, Extr
                                HttpSettings, VISIBILITIES)
 from watchbot.yamlfile import Problem
 
-TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "http", "crawl", "extract",
+TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "run_deadline_seconds", "http", "crawl", "extract",
             "sources", "accounts")
 SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")
 ACCOUNT_KEYS = ("api_base_url", "access_token_env", "access_token_file", "categories", "visibility",
@@ -62,6 +62,12 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
         values["rules_dir"] = _resolve(base, _typed(doc, ("rules_dir",), str, problems))
     if data.get("not_before") is not None:
         values["not_before"] = _typed(doc, ("not_before",), date, problems)
+    if "run_deadline_seconds" in data:
+        deadline = _typed(doc, ("run_deadline_seconds",), float, problems)
+        if deadline is not None and deadline <= 0:
+            problems.append(doc.problem(("run_deadline_seconds",), "'run_deadline_seconds' must be positive"))
+        elif deadline is not None:
+            values["run_deadline_seconds"] = deadline
     for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings)):
         if key in data:
             values[key] = _settings(doc, key, cls, problems)

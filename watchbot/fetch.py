@@ -2,9 +2,13 @@
 
 Every request goes through `Fetcher`, which paces requests per host, retries
 429/5xx answers and network errors with exponential back-off (honouring
-Retry-After up to a cap), follows redirects itself so that a redirect to a
-foreign host can be refused, caps sizes, and uses ETag / Last-Modified so that
-an unchanged page or PDF is not transferred twice.
+Retry-After up to a cap), follows redirects itself so that a redirect to another
+origin can be refused, caps sizes, and uses ETag / Last-Modified so that an
+unchanged page or PDF is not transferred twice.
+
+Each request has a total deadline, over its retries, headers and body: a timer
+shuts its socket down when the time is up, so a server that trickles one byte
+at a time, or sends headers and then nothing, cannot hold a run.
 """
 
 from __future__ import annotations
@@ -12,13 +16,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util import Retry
 
@@ -29,8 +39,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-CHUNK = 64 * 1024
-TRANSFER_TIMEOUTS = 10  # a whole transfer may last this many times the per-read timeout
+CHUNK = 16 * 1024
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 
 
@@ -42,6 +51,10 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.retry_later = retry_later
+
+
+class TimeUp(FetchError):
+    """The source's or the run's deadline has passed: nothing more is fetched for it."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,91 @@ class Download:
     last_modified: str | None
 
 
+class Deadline:
+    """The end of one request's time: when it passes, the sockets armed with it are shut down."""
+
+    def __init__(self, seconds: float, what: str, final: bool = False):
+        self.end = time.monotonic() + seconds
+        self.what = what  # "the request deadline of 600 s", for the reason of a failure
+        self.final = final  # the source's or run's deadline rather than the request's
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def arm(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if sock is None:
+                return
+            if self.expired:
+                _shut(sock)
+            else:
+                self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _current.deadline = None
+        self._timer.cancel()
+        with self._lock:
+            self._sockets.clear()
+
+
+_current = threading.local()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:  # the plain socket's shutdown, also for TLS: wakes up a read blocked in another thread
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Armed:
+    """A connection whose socket is handed to the current request's deadline before waiting for an answer."""
+
+    def getresponse(self):
+        deadline = getattr(_current, "deadline", None)
+        if deadline is not None:
+            deadline.arm(self.sock)
+        return super().getresponse()
+
+
+class _ArmedHTTPConnection(_Armed, HTTPConnection):
+    pass
+
+
+class _ArmedHTTPSConnection(_Armed, HTTPSConnection):
+    pass
+
+
+class _ArmedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _ArmedHTTPConnection
+
+
+class _ArmedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _ArmedHTTPSConnection
+
+
+class _ArmedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _ArmedHTTPPool, "https": _ArmedHTTPSPool}
+
+
 class Fetcher:
     def __init__(self, settings: HttpSettings, allowed_hosts: Iterable[str], cache: HttpCache | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
@@ -85,11 +183,35 @@ class Fetcher:
         self.clock = clock
         self.max_retry_wait = max_retry_wait
         self.session = requests.Session()
+        self.session.mount("http://", _ArmedAdapter())
+        self.session.mount("https://", _ArmedAdapter())
+        self.until: tuple[float, str] | None = None  # a source's or run's end (monotonic clock), and its name
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
         self._last_request: dict[str, float] = {}
 
     def close(self) -> None:
         self.session.close()
+
+    @contextmanager
+    def limited(self, seconds: float, what: str) -> Iterator[None]:
+        """No request made inside ends later than `seconds` from now ("the source's deadline of 1800 s")."""
+        previous = self.until
+        end = time.monotonic() + seconds
+        if previous is None or end < previous[0]:
+            self.until = (end, f"{what} of {seconds:g} s")
+        try:
+            yield
+        finally:
+            self.until = previous
+
+    def _deadline(self) -> Deadline:
+        seconds = self.settings.request_deadline_seconds
+        if self.until and self.until[0] - time.monotonic() < seconds:
+            seconds, what = self.until[0] - time.monotonic(), self.until[1]
+            if seconds <= 0:
+                raise TimeUp("", f"not fetched: {what} has passed", retry_later=True)
+            return Deadline(seconds, what, final=True)
+        return Deadline(seconds, f"the request deadline of {seconds:g} s")
 
     def page(self, url: str) -> str:
         """The HTML of a page, decoded; a 304 answer gives back the cached body."""
@@ -99,12 +221,13 @@ class Fetcher:
         """The HTML of a page and the URL it was found at after redirects (links are relative to it)."""
         url = normalize_url(url)
         cached = self.cache.get(url) if self.cache else None
-        response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {})
-        with response:
-            if response.status_code == 304 and cached:
-                return HtmlPage(response.url, cached.body)
-            _check_status(url, response)
-            data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
+        with self._deadline_for(url) as deadline:
+            response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {}, deadline)
+            with response:
+                if response.status_code == 304 and cached:
+                    return HtmlPage(response.url, cached.body)
+                _check_status(url, response)
+                data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page", deadline))
         body = decode(data, response.headers.get("Content-Type", ""))
         etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if self.cache and (etag or last_modified):
@@ -115,25 +238,33 @@ class Fetcher:
             last_modified: str | None = None) -> Download | None:
         """Stream a PDF to `dest`; None when the server says it has not changed."""
         url = normalize_url(url)
-        response = self._get(url, _validators(etag, last_modified))
-        with response:
-            if response.status_code == 304:
-                return None
-            _check_status(url, response)
-            partial = dest.with_name(dest.name + ".part")
-            try:
-                digest, size = self._save_pdf(url, response, partial)
-                partial.replace(dest)
-            finally:
-                partial.unlink(missing_ok=True)
+        with self._deadline_for(url) as deadline:
+            response = self._get(url, _validators(etag, last_modified), deadline)
+            with response:
+                if response.status_code == 304:
+                    return None
+                _check_status(url, response)
+                partial = dest.with_name(dest.name + ".part")
+                try:
+                    digest, size = self._save_pdf(url, response, partial, deadline)
+                    partial.replace(dest)
+                finally:
+                    partial.unlink(missing_ok=True)
         return Download(url, dest, digest, size, response.headers.get("ETag"),
                         response.headers.get("Last-Modified"))
 
-    def _save_pdf(self, url: str, response: requests.Response, partial: Path) -> tuple[str, int]:
+    def _deadline_for(self, url: str) -> Deadline:
+        try:
+            return self._deadline()
+        except TimeUp as error:
+            raise TimeUp(url, error.reason, retry_later=True) from None
+
+    def _save_pdf(self, url: str, response: requests.Response, partial: Path,
+                  deadline: Deadline) -> tuple[str, int]:
         digest = hashlib.sha256()
         head = b""
         with partial.open("wb") as out:
-            for chunk in self._read(url, response, self.settings.max_pdf_bytes, "PDF"):
+            for chunk in self._read(url, response, self.settings.max_pdf_bytes, "PDF", deadline):
                 if len(head) < 1024:
                     head += chunk[:1024]
                     if len(head) >= 1024:
@@ -144,34 +275,35 @@ class Fetcher:
             _check_pdf(url, head)
         return digest.hexdigest(), partial.stat().st_size
 
-    def _read(self, url: str, response: requests.Response, limit: int, what: str) -> Iterator[bytes]:
+    def _read(self, url: str, response: requests.Response, limit: int, what: str,
+              deadline: Deadline) -> Iterator[bytes]:
         """The body in chunks, refusing more than `limit` bytes and detecting truncation."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"{what} too large: {int(declared)} bytes, the limit is {limit}")
         received = 0
-        # the timeout bounds each read; this bounds the whole transfer, against a server that trickles
-        deadline = self.clock() + TRANSFER_TIMEOUTS * self.settings.timeout_seconds
         try:
-            for chunk in response.raw.stream(CHUNK, decode_content=True):
+            while chunk := response.raw.read1(CHUNK, decode_content=True) if not deadline.expired else b"":
                 received += len(chunk)
                 if received > limit:
                     raise FetchError(url, f"{what} too large: more than {limit} bytes")
-                if self.clock() > deadline:
-                    raise FetchError(url, f"too slow: {received} bytes in {TRANSFER_TIMEOUTS} × "
-                                          f"{self.settings.timeout_seconds:g} s", retry_later=True)
                 yield chunk
         except (requests.RequestException, OSError, Urllib3Error) as error:
+            if deadline.expired:
+                raise _too_slow(url, deadline, received) from None
             raise FetchError(url, f"the transfer broke off after {received} bytes ({type(error).__name__})",
                              retry_later=True) from None
+        if deadline.expired:
+            raise _too_slow(url, deadline, received)
         if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
             raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
 
-    def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """GET with retries, following at most `max_redirects` redirects within the allowed hosts."""
+    def _get(self, url: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
+        """GET with retries, following at most `max_redirects` redirects to the same origin."""
+        origin = _origin(url)
         for _ in range(self.settings.max_redirects + 1):
             self._check_host(url, url)
-            response = self._get_once(url, headers)
+            response = self._get_once(url, headers, deadline)
             if response.status_code not in REDIRECT_STATUSES:
                 return response
             response.close()
@@ -180,19 +312,23 @@ class Fetcher:
                 raise FetchError(url, f"HTTP {response.status_code} redirect without a Location")
             target = normalize_url(urljoin(url, location))
             self._check_host(target, url)
+            _check_redirect(url, target, origin)
             log.debug("%s redirects to %s", url, target)
             url = target
         raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
 
-    def _get_once(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _get_once(self, url: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         attempts = self.settings.max_retries + 1
         attempt = 0
         while True:
             self._pace(url)
             try:
-                response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds,
-                                            stream=True, allow_redirects=False)
+                timeout = max(0.001, min(self.settings.timeout_seconds, deadline.left()))
+                response = self.session.get(url, headers=headers, timeout=timeout, stream=True,
+                                            allow_redirects=False)
             except requests.RequestException as error:
+                if deadline.expired:
+                    raise _too_slow(url, deadline, 0) from None
                 reason, wait = _network_reason(error), self._backoff(attempt)
             except ValueError as error:  # requests parses the Location even when not following it
                 raise FetchError(url, f"refused invalid URL in the answer: {error}") from None
@@ -207,6 +343,8 @@ class Fetcher:
                 raise FetchError(url, f"{reason}, gave up after {attempts} attempts", retry_later=True)
             if wait > self.max_retry_wait:
                 raise FetchError(url, f"{reason}, the server asks to wait {wait:.0f} s", retry_later=True)
+            if wait >= deadline.left():
+                raise (TimeUp if deadline.final else FetchError)(url, f"{reason}, no time left to retry within {deadline.what}", retry_later=True)
             log.info("%s: %s, retrying in %.1f s", url, reason, wait)
             self.sleep(wait)
 
@@ -234,6 +372,33 @@ class Fetcher:
             if url == origin:
                 raise FetchError(origin, f"refused: {host} is not the host of a configured source")
             raise FetchError(origin, f"refused redirect to {url}: {host} is not the host of a configured source")
+
+
+def _too_slow(url: str, deadline: Deadline, received: int) -> FetchError:
+    return (TimeUp if deadline.final else FetchError)(url, f"too slow: no complete answer within {deadline.what} ({received} bytes of the body "
+                           "received)", retry_later=True)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(parts.scheme)
+
+
+def _check_redirect(url: str, target: str, origin: tuple[str, str, int | None]) -> None:
+    """A redirect keeps the request's scheme, host and port, or goes to the usual port of an allowed host
+    (http to https included, never back); it never carries a user name or password."""
+    parts = urlsplit(target)
+    if parts.username is not None or parts.password is not None:
+        raise FetchError(url, "refused redirect to a URL with a user name or password")
+    scheme, host, port = _origin(target)
+    if (scheme, host, port) == origin:
+        return
+    if port != DEFAULT_PORTS[scheme] or origin[0] == "https" and scheme == "http":
+        raise FetchError(url, f"refused redirect to {scheme}://{host}:{port}: only the scheme, host and port "
+                              f"of the request ({origin[0]}://{origin[1]}:{origin[2]}) or a usual port are followed")
 
 
 def _validators(etag: str | None, last_modified: str | None) -> dict[str, str]:

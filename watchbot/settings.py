@@ -26,7 +26,8 @@ class ConfigError(YamlError):
 class HttpSettings:
     user_agent: str = "watchbot/0.1 (+https://github.com/watchbot/watchbot; bot de veille des RAA)"
     delay_seconds: float = 5.0
-    timeout_seconds: float = 60.0
+    timeout_seconds: float = 60.0  # per read
+    request_deadline_seconds: float = 600.0  # per request, headers and body, retries included
     max_retries: int = 4
     max_pdf_bytes: int = 200 * 1024 * 1024
     max_html_bytes: int = 10 * 1024 * 1024
@@ -37,6 +38,8 @@ class HttpSettings:
 class CrawlSettings:
     lookback_months: int = 1  # the current month and this many before it
     max_index_pages: int = 200  # per source and run
+    max_links_per_page: int = 2000  # links read on one index page; the rest are left out with a warning
+    source_deadline_seconds: float = 1800.0  # the crawl of one source
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,11 @@ class ExtractSettings:
     ocr_page_timeout_seconds: float = 180.0
     ocr_document_timeout_seconds: float = 1800.0
     max_pages: int = 2000
-    max_attempts: int = 5  # a failing document is retried on this many runs
+    max_attempts: int = 5  # a document failing by its own fault is retried on this many runs
+    retry_days: int = 30  # a document failing for passing reasons (server, network, disk) is retried this long
+    max_memory_mb: int = 2048  # address space of the process reading, splitting and classifying one document
+    max_page_characters: int = 200_000  # text kept per page
+    max_document_characters: int = 5_000_000  # text kept per document
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class Config:
     database_url: str | None = None
     rules_dir: Path = BUNDLED_RULES
     not_before: date | None = None
+    run_deadline_seconds: float = 3 * 3600.0  # discovery and reading stop then; the run posts and ends
     http: HttpSettings = HttpSettings()
     crawl: CrawlSettings = CrawlSettings()
     extract: ExtractSettings = ExtractSettings()

@@ -60,9 +60,11 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     """The documents listed on the source's index pages of the current period and the look-back,
     de-duplicated by URL, in the order they were found."""
     walk = Walk(source.code, source.index_url, options_for(source), fetcher.html,
-                window(today, settings.lookback_months), today, settings.max_index_pages)
+                window(today, settings.lookback_months), today, settings.max_index_pages,
+                settings.max_links_per_page)
     try:
-        documents = walk.run()
+        with fetcher.limited(settings.source_deadline_seconds, "the source's deadline"):
+            documents = walk.run()
     except FetchError as error:
         raise DiscoverError(f"index page unreachable: {error}", source=source.code,
                             retry_later=error.retry_later) from error

@@ -25,7 +25,7 @@ import soupsieve
 
 from watchbot.discover.dates import Period, find_period
 from watchbot.discover.page import Document, Link, Parsed, keep, offset_of, parse
-from watchbot.fetch import FetchError, HtmlPage
+from watchbot.fetch import FetchError, HtmlPage, TimeUp
 from watchbot.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class Visit:
 
 class Walk:
     def __init__(self, code: str, index_url: str, options: Options, fetch_page: Callable[[str], HtmlPage],
-                 window: Period, today: date, max_pages: int):
+                 window: Period, today: date, max_pages: int, max_links: int = 2000):
         self.code = code
         self.index_url = normalize_url(index_url)
         self.options = options
@@ -95,6 +95,7 @@ class Walk:
         self.window = window
         self.today = today
         self.max_pages = max_pages
+        self.max_links = max_links
         self.host = host_of(index_url)
         self.document_hosts = {self.host, *(host.lower() for host in options.hosts)}
         self.areas = tuple(_folder(prefix) for prefix in (urlsplit(self.index_url).path, *options.areas))
@@ -114,7 +115,7 @@ class Walk:
             try:
                 page = self.fetch_page(visit.url)
             except FetchError as error:
-                if visit.url == self.index_url:
+                if visit.url == self.index_url or isinstance(error, TimeUp):
                     raise
                 log.warning("%s: %s", self.code, error)
                 self.failures.append(error)
@@ -124,13 +125,21 @@ class Walk:
                 if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
                     self.areas += (_folder(urlsplit(page.url).path),)
                 visit = replace(visit, url=page.url)
-            parsed = parse(page.text, page.url, self.options.navigation, self.options.scope)
+            parsed = self._capped(parse(page.text, page.url, self.options.navigation, self.options.scope), page.url)
             self._collect(parsed, visit)
             for child in self._next(parsed, visit):
                 if child.url not in seen:
                     seen.add(child.url)
                     queue.append(child)
         return list(self.documents.values())
+
+    def _capped(self, parsed: Parsed, url: str) -> Parsed:
+        """At most `max_links` documents and as many navigation links of one page: a crawl trap stays small."""
+        if max(len(parsed.documents), len(parsed.links)) <= self.max_links:
+            return parsed
+        log.warning("%s: %s lists %d documents and %d links, only the first %d of each are read", self.code, url,
+                    len(parsed.documents), len(parsed.links), self.max_links)
+        return replace(parsed, documents=parsed.documents[:self.max_links], links=parsed.links[:self.max_links])
 
     def _collect(self, parsed: Parsed, visit: Visit) -> None:
         for document in parsed.documents:

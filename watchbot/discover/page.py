@@ -65,10 +65,11 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
     soup = BeautifulSoup(html, "lxml")
     root = soup.select_one(scope) or soup
     documents: dict[str, Document] = {}
+    shared: dict[int, date | None] = {}
     for anchor in root.select("a[href]"):
         url = absolute(page_url, anchor["href"])
         if url and is_document(url):
-            keep(documents, Document(url, title_of(anchor, url), date_of(anchor, url)))
+            keep(documents, Document(url, title_of(anchor, url), date_of(anchor, url, shared)))
     for option in root.select("select option[value]"):
         url = absolute(page_url, _site_relative(option["value"]))
         if url and is_document(url):
@@ -152,28 +153,35 @@ def _own_text(node) -> str:
     return str(node)
 
 
-def date_of(anchor: Tag, url: str) -> date | None:
-    """The publication date, from the first carrier that has one (SITE-STRUCTURES.md §5)."""
-    for text in _date_carriers(anchor, url):
-        found = find_date(text)
-        if found:
-            return found
-    return None
+def date_of(anchor: Tag, url: str, shared: dict[int, date | None] | None = None) -> date | None:
+    """The publication date, from the first carrier that has one (SITE-STRUCTURES.md §5).
+
+    `shared` keeps the date of each card and table row already read: a row or card holding
+    thousands of links is read once, not once per link.
+    """
+    shared = {} if shared is None else shared
+    return next(filter(None, _carrier_dates(anchor, url, shared)), None)
 
 
-def _date_carriers(anchor: Tag, url: str):
+def _carrier_dates(anchor: Tag, url: str, shared: dict[int, date | None]):
     for detail in anchor.select(", ".join("." + name for name in DETAIL_CLASSES)):
-        yield detail.get_text(" ")
-    yield anchor.get("title", "")
+        yield find_date(detail.get_text(" "))
+    yield find_date(anchor.get("title", ""))
     card = anchor.find_parent(class_="fr-card")
     if card:
-        for detail in card.select(".fr-card__detail"):
-            yield detail.get_text(" ")
+        yield _shared_date(card, shared, lambda: next(filter(None, (
+            find_date(detail.get_text(" ")) for detail in card.select(".fr-card__detail"))), None))
     row = anchor.find_parent("tr")
     if row:
-        yield row.get_text(" ")
-    yield anchor.get_text(" ")
-    yield file_title(url)
+        yield _shared_date(row, shared, lambda: find_date(row.get_text(" ")))
+    yield find_date(anchor.get_text(" "))
+    yield find_date(file_title(url))
+
+
+def _shared_date(element: Tag, shared: dict[int, date | None], read) -> date | None:
+    if id(element) not in shared:
+        shared[id(element)] = read()
+    return shared[id(element)]
 
 
 def _pagination(root: Tag, page_url: str) -> tuple[PageLink, ...]:
