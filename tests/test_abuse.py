@@ -7,6 +7,8 @@ terminal.
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
 import threading
 import time
@@ -14,13 +16,18 @@ from datetime import date
 from typing import Callable
 
 import pytest
+import requests
+from mastodon._url_regex import url_regex
 
 from httpserver import Route, SiteServer
 from watchbot import discover
-from watchbot.discover.dsfr import Options, Walk
+from watchbot.cli import _logging, build_parser, main
 from watchbot.discover.dates import window
+from watchbot.discover.dsfr import Options, Walk
+from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
-from watchbot.models import Source
+from watchbot.models import Act, Category, Match, Source
+from watchbot.publish.toot import TootInput, compose
 from watchbot.settings import CrawlSettings, HttpSettings
 
 FAST = HttpSettings(delay_seconds=0, timeout_seconds=10, request_deadline_seconds=1.5, max_retries=2)
@@ -193,3 +200,60 @@ def test_a_redirect_leaves_neither_the_port_nor_takes_a_user_name(site_server, t
         assert other.requests == [] and site_server.paths() == ["/old"]
     finally:
         other.stop()
+
+
+# 2. Nothing from a site or a document mentions, tags or escapes ---------------------------------------
+
+# Mastodon's own parsers, in Python: app/models/account.rb (USERNAME_RE, MENTION_RE) and app/models/tag.rb
+# (HASHTAG_SEPARATORS, HASHTAG_FIRST_SEQUENCE, HASHTAG_LAST_SEQUENCE, HASHTAG_RE) of mastodon/mastodon;
+# Ruby's [[:word:]] is Python's \w, [[:alpha:]] is [^\W\d_]. URLs: Mastodon.py's copy of twitter-text's regex.
+USERNAME = r"[a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_]+)?"
+MENTION_RE = re.compile(rf"(?<![=/\w])@((?:{USERNAME})(?:@\w+(?:[.-]+\w+)*)?)", re.IGNORECASE)
+SEPARATORS = "_\u00b7\u30fb\u200c"
+ALPHA = rf"(?:[^\W\d_]|[{SEPARATORS}])"
+FIRST_SEQUENCE = rf"(?:\w[\w{SEPARATORS}]*{ALPHA}[\w{SEPARATORS}]*\w)"
+LAST_SEQUENCE = r"(?:\w*[^\W\d_]\w*)"
+HASHTAG_RE = re.compile(rf"(?:^|[^/)\w])#({FIRST_SEQUENCE}|{LAST_SEQUENCE})", re.IGNORECASE)
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\r\nwatchbot: forged line\u202e"
+HOSTILE_INDEX = f"""<html><body><main><ul>
+<li><a href="/contenu/telechargement/@admin@mastodon.social/file/raa.pdf?to=.@admin@mastodon.social&t=%23tag&h=#x"
+   >Recueil @admin@mastodon.social #fake {ESCAPES} 12/02/2026</a></li>
+</ul></main></body></html>"""
+
+
+def test_a_hostile_link_and_title_from_an_index_page_mention_and_tag_nobody():
+    [listed] = parse(HOSTILE_INDEX, "https://www.seine-et-marne.gouv.fr/Publications/RAA").documents
+    assert "@admin" in listed.url  # what a crawl hands over, unchanged
+    categories = [Category("drones", "Drones", "🚁", ("drones",))]
+    item = TootInput("Préfecture @admin@mastodon.social", "77", listed.title, listed.url, listed.published,
+                     Act("77-2026-02-12-00001", f"Arrêté #fake @admin@mastodon.social {ESCAPES}", 3, 4),
+                     (Match("drones", "r", 3, "… captation d'images .@admin@mastodon.social #fake …",
+                            "captation d'images"),))
+    toot = compose(item, categories)
+    assert [found.group(1) for found in MENTION_RE.finditer(toot)] == []
+    assert HASHTAG_RE.findall(toot) == ["drones", "SeineEtMarne"]
+    [link] = [found.group(3) for found in url_regex.finditer(toot)]
+    assert "@" not in link and "#" not in link  # after "&h=", "#page=3" would be a hashtag: left out
+    assert requests.utils.unquote(link.split("#")[0]) == requests.utils.unquote(listed.url)  # the same document
+    assert "\x1b" not in toot and "\r" not in toot and "\u202e" not in toot
+
+
+def test_escapes_from_a_site_never_reach_the_terminal(site_server, tmp_path, capsys):
+    site_server.route("/Publications/RAA", HOSTILE_INDEX)
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\nhttp: {{delay_seconds: 0, max_retries: 0}}\nsources:\n"
+                      f"  - {{code: x, name: X, index_url: '{site_server.url('/Publications/RAA')}'}}\n")
+    assert main(["discover", "--config", str(config)]) == 0
+    out, err = capsys.readouterr()
+    assert "Recueil @admin@mastodon.social #fake" in out
+    for text in (out, err):
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", text)
+        assert not re.search("^watchbot: forged", text, re.MULTILINE)
+
+
+def test_escapes_in_logged_failures_are_shown_not_obeyed(caplog, capsys):
+    logging.getLogger().handlers.clear()
+    _logging(build_parser().parse_args(["status"]))
+    logging.getLogger("watchbot").warning("source %s failed: %s", "x", ESCAPES)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "\\x1b]0;pwned" in err

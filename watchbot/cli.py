@@ -15,6 +15,7 @@ from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
                                rules, run, status)
 from watchbot.store.lock import LockHeld
+from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
 
 COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, demo)
@@ -31,10 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (YamlError, UsageError) as error:
-        print(f"watchbot: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"watchbot: {printable(line)}", file=sys.stderr)
         return USAGE
     except LockHeld as error:
-        print(f"watchbot: {error}; nothing was done", file=sys.stderr)
+        print(f"watchbot: {printable(error)}; nothing was done", file=sys.stderr)
         return LOCKED
     except KeyboardInterrupt:
         return FAILED
@@ -44,6 +46,8 @@ def _logging(args: argparse.Namespace) -> None:
     quiet = getattr(args, "quiet_logs", False)
     level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
     logging.basicConfig(level=level, format="watchbot: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(PrintableLogs())
     # -v is watchbot's own detail; the libraries' debug lines need -vv
     for library in LIBRARIES:
         logging.getLogger(library).setLevel(logging.DEBUG if args.verbose >= 2 else logging.WARNING)

@@ -368,6 +368,9 @@ class Fetcher:
             raise FetchError(origin, f"refused invalid URL {url!r}") from None
         if parts.scheme not in ("http", "https"):
             raise FetchError(origin, f"refused URL {url!r}: only http and https are fetched")
+        if parts.username is not None or parts.password is not None:
+            what = "URL" if url == origin else "redirect to a URL"
+            raise FetchError(origin, f"refused {what} with a user name or password")
         if host not in self.allowed_hosts:
             if url == origin:
                 raise FetchError(origin, f"refused: {host} is not the host of a configured source")
@@ -389,10 +392,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def _check_redirect(url: str, target: str, origin: tuple[str, str, int | None]) -> None:
     """A redirect keeps the request's scheme, host and port, or goes to the usual port of an allowed host
-    (http to https included, never back); it never carries a user name or password."""
-    parts = urlsplit(target)
-    if parts.username is not None or parts.password is not None:
-        raise FetchError(url, "refused redirect to a URL with a user name or password")
+    (http to https included, never back)."""
     scheme, host, port = _origin(target)
     if (scheme, host, port) == origin:
         return

@@ -11,6 +11,7 @@ from watchbot.analysis import analyse_file, to_json
 from watchbot.commands import FAILED, OK, load_rules
 from watchbot.read.extract import ExtractError
 from watchbot.settings import ExtractSettings
+from watchbot.terminal import printable
 
 
 def register(commands, common) -> None:
@@ -32,7 +33,7 @@ def handle(args) -> int:
             try:
                 analysis = analyse_file(path, ruleset, ExtractSettings(), Path(workdir))
             except (ExtractError, OSError) as error:
-                print(f"watchbot: {path}: {error}", file=sys.stderr)
+                print(f"watchbot: {printable(path)}: {printable(error)}", file=sys.stderr)
                 status = FAILED
                 continue
             results.append(to_json(str(path), analysis))
@@ -46,13 +47,13 @@ def handle(args) -> int:
 
 
 def describe(result: dict) -> str:
-    lines = [f"{result['file']}: {result['pages']} pages, {len(result['acts'])} acts, "
+    lines = [f"{printable(result['file'])}: {result['pages']} pages, {len(result['acts'])} acts, "
              f"OCR on pages {result['ocr_pages'] or 'none'}"]
     for act in result["acts"]:
         if not act["categories"]:
             continue
         pages = f"p. {act['first_page']}-{act['last_page']}"
-        lines.append(f"  [{', '.join(act['categories'])}] {act['ref'] or '-'} {pages}: {act['title']}")
+        lines.append(f"  [{', '.join(act['categories'])}] {printable(act['ref'] or '-')} {pages}: {printable(act['title'])}")
         for match in act["matches"]:
-            lines.append(f"      {match['category']}: « {match['words']} » p. {match['page']} ({match['rule']})")
+            lines.append(f"      {match['category']}: « {printable(match['words'])} » p. {match['page']} ({match['rule']})")
     return "\n".join(lines)

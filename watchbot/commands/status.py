@@ -8,6 +8,7 @@ from watchbot import config as configuration
 from watchbot.commands import OK, config_option
 from watchbot.settings import Config
 from watchbot.store import open_database
+from watchbot.terminal import printable
 from watchbot.store.models import QUEUED, DocumentRow, PostRow, RunRow, SourceRow
 
 
@@ -52,7 +53,7 @@ def report(config: Config, runs: int = 5) -> str:
 
 
 def _section(title: str, lines: list[str]) -> str:
-    return f"{title} ({len(lines)})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
+    return f"{title} ({len(lines)})\n" + "\n".join(f"  {printable(line)}" for line in lines or ["none"])
 
 
 def _when(moment) -> str:

@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 import grapheme
 from mastodon import Mastodon
 from requests.utils import requote_uri
+from urllib.parse import urlsplit
 
 from watchbot.models import Act, Category, Match
 
@@ -155,11 +156,18 @@ def _line_length(line: str) -> int:
 
 
 def page_link(url: str, page: int | None) -> str:
-    """The document's URL (percent-encoded, without its fragment) opening at `page` when known."""
+    """The document's URL (percent-encoded, without its fragment) opening at `page` when known.
+
+    The URL comes from a site: every `@` is percent-encoded too, as Mastodon looks for mentions in the
+    whole text, links included (a query holding `.@admin@example.org` would mention that account).
+    """
     if not url.strip().lower().startswith(("http://", "https://")):
         raise TootError(f"not a web link: {url[:100]!r}")
-    base = requote_uri(url.split("#", 1)[0].strip())
-    return f"{base}#page={page}" if page and page > 0 else base
+    if "@" in urlsplit(url).netloc:
+        raise TootError("a link with a user name is never posted")
+    base = requote_uri(clean(url).split("#", 1)[0].replace(" ", "%20")).replace("@", "%40")
+    # after a "=" or "&", Mastodon would read "#page" as a hashtag: such a link opens at its first page
+    return f"{base}#page={page}" if page and page > 0 and re.search(r"[\w/)]$", base) else base
 
 
 def page_range(first: int | None, last: int | None) -> str:
