@@ -26,7 +26,9 @@ from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Options, Walk
 from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
-from watchbot.models import Act, Category, Match, Source
+from watchbot.match import rules
+from watchbot.match.classify import classify
+from watchbot.models import Act, Category, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
 from watchbot.settings import CrawlSettings, HttpSettings
 
@@ -257,3 +259,33 @@ def test_escapes_in_logged_failures_are_shown_not_obeyed(caplog, capsys):
     logging.getLogger("watchbot").warning("source %s failed: %s", "x", ESCAPES)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "\x1b" not in err and "\\x1b]0;pwned" in err
+
+
+# 3. Rules that cannot hang -----------------------------------------------------------------------------
+
+CATASTROPHIC = """label: Piège
+emoji: "🪤"
+strong:
+  - regex: '(a+)+$'
+  - regex: '(x|x)*y'
+"""
+
+
+def test_a_catastrophic_regex_classifies_a_hostile_page_in_linear_time(tmp_path, capsys):
+    (tmp_path / "trap.yaml").write_text(CATASTROPHIC, encoding="utf-8")
+    assert main(["rules", "check", str(tmp_path)]) == 0
+    ruleset = rules.load(tmp_path)
+    page = Page(1, "Arrêté " + "a" * 200_000 + "b " + "x" * 200_000)
+    start = time.process_time()
+    assert classify(Act(None, "Arrêté", 1, 1, (page,)), ruleset) == []
+    assert time.process_time() - start < 2  # Python's re: beyond the age of the universe
+
+
+@pytest.mark.parametrize("pattern", [r"(drone)\1", r"drone(?=s)", r"(?<!anti)drone"])
+def test_backreferences_and_look_arounds_are_refused_with_file_line_and_hint(tmp_path, capsys, pattern):
+    (tmp_path / "trap.yaml").write_text(f"label: Piège\nemoji: x\nstrong:\n  - drone\n  - regex: '{pattern}'\n",
+                                        encoding="utf-8")
+    assert main(["rules", "check", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'trap.yaml'}:5:" in err and "invalid regular expression" in err
+    assert "look-arounds" in err and "Error parsing" not in err
