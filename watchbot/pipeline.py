@@ -3,28 +3,37 @@
 Every step commits what it has finished, so a run killed at any instant
 loses nothing: unfinished documents are processed again, and a toot whose
 request may have reached the server is looked up there before it is re-sent.
+SIGTERM and SIGINT stop a run where it is, kill the reader and release the lock;
+the run is recorded as interrupted. Discovery and reading stop at the run's
+deadline (`run_deadline_seconds`); what is left waits for the next run.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
+import signal
 import sys
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Iterable, Sequence, TextIO
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable, Iterator, Sequence, TextIO
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot import discover
 from watchbot.publish import outbox
 from watchbot.discover import registry
-from watchbot.analysis import Analysis, act_key, analyse, fingerprint
-from watchbot.read.child import ChildFailed, run_in_child
+from watchbot.analysis import Analysis, act_key, analyse_file, fingerprint
+from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
 from watchbot.settings import Config
-from watchbot.read.extract import ExtractError, extract_pdf
-from watchbot.fetch import FetchError, Fetcher
+from watchbot.read.extract import ExtractError
+from watchbot.fetch import FetchError, Fetcher, TimeUp
 from watchbot.store.lock import run_lock
 from watchbot.models import Listing, Source
 from watchbot.match.rules import Ruleset
@@ -34,6 +43,16 @@ from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, RunRow
 
 log = logging.getLogger("watchbot")
 READ_MARGIN = 600  # seconds, beyond the OCR's own limit, for reading a document's text layer
+PASSING_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EAGAIN, errno.ENOMEM})
+MIN_WAIT, MAX_WAIT = timedelta(minutes=30), timedelta(hours=24)
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGINT: the run stops where it is (BaseException: no `except Exception` swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 @dataclass
@@ -47,17 +66,20 @@ class Summary:
     pages_ocr: int = 0
     acts: int = 0
     matches: int = 0
+    documents_waiting: int = 0
     posts: outbox.PostCounts = field(default_factory=outbox.PostCounts)
+    interrupted: str | None = None  # the signal that stopped the run
 
     @property
     def exit_code(self) -> int:
         failed = self.sources_failed or self.documents_failed or self.posts.failed or self.posts.errors
-        return 1 if failed else 0
+        return 1 if failed or self.interrupted else 0
 
     def line(self) -> str:
-        return (f"sources {self.sources_ok} ok, {self.sources_failed} failed; "
+        stopped = f"interrupted by {self.interrupted}; " if self.interrupted else ""
+        return (f"{stopped}sources {self.sources_ok} ok, {self.sources_failed} failed; "
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
-                f"{self.documents_failed} failed; pages {self.pages} ({self.pages_ocr} OCRed); "
+                f"{self.documents_failed} failed, {self.documents_waiting} waiting; pages {self.pages} ({self.pages_ocr} OCRed); "
                 f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
 
 
@@ -70,14 +92,49 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
             record = RunRow()
             session.add(record)
             session.commit()
-            summary = Pass(config, ruleset, sessions, today or date.today()).run(sources, dry_run, max_posts,
-                                                                                out or sys.stdout)
+            work = Pass(config, ruleset, sessions, today or date.today())
+            try:
+                with _stoppable():
+                    summary = work.run(sources, dry_run, max_posts, out or sys.stdout)
+            except Stopped as stop:
+                summary = work.summary
+                summary.interrupted = str(stop)
+                log.warning("run interrupted by %s: what it finished is kept, the rest waits for the next run",
+                            stop)
             record.finished_at = utcnow()
             record.exit_code = summary.exit_code
             record.summary = summary.line()
             session.merge(record)
             session.commit()
         return summary
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM and SIGINT raise Stopped in the main thread: the reader's process group is killed on the
+    way out (run_in_child) and the lock released (run_lock)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, _frame):
+        raise Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def passing(error: BaseException) -> bool:
+    """Whether a failure says nothing against the document: a server, the network, the disk, the database."""
+    if isinstance(error, (FetchError, ExtractError)):
+        return getattr(error, "retry_later", False)
+    if isinstance(error, OSError):
+        return error.errno in PASSING_ERRNOS
+    return isinstance(error, OperationalError)
 
 
 def reason(error: Exception) -> str:
@@ -98,12 +155,14 @@ class Pass:
         self.today = today
         self.summary = Summary()
         self.new_hits: list[int] = []  # act ids matched in this run, for the account-less dry-run
+        self.ends = time.monotonic() + config.run_deadline_seconds
 
     def run(self, sources: Sequence[Source], dry_run: bool, max_posts: int | None, out: TextIO) -> Summary:
         fetcher = Fetcher(self.config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(self.sessions))
-        for source in sources:
-            self.discover(source, fetcher)
-        self.process_documents([source.code for source in sources], fetcher)
+        with fetcher.limited(self.config.run_deadline_seconds, "the run's deadline"):
+            for source in sources:
+                self.discover(source, fetcher)
+            self.process_documents([source.code for source in sources], fetcher)
         accounts = self.config.accounts
         # queued toots may come from sources left out of this run (--source): name them all
         by_code = {source.code: source for source in (*registry.bundled(), *(self.config.sources or ()))}
@@ -182,12 +241,20 @@ class Pass:
             ids = session.scalars(
                 select(DocumentRow.id)
                 .where(DocumentRow.source_code.in_(codes))
-                .where(DocumentRow.status.in_(("new", "failed")))
+                .where(DocumentRow.status.in_(("new", "failed", "waiting")))
                 .where(DocumentRow.attempts < limit)
+                .where(or_(DocumentRow.retry_at.is_(None), DocumentRow.retry_at <= utcnow()))
                 .order_by(DocumentRow.published.is_(None), DocumentRow.published, DocumentRow.id)
             ).all()
-        for document_id in ids:
+        for done, document_id in enumerate(ids):
+            if self.left() <= 0:
+                log.warning("the run's deadline of %g s has passed: %d documents left for the next run",
+                            self.config.run_deadline_seconds, len(ids) - done)
+                break
             self.process(document_id, fetcher)
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
 
     def process(self, document_id: int, fetcher: Fetcher) -> None:
         with self.sessions() as session:
@@ -201,12 +268,34 @@ class Pass:
                 session.commit()
             except Exception as error:  # whatever goes wrong with one document, the others go on
                 session.rollback()
-                document.status = "failed"
-                document.last_error = reason(error)
+                if passing(error):
+                    self._wait(document, reason(error))
+                else:
+                    document.status = "failed"
+                    document.retry_at = None
+                    document.last_error = reason(error)
+                    self.summary.documents_failed += 1
+                    log.warning("document %d failed (attempt %d): %s", document_id, document.attempts,
+                                document.last_error)
                 session.commit()
-                self.summary.documents_failed += 1
-                log.warning("document %d failed (attempt %d): %s", document_id, document.attempts,
-                            document.last_error)
+
+    def _wait(self, document: DocumentRow, why: str) -> None:
+        """A passing failure uses no attempt: the document is read again later, each wait longer (half its
+        age, from 30 minutes to a day), until it is `retry_days` old."""
+        document.attempts -= 1
+        now = utcnow()
+        age = now - _aware(document.first_seen_at)
+        if age > timedelta(days=self.config.extract.retry_days):
+            document.status, document.retry_at = "failed", None
+            document.attempts = self.config.extract.max_attempts
+            document.last_error = f"given up after {self.config.extract.retry_days} days of passing failures: {why}"
+            self.summary.documents_failed += 1
+            log.warning("document %d: %s", document.id, document.last_error)
+            return
+        document.status, document.last_error = "waiting", why
+        document.retry_at = now + min(MAX_WAIT, max(MIN_WAIT, age / 2))
+        self.summary.documents_waiting += 1
+        log.warning("document %d waits until %s: %s", document.id, f"{document.retry_at:%Y-%m-%d %H:%M} UTC", why)
 
     def _read(self, session: Session, document: DocumentRow, fetcher: Fetcher) -> None:
         pdf = self.config.state_dir / "downloads" / f"{document.id}.pdf"
@@ -216,12 +305,18 @@ class Pass:
             log.debug("document %d: downloading %s", document.id, document.url)
             download = fetcher.pdf(document.url, pdf)
             log.debug("document %d: downloaded %d bytes, extracting", document.id, download.size)
-            extraction = run_in_child(extract_pdf, pdf, self.config.extract, workdir,
-                                      timeout=self.config.extract.ocr_document_timeout_seconds + READ_MARGIN)
+            limit = self.config.extract.ocr_document_timeout_seconds + READ_MARGIN
+            try:
+                analysis = run_in_child(analyse_file, pdf, self.ruleset, self.config.extract, workdir,
+                                        timeout=min(limit, self.left()), memory_mb=self.config.extract.max_memory_mb)
+            except ChildTimedOut:
+                if self.left() > 0:
+                    raise
+                raise TimeUp(document.url, f"reading stopped: the run's deadline of "
+                                           f"{self.config.run_deadline_seconds:g} s has passed", retry_later=True) from None
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             pdf.unlink(missing_ok=True)
-        analysis = analyse(extraction, self.ruleset)
         document.sha256, document.etag = download.sha256, download.etag
         document.last_modified = download.last_modified
         self._save(session, document, analysis)
@@ -250,3 +345,8 @@ class Pass:
                 self.summary.matches += 1
                 self.new_hits.append(row.id)
                 outbox.enqueue(session, row, item.categories, self.config.accounts)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -1,15 +1,18 @@
-"""Run one function in a child process, with a time limit.
+"""Run one function in a child process, with a time and a memory limit.
 
 PDF parsers are C code fed by strangers: a hostile or broken PDF may crash
-PDFium or make it loop. In a child process such a file costs one document,
-not the run (a hung run would also hold the lock, so every later cron run would
-stop at once with exit code 3).
+PDFium, make it loop or exhaust memory. In a child process such a file costs
+one document, not the run (a hung run would also hold the lock, so every later
+cron run would stop at once with exit code 3). The child's address space is
+limited (RLIMIT_AS, inherited by the processes it starts), and the child is
+its own process group, killed whole when the time is up or the run stops.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import signal
 from typing import Any, Callable, TypeVar
 
@@ -20,23 +23,34 @@ class ChildFailed(Exception):
     """The child crashed or ran out of time; str(error) says which."""
 
 
-def run_in_child(function: Callable[..., T], *args: Any, timeout: float) -> T:
-    """function(*args) in a forked process; its exceptions are raised here."""
+class ChildTimedOut(ChildFailed):
+    pass
+
+
+def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None = None,
+                 what: str = "reading the document", own_group: bool = True) -> T:
+    """function(*args) in a forked process of at most `memory_mb` MB; its exceptions are raised here.
+
+    A child started by a child stays in its parent's process group (`own_group=False`), so that killing
+    the reader kills everything it started.
+    """
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, function, args), daemon=True)
+    child = context.Process(target=_child, args=(send, function, args, memory_mb, what, own_group),
+                            daemon=True)
     child.start()
     send.close()
     try:
-        if not receive.poll(timeout):
-            raise ChildFailed(f"reading the document took more than {timeout:g} s")
+        if not receive.poll(max(0.0, timeout)):
+            raise ChildTimedOut(f"{what} took more than {timeout:g} s")
         try:
             failed, value = receive.recv()
         except EOFError:
             child.join()
-            raise ChildFailed(f"reading the document crashed the reader ({_how(child.exitcode)})") from None
+            limit = f"; its memory limit is {memory_mb} MB" if memory_mb else ""
+            raise ChildFailed(f"{what} crashed the reader ({_how(child.exitcode)}{limit})") from None
     finally:
-        _kill_group(child.pid)
+        kill_group(child.pid)
         child.kill()
         child.join()
         receive.close()
@@ -45,17 +59,25 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float) -> T:
     return value
 
 
-def _child(send, function: Callable, args: tuple) -> None:
-    os.setpgrp()  # its own process group: a timeout kills the Tesseract processes it started too
+def _child(send, function: Callable, args: tuple, memory_mb: int | None, what: str, own_group: bool) -> None:
+    if own_group:  # a timeout kills the Tesseract processes it started too
+        os.setpgrp()
+    for number in (signal.SIGTERM, signal.SIGINT):  # the parent's handlers are for the parent
+        signal.signal(number, signal.SIG_DFL)
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         result = (False, function(*args))
+    except MemoryError:
+        result = (True, ChildFailed(f"{what} needed more than the memory limit of {memory_mb} MB"))
     except Exception as error:  # the parent re-raises it
         result = (True, error)
     send.send(result)
     send.close()
 
 
-def _kill_group(pid: int) -> None:
+def kill_group(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -11,8 +11,10 @@ for matching.
 
 from __future__ import annotations
 
+import errno
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +24,8 @@ import pypdfium2.raw as pdfium_c
 from watchbot.read import ocr
 from watchbot.settings import ExtractSettings
 from watchbot.models import Page
+
+log = logging.getLogger(__name__)
 
 MIN_BODY_LETTERS = 100  # fewer letters than this outside the header and footer bands: maybe a scan
 MIN_IMAGE_COVER = 0.25  # share of the page area covered by images for a low-text page to be a scan
@@ -40,7 +44,11 @@ GARBLED = re.compile(f"[{LOWER}][ØŁ]|[ØŁ][{LOWER}]|Ã[\u00a0-\u00bf]")
 
 
 class ExtractError(Exception):
-    """A document whose text cannot be read; str(error) is the reason."""
+    """A document whose text cannot be read; str(error) is the reason, `retry_later` when not its fault."""
+
+    def __init__(self, reason: str, retry_later: bool = False):
+        super().__init__(reason)
+        self.retry_later = retry_later
 
 
 @dataclass(frozen=True)
@@ -78,10 +86,27 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
     except ocr.OcrError as error:
         raise ExtractError(str(error)) from None
     except OSError as error:  # the work directory: missing, full, not writable
-        raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}") from None
-    pages = tuple(merge(layer, texts.get(layer.number)) for layer in layers)
+        raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}",
+                           retry_later=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
+    pages = capped(tuple(merge(layer, texts.get(layer.number)) for layer in layers), settings)
     garbled = tuple(page.number for page in pages if not page.ocr and GARBLED.search(page.text))
     return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled)
+
+
+def capped(pages: tuple[Page, ...], settings: ExtractSettings) -> tuple[Page, ...]:
+    """The pages with at most `max_page_characters` each and `max_document_characters` in all: a text bomb
+    costs neither memory in splitting and classifying nor room in the database."""
+    kept, total = [], 0
+    for page in pages:
+        room = max(0, min(settings.max_page_characters, settings.max_document_characters - total))
+        if len(page.text) > room:
+            log.warning("page %s: text cut from %d to %d characters (extract.max_page_characters %d, "
+                        "extract.max_document_characters %d)", page.number, len(page.text), room,
+                        settings.max_page_characters, settings.max_document_characters)
+            page = replace(page, text=page.text[:room])
+        total += len(page.text)
+        kept.append(page)
+    return tuple(kept)
 
 
 def read_text_file(path: Path) -> Extraction:

@@ -25,6 +25,7 @@ from typing import Sequence
 
 import pypdfium2 as pdfium
 
+from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
 from watchbot.settings import ExtractSettings
 
 DPI = 300
@@ -66,18 +67,13 @@ def read_pages(path: Path, numbers: Sequence[int], reader: Reader) -> dict[int, 
     with ThreadPoolExecutor(count) as pool:
         futures = {}
         try:
-            document = open_document(path)
-            try:
-                for number in numbers:
-                    slots.acquire()
-                    if reader.stopped:
-                        break
-                    reader.check_deadline()
-                    image = reader.scratch / f"{number}.pgm"
-                    render(document, number, image)
-                    futures[number] = pool.submit(read, number, image)
-            finally:
-                document.close()
+            for number in numbers:
+                slots.acquire()
+                if reader.stopped:
+                    break
+                image = reader.scratch / f"{number}.pgm"
+                reader.render(path, number, image)
+                futures[number] = pool.submit(read, number, image)
         except BaseException:
             reader.stop()
             raise
@@ -97,6 +93,14 @@ def open_document(path: Path) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as error:
         raise OcrError(f"cannot open the PDF to render pages for OCR: {error}") from None
+
+
+def render_file(path: Path, number: int, image: Path) -> None:
+    document = open_document(path)
+    try:
+        render(document, number, image)
+    finally:
+        document.close()
 
 
 def render(document: pdfium.PdfDocument, number: int, image: Path) -> None:
@@ -141,11 +145,32 @@ class Reader:
             raise OcrError(f"OCR timed out after {self.settings.ocr_document_timeout_seconds:g} s for the document")
         return left
 
-    def read(self, number: int, image: Path) -> str:
+    def render(self, path: Path, number: int, image: Path) -> None:
+        """Render a page in a child process, killed when the page's or the document's time is up: PDFium
+        may spend hours on one page of nested images."""
+        timeout = self.page_timeout()
+        try:
+            run_in_child(render_file, path, number, image, timeout=timeout or 1e9,
+                         what=f"rendering page {number} for OCR", own_group=False)
+        except ChildTimedOut:
+            raise self.timed_out(number, timeout) from None
+        except ChildFailed as error:
+            raise OcrError(str(error)) from None
+
+    def page_timeout(self) -> float | None:
         left = self.check_deadline()
         page_limit = self.settings.ocr_page_timeout_seconds or None
         limits = [limit for limit in (left, page_limit) if limit is not None]
-        timeout = min(limits) if limits else None
+        return min(limits) if limits else None
+
+    def timed_out(self, number: int, timeout: float | None) -> OcrError:
+        page_limit = self.settings.ocr_page_timeout_seconds or None
+        if timeout == page_limit:
+            return OcrError(f"OCR timed out after {page_limit:g} s on page {number}")
+        return OcrError(f"OCR timed out after {self.settings.ocr_document_timeout_seconds:g} s for the document")
+
+    def read(self, number: int, image: Path) -> str:
+        timeout = self.page_timeout()
         command = ["tesseract", str(image), "stdout", "-l", self.settings.ocr_language, "--dpi", str(DPI)]
         with self.lock:
             if self.stopped:
@@ -161,10 +186,7 @@ class Reader:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            if timeout == page_limit:
-                raise OcrError(f"OCR timed out after {page_limit:g} s on page {number}") from None
-            raise OcrError(f"OCR timed out after {self.settings.ocr_document_timeout_seconds:g} s "
-                           "for the document") from None
+            raise self.timed_out(number, timeout) from None
         finally:
             with self.lock:
                 self.running.discard(process)

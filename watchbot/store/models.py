@@ -42,9 +42,11 @@ class DocumentRow(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[date | None] = mapped_column(Date)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # new -> done | failed (retried while attempts < max) | skipped (before not_before)
+    # new -> done | failed (its own fault: retried while attempts < max) | waiting (a passing failure:
+    # retried from retry_at on, while the document is younger than extract.retry_days) | skipped (before not_before)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     etag: Mapped[str | None] = mapped_column(Text)
