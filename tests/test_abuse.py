@@ -7,20 +7,31 @@ terminal.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
+import resource
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
-from datetime import date
+import zlib
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 import pytest
 import requests
 from mastodon._url_regex import url_regex
+from sqlalchemy import select, update
 
 from httpserver import Route, SiteServer
-from watchbot import discover
+from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from watchbot import config as configuration, discover
+from watchbot.analysis import analyse_file
 from watchbot.cli import _logging, build_parser, main
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Options, Walk
@@ -30,8 +41,14 @@ from watchbot.match import rules
 from watchbot.match.classify import classify
 from watchbot.models import Act, Category, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
-from watchbot.settings import CrawlSettings, HttpSettings
+from watchbot.read import ocr
+from watchbot.read.child import ChildFailed, run_in_child
+from watchbot.read.extract import extract_pdf
+from watchbot.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
+from watchbot.store import open_database
+from watchbot.store.models import DocumentRow, RunRow, SourceRow
 
+NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
 FAST = HttpSettings(delay_seconds=0, timeout_seconds=10, request_deadline_seconds=1.5, max_retries=2)
 
 
@@ -289,3 +306,178 @@ def test_backreferences_and_look_arounds_are_refused_with_file_line_and_hint(tmp
     err = capsys.readouterr().err
     assert f"{tmp_path / 'trap.yaml'}:5:" in err and "invalid regular expression" in err
     assert "look-arounds" in err and "Error parsing" not in err
+
+
+# 4. Bombs ----------------------------------------------------------------------------------------------
+
+def make_pdf(page_streams: list[bytes], forms: list[bytes] = ()) -> bytes:
+    """A PDF whose pages draw `page_streams`; `forms` are Form XObjects /F0, /F1… usable by pages and forms."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    def stream(data: bytes, head: bytes = b"") -> bytes:
+        packed = zlib.compress(data)
+        return b"<< %s /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream" % (head, len(packed), packed)
+
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    first_form = len(objects) + 1
+    names = b" ".join(b"/F%d %d 0 R" % (index, first_form + index) for index in range(len(forms)))
+    resources = b"<< /Font << /H %d 0 R >> /XObject << %s >> >>" % (font, names)
+    for data in forms:
+        add(stream(data, b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources " + resources))
+    tree = len(objects) + 1 + 2 * len(page_streams)
+    kids = []
+    for data in page_streams:
+        contents = add(stream(data))
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources %s /Contents %d 0 R >>"
+                        % (tree, resources, contents)))
+    add(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % kid for kid in kids), len(kids)))
+    catalog = add(b"<< /Type /Catalog /Pages %d 0 R >>" % tree)
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
+    return bytes(out)
+
+
+def nested_forms(depth: int, leaf: bytes) -> bytes:
+    """One page drawing a form that draws the one below it twice, `depth` times: 2^depth leaves in a few kB."""
+    forms = [leaf] + [b"q /F%d Do Q q 1 0 0 1 1 1 cm /F%d Do Q" % (level - 1, level - 1) for level in range(1, depth)]
+    return make_pdf([b"/F%d Do" % (depth - 1)], forms)
+
+
+def test_a_structure_bomb_is_stopped_by_the_readers_memory_limit(tmp_path):
+    pdf = tmp_path / "bomb.pdf"
+    pdf.write_bytes(nested_forms(19, b"BT /H 12 Tf 72 700 Td (Arrete portant autorisation) Tj ET"))  # ~2.5 GB
+    assert pdf.stat().st_size < 10_000
+    ruleset = rules.load(BUNDLED_RULES)
+    elapsed, error = timed(lambda: run_in_child(analyse_file, pdf, ruleset, ExtractSettings(ocr=False),
+                                                tmp_path / "work", timeout=60, memory_mb=300))
+    assert isinstance(error, ChildFailed) and "memory limit is 300 MB" in str(error)
+    assert elapsed < 20
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 400 * 1024  # kB: no child went past it
+
+
+def test_text_kept_per_page_and_per_document_is_capped(tmp_path, caplog):
+    lines = b"BT /H 2 Tf 2 TL 10 780 Td " + (b"(" + b"surveillance " * 40 + b") Tj T* ") * 60 + b"ET"
+    pdf = tmp_path / "text.pdf"
+    pdf.write_bytes(make_pdf([lines] * 3))  # 3 pages of 60 lines of 520 characters
+    settings = ExtractSettings(ocr=False, max_page_characters=20_000, max_document_characters=50_000)
+    pages = extract_pdf(pdf, settings, tmp_path / "work").pages
+    assert [len(page.text) for page in pages] == [20_000, 20_000, 10_000]
+    assert "page 3: text cut from 3" in caplog.text and "to 10000 characters" in caplog.text
+
+
+def test_rendering_stops_inside_a_page_when_its_time_is_up(tmp_path):
+    pdf = tmp_path / "slow.pdf"
+    pdf.write_bytes(nested_forms(24, b"0 0 1 1 re f"))  # PDFium would draw 2^24 rectangles for one page
+    settings = ExtractSettings(ocr_page_timeout_seconds=1)
+    elapsed, error = timed(lambda: ocr.ocr_pages(pdf, [1], settings, tmp_path / "work"))
+    assert isinstance(error, ocr.OcrError) and str(error) == "OCR timed out after 1 s on page 1"
+    assert elapsed < 4
+
+
+# 5. Passing trouble gives no RAA up ---------------------------------------------------------------------
+
+def test_a_pdf_host_in_maintenance_uses_no_attempt(tmp_path, site_server, capsys):
+    index = serve(site_server, [NEGATIVE])
+    config = write_config(tmp_path, index)
+    config.write_text(config.read_text().replace("extract: {ocr: false}", "extract: {ocr: false, max_attempts: 2}"))
+    site_server.route(quote(NEGATIVE.href), Route(status=503, body="maintenance"))
+    for _ in range(3):  # hourly runs, more than max_attempts
+        assert main(["run", "--config", str(config)]) == 0
+        document = database_rows(config, DocumentRow)[0]
+        assert (document.status, document.attempts) == ("waiting", 0) and "HTTP 503" in document.last_error
+        update_documents(config, retry_at=datetime.now(timezone.utc) - timedelta(minutes=1))  # an hour later
+    assert main(["status", "--config", str(config)]) == 0
+    assert "Waiting documents (1)" in capsys.readouterr().out
+    serve(site_server, [NEGATIVE])  # back online
+    assert main(["run", "--config", str(config)]) == 0
+    assert database_rows(config, DocumentRow)[0].status == "done"
+
+
+def test_passing_trouble_is_given_up_only_after_retry_days(tmp_path, site_server):
+    config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
+    site_server.route(quote(NEGATIVE.href), Route(status=503, body="maintenance"))
+    assert main(["run", "--config", str(config)]) == 0
+    update_documents(config, retry_at=None, first_seen_at=datetime.now(timezone.utc) - timedelta(days=31))
+    assert main(["run", "--config", str(config)]) == 1
+    document = database_rows(config, DocumentRow)[0]
+    assert document.status == "failed" and document.last_error.startswith("given up after 30 days")
+
+
+def database_rows(config: Path, model) -> list:
+    with open_database(configuration.load(str(config)).db_url)() as session:
+        return session.scalars(select(model)).all()
+
+
+def update_documents(config: Path, **values) -> None:
+    with open_database(configuration.load(str(config)).db_url)() as session:
+        session.execute(update(DocumentRow).values(**values))
+        session.commit()
+
+
+# 6. Clean stop -----------------------------------------------------------------------------------------
+
+def processes_mentioning(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and text in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_sigterm_stops_the_run_kills_the_reader_and_releases_the_lock(tmp_path, site_server):
+    config = write_config(tmp_path, serve(site_server, [Document(DRONE_RAA, "RAA spécial", date(2024, 1, 31))]))
+    config.write_text(config.read_text().replace("extract: {ocr: false}", "extract: {ocr: true, ocr_jobs: 1}"))
+    run = subprocess.Popen([sys.executable, "-m", "watchbot", "run", "--config", str(config)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(pid != run.pid for pid in processes_mentioning(str(tmp_path))):  # the reader, Tesseract
+            assert run.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=10) == 1
+    finally:
+        run.kill()
+    assert "run interrupted by SIGTERM" in run.stderr.read().decode()
+    time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+    with open(tmp_path / "state" / "watchbot.lock") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free
+    [record] = database_rows(config, RunRow)
+    assert record.exit_code == 1 and record.summary.startswith("interrupted by SIGTERM;")
+
+
+# 1. The run's deadline -----------------------------------------------------------------------------------
+
+def test_a_run_ends_at_its_deadline_and_says_why(tmp_path, raw_server):
+    def answer(connection, path):
+        connection.sendall(HEADERS)
+        time.sleep(30)
+
+    server = raw_server(answer)
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"""state_dir: {tmp_path / 'state'}
+run_deadline_seconds: 2
+http: {{delay_seconds: 0, max_retries: 0}}
+sources:
+  - {{code: slow, name: Lente, index_url: "{server.url('/Publications/RAA')}"}}
+  - {{code: next, name: Suivante, index_url: "{server.url('/Publications/Autres')}"}}
+""")
+    elapsed, error = timed(lambda: main(["run", "--config", str(config)]))
+    assert error is None and elapsed < 4
+    reasons = {row.code: row.last_error for row in database_rows(config, SourceRow)}
+    assert "too slow: no complete answer within the run's deadline of 2 s" in reasons["slow"]
+    assert "not fetched: the run's deadline of 2 s has passed" in reasons["next"]

@@ -103,6 +103,10 @@ class Deadline:
     def left(self) -> float:
         return self.end - time.monotonic()
 
+    def passed(self) -> bool:
+        """Whether the time is up (a read timeout shortened to the time left may fire before the timer)."""
+        return self.expired or self.left() <= 0.01
+
     def arm(self, sock: socket.socket | None) -> None:
         with self._lock:
             if sock is None:
@@ -283,17 +287,17 @@ class Fetcher:
             raise FetchError(url, f"{what} too large: {int(declared)} bytes, the limit is {limit}")
         received = 0
         try:
-            while chunk := response.raw.read1(CHUNK, decode_content=True) if not deadline.expired else b"":
+            while chunk := response.raw.read1(CHUNK, decode_content=True) if not deadline.passed() else b"":
                 received += len(chunk)
                 if received > limit:
                     raise FetchError(url, f"{what} too large: more than {limit} bytes")
                 yield chunk
         except (requests.RequestException, OSError, Urllib3Error) as error:
-            if deadline.expired:
+            if deadline.passed():
                 raise _too_slow(url, deadline, received) from None
             raise FetchError(url, f"the transfer broke off after {received} bytes ({type(error).__name__})",
                              retry_later=True) from None
-        if deadline.expired:
+        if deadline.passed():
             raise _too_slow(url, deadline, received)
         if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
             raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
@@ -327,7 +331,7 @@ class Fetcher:
                 response = self.session.get(url, headers=headers, timeout=timeout, stream=True,
                                             allow_redirects=False)
             except requests.RequestException as error:
-                if deadline.expired:
+                if deadline.passed():
                     raise _too_slow(url, deadline, 0) from None
                 reason, wait = _network_reason(error), self._backoff(attempt)
             except ValueError as error:  # requests parses the Location even when not following it

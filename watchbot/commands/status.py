@@ -40,6 +40,10 @@ def report(config: Config, runs: int = 5) -> str:
                 f"{row.url} ({row.attempts} attempts): {row.last_error}"
                 for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")
                                            .order_by(DocumentRow.id))]),
+            _section("Waiting documents", [
+                f"{row.url}: retried after {_when(row.retry_at)} UTC; last error: {row.last_error}"
+                for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "waiting")
+                                           .order_by(DocumentRow.id))]),
             _section("Queued toots", [
                 f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
                 + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")

@@ -27,6 +27,9 @@ class ChildTimedOut(ChildFailed):
     pass
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None = None,
                  what: str = "reading the document", own_group: bool = True) -> T:
     """function(*args) in a forked process of at most `memory_mb` MB; its exceptions are raised here.
@@ -38,9 +41,14 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(send, function, args, memory_mb, what, own_group),
                             daemon=True)
-    child.start()
-    send.close()
     try:
+        # a stop signal raised while forking would be lost in the fork handlers: it waits until the child runs
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            child.start()
+        finally:
+            send.close()
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if not receive.poll(max(0.0, timeout)):
             raise ChildTimedOut(f"{what} took more than {timeout:g} s")
         try:
@@ -50,9 +58,10 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_
             limit = f"; its memory limit is {memory_mb} MB" if memory_mb else ""
             raise ChildFailed(f"{what} crashed the reader ({_how(child.exitcode)}{limit})") from None
     finally:
-        kill_group(child.pid)
-        child.kill()
-        child.join()
+        if child.pid is not None:
+            kill_group(child.pid)
+            child.kill()
+            child.join()
         receive.close()
     if failed:
         raise value
@@ -62,8 +71,9 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_
 def _child(send, function: Callable, args: tuple, memory_mb: int | None, what: str, own_group: bool) -> None:
     if own_group:  # a timeout kills the Tesseract processes it started too
         os.setpgrp()
-    for number in (signal.SIGTERM, signal.SIGINT):  # the parent's handlers are for the parent
+    for number in STOP_SIGNALS:  # the parent's handlers are for the parent
         signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
