@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import re
 import resource
 import signal
@@ -29,7 +30,7 @@ from mastodon._url_regex import url_regex
 from sqlalchemy import select, update
 
 from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
 from watchbot import config as configuration, discover
 from watchbot.analysis import analyse_file
 from watchbot.cli import _logging, build_parser, main
@@ -46,9 +47,10 @@ from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import extract_pdf
 from watchbot.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, RunRow, SourceRow
+from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
 
 NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
+DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
 FAST = HttpSettings(delay_seconds=0, timeout_seconds=10, request_deadline_seconds=1.5, max_retries=2)
 
 
@@ -438,7 +440,7 @@ def processes_mentioning(text: str) -> list[int]:
 
 
 def test_sigterm_stops_the_run_kills_the_reader_and_releases_the_lock(tmp_path, site_server):
-    config = write_config(tmp_path, serve(site_server, [Document(DRONE_RAA, "RAA spécial", date(2024, 1, 31))]))
+    config = write_config(tmp_path, serve(site_server, [DRONE]))
     config.write_text(config.read_text().replace("extract: {ocr: false}", "extract: {ocr: true, ocr_jobs: 1}"))
     run = subprocess.Popen([sys.executable, "-m", "watchbot", "run", "--config", str(config)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path)
@@ -481,3 +483,77 @@ sources:
     reasons = {row.code: row.last_error for row in database_rows(config, SourceRow)}
     assert "too slow: no complete answer within the run's deadline of 2 s" in reasons["slow"]
     assert "not fetched: the run's deadline of 2 s has passed" in reasons["next"]
+
+
+# 9. YAML and secrets ------------------------------------------------------------------------------------
+
+LAUGHS = "".join(f"l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * 10)}]\n" for level in range(1, 10))
+BOMB = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + LAUGHS  # 10^10 values in 1 kB
+
+
+@pytest.mark.parametrize("text, message", [(BOMB, "values once its aliases are expanded"),
+                                           ("a: &a [1, *a]\n", "a recursive alias")])
+def test_alias_bombs_and_recursion_are_clear_errors(tmp_path, capsys, text, message):
+    assert len(BOMB) < 1100
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "bomb.yaml").write_text(text)
+    (tmp_path / "watchbot.yaml").write_text(text)
+    for command in (["rules", "check", str(rules_dir)], ["status", "--config", str(tmp_path / "watchbot.yaml")]):
+        start = time.monotonic()
+        assert main(command) == 2
+        assert time.monotonic() - start < 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+
+
+def test_a_token_file_with_more_than_the_token_never_shows_it(tmp_path, site_server, strict_mastodon, capsys,
+                                                               caplog):
+    secret = strict_mastodon.token("surveillance")
+    (tmp_path / "token").write_text(f"{secret}\n# jeton du compte, renouvelé le 3 mars\n")
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config.write_text(config.read_text().replace("access_token_env: TOKEN_SURVEILLANCE",
+                                                 f"access_token_file: {tmp_path / 'token'}"))
+    os.environ["TOKEN_SILT"] = strict_mastodon.token("silt")
+    assert main(["run", "--config", str(config)]) == 1
+    shown = capsys.readouterr().err + caplog.text
+    assert "the token file must hold the access token alone, on its first line" in shown
+    assert secret not in shown and "renouvelé" not in shown
+    stored = [str(value) for model in (PostRow, RunRow, DocumentRow) for row in database_rows(config, model)
+              for value in vars(row).values()]
+    assert not any(secret in value or "renouvelé" in value for value in stored)
+    assert strict_mastodon.posts("surveillance") == [] and len(strict_mastodon.posts("silt")) == 1
+
+
+# 10. The database as a thing that can break ---------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["run"], ["status"]])
+def test_a_corrupt_database_is_a_clear_error(tmp_path, site_server, capsys, command):
+    config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "watchbot.db").write_bytes(b"\x00garbage, not SQLite" * 500)
+    assert main([*command, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "the database cannot be used: file is not a database" in err and "moved aside" in err
+    assert "Traceback" not in err
+
+
+def test_a_state_dir_that_cannot_be_made_is_a_clear_error(tmp_path, site_server, capsys):
+    config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
+    (tmp_path / "state").write_text("a file where the state directory should be")
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "state" in err and "Traceback" not in err
+
+
+def test_a_lost_database_does_not_post_again(tmp_path, site_server, strict_mastodon, monkeypatch):
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    assert main(["run", "--config", str(config)]) == 0
+    posted = {account: len(strict_mastodon.posts(account)) for account in ("surveillance", "silt")}
+    assert posted == {"surveillance": 1, "silt": 1}
+    strict_mastodon.expire_idempotency_keys()
+    (tmp_path / "state" / "watchbot.db").unlink()  # a disk change, a wrong state_dir
+    assert main(["run", "--config", str(config)]) == 0
+    assert {account: len(strict_mastodon.posts(account)) for account in posted} == posted
+    assert {row.status for row in database_rows(config, PostRow)} == {"posted"}

@@ -11,6 +11,9 @@ import logging
 import sys
 from typing import Sequence
 
+from alembic.util.exc import CommandError
+from sqlalchemy.exc import DatabaseError
+
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
                                rules, run, status)
@@ -19,6 +22,9 @@ from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
 
 COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, demo)
+DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
+                 "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
+                 "already on the accounts are recognised and not posted again")
 LIBRARIES = ("urllib3", "pdfminer", "alembic", "PIL", "mastodon", "requests", "multipart")
 
 
@@ -40,6 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return LOCKED
     except KeyboardInterrupt:
         return FAILED
+    except (DatabaseError, CommandError) as error:
+        reason = getattr(error, "orig", None) or error
+        print(f"watchbot: the database cannot be used: {printable(reason)}\n{DATABASE_HELP}", file=sys.stderr)
+        return USAGE
+    except OSError as error:  # the state directory: missing rights, a full disk
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"watchbot: {printable(where)}{error.strerror or error}\n{DATABASE_HELP}", file=sys.stderr)
+        return USAGE
 
 
 def _logging(args: argparse.Namespace) -> None:

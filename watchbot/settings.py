@@ -77,12 +77,22 @@ class Account:
                                            f"account '{self.name}': ${self.access_token_env} is empty or unset")])
             return value.strip()
         if self.access_token_file:
-            try:
-                return Path(self.access_token_file).read_text(encoding="utf-8").strip()
-            except OSError as error:
-                raise ConfigError([Problem(self.access_token_file, None, None,
-                                           f"account '{self.name}': cannot read token file: {error.strerror}")]) from None
+            return self._token_from_file(Path(self.access_token_file))
         raise ConfigError([Problem("config", None, None, f"account '{self.name}' has no token")])
+
+    def _token_from_file(self, path: Path) -> str:
+        """The token alone on the file's first line; anything else is an error that never shows the content."""
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+            raise ConfigError([Problem(str(path), None, None,
+                                       f"account '{self.name}': cannot read token file: {why}")]) from None
+        token = lines[0].strip() if lines else ""
+        if not token or len(token.split()) > 1 or any(line.strip() for line in lines[1:]):
+            raise ConfigError([Problem(str(path), None, None, f"account '{self.name}': the token file must hold "
+                                       "the access token alone, on its first line", "its content is not shown")])
+        return token
 
 
 @dataclass(frozen=True)

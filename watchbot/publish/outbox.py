@@ -22,7 +22,7 @@ from watchbot.models import Act, Category, Match, Source
 from watchbot.publish.post import Delivered, Poster, PostFailed, RetryLater
 from watchbot.match.rules import Ruleset
 from watchbot.store.models import QUEUED, ActRow, PostRow, utcnow
-from watchbot.publish.toot import TootError, TootInput, compose, content_warning, page_link
+from watchbot.publish.toot import WORD_JOINER, TootError, TootInput, compose, content_warning, page_link
 
 log = logging.getLogger("watchbot")
 DRY_RUN_MAX_CHARACTERS = 500
@@ -85,8 +85,10 @@ class Sender:
     def _send_account(self, session: Session, account: Account, rows: Sequence[PostRow]) -> None:
         try:
             poster = Poster(account.api_base_url, account.token(), user_agent=self.user_agent)
+            # a lost or replaced database must not post again what the account already shows
+            recent = poster.recent() if rows else []
             for row in rows:
-                self._deliver(session, poster, account, row)
+                self._deliver(session, poster, account, row, recent)
         except RetryLater as error:
             self.counts.errors += 1
             log.warning("account %s: posting stopped for this run: %s", account.name, error.reason)
@@ -97,13 +99,17 @@ class Sender:
             self.counts.errors += 1
             log.exception("account %s: posting stopped for this run by an unexpected error", account.name)
 
-    def _deliver(self, session: Session, poster: Poster, account: Account, row: PostRow) -> None:
+    def _deliver(self, session: Session, poster: Poster, account: Account, row: PostRow,
+                 recent: Sequence[tuple[Delivered, str]]) -> None:
         try:
             if row.status == "sending":
                 found = poster.find_posted(self._marker(row))
-                if found:
-                    self._posted(session, row, found)
-                    return
+            elif found := _shown(recent, self._marker(row)):
+                log.warning("toot %d for %s is already on the account (%s): not posted again", row.id,
+                            account.name, found.url or found.status_id)
+            if found:
+                self._posted(session, row, found)
+                return
             row.text, spoiler = self._toot(row, account, poster.max_characters)
             row.status = "sending"
             row.attempts += 1
@@ -200,3 +206,8 @@ class Sender:
         """What the toot of this act contains for sure: its page link and its reference."""
         marker = [page_link(row.act.document.url, row.act.first_page)]
         return marker + [f"Acte n° {row.act.ref}"] if row.act.ref else marker
+
+
+def _shown(recent: Sequence[tuple[Delivered, str]], marker: Sequence[str]) -> Delivered | None:
+    wanted = [text.replace(WORD_JOINER, "") for text in marker]
+    return next((delivered for delivered, text in recent if all(part in text for part in wanted)), None)
