@@ -2,7 +2,9 @@
 
 A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
 and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr); a source's own `options`
-override the preset. The crawl reads only the pages of the current period and the look-back.
+override the preset. The crawl reads the pages whose period overlaps its window: from `since` (the
+source's not_before) or the look-back, whichever is earlier, to today; pages of closed periods read by
+an earlier run (remembered in a `Progress`) are not read again.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from datetime import date
 from typing import Iterable
 
 from watchbot.discover import spip
-from watchbot.discover.dates import window
-from watchbot.discover.dsfr import Options, Walk
+from watchbot.discover.dates import Period, window
+from watchbot.discover.dsfr import Options, Progress, Walk
 from watchbot.fetch import Fetcher, FetchError
 from watchbot.models import Listing, Source
 from watchbot.settings import CrawlSettings
@@ -20,7 +22,7 @@ from watchbot.urls import host_of
 
 STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS}
 
-__all__ = ["DiscoverError", "STRATEGIES", "crawl", "options_for"]
+__all__ = ["DiscoverError", "Progress", "STRATEGIES", "crawl", "options_for"]
 
 
 class DiscoverError(Exception):
@@ -56,11 +58,14 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
 DEFAULT_CRAWL = CrawlSettings()
 
 
-def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSettings = DEFAULT_CRAWL) -> list[Listing]:
-    """The documents listed on the source's index pages of the current period and the look-back,
-    de-duplicated by URL, in the order they were found."""
-    walk = Walk(source.code, source.index_url, options_for(source), fetcher.html,
-                window(today, settings.lookback_months), today, settings.max_index_pages)
+def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSettings = DEFAULT_CRAWL,
+          since: date | None = None, progress: Progress | None = None) -> list[Listing]:
+    """The documents listed on the source's index pages of the window, de-duplicated by URL, in the order
+    they were found; `progress` (updated in place) carries what earlier runs read and left unread."""
+    recent = window(today, settings.lookback_months)
+    span = Period(min(since, recent.start), today) if since else recent
+    walk = Walk(source.code, source.index_url, options_for(source), fetcher.html, span, recent, today,
+                settings.max_index_pages, progress)
     try:
         documents = walk.run()
     except FetchError as error:

@@ -13,10 +13,11 @@ and collects every document link of the pages it reads. Per-site differences are
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import deque
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
@@ -84,53 +85,133 @@ class Visit:
     period: Period | None
     hint: Document | None = None
 
+    def closed_before(self, day: date) -> bool:
+        """Whether the page stands for a period that ended before `day`: once read, it needs no re-reading."""
+        return self.period is not None and self.period.end < day
+
+    def to_json(self) -> dict:
+        period = self.period and [self.period.start.isoformat(), self.period.end.isoformat()]
+        hint = self.hint and [self.hint.url, self.hint.title, _iso(self.hint.published)]
+        return {"url": self.url, "depth": self.depth, "period": period, "hint": hint}
+
+    @staticmethod
+    def from_json(data: dict) -> Visit:
+        period = data.get("period") and Period(*(date.fromisoformat(day) for day in data["period"]))
+        hint = data.get("hint") and Document(data["hint"][0], data["hint"][1],
+                                             data["hint"][2] and date.fromisoformat(data["hint"][2]))
+        return Visit(data["url"], data["depth"], period or None, hint or None)
+
+
+@dataclass
+class Progress:
+    """What the crawl of one source remembers from run to run.
+
+    `read`: the pages of closed periods (ended before the look-back) already read, each with the start of
+    the window it was read for: not read again unless the window reaches further back (not_before moved
+    back). `pending`: the pages a run left unread when it reached `max_index_pages`, read first by the next.
+    """
+
+    read: dict[str, date] = field(default_factory=dict)
+    pending: list[Visit] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"read": {url: day.isoformat() for url, day in self.read.items()},
+                           "pending": [visit.to_json() for visit in self.pending]})
+
+    @staticmethod
+    def from_json(text: str | None) -> Progress:
+        if not text:
+            return Progress()
+        data = json.loads(text)
+        return Progress({url: date.fromisoformat(day) for url, day in data.get("read", {}).items()},
+                        [Visit.from_json(visit) for visit in data.get("pending", [])])
+
 
 class Walk:
+    """One crawl of one source: `window` is every day looked for (back to not_before), `recent` the days
+    whose pages are always read again (the current period and the look-back)."""
+
     def __init__(self, code: str, index_url: str, options: Options, fetch_page: Callable[[str], HtmlPage],
-                 window: Period, today: date, max_pages: int):
+                 window: Period, recent: Period, today: date, max_pages: int, progress: Progress | None = None):
         self.code = code
         self.index_url = normalize_url(index_url)
         self.options = options
         self.fetch_page = fetch_page
         self.window = window
+        self.recent = recent
         self.today = today
         self.max_pages = max_pages
+        self.progress = progress or Progress()
         self.host = host_of(index_url)
         self.document_hosts = {self.host, *(host.lower() for host in options.hosts)}
         self.areas = tuple(_folder(prefix) for prefix in (urlsplit(self.index_url).path, *options.areas))
         self.documents: dict[str, Document] = {}
         self.failures: list[FetchError] = []
+        self.fetched = 0
+        self.known = 0  # pages of closed periods left unread because an earlier run read them
+        self.index_links = 0  # links of the index page the crawl could follow
+        self.seen: set[str] = set()
 
     def run(self) -> list[Document]:
-        queue = deque([Visit(self.index_url, 0, None)])
-        seen = {self.index_url}
-        fetched = 0
-        while queue:
-            visit = queue.popleft()
-            if fetched == self.max_pages:
-                log.warning("%s: stopped after %d index pages, %d left unread", self.code, fetched, len(queue) + 1)
-                break
-            fetched += 1
-            try:
-                page = self.fetch_page(visit.url)
-            except FetchError as error:
-                if visit.url == self.index_url:
-                    raise
-                log.warning("%s: %s", self.code, error)
-                self.failures.append(error)
+        """Reads the recent pages first, then the older ones, newest period first."""
+        recent: deque[Visit] = deque([Visit(self.index_url, 0, None)])
+        older: list[Visit] = []
+        self.seen = {self.index_url}
+        for visit in self.progress.pending:
+            if visit.url not in self.seen and (visit.period is None or visit.period.overlaps(self.window)):
+                self.seen.add(visit.url)
+                self._queue(visit, recent, older)
+        self.progress.pending = []
+        while recent or older:
+            visit = recent.popleft() if recent else older.pop(0)
+            if self._already_read(visit):
+                self.known += 1
                 continue
-            if page.url != visit.url:
-                seen.add(page.url)
-                if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
-                    self.areas += (_folder(urlsplit(page.url).path),)
-                visit = replace(visit, url=page.url)
-            parsed = parse(page.text, page.url, self.options.navigation, self.options.scope)
-            self._collect(parsed, visit)
-            for child in self._next(parsed, visit):
-                if child.url not in seen:
-                    seen.add(child.url)
-                    queue.append(child)
+            if self.fetched == self.max_pages:
+                self.progress.pending = [visit, *recent, *older]
+                log.warning("%s: stopped after %d index pages, %d left for the next run", self.code, self.fetched,
+                            len(self.progress.pending))
+                break
+            for child in self._read(visit):
+                if child.url not in self.seen:
+                    self.seen.add(child.url)
+                    self._queue(child, recent, older)
         return list(self.documents.values())
+
+    def _queue(self, visit: Visit, recent: deque[Visit], older: list[Visit]) -> None:
+        if not visit.closed_before(self.recent.start):
+            recent.append(visit)
+            return
+        older.append(visit)
+        older.sort(key=lambda item: item.period.end, reverse=True)  # stable: page order within a period
+
+    def _already_read(self, visit: Visit) -> bool:
+        read_for = self.progress.read.get(visit.url)
+        return read_for is not None and read_for <= self.window.start and visit.closed_before(self.recent.start)
+
+    def _read(self, visit: Visit) -> list[Visit]:
+        self.fetched += 1
+        try:
+            page = self.fetch_page(visit.url)
+        except FetchError as error:
+            if visit.url == self.index_url:
+                raise
+            log.warning("%s: %s", self.code, error)
+            self.failures.append(error)
+            return []
+        if visit.closed_before(self.recent.start):
+            self.progress.read[visit.url] = self.window.start
+        if page.url != visit.url:
+            self.seen.add(page.url)
+            if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
+                self.areas += (_folder(urlsplit(page.url).path),)
+            visit = replace(visit, url=page.url)
+        parsed = parse(page.text, page.url, self.options.navigation, self.options.scope)
+        self._collect(parsed, visit)
+        children = self._next(parsed, visit)
+        if visit.depth == 0:
+            self.index_links = len(children)
+        return children
 
     def _collect(self, parsed: Parsed, visit: Visit) -> None:
         for document in parsed.documents:
@@ -188,6 +269,10 @@ class Walk:
     def _in_area(self, url: str) -> bool:
         path = _folder(urlsplit(url).path)
         return any(path.startswith(area) and path != area for area in self.areas)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _words(link: Link) -> str:
