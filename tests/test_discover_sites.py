@@ -101,6 +101,35 @@ def test_failed_subpages_with_nothing_found_are_a_discover_error(site_server):
         crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
 
 
+def test_an_index_without_raa_nor_links_is_an_error_naming_it(site_server):
+    site_server.route("/Publications/RAA", '<main><h1>Recueil des actes administratifs</h1><p>En travaux</p></main>')
+    source = Source("pref99", "test", site_server.url("/Publications/RAA"))
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+    assert str(caught.value) == f"no RAA found at {source.index_url}: the site may have changed"
+    assert not caught.value.retry_later and caught.value.source == "pref99"
+
+
+def test_links_that_lead_to_no_raa_are_an_error(site_server):
+    site_server.route("/Publications/RAA", '<main><a href="/Publications/RAA/RAA-2026">RAA 2026</a></main>')
+    site_server.route("/Publications/RAA/RAA-2026", '<main><h1>RAA 2026</h1></main>')
+    source = Source("pref99", "test", site_server.url("/Publications/RAA"))
+    with pytest.raises(DiscoverError, match=r"no RAA found at .* nor on the 1 page\(s\) it leads to: the site may"):
+        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+
+
+@pytest.mark.parametrize("where", ["/Publications/RAA", "/Publications/RAA/RAA-2026"])
+def test_a_challenge_is_reported_as_such(site_server, where):
+    site_server.route("/Publications/RAA", '<main><a href="/Publications/RAA/RAA-2026">RAA 2026</a></main>')
+    site_server.route(where, Route(body=(SITES.parent / "pdfs" / "2024_01493_05102024.pdf").read_bytes(),
+                                   status=403))
+    source = Source("pp", "test", site_server.url("/Publications/RAA"))
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+    assert caught.value.challenge and caught.value.source == "pp"
+    assert "HTTP 403 with a JavaScript challenge (the Préfecture de police's) instead of the page" in str(caught.value)
+
+
 def test_max_pages_bounds_a_crawl(site_server):
     spec = load(SITES / "root-paginated-detail.yaml")
     serve(site_server, spec["pages"])

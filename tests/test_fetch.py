@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import corpus
 from httpserver import DictCache, Route, SiteServer
 from watchbot.settings import HttpSettings
-from watchbot.fetch import Fetcher, FetchError
+from watchbot.fetch import ChallengeError, Fetcher, FetchError
 from watchbot.urls import normalize_url
 
 DATA = Path(__file__).parent / "data" / "pdfs"
@@ -203,8 +203,40 @@ def test_the_police_javascript_challenge_is_not_a_pdf(site_server, tmp_path):
     with pytest.raises(FetchError) as caught:
         fetcher(site_server).pdf(site_server.url("/sites/default/files/Documents/2024_01493_05102024.pdf"),
                                  tmp_path / "pp.pdf")
-    assert caught.value.reason.startswith("not a PDF: the server sent an HTML page")
+    assert caught.value.reason.startswith("not a PDF: the server sent an HTML page (a JavaScript challenge (the "
+                                          "Préfecture de police's)) instead of the document")
     assert list(tmp_path.iterdir()) == []
+
+
+CLOUDFLARE_BLOCK = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper" role="main">
+<noscript>Enable JavaScript and cookies to continue</noscript></div>
+<script>(function(){window._cf_chl_opt={cvId: '3',cZone: 'www.prefectures-regions.gouv.fr',cType: 'managed'};
+var a = document.createElement('script');a.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';
+document.getElementsByTagName('head')[0].appendChild(a);}());</script></body></html>"""
+
+
+@pytest.mark.parametrize("status", [200, 403, 503])
+def test_an_anti_bot_challenge_is_told_from_a_page_without_retrying(site_server, status):
+    site_server.route("/RAA", Route(body=CLOUDFLARE_BLOCK, status=status))
+    with pytest.raises(ChallengeError) as caught:
+        fetcher(site_server).page(site_server.url("/RAA"))
+    assert caught.value.kind == "a Cloudflare challenge" and caught.value.retry_later
+    assert caught.value.reason.startswith(f"HTTP {status} with a Cloudflare challenge instead of the page")
+    assert site_server.count("/RAA") == 1
+
+
+def test_the_police_challenge_served_for_a_page_is_a_challenge(site_server):
+    site_server.route("/Documents", Route(body=(DATA / "2024_01493_05102024.pdf").read_bytes()))
+    with pytest.raises(ChallengeError, match=r"JavaScript challenge \(the Préfecture de police's\)"):
+        fetcher(site_server).page(site_server.url("/Documents"))
+
+
+def test_a_plain_403_is_no_challenge(site_server):
+    site_server.route("/RAA", Route(body="<html><body><h1>Forbidden</h1></body></html>", status=403))
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server).page(site_server.url("/RAA"))
+    assert not isinstance(caught.value, ChallengeError) and caught.value.reason == "HTTP 403 Forbidden"
 
 
 def test_a_truncated_download_leaves_no_file(site_server, real_pdf, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import corpus
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
 from watchbot import config as configuration, pipeline
 from watchbot.cli import main
 from watchbot.store import open_database
@@ -68,9 +68,16 @@ def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, database_url, si
     assert main(["run", "--config", str(config)]) == 0
     serve(site_server, [])
     assert main(["run", "--config", str(config)]) == 1
-    assert "no RAA found where the last crawl found 1: the site may have changed" in caplog.text
+    assert f"no RAA found at {site_server.url(INDEX_PATH)}: the site may have changed" in caplog.text
     source = rows(config, SourceRow)[0]
     assert source.last_found == 1 and "site may have changed" in source.last_error
+
+
+def test_a_source_that_lists_no_raa_on_its_first_run_is_a_failure(tmp_path, database_url, site_server, caplog):
+    config = write_config(tmp_path, serve(site_server, []), database_url=database_url)
+    assert main(["run", "--config", str(config)]) == 1
+    assert f"source pref77 failed: no RAA found at {site_server.url(INDEX_PATH)}: the site may have changed" \
+        in caplog.text
 
 
 @pytest.mark.parametrize("fault, queued", [("503", "sending"), ("429", "sending"), ("refused", "pending")])

@@ -32,6 +32,17 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
 TRANSFER_TIMEOUTS = 10  # a whole transfer may last this many times the per-read timeout
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+CHALLENGE_BYTES = 64 * 1024  # how much of an error page is read to tell a challenge from a plain error
+# what anti-bot answers look like, instead of the page asked for (first match names it)
+CHALLENGES = (
+    (re.compile(rb"window\.location\.href\s*=\s*['\"]/redirect_", re.IGNORECASE),
+     "a JavaScript challenge (the Préfecture de police's)"),
+    (re.compile(rb"/cdn-cgi/challenge-platform|cf-chl-|cf_chl_opt|<title>Just a moment\.\.\.</title>|"
+                rb"Attention Required! \| Cloudflare|cf-browser-verification", re.IGNORECASE),
+     "a Cloudflare challenge"),
+    (re.compile(rb"requires JS enabled|enable JavaScript and cookies to continue|g-recaptcha|hcaptcha|"
+                rb"captcha-delivery", re.IGNORECASE), "a JavaScript or CAPTCHA challenge"),
+)
 
 
 class FetchError(Exception):
@@ -42,6 +53,20 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.retry_later = retry_later
+
+
+class ChallengeError(FetchError):
+    """The server answered with an anti-bot challenge (a page for browsers) instead of what was asked."""
+
+    def __init__(self, url: str, kind: str, status: int):
+        super().__init__(url, f"HTTP {status} with {kind} instead of the page: the site blocks scripted "
+                              f"clients", retry_later=True)
+        self.kind = kind
+
+
+def challenge_in(body: bytes) -> str | None:
+    """What kind of anti-bot challenge `body` is, or None."""
+    return next((kind for pattern, kind in CHALLENGES if pattern.search(body)), None)
 
 
 @dataclass(frozen=True)
@@ -103,8 +128,12 @@ class Fetcher:
         with response:
             if response.status_code == 304 and cached:
                 return HtmlPage(response.url, cached.body)
-            _check_status(url, response)
+            if response.status_code != 200:
+                self._check_error_page(url, response)
             data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
+        kind = challenge_in(data[:CHALLENGE_BYTES])
+        if kind:
+            raise ChallengeError(url, kind, response.status_code)
         body = decode(data, response.headers.get("Content-Type", ""))
         etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if self.cache and (etag or last_modified):
@@ -119,7 +148,8 @@ class Fetcher:
         with response:
             if response.status_code == 304:
                 return None
-            _check_status(url, response)
+            if response.status_code != 200:
+                self._check_error_page(url, response)
             partial = dest.with_name(dest.name + ".part")
             try:
                 digest, size = self._save_pdf(url, response, partial)
@@ -128,6 +158,26 @@ class Fetcher:
                 partial.unlink(missing_ok=True)
         return Download(url, dest, digest, size, response.headers.get("ETag"),
                         response.headers.get("Last-Modified"))
+
+    def _check_error_page(self, url: str, response: requests.Response) -> None:
+        """An error answer: a ChallengeError when its body is a challenge, else the plain HTTP error."""
+        self._check_challenge(url, response)
+        _check_status(url, response)
+
+    def _check_challenge(self, url: str, response: requests.Response) -> None:
+        """Reads the start of an error answer's body: a ChallengeError when it is a challenge."""
+        body = b""
+        try:
+            for chunk in self._read(url, response, self.settings.max_html_bytes, "page"):
+                body += chunk
+                if len(body) >= CHALLENGE_BYTES:
+                    break
+        except FetchError:
+            return  # the status says enough
+        kind = challenge_in(body[:CHALLENGE_BYTES])
+        if kind:
+            response.close()
+            raise ChallengeError(url, kind, response.status_code)
 
     def _save_pdf(self, url: str, response: requests.Response, partial: Path) -> tuple[str, int]:
         digest = hashlib.sha256()
@@ -199,6 +249,7 @@ class Fetcher:
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response
+                self._check_challenge(url, response)  # a challenge is not a passing state: no retry
                 response.close()
                 reason = f"HTTP {response.status_code}"
                 wait = _retry_after(response) or self._backoff(attempt)
@@ -257,7 +308,8 @@ def _check_pdf(url: str, head: bytes) -> None:
     if b"%PDF" in head[:1024]:
         return
     if b"<html" in head[:1024].lower() or b"<!doctype" in head[:1024].lower():
-        challenge = " (a JavaScript challenge)" if b"<script" in head.lower() else ""
+        kind = challenge_in(head) or ("a JavaScript challenge" if b"<script" in head.lower() else None)
+        challenge = f" ({kind})" if kind else ""
         raise FetchError(url, f"not a PDF: the server sent an HTML page{challenge} instead of the document",
                          retry_later=True)
     raise FetchError(url, f"not a PDF: the body starts with {head[:16]!r}", retry_later=True)

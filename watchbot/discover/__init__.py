@@ -15,7 +15,7 @@ from typing import Iterable
 from watchbot.discover import spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Options, Progress, Walk
-from watchbot.fetch import Fetcher, FetchError
+from watchbot.fetch import ChallengeError, Fetcher, FetchError
 from watchbot.models import Listing, Source
 from watchbot.settings import CrawlSettings
 from watchbot.urls import host_of
@@ -28,11 +28,13 @@ __all__ = ["DiscoverError", "Progress", "STRATEGIES", "crawl", "options_for"]
 class DiscoverError(Exception):
     """A source could not be crawled; `retry_later` when a later run may succeed."""
 
-    def __init__(self, reason: str, *, source: str | None = None, retry_later: bool = False):
+    def __init__(self, reason: str, *, source: str | None = None, retry_later: bool = False,
+                 challenge: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.source = source
         self.retry_later = retry_later
+        self.challenge = challenge  # the site answered with an anti-bot challenge
 
 
 def options_for(source: Source) -> Options:
@@ -69,9 +71,25 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     try:
         documents = walk.run()
     except FetchError as error:
-        raise DiscoverError(f"index page unreachable: {error}", source=source.code,
-                            retry_later=error.retry_later) from error
-    if not documents and walk.failures:
+        raise DiscoverError(f"index page unreachable: {error}", source=source.code, retry_later=error.retry_later,
+                            challenge=isinstance(error, ChallengeError)) from error
+    if not documents:
+        _nothing_found(source, walk)
+    return [Listing(source.code, document.url, document.title, document.published) for document in documents]
+
+
+def _nothing_found(source: Source, walk: Walk) -> None:
+    """A walk that lists nothing is an error, unless it left out pages an earlier run read or the next will."""
+    challenges = [failure for failure in walk.failures if isinstance(failure, ChallengeError)]
+    if challenges:
+        raise DiscoverError(f"no document found, {len(challenges)} page(s) answered with an anti-bot challenge, "
+                            f"first: {challenges[0]}", source=source.code, retry_later=True, challenge=True)
+    if walk.failures:
         raise DiscoverError(f"no document found, {len(walk.failures)} page(s) failed, first: {walk.failures[0]}",
                             source=source.code, retry_later=any(failure.retry_later for failure in walk.failures))
-    return [Listing(source.code, document.url, document.title, document.published) for document in documents]
+    if walk.known or walk.progress.pending:
+        return
+    where = f"no RAA found at {source.index_url}"
+    if walk.index_links:
+        where += f" nor on the {walk.fetched - 1} page(s) it leads to"
+    raise DiscoverError(f"{where}: the site may have changed", source=source.code)
