@@ -129,7 +129,7 @@ def test_broken_and_non_web_links_are_ignored():
 def test_select_options_without_a_leading_slash_are_site_relative():
     parsed = parse((REAL / "prefecture-17/racine.html").read_text(encoding="utf-8"),
                    "https://www.charente-maritime.gouv.fr/Publications/RAA-Recueil-des-Actes-Administratifs/")
-    assert parsed.links[0].from_select
+    assert parsed.links[0].choice
     assert parsed.links[0].url == ("https://www.charente-maritime.gouv.fr/Publications/"
                                    "RAA-Recueil-des-Actes-Administratifs/Annee-2026")
 

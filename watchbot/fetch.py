@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -128,17 +128,30 @@ class Fetcher:
         with response:
             if response.status_code == 304 and cached:
                 return HtmlPage(response.url, cached.body)
-            if response.status_code != 200:
-                self._check_error_page(url, response)
-            data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
+            page = self._html_of(url, response)
+        etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        if self.cache and (etag or last_modified):
+            self.cache.put(CachedPage(url, page.text, etag, last_modified))
+        return page
+
+    def form(self, url: str, method: str, fields: dict[str, str]) -> HtmlPage:
+        """The answer to a form submitted as a browser does: GET with the fields in the query, or POST."""
+        if method == "get":
+            parts = urlsplit(url)
+            query = "&".join(filter(None, [parts.query, urlencode(fields)]))
+            return self.html(urlunsplit(parts._replace(query=query)))
+        url = normalize_url(url)
+        with self._get(url, {}, fields) as response:
+            return self._html_of(url, response)
+
+    def _html_of(self, url: str, response: requests.Response) -> HtmlPage:
+        if response.status_code != 200:
+            self._check_error_page(url, response)
+        data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
         kind = challenge_in(data[:CHALLENGE_BYTES])
         if kind:
             raise ChallengeError(url, kind, response.status_code)
-        body = decode(data, response.headers.get("Content-Type", ""))
-        etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
-        if self.cache and (etag or last_modified):
-            self.cache.put(CachedPage(url, body, etag, last_modified))
-        return HtmlPage(response.url, body)
+        return HtmlPage(response.url, decode(data, response.headers.get("Content-Type", "")))
 
     def pdf(self, url: str, dest: Path, etag: str | None = None,
             last_modified: str | None = None) -> Download | None:
@@ -217,11 +230,13 @@ class Fetcher:
         if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
             raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
 
-    def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """GET with retries, following at most `max_redirects` redirects within the allowed hosts."""
+    def _get(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
+        """GET (POST of `form` when given) with retries, following at most `max_redirects` redirects within
+        the allowed hosts; a redirect after a POST is a GET, as browsers do."""
         for _ in range(self.settings.max_redirects + 1):
             self._check_host(url, url)
-            response = self._get_once(url, headers)
+            response = self._get_once(url, headers, form)
+            form = None
             if response.status_code not in REDIRECT_STATUSES:
                 return response
             response.close()
@@ -234,14 +249,15 @@ class Fetcher:
             url = target
         raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
 
-    def _get_once(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _get_once(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         attempts = self.settings.max_retries + 1
         attempt = 0
         while True:
             self._pace(url)
             try:
-                response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds,
-                                            stream=True, allow_redirects=False)
+                response = self.session.request("GET" if form is None else "POST", url, data=form,
+                                                headers=headers, timeout=self.settings.timeout_seconds,
+                                                stream=True, allow_redirects=False)
             except requests.RequestException as error:
                 reason, wait = _network_reason(error), self._backoff(attempt)
             except ValueError as error:  # requests parses the Location even when not following it

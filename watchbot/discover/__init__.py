@@ -66,7 +66,7 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     they were found; `progress` (updated in place) carries what earlier runs read and left unread."""
     recent = window(today, settings.lookback_months)
     span = Period(min(since, recent.start), today) if since else recent
-    walk = Walk(source.code, source.index_url, options_for(source), fetcher.html, span, recent, today,
+    walk = Walk(source.code, source.index_url, options_for(source), fetcher, span, recent, today,
                 settings.max_index_pages, progress)
     try:
         documents = walk.run()

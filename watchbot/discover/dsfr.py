@@ -19,14 +19,14 @@ import re
 from collections import deque
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 from urllib.parse import unquote, urlsplit
 
 import soupsieve
 
 from watchbot.discover.dates import Period, find_period
-from watchbot.discover.page import Document, Link, Parsed, keep, offset_of, parse
-from watchbot.fetch import FetchError, HtmlPage
+from watchbot.discover.page import Choice, Document, Link, Parsed, keep, offset_of, parse
+from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class Visit:
     depth: int
     period: Period | None
     hint: Document | None = None
+    choice: Choice | None = None  # the form option that led here: submitted when its page lists nothing
 
     def closed_before(self, day: date) -> bool:
         """Whether the page stands for a period that ended before `day`: once read, it needs no re-reading."""
@@ -92,14 +93,16 @@ class Visit:
     def to_json(self) -> dict:
         period = self.period and [self.period.start.isoformat(), self.period.end.isoformat()]
         hint = self.hint and [self.hint.url, self.hint.title, _iso(self.hint.published)]
-        return {"url": self.url, "depth": self.depth, "period": period, "hint": hint}
+        choice = self.choice and [self.choice.action, self.choice.method, self.choice.field, self.choice.value]
+        return {"url": self.url, "depth": self.depth, "period": period, "hint": hint, "choice": choice}
 
     @staticmethod
     def from_json(data: dict) -> Visit:
         period = data.get("period") and Period(*(date.fromisoformat(day) for day in data["period"]))
         hint = data.get("hint") and Document(data["hint"][0], data["hint"][1],
                                              data["hint"][2] and date.fromisoformat(data["hint"][2]))
-        return Visit(data["url"], data["depth"], period or None, hint or None)
+        choice = data.get("choice") and Choice(*data["choice"])
+        return Visit(data["url"], data["depth"], period or None, hint or None, choice or None)
 
 
 @dataclass
@@ -131,12 +134,12 @@ class Walk:
     """One crawl of one source: `window` is every day looked for (back to not_before), `recent` the days
     whose pages are always read again (the current period and the look-back)."""
 
-    def __init__(self, code: str, index_url: str, options: Options, fetch_page: Callable[[str], HtmlPage],
+    def __init__(self, code: str, index_url: str, options: Options, fetcher: Fetcher,
                  window: Period, recent: Period, today: date, max_pages: int, progress: Progress | None = None):
         self.code = code
         self.index_url = normalize_url(index_url)
         self.options = options
-        self.fetch_page = fetch_page
+        self.fetcher = fetcher
         self.window = window
         self.recent = recent
         self.today = today
@@ -190,14 +193,8 @@ class Walk:
         return read_for is not None and read_for <= self.window.start and visit.closed_before(self.recent.start)
 
     def _read(self, visit: Visit) -> list[Visit]:
-        self.fetched += 1
-        try:
-            page = self.fetch_page(visit.url)
-        except FetchError as error:
-            if visit.url == self.index_url:
-                raise
-            log.warning("%s: %s", self.code, error)
-            self.failures.append(error)
+        page = self._fetch(visit)
+        if page is None:
             return []
         if visit.closed_before(self.recent.start):
             self.progress.read[visit.url] = self.window.start
@@ -207,11 +204,38 @@ class Walk:
                 self.areas += (_folder(urlsplit(page.url).path),)
             visit = replace(visit, url=page.url)
         parsed = parse(page.text, page.url, self.options.navigation, self.options.scope)
+        if visit.choice and not parsed.documents:
+            parsed = self._submit(visit.choice) or parsed
         self._collect(parsed, visit)
         children = self._next(parsed, visit)
         if visit.depth == 0:
             self.index_links = len(children)
         return children
+
+    def _fetch(self, visit: Visit) -> HtmlPage | None:
+        self.fetched += 1
+        try:
+            return self.fetcher.html(visit.url)
+        except FetchError as error:
+            if visit.url == self.index_url:
+                raise
+            if visit.choice:  # not a page of its own: the site wants its form submitted
+                log.debug("%s: %s, submitting the form instead", self.code, error)
+                return HtmlPage(visit.url, "")
+            log.warning("%s: %s", self.code, error)
+            self.failures.append(error)
+            return None
+
+    def _submit(self, choice: Choice) -> Parsed | None:
+        """The page the site answers when the option is chosen in its form, as a browser sends it."""
+        self.fetched += 1
+        try:
+            page = self.fetcher.form(choice.action, choice.method, {choice.field: choice.value})
+        except FetchError as error:
+            log.warning("%s: %s", self.code, error)
+            self.failures.append(error)
+            return None
+        return parse(page.text, page.url, self.options.navigation, self.options.scope)
 
     def _collect(self, parsed: Parsed, visit: Visit) -> None:
         for document in parsed.documents:
@@ -254,7 +278,7 @@ class Walk:
     def _follow(self, link: Link, visit: Visit) -> Visit | None:
         if host_of(link.url) != self.host:
             return None
-        if not link.from_select and not self._in_area(link.url):
+        if not link.choice and not self._in_area(link.url):
             return None
         if self.options.skip and _matches(self.options.skip, link.text, link.url):
             return None
@@ -264,7 +288,7 @@ class Walk:
         if period and not period.overlaps(self.window):
             return None
         hint = Document(link.url, link.text, period.start) if period and period.start == period.end else None
-        return Visit(link.url, visit.depth + 1, period or visit.period, hint)
+        return Visit(link.url, visit.depth + 1, period or visit.period, hint, link.choice)
 
     def _in_area(self, url: str) -> bool:
         path = _folder(urlsplit(url).path)

@@ -2,8 +2,9 @@
 
 Selection is by `href`, never by the `fr-link--download` class alone: the real markup bug
 `<a id= class="fr-link fr-link--download">` leaves no class on the element for any HTML5 parser.
-`<select class="fr-select">` options count as links; their values are site-relative without the
-leading slash ("Publications/…/Annee-2026").
+The options of any `<select>` whose values are paths count as links (with or without the DSFR
+`fr-select` class); their values are site-relative without the leading slash ("Publications/…/Annee-2026").
+Each remembers its form, for the sites that answer only to the form being submitted.
 """
 
 from __future__ import annotations
@@ -36,10 +37,20 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """An option of a form's <select>: what submitting the form with it sends, as a browser would."""
+
+    action: str
+    method: str  # "get" or "post"
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Link:
     url: str
     text: str
-    from_select: bool = False
+    choice: Choice | None = None  # set for the options of a <select>
 
 
 @dataclass(frozen=True)
@@ -79,11 +90,19 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
     links = [Link(url, _clean(anchor.get_text(" ")) or anchor.get("title", ""))
              for anchor in root.select(navigation)
              if anchor.name == "a" and (url := absolute(page_url, anchor.get("href", ""))) and url not in paginated]
-    links += [Link(url, _clean(option.get_text(" ")), from_select=True)
-              for option in root.select("select.fr-select option[value]")
-              if (url := absolute(page_url, _site_relative(option["value"])))]
+    links += [Link(url, _clean(option.get_text(" ")) or option.get("title", ""), _choice(option, page_url))
+              for option in root.select("select option[value]")
+              if "/" in option["value"] and (url := absolute(page_url, _site_relative(option["value"])))]
     links = [link for link in links if not is_document(link.url) and link.url != _base(page_url)]
     return Parsed(tuple(documents.values()), tuple(_unique(links)), pagination)
+
+
+def _choice(option: Tag, page_url: str) -> Choice:
+    select = option.find_parent("select")
+    form = select.find_parent("form")
+    action = absolute(page_url, form.get("action", "")) if form else None
+    method = "post" if form and form.get("method", "").lower() == "post" else "get"
+    return Choice(action or _base(page_url), method, select.get("name") or select.get("id", ""), option["value"])
 
 
 def keep(documents: dict[str, Document], found: Document) -> None:
