@@ -60,23 +60,24 @@ class Logged:
 
 
 class SiteServer:
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        self.address = address  # any 127.0.0.x: several servers, several addresses
         self.routes: dict[str, list[Route]] = {}
         self.served: dict[str, int] = {}
         self.requests: list[Logged] = []
         self.directory: Path | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer((address, 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def host(self) -> str:
-        return "127.0.0.1"
+        return self.address
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"http://{self.address}:{self._server.server_port}"
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -185,6 +185,68 @@ def test_requests_to_one_host_are_paced(site_server):
     assert sleeps == [3.0]
 
 
+class Clock:
+    """A clock that sleeping moves on, logging each sleep."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+@pytest.fixture
+def servers():
+    started = [SiteServer(f"127.0.0.{number}").start() for number in (2, 3)]
+    for server in started:
+        server.route("/p", "<p>x</p>")
+    yield started
+    for server in started:
+        server.stop()
+
+
+def test_hosts_on_one_address_share_the_delay(site_server):
+    site_server.route("/p", "<p>x</p>")
+    clock = Clock()
+    client = Fetcher(HttpSettings(delay_seconds=5), ["127.0.0.1", "localhost"], sleep=clock.sleep, clock=clock)
+    client.page(site_server.url("/p"))
+    clock.now += 2.0
+    client.page(f"http://localhost:{site_server.url('/p').rsplit(':', 1)[1]}")
+    assert clock.sleeps == [3.0] and client.requests == 2
+    assert client.platform("http://localhost/") == client.platform(site_server.url("/")) == "127.0.0.1"
+
+
+def test_each_address_has_its_own_pace(servers):
+    clock = Clock()
+    client = Fetcher(HttpSettings(delay_seconds=5), [server.host for server in servers], sleep=clock.sleep,
+                     clock=clock)
+    for server in (*servers, *servers):
+        client.page(server.url("/p"))
+    assert clock.sleeps == [5.0]  # only before the second round; 127.0.0.3 waited while 127.0.0.2 did
+    assert [server.count("/p") for server in servers] == [2, 2]
+
+
+def test_a_503_storm_slows_the_platform_down_for_the_rest_of_the_run(site_server):
+    site_server.route("/busy", Route(status=503))
+    site_server.route("/p", "<p>x</p>")
+    clock = Clock()
+    settings = HttpSettings(delay_seconds=5, max_retries=2)
+    client = Fetcher(settings, ["127.0.0.1", "localhost"], sleep=clock.sleep, clock=clock)
+    with pytest.raises(FetchError, match="HTTP 503, gave up after 3 attempts"):
+        client.page(site_server.url("/busy"))
+    assert client.delay(site_server.url("/")) == 10.0
+    port = site_server.url("/").rsplit(":", 1)[1]
+    before = len(clock.sleeps)
+    client.page(f"http://localhost:{port}/p")
+    client.page(f"http://localhost:{port}/p")
+    assert clock.sleeps[before:] == [10.0, 10.0]
+
+
 def test_pdf_is_streamed_with_its_hash_and_validators(site_server, real_pdf, tmp_path):
     site_server.route("/raa.pdf", Route(body=real_pdf, content_type="application/pdf", etag='"abc"',
                                         last_modified="Wed, 31 Jan 2024 10:00:00 GMT"))

@@ -1,6 +1,8 @@
 """The HTTP layer: polite, bounded, and only towards the configured hosts.
 
-Every request goes through `Fetcher`, which paces requests per host, retries
+Every request goes through `Fetcher`, which paces requests per platform (the address a host resolves
+to: most prefecture sites share one, and its firewall sees them as one client), slows down for the rest
+of the run after repeated 429/503 answers from a platform, retries
 429/5xx answers and network errors with exponential back-off (honouring
 Retry-After up to a cap), follows redirects itself so that a redirect to a
 foreign host can be refused, caps sizes, and uses ETag / Last-Modified so that
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
+STORM = 3  # this many 429/503 answers from one platform double its delay for the rest of the run
+MAX_DELAY = 60.0
 TRANSFER_TIMEOUTS = 10  # a whole transfer may last this many times the per-read timeout
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 CHALLENGE_BYTES = 64 * 1024  # how much of an error page is read to tell a challenge from a plain error
@@ -102,7 +107,7 @@ class Download:
 class Fetcher:
     def __init__(self, settings: HttpSettings, allowed_hosts: Iterable[str], cache: HttpCache | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 max_retry_wait: float = 120.0):
+                 max_retry_wait: float = 120.0, resolve: Callable[[str], str] | None = None):
         self.settings = settings
         self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         self.cache = cache
@@ -111,7 +116,12 @@ class Fetcher:
         self.max_retry_wait = max_retry_wait
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
-        self._last_request: dict[str, float] = {}
+        self.resolve = resolve or address_of
+        self.requests = 0  # HTTP requests sent, retries included
+        self._platforms: dict[str, str] = {}  # host -> platform
+        self._last_request: dict[str, float] = {}  # by platform
+        self._delay: dict[str, float] = {}  # by platform, once a storm of 429/503 slowed it down
+        self._busy: dict[str, int] = {}  # 429/503 answers by platform since its delay last changed
 
     def close(self) -> None:
         self.session.close()
@@ -269,6 +279,8 @@ class Fetcher:
                 response.close()
                 reason = f"HTTP {response.status_code}"
                 wait = _retry_after(response) or self._backoff(attempt)
+                if response.status_code in (429, 503):
+                    self._slow_down(url)
             attempt += 1
             if attempt == attempts:
                 raise FetchError(url, f"{reason}, gave up after {attempts} attempts", retry_later=True)
@@ -280,14 +292,35 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return min(self.max_retry_wait, max(1.0, self.settings.delay_seconds) * 2 ** attempt)
 
-    def _pace(self, url: str) -> None:
+    def platform(self, url: str) -> str:
+        """What requests are paced by: the address the URL's host resolves to (the host if it does not)."""
         host = host_of(url)
-        last = self._last_request.get(host)
+        if host not in self._platforms:
+            self._platforms[host] = self.resolve(host)
+        return self._platforms[host]
+
+    def delay(self, url: str) -> float:
+        """The current delay between two requests to the URL's platform."""
+        return self._delay.get(self.platform(url), self.settings.delay_seconds)
+
+    def _pace(self, url: str) -> None:
+        platform = self.platform(url)
+        last = self._last_request.get(platform)
         if last is not None:
-            wait = self.settings.delay_seconds - (self.clock() - last)
+            wait = self.delay(url) - (self.clock() - last)
             if wait > 0:
                 self.sleep(wait)
-        self._last_request[host] = self.clock()
+        self._last_request[platform] = self.clock()
+        self.requests += 1
+
+    def _slow_down(self, url: str) -> None:
+        platform = self.platform(url)
+        self._busy[platform] = self._busy.get(platform, 0) + 1
+        if self._busy[platform] >= STORM:
+            self._busy[platform] = 0
+            self._delay[platform] = min(MAX_DELAY, max(1.0, 2 * self.delay(url)))
+            log.warning("%s keeps answering 429/503: %.0f s between its requests for the rest of the run",
+                        platform, self._delay[platform])
 
     def _check_host(self, url: str, origin: str) -> None:
         try:
@@ -301,6 +334,16 @@ class Fetcher:
             if url == origin:
                 raise FetchError(origin, f"refused: {host} is not the host of a configured source")
             raise FetchError(origin, f"refused redirect to {url}: {host} is not the host of a configured source")
+
+
+def address_of(host: str) -> str:
+    """The first IPv4 address of a host (else its first address), or the host when it does not resolve."""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return host
+    addresses = [entry[4][0] for entry in found]
+    return next((address for address in addresses if ":" not in address), addresses[0] if addresses else host)
 
 
 def _validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
