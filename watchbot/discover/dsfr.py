@@ -86,9 +86,12 @@ class Visit:
     hint: Document | None = None
     choice: Choice | None = None  # the form option that led here: submitted when its page lists nothing
 
-    def closed_before(self, day: date) -> bool:
-        """Whether the page stands for a period that ended before `day`: once read, it needs no re-reading."""
-        return self.period is not None and self.period.end < day
+    def closed_before(self, day: date, today: date) -> bool:
+        """Whether the page stands for a period that ended before `day`, or for one past day (a detail
+        page): once read, it needs no re-reading."""
+        if self.period is None:
+            return False
+        return self.period.end < day or self.period.start == self.period.end < today
 
     def to_json(self) -> dict:
         period = self.period and [self.period.start.isoformat(), self.period.end.isoformat()]
@@ -109,7 +112,7 @@ class Visit:
 class Progress:
     """What the crawl of one source remembers from run to run.
 
-    `read`: the pages of closed periods (ended before the look-back) already read, each with the start of
+    `read`: the pages of closed periods (ended before the look-back, or a past day) already read, each with the start of
     the window it was read for: not read again unless the window reaches further back (not_before moved
     back). `pending`: the pages a run left unread when it reached `max_index_pages`, read first by the next.
     """
@@ -182,7 +185,7 @@ class Walk:
         return list(self.documents.values())
 
     def _queue(self, visit: Visit, recent: deque[Visit], older: list[Visit]) -> None:
-        if not visit.closed_before(self.recent.start):
+        if not visit.closed_before(self.recent.start, self.today):
             recent.append(visit)
             return
         older.append(visit)
@@ -190,13 +193,14 @@ class Walk:
 
     def _already_read(self, visit: Visit) -> bool:
         read_for = self.progress.read.get(visit.url)
-        return read_for is not None and read_for <= self.window.start and visit.closed_before(self.recent.start)
+        return (read_for is not None and read_for <= self.window.start
+                and visit.closed_before(self.recent.start, self.today))
 
     def _read(self, visit: Visit) -> list[Visit]:
         page = self._fetch(visit)
         if page is None:
             return []
-        if visit.closed_before(self.recent.start):
+        if visit.closed_before(self.recent.start, self.today):
             self.progress.read[visit.url] = self.window.start
         if page.url != visit.url:
             self.seen.add(page.url)
