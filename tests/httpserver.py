@@ -7,7 +7,8 @@
     server.route("POST /form field=value", "<html>…")        # a POST with that (decoded) form body
     server.url("/a"); server.count("/a"); server.requests  # log of (method, path?query, headers, body)
 
-Route options: status, headers, content_type, delay (seconds before answering), drip (seconds between
+Route options: status, headers, content_type, delay (seconds before answering), cookie ("name=value": without
+it in the request's Cookie header, the route answers `without_cookie` instead), drip (seconds between
 two 1 KiB pieces of the body), truncate (send only that
 many bytes of the body while announcing its full length), location (redirect target), retry_after, etag and
 last_modified (a matching If-None-Match / If-Modified-Since gets a 304).
@@ -40,6 +41,8 @@ class Route:
     retry_after: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    cookie: str | None = None
+    without_cookie: str = ""
 
     @property
     def data(self) -> bytes:
@@ -115,7 +118,10 @@ class SiteServer:
             if answers is not None:
                 turn = self.served.get(path, 0)
                 self.served[path] = turn + 1
-                return answers[min(turn, len(answers) - 1)]
+                route = answers[min(turn, len(answers) - 1)]
+                if route.cookie and route.cookie not in headers.get("Cookie", ""):
+                    return Route(body=route.without_cookie)
+                return route
         if method != "GET":
             return Route(body="<html><body>Method not allowed</body></html>", status=405)
         return self._from_directory(unquote(parts.path))

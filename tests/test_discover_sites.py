@@ -3,8 +3,8 @@ through the real Fetcher (pacing 0).
 
 Each tests/data/sites/<shape>.yaml holds: `shape`, the registry `sources` it stands for, the `index`
 path, `pages` (path -> HTML, or a mapping with `file` (a page under tests/data/sites/), `status`,
-`location`), and `runs`, each with `today`, optional `since` (not_before), `index`, `lookback_months`, `options`,
-`strategy`, the
+`location`, `headers`, `cookie` and `without_cookie`, see tests/httpserver.py), and `runs`, each with
+`today`, optional `since` (not_before), `index`, `lookback_months`, `options`, `strategy`, the
 `expect`ed listings ([path, title, date]) and the paths that must stay `unread`.
 """
 
@@ -40,6 +40,8 @@ def serve(server: SiteServer, pages: dict, etags: bool = False) -> None:
             page = {"body": page}
         body = (SITES / page["file"]).read_text(encoding="utf-8") if "file" in page else page.get("body", "")
         server.route(path, Route(body=body, status=page.get("status", 200), location=page.get("location"),
+                                 headers=page.get("headers", {}), cookie=page.get("cookie"),
+                                 without_cookie=page.get("without_cookie", ""),
                                  etag=f'"{abs(hash(body))}"' if etags else None))
 
 
@@ -128,6 +130,20 @@ def test_a_challenge_is_reported_as_such(site_server, where):
         crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
     assert caught.value.challenge and caught.value.source == "pp"
     assert "HTTP 403 with a JavaScript challenge (the Préfecture de police's) instead of the page" in str(caught.value)
+
+
+def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):
+    spec = load(SITES / "dims-session.yaml")
+    serve(site_server, spec["pages"])
+    without = Source("pref57", "test", site_server.url(spec["index"]), strategy="dims")
+    with pytest.raises(DiscoverError, match="no RAA found at .*: the site may have changed"):
+        crawl(without, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+    assert "Cookie" not in site_server.requests[0].headers
+    found = run_crawl(site_server, spec, spec["runs"][0])
+    assert len(found) == 4
+    assert site_server.requests[1].path == "/raa.html"
+    assert all("DIMSPHPSESSID=jmcfjg2uscuqas3lookvd1cp7p" in logged.headers["Cookie"]
+               for logged in site_server.requests[2:])
 
 
 def test_max_pages_bounds_a_crawl(site_server):

@@ -1,7 +1,8 @@
 """Discovering the RAA a source publishes: `crawl(source, fetcher, today=…)` -> Listings.
 
 A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
-and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr); a source's own `options`
+and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr; `dims` for Moselle's
+mc.moselle.gouv.fr); a source's own `options`
 override the preset. The crawl reads the pages whose period overlaps its window: from `since` (the
 source's not_before) or the look-back, whichever is earlier, to today; pages of closed periods read by
 an earlier run (remembered in a `Progress`) are not read again.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from watchbot.discover import spip
+from watchbot.discover import dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Options, Progress, Walk
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
@@ -20,7 +21,7 @@ from watchbot.models import Listing, Source
 from watchbot.settings import CrawlSettings
 from watchbot.urls import host_of
 
-STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS}
+STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS, "dims": dims.OPTIONS}
 
 __all__ = ["DiscoverError", "Progress", "STRATEGIES", "crawl", "options_for"]
 

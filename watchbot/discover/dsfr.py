@@ -20,7 +20,7 @@ from collections import deque
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import soupsieve
 
@@ -45,6 +45,8 @@ class Options:
     skip: str | None = None  # regex (case-insensitive) on a link's text or URL: never followed
     only: str | None = None  # regex: on the index page, only the links matching it are followed
     exclude: str | None = None  # regex on a document's title or URL: not listed
+    documents: str | None = None  # regex on a URL: a document link, besides `.pdf` and /contenu/telechargement/
+    entry: str | None = None  # a page (URL or path) opened first, for the session cookie the site wants
 
     @classmethod
     def build(cls, preset: Options, overrides: Mapping[str, Any]) -> Options:
@@ -62,7 +64,10 @@ class Options:
                 value = tuple(value)
             elif not isinstance(value, str):
                 raise ValueError(f"option '{name}' must be a string")
-            elif name in ("skip", "only", "exclude"):
+            elif name == "entry":
+                if urlsplit(value).scheme not in ("", "http", "https"):
+                    raise ValueError(f"option 'entry' must be an http(s) URL or a path, not '{value}'")
+            elif name in ("skip", "only", "exclude", "documents"):
                 try:
                     re.compile(value)
                 except re.error as error:
@@ -162,6 +167,9 @@ class Walk:
         """Reads the recent pages first, then the older ones, newest period first."""
         recent: deque[Visit] = deque([Visit(self.index_url, 0, None)])
         older: list[Visit] = []
+        if self.options.entry:
+            self.fetched += 1
+            self.fetcher.html(urljoin(self.index_url, self.options.entry))  # a failure is the index's
         self.seen = {self.index_url}
         for visit in self.progress.pending:
             if visit.url not in self.seen and (visit.period is None or visit.period.overlaps(self.window)):
@@ -207,7 +215,7 @@ class Walk:
             if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
                 self.areas += (_folder(urlsplit(page.url).path),)
             visit = replace(visit, url=page.url)
-        parsed = parse(page.text, page.url, self.options.navigation, self.options.scope)
+        parsed = parse(page.text, page.url, self.options.navigation, self.options.scope, self.options.documents)
         if visit.choice and not parsed.documents:
             parsed = self._submit(visit.choice) or parsed
         self._collect(parsed, visit)
@@ -239,7 +247,7 @@ class Walk:
             log.warning("%s: %s", self.code, error)
             self.failures.append(error)
             return None
-        return parse(page.text, page.url, self.options.navigation, self.options.scope)
+        return parse(page.text, page.url, self.options.navigation, self.options.scope, self.options.documents)
 
     def _collect(self, parsed: Parsed, visit: Visit) -> None:
         for document in parsed.documents:
