@@ -10,7 +10,7 @@ an earlier run (remembered in a `Progress`) are not read again.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable
 
 from watchbot.discover import dims, spip
@@ -23,7 +23,7 @@ from watchbot.urls import host_of
 
 STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS, "dims": dims.OPTIONS}
 
-__all__ = ["DiscoverError", "Progress", "STRATEGIES", "crawl", "options_for"]
+__all__ = ["DiscoverError", "Progress", "STRATEGIES", "crawl", "default_since", "options_for"]
 
 
 class DiscoverError(Exception):
@@ -59,6 +59,12 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
 
 
 DEFAULT_CRAWL = CrawlSettings()
+FIRST_RUN_DAYS = 7  # without a configured not_before, a source's first run reads the RAA of this many days
+
+
+def default_since(not_before: date | None, today: date) -> date:
+    """Where the window starts without a source's own record: the configured not_before, else the first-run week."""
+    return not_before or today - timedelta(days=FIRST_RUN_DAYS)
 
 
 def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSettings = DEFAULT_CRAWL,
