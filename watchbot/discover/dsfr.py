@@ -13,6 +13,8 @@ and collects every document link of the pages it reads. Per-site differences are
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import logging
 import re
@@ -162,11 +164,12 @@ class Walk:
         self.known = 0  # pages of closed periods left unread because an earlier run read them
         self.index_links = 0  # links of the index page the crawl could follow
         self.seen: set[str] = set()
+        self.order = itertools.count()
 
     def run(self) -> list[Document]:
         """Reads the recent pages first, then the older ones, newest period first."""
         recent: deque[Visit] = deque([Visit(self.index_url, 0, None)])
-        older: list[Visit] = []
+        older: list[tuple[int, int, Visit]] = []  # a heap: latest period end first, then page order
         if self.options.entry:
             self.fetched += 1
             self.fetcher.html(urljoin(self.index_url, self.options.entry))  # a failure is the index's
@@ -177,12 +180,12 @@ class Walk:
                 self._queue(visit, recent, older)
         self.progress.pending = []
         while recent or older:
-            visit = recent.popleft() if recent else older.pop(0)
+            visit = recent.popleft() if recent else heapq.heappop(older)[2]
             if self._already_read(visit):
                 self.known += 1
                 continue
             if self.fetched == self.max_pages:
-                self.progress.pending = [visit, *recent, *older]
+                self.progress.pending = [visit, *recent, *(item[2] for item in sorted(older))]
                 log.warning("%s: stopped after %d index pages, %d left for the next run", self.code, self.fetched,
                             len(self.progress.pending))
                 break
@@ -192,12 +195,11 @@ class Walk:
                     self._queue(child, recent, older)
         return list(self.documents.values())
 
-    def _queue(self, visit: Visit, recent: deque[Visit], older: list[Visit]) -> None:
-        if not visit.closed_before(self.recent.start, self.today):
+    def _queue(self, visit: Visit, recent: deque[Visit], older: list[tuple[int, int, Visit]]) -> None:
+        if visit.closed_before(self.recent.start, self.today):
+            heapq.heappush(older, (-visit.period.end.toordinal(), next(self.order), visit))
+        else:
             recent.append(visit)
-            return
-        older.append(visit)
-        older.sort(key=lambda item: item.period.end, reverse=True)  # stable: page order within a period
 
     def _already_read(self, visit: Visit) -> bool:
         read_for = self.progress.read.get(visit.url)
