@@ -2,8 +2,8 @@
 
 A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
 and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr; `dims` for Moselle's
-mc.moselle.gouv.fr); a source's own `options`
-override the preset. The crawl reads the pages whose period overlaps its window: from `since` (the
+mc.moselle.gouv.fr); a source's own `options` override the preset. The `attrap` strategy reads the
+Attrap search API instead of a site (see attrap.py). The crawl reads the pages whose period overlaps its window: from `since` (the
 source's not_before) or the look-back, whichever is earlier, to today; pages of closed periods read by
 an earlier run (remembered in a `Progress`) are not read again.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Iterable
 
-from watchbot.discover import dims, spip
+from watchbot.discover import attrap, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Options, Progress, Walk
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
@@ -38,13 +38,13 @@ class DiscoverError(Exception):
         self.challenge = challenge  # the site answered with an anti-bot challenge
 
 
-def options_for(source: Source) -> Options:
+def options_for(source: Source) -> Options | attrap.Options:
     preset = STRATEGIES.get(source.strategy)
-    if preset is None:
-        raise DiscoverError(f"unknown strategy '{source.strategy}'; known: {', '.join(STRATEGIES)}",
+    if preset is None and source.strategy != "attrap":
+        raise DiscoverError(f"unknown strategy '{source.strategy}'; known: {', '.join(STRATEGIES)}, attrap",
                             source=source.code)
     try:
-        return Options.build(preset, source.options)
+        return attrap.Options.build(source.options) if preset is None else Options.build(preset, source.options)
     except ValueError as error:
         raise DiscoverError(str(error), source=source.code) from None
 
@@ -73,7 +73,10 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     they were found; `progress` (updated in place) carries what earlier runs read and left unread."""
     recent = window(today, settings.lookback_months)
     span = Period(min(since, recent.start), today) if since else recent
-    walk = Walk(source.code, source.index_url, options_for(source), fetcher, span, recent, today,
+    options = options_for(source)
+    if isinstance(options, attrap.Options):
+        return _from_attrap(source, fetcher, options, span, settings.max_index_pages)
+    walk = Walk(source.code, source.index_url, options, fetcher, span, recent, today,
                 settings.max_index_pages, progress)
     try:
         documents = walk.run()
@@ -83,6 +86,21 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     if not documents:
         _nothing_found(source, walk)
     return [Listing(source.code, document.url, document.title, document.published) for document in documents]
+
+
+def _from_attrap(source: Source, fetcher: Fetcher, options: attrap.Options, span: Period,
+                 max_pages: int) -> list[Listing]:
+    try:
+        listings = attrap.crawl(source, fetcher, options, span, max_pages)
+    except FetchError as error:
+        raise DiscoverError(f"the Attrap API is unreachable: {error}", source=source.code,
+                            retry_later=error.retry_later, challenge=isinstance(error, ChallengeError)) from error
+    except ValueError as error:
+        raise DiscoverError(str(error), source=source.code, retry_later=True) from None
+    if not listings:
+        raise DiscoverError(f"no RAA found at {source.index_url} for {options.administration} since "
+                            f"{span.start}: the API may have changed", source=source.code)
+    return listings
 
 
 def _nothing_found(source: Source, walk: Walk) -> None:

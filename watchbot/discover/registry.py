@@ -119,6 +119,10 @@ def coverage_table() -> str:
         "expression on the URLs of documents that neither end in `.pdf` nor are `/contenu/telechargement/`",
         "downloads) and `entry` (a page opened first, for the session cookie a site wants).",
         "",
+        "A configured source may also read the Attrap search API (https://attrap.fr) instead of a site:",
+        "`strategy: attrap`, `index_url: https://attrap.fr/api/v1/search`, options `administration` (Attrap's",
+        "code, e.g. `pref94`), `hosts` (the prefecture hosts its documents live on) and optionally `query`.",
+        "",
         "| source | name | strategy | shape | tested on |",
         "|---|---|---|---|---|",
     ]
