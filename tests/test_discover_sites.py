@@ -187,6 +187,9 @@ def test_pages_of_closed_periods_are_read_once_until_not_before_moves_back(site_
     assert [path.rsplit("/", 1)[1] for path in site_server.paths()[-3:]] == ["10-Octobre", "09-Septembre", "08-Aout"]
     assert sorted(day.month for _, _, day in found) == [8, 9, 10, 11, 12]
     assert Progress.from_json(progress.to_json()) == progress
+    assert sorted(url.rsplit("/", 1)[1] for url in progress.read) == ["08-Aout", "09-Septembre", "10-Octobre"]
+    run_crawl(site_server, spec, {"today": date(2026, 12, 1), "since": date(2026, 11, 1)}, progress=progress)
+    assert progress.read == {}  # out of the window, forgotten
 
 
 def test_fixtures_and_registry_agree():

@@ -193,6 +193,8 @@ class Walk:
                 if child.url not in self.seen:
                     self.seen.add(child.url)
                     self._queue(child, recent, older)
+        # what the window no longer reaches is forgotten: read again if not_before ever moves back to it
+        self.progress.read = {url: day for url, day in self.progress.read.items() if url in self.seen}
         return list(self.documents.values())
 
     def _queue(self, visit: Visit, recent: deque[Visit], older: list[tuple[int, int, Visit]]) -> None:
