@@ -59,6 +59,9 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
 
 
 DEFAULT_CRAWL = CrawlSettings()
+# watchbot drives no browser (yet): the other road to such a site's RAA
+BROWSER_HINT = ("; watchbot cannot pass such challenges: read this source through the Attrap API instead "
+                "(strategy attrap, see docs/SOURCES.md)")
 FIRST_RUN_DAYS = 7  # without a configured not_before, a source's first run reads the RAA of this many days
 
 
@@ -80,9 +83,12 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
                 settings.max_index_pages, progress)
     try:
         documents = walk.run()
+    except ChallengeError as error:
+        raise DiscoverError(f"index page unreachable: {error}{BROWSER_HINT}", source=source.code,
+                            retry_later=True, challenge=True) from error
     except FetchError as error:
-        raise DiscoverError(f"index page unreachable: {error}", source=source.code, retry_later=error.retry_later,
-                            challenge=isinstance(error, ChallengeError)) from error
+        raise DiscoverError(f"index page unreachable: {error}", source=source.code,
+                            retry_later=error.retry_later) from error
     if not documents:
         _nothing_found(source, walk)
     return [Listing(source.code, document.url, document.title, document.published) for document in documents]
@@ -108,7 +114,8 @@ def _nothing_found(source: Source, walk: Walk) -> None:
     challenges = [failure for failure in walk.failures if isinstance(failure, ChallengeError)]
     if challenges:
         raise DiscoverError(f"no document found, {len(challenges)} page(s) answered with an anti-bot challenge, "
-                            f"first: {challenges[0]}", source=source.code, retry_later=True, challenge=True)
+                            f"first: {challenges[0]}{BROWSER_HINT}", source=source.code, retry_later=True,
+                            challenge=True)
     if walk.failures:
         raise DiscoverError(f"no document found, {len(walk.failures)} page(s) failed, first: {walk.failures[0]}",
                             source=source.code, retry_later=any(failure.retry_later for failure in walk.failures))
