@@ -21,6 +21,7 @@ import time
 import zlib
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 from urllib.parse import quote
 
@@ -183,8 +184,9 @@ def test_link_extraction_is_linear_in_the_page_size():
     def crawl(count: int) -> float:
         html = rows_of_links(count, document=True)
         index = "http://127.0.0.1/Publications/RAA"
-        walk = Walk("big", index, Options(), lambda url: HtmlPage(url, html), window(date(2026, 3, 1), 1),
-                    date(2026, 3, 1), max_pages=1, max_links=100_000)
+        site = SimpleNamespace(html=lambda url: HtmlPage(url, html))
+        recent = window(date(2026, 3, 1), 1)
+        walk = Walk("big", index, Options(), site, recent, recent, date(2026, 3, 1), max_pages=1, max_links=100_000)
         start = time.process_time()
         assert len(walk.run()) == count
         return time.process_time() - start

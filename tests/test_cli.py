@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from httpserver import Route
 from prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
 
@@ -117,3 +118,21 @@ def test_console_script_and_module_agree():
     assert result.returncode == 0 and result.stdout.startswith("watchbot ")
     usage = subprocess.run([sys.executable, "-m", "watchbot"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+def test_sources_check_reports_each_source_and_exits_1_when_one_is_broken(tmp_path, site_server, capsys):
+    index = serve(site_server, [Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))])
+    site_server.route("/Publications/Vide", "<main><h1>Recueil des actes administratifs</h1></main>")
+    site_server.route("/pp", Route(body=CHALLENGE_PAGE.read_bytes(), status=403))
+    extra = (f'  - {{code: pref01, name: Vide, index_url: "{site_server.url("/Publications/Vide")}"}}\n'
+             f'  - {{code: pp, name: Police, index_url: "{site_server.url("/pp")}"}}\n')
+    config = write_config(tmp_path, index, not_before="2025-01-01", extra=extra)
+    assert main(["sources", "check", "--config", str(config)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["source", "reachable", "RAA", "newest", "requests", "challenge", "problem"]
+    assert lines[1].split() == ["pref77", "yes", "1", "2025-01-20", "1", "no"]
+    assert lines[2].split()[:6] == ["pref01", "yes", "0", "—", "1", "no"]
+    assert "no RAA found at" in lines[2] and "the site may have changed" in lines[2]
+    assert lines[3].split()[:6] == ["pp", "no", "0", "—", "1", "yes"]
+    assert lines[4] == "3 sources, 2 broken: pref01, pp; 3 requests"
+    assert main(["sources", "check", "--config", str(config), "--source", "pref77"]) == 0

@@ -7,14 +7,17 @@ import logging
 import shutil
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
 from conftest import corpus
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
-from watchbot import analysis, config as configuration
+from httpserver import Route
+from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from watchbot import analysis, config as configuration, pipeline
 from watchbot.cli import main
+from watchbot.commands import load_rules
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PageRow, PostRow, SourceRow
 
@@ -68,9 +71,16 @@ def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, database_url, si
     assert main(["run", "--config", str(config)]) == 0
     serve(site_server, [])
     assert main(["run", "--config", str(config)]) == 1
-    assert "no RAA found where the last crawl found 1: the site may have changed" in caplog.text
+    assert f"no RAA found at {site_server.url(INDEX_PATH)}: the site may have changed" in caplog.text
     source = rows(config, SourceRow)[0]
     assert source.last_found == 1 and "site may have changed" in source.last_error
+
+
+def test_a_source_that_lists_no_raa_on_its_first_run_is_a_failure(tmp_path, database_url, site_server, caplog):
+    config = write_config(tmp_path, serve(site_server, []), database_url=database_url)
+    assert main(["run", "--config", str(config)]) == 1
+    assert f"source pref77 failed: no RAA found at {site_server.url(INDEX_PATH)}: the site may have changed" \
+        in caplog.text
 
 
 @pytest.mark.parametrize("fault, queued", [("503", "sending"), ("429", "sending"), ("refused", "pending")])
@@ -230,3 +240,27 @@ def test_a_configured_not_before_applies_to_raa_seen_before(tmp_path, database_u
     config = write_config(tmp_path, index, database_url=database_url, not_before="2024-01-01")
     assert main(["run", "--config", str(config)]) == 0
     assert downloads(site_server, older) == downloads(site_server, NEGATIVE) == 1
+
+
+def test_every_raa_since_not_before_is_read_however_far_back(tmp_path, database_url, site_server):
+    """not_before 2026-10-01, today 2026-12-01: October is beyond the one-month look-back, still read."""
+    months = {"10-Octobre": Document(DRONE_RAA, "RAA spécial d'octobre", date(2026, 10, 14), "oct.pdf"),
+              "11-Novembre": Document(NEGATIVE_RAA, "RAA de novembre", date(2026, 11, 5), "nov.pdf"),
+              "09-Septembre": Document(NEGATIVE_RAA, "RAA de septembre", date(2026, 9, 9), "sep.pdf")}
+    year = f"{INDEX_PATH}/RAA-2026"
+    site_server.route(INDEX_PATH, f'<main><a href="{year}">RAA 2026</a></main>')
+    site_server.route(year, "<main>" + "".join(f'<a href="{year}/{month}">{month}</a>' for month in months)
+                      + "</main>")
+    for month, document in months.items():
+        site_server.route(quote(document.href), Route(body=document.file.read_bytes(), content_type="application/pdf"))
+        site_server.route(f"{year}/{month}", f'<main><a href="{document.href}">{document.title} '
+                                             f'<span class="fr-link__detail">PDF - {document.published:%d/%m/%Y}'
+                                             f'</span></a></main>')
+    path = write_config(tmp_path, site_server.url(INDEX_PATH), database_url=database_url, not_before="2026-10-01")
+    config = configuration.load(str(path))
+    summary = pipeline.run(config, load_rules(config.rules_dir), sources=config.sources, today=date(2026, 12, 1))
+    assert summary.exit_code == 0 and summary.requests == {"pref77": 4}
+    assert {row.title: row.status for row in rows(path, DocumentRow)} == {
+        "RAA spécial d'octobre": "done", "RAA de novembre": "done"}
+    assert summary.matches == 1  # the drone act of the October RAA
+    assert site_server.count(f"{year}/09-Septembre") == 0

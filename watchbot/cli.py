@@ -16,12 +16,12 @@ from sqlalchemy.exc import DatabaseError
 
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
-                               rules, run, status)
+                               rules, run, sources, status)
 from watchbot.store.lock import LockHeld
 from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, demo)
+COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, demo)
 DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
                  "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
                  "already on the accounts are recognised and not posted again")

@@ -1,6 +1,8 @@
 """The HTTP layer: polite, bounded, and only towards the configured hosts.
 
-Every request goes through `Fetcher`, which paces requests per host, retries
+Every request goes through `Fetcher`, which paces requests per platform (the address a host resolves
+to: most prefecture sites share one, and its firewall sees them as one client), slows down for the rest
+of the run after repeated 429/503 answers from a platform, retries
 429/5xx answers and network errors with exponential back-off (honouring
 Retry-After up to a cap), follows redirects itself so that a redirect to another
 origin can be refused, caps sizes, and uses ETag / Last-Modified so that an
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -40,7 +42,20 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 16 * 1024
+STORM = 3  # this many 429/503 answers from one platform double its delay for the rest of the run
+MAX_DELAY = 60.0
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+CHALLENGE_BYTES = 64 * 1024  # how much of an error page is read to tell a challenge from a plain error
+# what anti-bot answers look like, instead of the page asked for (first match names it)
+CHALLENGES = (
+    (re.compile(rb"window\.location\.href\s*=\s*['\"]/redirect_", re.IGNORECASE),
+     "a JavaScript challenge (the Préfecture de police's)"),
+    (re.compile(rb"/cdn-cgi/challenge-platform|cf-chl-|cf_chl_opt|<title>Just a moment\.\.\.</title>|"
+                rb"Attention Required! \| Cloudflare|cf-browser-verification", re.IGNORECASE),
+     "a Cloudflare challenge"),
+    (re.compile(rb"requires JS enabled|enable JavaScript and cookies to continue|g-recaptcha|hcaptcha|"
+                rb"captcha-delivery", re.IGNORECASE), "a JavaScript or CAPTCHA challenge"),
+)
 
 
 class FetchError(Exception):
@@ -55,6 +70,20 @@ class FetchError(Exception):
 
 class TimeUp(FetchError):
     """The source's or the run's deadline has passed: nothing more is fetched for it."""
+
+
+class ChallengeError(FetchError):
+    """The server answered with an anti-bot challenge (a page for browsers) instead of what was asked."""
+
+    def __init__(self, url: str, kind: str, status: int):
+        super().__init__(url, f"HTTP {status} with {kind} instead of the page: the site blocks scripted "
+                              f"clients", retry_later=True)
+        self.kind = kind
+
+
+def challenge_in(body: bytes) -> str | None:
+    """What kind of anti-bot challenge `body` is, or None."""
+    return next((kind for pattern, kind in CHALLENGES if pattern.search(body)), None)
 
 
 @dataclass(frozen=True)
@@ -123,18 +152,22 @@ class Deadline:
                 _shut(sock)
 
     def __enter__(self) -> Deadline:
-        _current.deadline = self
+        self._outer, _current.deadline = _current.deadline, self
         self._timer.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        _current.deadline = None
+        _current.deadline = self._outer
         self._timer.cancel()
         with self._lock:
             self._sockets.clear()
 
 
-_current = threading.local()
+class _Current(threading.local):
+    deadline: Deadline | None = None  # the deadline of the request this thread is making
+
+
+_current = _Current()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -148,9 +181,8 @@ class _Armed:
     """A connection whose socket is handed to the current request's deadline before waiting for an answer."""
 
     def getresponse(self):
-        deadline = getattr(_current, "deadline", None)
-        if deadline is not None:
-            deadline.arm(self.sock)
+        if _current.deadline is not None:
+            _current.deadline.arm(self.sock)
         return super().getresponse()
 
 
@@ -179,7 +211,7 @@ class _ArmedAdapter(HTTPAdapter):
 class Fetcher:
     def __init__(self, settings: HttpSettings, allowed_hosts: Iterable[str], cache: HttpCache | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 max_retry_wait: float = 120.0):
+                 max_retry_wait: float = 120.0, resolve: Callable[[str], str] | None = None):
         self.settings = settings
         self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         self.cache = cache
@@ -191,7 +223,12 @@ class Fetcher:
         self.session.mount("https://", _ArmedAdapter())
         self.until: tuple[float, str] | None = None  # a source's or run's end (monotonic clock), and its name
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
-        self._last_request: dict[str, float] = {}
+        self.resolve = resolve or address_of
+        self.requests = 0  # HTTP requests sent, retries included
+        self._platforms: dict[str, str] = {}  # host -> platform
+        self._last_request: dict[str, float] = {}  # by platform
+        self._delay: dict[str, float] = {}  # by platform, once a storm of 429/503 slowed it down
+        self._busy: dict[str, int] = {}  # 429/503 answers by platform since its delay last changed
 
     def close(self) -> None:
         self.session.close()
@@ -217,6 +254,12 @@ class Fetcher:
             return Deadline(seconds, what, final=True)
         return Deadline(seconds, f"the request deadline of {seconds:g} s")
 
+    def _deadline_for(self, url: str) -> Deadline:
+        try:
+            return self._deadline()
+        except TimeUp as error:
+            raise TimeUp(url, error.reason, retry_later=True) from None
+
     def page(self, url: str) -> str:
         """The HTML of a page, decoded; a 304 answer gives back the cached body."""
         return self.html(url).text
@@ -225,50 +268,81 @@ class Fetcher:
         """The HTML of a page and the URL it was found at after redirects (links are relative to it)."""
         url = normalize_url(url)
         cached = self.cache.get(url) if self.cache else None
-        with self._deadline_for(url) as deadline:
-            response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {}, deadline)
+        with self._deadline_for(url):
+            response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {})
             with response:
                 if response.status_code == 304 and cached:
                     return HtmlPage(response.url, cached.body)
-                _check_status(url, response)
-                data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page", deadline))
-        body = decode(data, response.headers.get("Content-Type", ""))
+                page = self._html_of(url, response)
         etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if self.cache and (etag or last_modified):
-            self.cache.put(CachedPage(url, body, etag, last_modified))
-        return HtmlPage(response.url, body)
+            self.cache.put(CachedPage(url, page.text, etag, last_modified))
+        return page
+
+    def form(self, url: str, method: str, fields: dict[str, str]) -> HtmlPage:
+        """The answer to a form submitted as a browser does: GET with the fields in the query, or POST."""
+        if method == "get":
+            parts = urlsplit(url)
+            query = "&".join(filter(None, [parts.query, urlencode(fields)]))
+            return self.html(urlunsplit(parts._replace(query=query)))
+        url = normalize_url(url)
+        with self._deadline_for(url), self._get(url, {}, fields) as response:
+            return self._html_of(url, response)
+
+    def _html_of(self, url: str, response: requests.Response) -> HtmlPage:
+        if response.status_code != 200:
+            self._check_error_page(url, response)
+        data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
+        kind = challenge_in(data[:CHALLENGE_BYTES])
+        if kind:
+            raise ChallengeError(url, kind, response.status_code)
+        return HtmlPage(response.url, decode(data, response.headers.get("Content-Type", "")))
 
     def pdf(self, url: str, dest: Path, etag: str | None = None,
             last_modified: str | None = None) -> Download | None:
         """Stream a PDF to `dest`; None when the server says it has not changed."""
         url = normalize_url(url)
-        with self._deadline_for(url) as deadline:
-            response = self._get(url, _validators(etag, last_modified), deadline)
+        with self._deadline_for(url):
+            response = self._get(url, _validators(etag, last_modified))
             with response:
                 if response.status_code == 304:
                     return None
-                _check_status(url, response)
+                if response.status_code != 200:
+                    self._check_error_page(url, response)
                 partial = dest.with_name(dest.name + ".part")
                 try:
-                    digest, size = self._save_pdf(url, response, partial, deadline)
+                    digest, size = self._save_pdf(url, response, partial)
                     partial.replace(dest)
                 finally:
                     partial.unlink(missing_ok=True)
         return Download(url, dest, digest, size, response.headers.get("ETag"),
                         response.headers.get("Last-Modified"))
 
-    def _deadline_for(self, url: str) -> Deadline:
-        try:
-            return self._deadline()
-        except TimeUp as error:
-            raise TimeUp(url, error.reason, retry_later=True) from None
+    def _check_error_page(self, url: str, response: requests.Response) -> None:
+        """An error answer: a ChallengeError when its body is a challenge, else the plain HTTP error."""
+        self._check_challenge(url, response)
+        _check_status(url, response)
 
-    def _save_pdf(self, url: str, response: requests.Response, partial: Path,
-                  deadline: Deadline) -> tuple[str, int]:
+    def _check_challenge(self, url: str, response: requests.Response) -> None:
+        """Reads the start of an error answer's body: a ChallengeError when it is a challenge."""
+        body = b""
+        try:
+            for chunk in self._read(url, response, self.settings.max_html_bytes, "page"):
+                body += chunk
+                if len(body) >= CHALLENGE_BYTES:
+                    break
+        except FetchError:
+            return  # the status says enough
+        kind = challenge_in(body[:CHALLENGE_BYTES])
+        if kind:
+            response.close()
+            raise ChallengeError(url, kind, response.status_code)
+
+    def _save_pdf(self, url: str, response: requests.Response, partial: Path) -> tuple[str, int]:
         digest = hashlib.sha256()
         head = b""
         with partial.open("wb") as out:
-            for chunk in self._read(url, response, self.settings.max_pdf_bytes, "PDF", deadline):
+            for chunk in self._read(url, response, self.settings.max_pdf_bytes, "PDF"):
                 if len(head) < 1024:
                     head += chunk[:1024]
                     if len(head) >= 1024:
@@ -279,13 +353,13 @@ class Fetcher:
             _check_pdf(url, head)
         return digest.hexdigest(), partial.stat().st_size
 
-    def _read(self, url: str, response: requests.Response, limit: int, what: str,
-              deadline: Deadline) -> Iterator[bytes]:
+    def _read(self, url: str, response: requests.Response, limit: int, what: str) -> Iterator[bytes]:
         """The body in chunks, refusing more than `limit` bytes and detecting truncation."""
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"{what} too large: {int(declared)} bytes, the limit is {limit}")
         received = 0
+        deadline = _current.deadline
         try:
             while chunk := response.raw.read1(CHUNK, decode_content=True) if not deadline.passed() else b"":
                 received += len(chunk)
@@ -302,12 +376,15 @@ class Fetcher:
         if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
             raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
 
-    def _get(self, url: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
-        """GET with retries, following at most `max_redirects` redirects to the same origin."""
+    def _get(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
+        """GET (POST of `form` when given) with retries, following at most `max_redirects` redirects within
+        the allowed hosts and the request's origin (see _check_redirect); a redirect after a POST is a GET,
+        as browsers do."""
         origin = _origin(url)
         for _ in range(self.settings.max_redirects + 1):
             self._check_host(url, url)
-            response = self._get_once(url, headers, deadline)
+            response = self._get_once(url, headers, form)
+            form = None
             if response.status_code not in REDIRECT_STATUSES:
                 return response
             response.close()
@@ -321,15 +398,17 @@ class Fetcher:
             url = target
         raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
 
-    def _get_once(self, url: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
+    def _get_once(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         attempts = self.settings.max_retries + 1
         attempt = 0
+        deadline = _current.deadline
         while True:
             self._pace(url)
             try:
                 timeout = max(0.001, min(self.settings.timeout_seconds, deadline.left()))
-                response = self.session.get(url, headers=headers, timeout=timeout, stream=True,
-                                            allow_redirects=False)
+                response = self.session.request("GET" if form is None else "POST", url, data=form,
+                                                headers=headers, timeout=timeout, stream=True,
+                                                allow_redirects=False)
             except requests.RequestException as error:
                 if deadline.passed():
                     raise _too_slow(url, deadline, 0) from None
@@ -339,30 +418,55 @@ class Fetcher:
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response
+                self._check_challenge(url, response)  # a challenge is not a passing state: no retry
                 response.close()
                 reason = f"HTTP {response.status_code}"
                 wait = _retry_after(response) or self._backoff(attempt)
+                if response.status_code in (429, 503):
+                    self._slow_down(url)
             attempt += 1
             if attempt == attempts:
                 raise FetchError(url, f"{reason}, gave up after {attempts} attempts", retry_later=True)
             if wait > self.max_retry_wait:
                 raise FetchError(url, f"{reason}, the server asks to wait {wait:.0f} s", retry_later=True)
             if wait >= deadline.left():
-                raise (TimeUp if deadline.final else FetchError)(url, f"{reason}, no time left to retry within {deadline.what}", retry_later=True)
+                raise (TimeUp if deadline.final else FetchError)(
+                    url, f"{reason}, no time left to retry within {deadline.what}", retry_later=True)
             log.info("%s: %s, retrying in %.1f s", url, reason, wait)
             self.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
         return min(self.max_retry_wait, max(1.0, self.settings.delay_seconds) * 2 ** attempt)
 
-    def _pace(self, url: str) -> None:
+    def platform(self, url: str) -> str:
+        """What requests are paced by: the address the URL's host resolves to (the host if it does not)."""
         host = host_of(url)
-        last = self._last_request.get(host)
+        if host not in self._platforms:
+            self._platforms[host] = self.resolve(host)
+        return self._platforms[host]
+
+    def delay(self, url: str) -> float:
+        """The current delay between two requests to the URL's platform."""
+        return self._delay.get(self.platform(url), self.settings.delay_seconds)
+
+    def _pace(self, url: str) -> None:
+        platform = self.platform(url)
+        last = self._last_request.get(platform)
         if last is not None:
-            wait = self.settings.delay_seconds - (self.clock() - last)
+            wait = self.delay(url) - (self.clock() - last)
             if wait > 0:
                 self.sleep(wait)
-        self._last_request[host] = self.clock()
+        self._last_request[platform] = self.clock()
+        self.requests += 1
+
+    def _slow_down(self, url: str) -> None:
+        platform = self.platform(url)
+        self._busy[platform] = self._busy.get(platform, 0) + 1
+        if self._busy[platform] >= STORM:
+            self._busy[platform] = 0
+            self._delay[platform] = min(MAX_DELAY, max(1.0, 2 * self.delay(url)))
+            log.warning("%s keeps answering 429/503: %.0f s between its requests for the rest of the run",
+                        platform, self._delay[platform])
 
     def _check_host(self, url: str, origin: str) -> None:
         try:
@@ -405,6 +509,16 @@ def _check_redirect(url: str, target: str, origin: tuple[str, str, int | None]) 
                               f"of the request ({origin[0]}://{origin[1]}:{origin[2]}) or a usual port are followed")
 
 
+def address_of(host: str) -> str:
+    """The first IPv4 address of a host (else its first address), or the host when it does not resolve."""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return host
+    addresses = [entry[4][0] for entry in found]
+    return next((address for address in addresses if ":" not in address), addresses[0] if addresses else host)
+
+
 def _validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
     headers = {}
     if etag:
@@ -426,7 +540,8 @@ def _check_pdf(url: str, head: bytes) -> None:
     if b"%PDF" in head[:1024]:
         return
     if b"<html" in head[:1024].lower() or b"<!doctype" in head[:1024].lower():
-        challenge = " (a JavaScript challenge)" if b"<script" in head.lower() else ""
+        kind = challenge_in(head) or ("a JavaScript challenge" if b"<script" in head.lower() else None)
+        challenge = f" ({kind})" if kind else ""
         raise FetchError(url, f"not a PDF: the server sent an HTML page{challenge} instead of the document",
                          retry_later=True)
     raise FetchError(url, f"not a PDF: the body starts with {head[:16]!r}", retry_later=True)

@@ -39,8 +39,8 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_
     """
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, function, args, memory_mb, what, own_group),
-                            daemon=True)
+    # not a daemon: the reader starts its own children (each page rendered for OCR); it is killed in any case
+    child = context.Process(target=_child, args=(send, function, args, memory_mb, what, own_group))
     try:
         # a stop signal raised while forking would be lost in the fork handlers: it waits until the child runs
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)

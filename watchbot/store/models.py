@@ -31,6 +31,7 @@ class SourceRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     last_found: Mapped[int] = mapped_column(Integer, default=0)
+    crawl_progress: Mapped[str | None] = mapped_column(Text)  # JSON of discover.Progress
 
 
 class DocumentRow(Base):
