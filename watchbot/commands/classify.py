@@ -9,6 +9,8 @@ from pathlib import Path
 
 from watchbot.analysis import analyse_file, to_json
 from watchbot.commands import FAILED, OK, load_rules
+from watchbot.pipeline import READ_MARGIN
+from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError
 from watchbot.settings import ExtractSettings
 from watchbot.terminal import printable
@@ -30,9 +32,12 @@ def handle(args) -> int:
     results, status = [], OK
     with tempfile.TemporaryDirectory(prefix="watchbot-") as workdir:
         for path in args.paths:
-            try:
-                analysis = analyse_file(path, ruleset, ExtractSettings(), Path(workdir))
-            except (ExtractError, OSError) as error:
+            settings = ExtractSettings()
+            try:  # in a child with the run's limits: a hostile file costs that file
+                analysis = run_in_child(analyse_file, path, ruleset, settings, Path(workdir),
+                                        timeout=settings.ocr_document_timeout_seconds + READ_MARGIN,
+                                        memory_mb=settings.max_memory_mb)
+            except (ExtractError, ChildFailed, OSError) as error:
                 print(f"watchbot: {printable(path)}: {printable(error)}", file=sys.stderr)
                 status = FAILED
                 continue
