@@ -396,7 +396,7 @@ def test_a_pdf_host_in_maintenance_uses_no_attempt(tmp_path, site_server, capsys
     config.write_text(config.read_text().replace("extract: {ocr: false}", "extract: {ocr: false, max_attempts: 2}"))
     site_server.route(quote(NEGATIVE.href), Route(status=503, body="maintenance"))
     for _ in range(3):  # hourly runs, more than max_attempts
-        assert main(["run", "--config", str(config)]) == 0
+        assert main(["run", "--config", str(config)]) == 1  # failed for this run
         document = database_rows(config, DocumentRow)[0]
         assert (document.status, document.attempts) == ("waiting", 0) and "HTTP 503" in document.last_error
         update_documents(config, retry_at=datetime.now(timezone.utc) - timedelta(minutes=1))  # an hour later
@@ -410,7 +410,7 @@ def test_a_pdf_host_in_maintenance_uses_no_attempt(tmp_path, site_server, capsys
 def test_passing_trouble_is_given_up_only_after_retry_days(tmp_path, site_server):
     config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
     site_server.route(quote(NEGATIVE.href), Route(status=503, body="maintenance"))
-    assert main(["run", "--config", str(config)]) == 0
+    assert main(["run", "--config", str(config)]) == 1
     update_documents(config, retry_at=None, first_seen_at=datetime.now(timezone.utc) - timedelta(days=31))
     assert main(["run", "--config", str(config)]) == 1
     document = database_rows(config, DocumentRow)[0]

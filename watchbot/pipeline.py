@@ -73,7 +73,8 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        failed = self.sources_failed or self.documents_failed or self.posts.failed or self.posts.errors
+        failed = (self.sources_failed or self.documents_failed or self.documents_waiting or self.posts.failed
+                  or self.posts.errors)
         return 1 if failed or self.interrupted else 0
 
     def line(self) -> str:

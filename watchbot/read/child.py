@@ -32,7 +32,8 @@ STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None = None,
                  what: str = "reading the document", own_group: bool = True) -> T:
-    """function(*args) in a forked process of at most `memory_mb` MB; its exceptions are raised here.
+    """function(*args) in a forked process that may use `memory_mb` MB more than it inherits; its exceptions
+    are raised here.
 
     A child started by a child stays in its parent's process group (`own_group=False`), so that killing
     the reader kills everything it started.
@@ -74,8 +75,8 @@ def _child(send, function: Callable, args: tuple, memory_mb: int | None, what: s
     for number in STOP_SIGNALS:  # the parent's handlers are for the parent
         signal.signal(number, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-    if memory_mb:
-        limit = memory_mb * 1024 * 1024
+    if memory_mb:  # beyond the address space inherited from the parent, whatever threads and libraries it has
+        limit = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         result = (False, function(*args))
@@ -85,6 +86,12 @@ def _child(send, function: Callable, args: tuple, memory_mb: int | None, what: s
         result = (True, error)
     send.send(result)
     send.close()
+
+
+def _address_space() -> int:
+    """This process's virtual memory size, in bytes."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
 
 
 def kill_group(pid: int) -> None:
