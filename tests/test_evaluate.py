@@ -29,7 +29,7 @@ def test_shipped_rules_are_right_on_the_real_test_acts():
 
 
 def test_report_lists_false_positives_with_words_and_traps(tmp_path):
-    (tmp_path / "drones.yaml").write_text("label: Drones\nstrong: [drone, aéronef]\n", encoding="utf-8")
+    (tmp_path / "drones.yaml").write_text("label: Drones\nwhere: any\nstrong: [drone, aéronef]\n", encoding="utf-8")
     report = evaluate.evaluate(DATA / "labels" / "acts.csv", DATA / "acts", rules.load(tmp_path))
     drones = scores(report)["drones"]
     assert drones.false_positives >= 4 and drones.false_negatives == 0
@@ -122,6 +122,6 @@ def test_false_negative_shows_what_was_found_all_the_same(tmp_path):
                       "instauré (L. 226-1),silt_perimeter\n", encoding="utf-8")
     report = evaluate.evaluate(labels, tmp_path, RULESET)
     [error] = report.errors
-    assert error.kind == "false negative" and "delegation: délégation de signature" in error.words
+    assert error.kind == "false negative" and "delegation: délégation de signature [title]" in error.words
     assert any(word.startswith("strong: ") for word in error.words)
-    assert "found, not enough: « delegation: délégation de signature »" in evaluate.format_report(report)
+    assert "found, not enough: « delegation: délégation de signature [title] »" in evaluate.format_report(report)

@@ -84,7 +84,8 @@ def test_check_reports_every_problem_with_file_line_column_and_hint():
     assert ("duplicates.yml", None, None, "duplicate category 'duplicates'") in problems
     assert ("wrong_types.yaml", 2, 1, "'hashtags' must be a list") in problems
     assert ("wrong_types.yaml", 3, 1, "'min_support' must be a whole number, not text") in problems
-    assert ("wrong_types.yaml", 4, 1, "'where' must be one of title, body, both, not 'partout'") in problems
+    assert ("wrong_types.yaml", 4, 1, "'where' must be one of title, visas, considerants, dispositif, signature, annexes, body, any "
+            "(or a list of them), not 'partout'") in problems
     assert ("wrong_types.yaml", 7, 5, "'within' must be a whole number, not text") in problems
     assert any(key[0] == "broken_yaml.yaml" and key[3].startswith("invalid YAML") for key in problems)
 
