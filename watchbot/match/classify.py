@@ -77,11 +77,17 @@ class _ActText:
                 runs.append(_Zone(name, index, start, text, _cached_in(text.text)))
         return runs
 
-    def find(self, pattern: Pattern) -> Hit | None:
-        """The first hit in the pattern's zones, else its first hit anywhere."""
+    @cached_property
+    def _has(self) -> Callable[[str], bool]:
+        return _cached_in("\n".join(zone.text.text for zone in self.zones))
+
+    def find(self, pattern: Pattern, anywhere: bool = True) -> Hit | None:
+        """The first hit in the pattern's zones, else (if ``anywhere``) its first hit in another zone."""
+        if not all(self._has(part.literal) for part in pattern.parts):  # most patterns, most acts
+            return None
         elsewhere = None
         for zone in self.zones:
-            if elsewhere is not None and zone.zone not in pattern.where:
+            if (elsewhere is not None or not anywhere) and zone.zone not in pattern.where:
                 continue
             span = pattern.find(zone.text.text, zone.has)
             if span is not None:
@@ -114,11 +120,12 @@ def classify(act: Act, ruleset: Ruleset) -> list[Match]:
 
 
 def _apply(rule: Rule, text: _ActText) -> list[Match]:
-    if any(hit.counts for hit in _hits(rule.exclude, text)):
+    if _hits(rule.exclude, text, anywhere=False):
         return []
-    hits = _hits(rule.strong, text)
+    # Strong patterns found outside their zones only count with support patterns.
+    hits = _hits(rule.strong, text, anywhere=bool(rule.support))
     if not any(hit.counts for hit in hits):
-        support = [hit for hit in _hits(rule.support, text) if hit.counts]
+        support = _hits(rule.support, text, anywhere=False)
         if not support or len(support) + len(hits) < rule.min_support:
             return []
         hits += support
@@ -141,8 +148,8 @@ def explain(act: Act, rule: Rule) -> list[tuple[str, Match]]:
     return found
 
 
-def _hits(patterns: tuple[Pattern, ...], text: _ActText) -> list[Hit]:
-    return [hit for pattern in patterns if (hit := text.find(pattern)) is not None]
+def _hits(patterns: tuple[Pattern, ...], text: _ActText, anywhere: bool = True) -> list[Hit]:
+    return [hit for pattern in patterns if (hit := text.find(pattern, anywhere)) is not None]
 
 
 def _cached_in(text: str) -> Callable[[str], bool]:

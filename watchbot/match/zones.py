@@ -21,7 +21,9 @@ TITLE, VISAS, CONSIDERANTS, DISPOSITIF, SIGNATURE, ANNEXES = (
     "title", "visas", "considerants", "dispositif", "signature", "annexes")
 ZONES = (TITLE, VISAS, CONSIDERANTS, DISPOSITIF, SIGNATURE, ANNEXES)
 
-_START = r"(?:^|(?<=[;:.]))[ \t>|•\-–_*]*"
+# A marker follows a line end or a clause end; starting with these characters
+# lets the regular expression engine skip quickly to the candidates.
+_START = r"[\n;:.][ \t>|•\-–_*]*"
 _MARKER = re.compile(
     _START + r"(?:"
     r"(?P<visas>vu(?![^\W\d_])|vu(?=(?:les?|la|l'|l’|d[eu]|des)(?![^\W\d_])))"
@@ -38,12 +40,13 @@ def zones(text: str, zone: str = TITLE) -> Iterator[tuple[str, int, int]]:
     """(zone, start, end) spans covering ``text``, which starts in ``zone``
     (the zone where the previous page ended)."""
     start = 0
-    for marker in _MARKER.finditer(text):
+    for marker in _MARKER.finditer("\n" + text):  # the text starts a line
         following = _next_zone(zone, marker.lastgroup)
         if following != zone:
-            if marker.start() > start:
-                yield zone, start, marker.start()
-            zone, start = following, marker.start()
+            at = marker.start(marker.lastgroup) - 1
+            if at > start:
+                yield zone, start, at
+            zone, start = following, at
     if start < len(text) or not text:
         yield zone, start, len(text)
 
