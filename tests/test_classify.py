@@ -168,3 +168,41 @@ def test_matches_are_in_the_acts_own_words_and_explain_shows_the_citations():
     found = explain(act, rules_by_name()["drones"])
     assert {match.zone for kind, match in found if kind == "strong"} == {"title", "dispositif", "considerants",
                                                                          "visas"}
+
+
+# A VSA authorisation worded as the Préfecture de police words them (VOCABULARY.md); its « Vu » cites
+# the VSA decree, whose title names « caméras installées sur des aéronefs ».
+VSA_TITLE = ("Arrêté n° 2025-00180 portant autorisation de l'emploi d'un traitement algorithmique sur des images "
+             "issues d'un système de vidéoprotection à l'occasion du concert du 14 juin 2025")
+VSA_BODY = (
+    "LE PRÉFET DE POLICE,\n"
+    "Vu le code de la sécurité intérieure ;\n"
+    "Vu la loi n° 2023-380 du 19 mai 2023 relative aux jeux Olympiques et Paralympiques de 2024, notamment son "
+    "article 10 ;\n"
+    "VU le décret n° 2023-828 du 28 août 2023 relatif aux modalités de mise en œuvre des traitements algorithmiques "
+    "sur les images collectées au moyen de systèmes de vidéoprotection et de caméras installées sur des aéronefsle "
+    "présent arrêté ;\n"
+    "Considérant que le concert réunira 40 000 personnes ;\n"
+    "Arrête :\n"
+    "Article 1er : L'emploi d'un traitement algorithmique sur les images collectées au moyen du système de "
+    "vidéoprotection du stade est autorisé du 14 au 15 juin 2025.\n")
+
+
+@pytest.mark.parametrize("title", [VSA_TITLE, ""])
+def test_vsa_authorisation_citing_the_vsa_decree_is_not_a_drone_act(title):
+    act = Act("2025-00180", title, 1, 1, (Page(1, (VSA_TITLE + "\n" if not title else "") + VSA_BODY),))
+    matches = classify(act, RULESET)
+    assert {match.category for match in matches} == {"vsa"}
+    assert matches[0].zone == "title"
+    cited = [match for kind, match in explain(act, rules_by_name()["drones"]) if kind == "strong"]
+    assert [match.zone for match in cited] == ["visas"] and "aéronefsle" in cited[0].excerpt
+
+
+def test_a_ban_cited_in_a_visa_does_not_make_a_ban():
+    act = Act(None, "Arrêté portant réglementation temporaire de la circulation rue de Rivoli", 1, 1, (Page(1, (
+        "Vu l'arrêté n° 2025-00246 portant interdiction d'une manifestation déclarée le 1er mai ;\n"
+        "Considérant qu'il convient d'assurer l'interdiction de la manifestation ;\n"
+        "Arrête :\nArticle 1er : La circulation est interdite rue de Rivoli le 1er mai.\n")),))
+    assert classify(act, RULESET) == []
+    assert classify(Act(None, act.title, 1, 1, (Page(1, "Article 1er : interdiction de la manifestation."),)),
+                    RULESET)[0].zone == "dispositif"
