@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -82,4 +83,4 @@ def test_a_page_starts_in_the_zone_where_the_previous_one_ended():
 def test_zones_cover_the_text_in_order(text):
     spans = list(zones(text))
     assert spans[0][1] == 0 and spans[-1][2] == len(text)
-    assert all(left[2] == right[1] and left[0] != right[0] for left, right in zip(spans, spans[1:]))
+    assert all(left[2] == right[1] and left[0] != right[0] for left, right in itertools.pairwise(spans))
