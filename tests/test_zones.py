@@ -69,9 +69,17 @@ def test_markers_in_upper_case_glued_or_after_a_clause():
 
 
 def test_words_that_only_start_like_markers():
-    text = ("Arrêté relatif à la vulnérabilité\nVue du site ; Articles 3 et 4 ; au vu des éléments ; notamment son\n"
-            "article 1er ;")
+    text = ("Arrêté relatif à la vulnérabilité\nVue du site, Articles 3 et 4, au vu des éléments, notamment son\n"
+            "article 1er,\nVulcain")
     assert order(text) == ["title"]
+
+
+def test_a_text_without_markers_is_no_title_after_its_first_clause():
+    # a middle page of a real signature delegation (Hauts-de-Seine), alone: its list of powers is no title
+    page = ("- Les mesures prises en matière de sécurité des manifestations sportives ;\n"
+            "- Les décisions en matière d'installation d'un système de vidéoprotection ;\n")
+    assert order(page) == ["title", "dispositif"]
+    assert cut(page)["title"].rstrip() == "- Les mesures prises en matière de sécurité des manifestations sportives"
 
 
 def test_a_page_starts_in_the_zone_where_the_previous_one_ended():
