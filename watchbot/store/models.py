@@ -102,13 +102,14 @@ class MatchRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     excerpt: Mapped[str] = mapped_column(Text)
     words: Mapped[str] = mapped_column(Text, default="")
+    zone: Mapped[str | None] = mapped_column(String(20))  # where in the act: title, dispositif…; None before 0008
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
 
     @classmethod
     def of(cls, match: Match) -> MatchRow:
         return cls(category=match.category, rule=match.rule, page=match.page, excerpt=match.excerpt,
-                   words=match.words)
+                   words=match.words, zone=match.zone)
 
 
 class PostRow(Base):
