@@ -1,14 +1,14 @@
 """the zone of the act each match was found in
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0001'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
