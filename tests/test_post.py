@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from datetime import date, datetime, timezone
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from mastodon_servers import MockMastodon, closed_port_url, entities
+from mastodon import Mastodon, MastodonNotFoundError
+
+from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities
 from watchbot.models import Act, Category, Match
-from watchbot.publish.post import Poster, PostFailed, RetryLater
-from watchbot.publish.toot import TootInput, compose, content_warning, length, page_link
+from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
+from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
 
 ACTS = json.loads((Path(__file__).parent / "data" / "toot" / "acts.json").read_text(encoding="utf-8"))
 CATEGORIES = {
@@ -32,8 +35,10 @@ def toot_input(real: dict, hostile: bool = False) -> TootInput:
                      (Match(real["category"], "rule", real["first_page"], real["excerpt"] + suffix, real["words"]),))
 
 
-def toot_of(real: dict, max_characters: int = 500, hostile: bool = False, warning: str = "") -> str:
-    return compose(toot_input(real, hostile), [CATEGORIES[real["category"]]], max_characters, spoiler_text=warning)
+def toot_of(real: dict, max_characters: int = 500, hostile: bool = False, warning: str = "",
+            url_length: int | None = 23) -> str:
+    return compose(toot_input(real, hostile), [CATEGORIES[real["category"]]], max_characters, spoiler_text=warning,
+                   url_length=url_length)
 
 
 def marker(real: dict) -> str:
@@ -49,16 +54,43 @@ def test_max_characters_is_read_once_from_instance_v2(strict_mastodon):
     assert strict_mastodon.requests == [("GET", "/api/v2/instance")]
 
 
-def test_max_characters_falls_back_to_instance_v1(strict_mastodon):
+def test_limit_falls_back_to_instance_v1_with_and_without_trailing_slash(strict_mastodon):
     strict_mastodon.instance_v2 = False
     strict_mastodon.max_characters = 444
-    assert Poster(strict_mastodon.base_url, strict_mastodon.token()).max_characters == 444
-    assert strict_mastodon.requests == [("GET", "/api/v2/instance"), ("GET", "/api/v1/instance")]
+    assert Poster(strict_mastodon.base_url, strict_mastodon.token()).limit == Limit(444, 23)
+    assert strict_mastodon.requests == [("GET", "/api/v2/instance"), ("GET", "/api/v2/instance/"),
+                                        ("GET", "/api/v1/instance")]
 
 
-def test_max_characters_defaults_to_500(strict_mastodon):
+@pytest.mark.parametrize("profile", PROFILES)
+def test_limit_and_url_rule_are_read_on_every_server(profile):
+    server = StrictMastodon(max_characters=321, profile=PROFILES[profile]).start()
+    try:
+        limit = Poster(server.base_url, server.token()).limit
+    finally:
+        server.stop()
+    assert limit == Limit(321, {"mastodon": 23, "gotosocial": 25, "akkoma": None, "takahe": 23}[profile])
+
+
+def test_mastodon_py_misses_takahes_instance_endpoints():
+    """The control: Mastodon.py asks for /api/v1/instance/ and /api/v2/instance/, which Takahē does not route."""
+    takahe = StrictMastodon(max_characters=300, profile=PROFILES["takahe"]).start()
+    try:
+        api = Mastodon(api_base_url=takahe.base_url, access_token=takahe.token(), version_check_mode="none")
+        for read in (api.instance_v1, api.instance_v2):
+            with pytest.raises(MastodonNotFoundError):
+                read()
+        assert Poster(takahe.base_url, takahe.token()).max_characters == 300
+    finally:
+        takahe.stop()
+
+
+def test_without_a_readable_limit_a_conservative_one_is_used_and_logged(strict_mastodon, caplog):
     strict_mastodon.max_characters = None  # a server that does not say
-    assert Poster(strict_mastodon.base_url, strict_mastodon.token()).max_characters == 500
+    with caplog.at_level(logging.WARNING, logger="watchbot"):
+        assert Poster(strict_mastodon.base_url, strict_mastodon.token()).limit == CONSERVATIVE_LIMIT
+    assert CONSERVATIVE_LIMIT == Limit(300, None)
+    assert "no instance endpoint gives the character limit" in caplog.text
 
 
 def test_max_characters_during_an_outage_is_retried_not_guessed(strict_mastodon):
@@ -86,13 +118,21 @@ def test_real_toots_fit_the_strict_server(strict_mastodon, limit):
     assert [status["text"] for status in strict_mastodon.statuses] == [toot_of(real, limit, True) for real in ACTS]
 
 
-def test_a_stale_limit_gets_a_permanent_422(strict_mastodon):
-    poster = Poster(strict_mastodon.base_url, strict_mastodon.token())
-    text = toot_of(ACTS[0], poster.max_characters)
-    strict_mastodon.max_characters = 200  # the admin lowered the limit during the run
-    with pytest.raises(PostFailed, match="422 .*character limit of 200 exceeded") as failure:
-        poster.post(text, idempotency_key="k")
-    assert not failure.value.stop_account and strict_mastodon.statuses == []
+def test_a_limit_lowered_during_the_run_is_recognised_on_every_server(any_server):
+    poster = Poster(any_server.base_url, any_server.token())
+    limit = poster.limit
+    any_server.max_characters = 300  # the admin lowered the limit during the run
+    with pytest.raises(TooLong) as refused:
+        poster.post(toot_of(ACTS[0], limit.characters, url_length=limit.url_length), idempotency_key="k")
+    assert any_server.statuses == [] and refused.value.reason.startswith(str(any_server.profile.too_long[0]))
+    assert poster.tighten(refused.value) and poster.limit == Limit(300, None)
+    assert not poster.tighten(refused.value)  # nothing stricter left to try
+    shorter = toot_of(ACTS[0], 300, url_length=None)
+    if any_server.profile.replays_refusals:  # Akkoma answers the same key with the same refusal
+        with pytest.raises(TooLong):
+            poster.post(shorter, idempotency_key="k")
+    poster.post(shorter, idempotency_key="k2")
+    assert [status["text"] for status in any_server.statuses] == [shorter]
 
 
 def test_a_toot_over_the_limit_is_refused_before_sending(strict_mastodon):
@@ -281,19 +321,38 @@ def test_unreadable_answer_is_retried_later(mastodon_mock_server):
     assert len(mastodon_mock_server.posts()) == 1
 
 
-def test_bad_token_fails_for_the_account_without_showing_it(strict_mastodon):
-    poster = Poster(strict_mastodon.base_url, "secret-token-123")
-    with pytest.raises(PostFailed, match="401 Unauthorized: The access token is invalid") as refused:
+def test_a_wrong_token_is_an_account_problem_on_every_server(any_server):
+    poster = Poster(any_server.base_url, "secret-token-123")
+    with pytest.raises(AccountRefused) as refused:
         poster.post("x", idempotency_key="k")
-    assert refused.value.stop_account and "secret-token-123" not in str(refused.value)
+    code, body = any_server.profile.bad_token
+    message = body if isinstance(body, str) else body["error"]
+    assert refused.value.reason.startswith(str(code)) and refused.value.reason.endswith(message)
+    assert "secret-token-123" not in refused.value.reason and any_server.statuses == []
+
+
+@pytest.mark.parametrize("code, message", [
+    (400, "Invalid Bearer token"), (400, "invalid_token"), (422, "Your account is suspended"),
+    (422, "The access token is invalid"), (418, "This account is disabled"), (404, "Not Found")])
+def test_refusals_about_the_account_whatever_their_code(strict_mastodon, code, message):
+    strict_mastodon.fail(code, body=message)
+    with pytest.raises(AccountRefused, match=f"{code} .*{message}"):
+        Poster(strict_mastodon.base_url, strict_mastodon.token()).post("x", idempotency_key="k")
+
+
+def test_a_refusal_of_the_toot_itself_is_not_an_account_problem(strict_mastodon):
+    strict_mastodon.fail(422, body={"error": "Validation failed: Language is not supported"})
+    with pytest.raises(PostFailed) as refused:
+        Poster(strict_mastodon.base_url, strict_mastodon.token()).post("x", idempotency_key="k")
+    assert type(refused.value) is PostFailed
 
 
 def test_server_echoing_the_token_does_not_leak_it(strict_mastodon):
     token = strict_mastodon.token()
     strict_mastodon.fail(403, body={"error": f"token {token} is suspended"})
-    with pytest.raises(PostFailed, match=r"403 Forbidden: token \*\*\* is suspended") as refused:
+    with pytest.raises(AccountRefused, match=r"403 Forbidden: token \*\*\* is suspended") as refused:
         Poster(strict_mastodon.base_url, token).post("x", idempotency_key="k")
-    assert refused.value.stop_account and token not in str(refused.value)
+    assert token not in str(refused.value)
 
 
 def test_bad_visibility_is_a_permanent_failure(strict_mastodon):
