@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import socket
 import time
+from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
 from mastodon import Mastodon, MastodonNotFoundError
 
-from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities
-from watchbot.models import Act, Category, Match
+from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
+from watchbot.commands.status import report
+from watchbot.match import rules
+from watchbot.models import Act, Category, Match, Source
+from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
+from watchbot.settings import BUNDLED_RULES, Account, Config
+from watchbot.store import open_database
+from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
 
 ACTS = json.loads((Path(__file__).parent / "data" / "toot" / "acts.json").read_text(encoding="utf-8"))
 CATEGORIES = {
@@ -377,3 +388,153 @@ def test_several_accounts_each_get_their_toots(server_name, request):
                                                                 "🚁 Drones — Préfecture du Var (83)"]
     assert [s["text"].split("\n")[0] for s in silt] == ["🚧 Périmètre de protection — Préfecture du Var (83)"]
     assert Poster(server.base_url, server.token("silt")).find_posted(marker(ACTS[0])) is None
+
+
+# --- the outbox on every server ------------------------------------------------------------------------
+# Real acts with their real *.gouv.fr links, queued in SQLite and sent by the outbox as a run does.
+
+VAR = Source("pref83", "Préfecture du Var", "https://www.var.gouv.fr/Publications/RAA", "83")
+RULESET = rules.load(BUNDLED_RULES)
+
+
+def queued(tmp_path: Path, account: Account) -> sessionmaker:
+    sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    with sessions() as session:
+        session.add(SourceRow(code=VAR.code, name=VAR.name))
+        session.flush()
+        for real in ACTS:
+            act = ActRow(ref=real["ref"], title=real["title"], first_page=real["first_page"],
+                         last_page=real["last_page"], key=real["ref"], fingerprint=real["ref"],
+                         matches=[MatchRow(category=real["category"], rule="rule", page=real["first_page"],
+                                           excerpt=real["excerpt"], words=real["words"])])
+            session.add(DocumentRow(source_code=VAR.code, url=real["raa_url"], title=real["raa_name"],
+                                    published=date.fromisoformat(real["raa_date"]), acts=[act]))
+            session.flush()
+            outbox.enqueue(session, act, [real["category"]], [account])
+        session.commit()
+    return sessions
+
+
+def account_on(server: StrictMastodon, visibility: str = "unlisted") -> Account:
+    return Account("surveillance", server.base_url, tuple(CATEGORIES), access_token_env="TOKEN_SURVEILLANCE",
+                   visibility=visibility)
+
+
+def send(sessions: sessionmaker, account: Account) -> outbox.PostCounts:
+    counts = outbox.PostCounts()
+    outbox.Sender(sessions, RULESET, {VAR.code: VAR}, counts, io.StringIO(), "test").send(
+        [account], dry_run=False, max_posts=None)
+    return counts
+
+
+def rows(sessions: sessionmaker) -> list[PostRow]:
+    with sessions() as session:
+        return session.scalars(select(PostRow).order_by(PostRow.id)).all()
+
+
+def links(server: StrictMastodon) -> Counter:
+    return Counter(re.search(r"https://\S+#page=\d+", status["text"]).group() for status in server.statuses)
+
+
+def test_a_wrong_token_then_the_right_one_posts_each_toot_once(any_server, tmp_path, monkeypatch, caplog):
+    account = account_on(any_server)
+    sessions = queued(tmp_path, account)
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", "wrong-secret-token")
+    counts = send(sessions, account)
+    assert counts.stopped == ["surveillance"] and counts.errors == 1 and counts.failed == 0
+    assert any_server.statuses == []
+    assert {(row.status, row.wait_reason.split(" (")[0]) for row in rows(sessions)} == {
+        ("pending", "account stopped: the server refused the account")}
+    assert "account surveillance: the server refused the account" in caplog.text
+    assert "$TOKEN_SURVEILLANCE" in caplog.text and "write:statuses" in caplog.text
+    saved = " ".join(str(value) for row in rows(sessions) for value in vars(row).values())
+    assert "wrong-secret-token" not in caplog.text + saved
+
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", any_server.token())
+    counts = send(sessions, account)
+    assert (counts.sent, counts.found, counts.failed, counts.stopped) == (len(ACTS), 0, 0, [])
+    assert send(sessions, account).sent == 0
+    assert set(links(any_server).values()) == {1} and len(links(any_server)) == len(ACTS)
+    assert [row.status for row in rows(sessions)] == ["posted"] * len(ACTS)
+
+
+@pytest.mark.parametrize("limit", [500, 300])
+def test_real_gouv_links_never_make_a_toot_fail(any_server, tmp_path, monkeypatch, limit):
+    any_server.max_characters = limit
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", any_server.token())
+    account = account_on(any_server)
+    sessions = queued(tmp_path, account)
+    counts = send(sessions, account)
+    assert (counts.sent, counts.failed) == (len(ACTS), 0)
+    for row, status, real in zip(rows(sessions), any_server.statuses, ACTS, strict=True):
+        assert status["text"] == row.text and any_server.profile.count(row.text, "") <= limit
+        assert re.fullmatch(r"(#\w+ )+#Var", row.text.rsplit("\n", 1)[1])  # the hashtags, whole
+        assert f"\n\n{marker(real)}\n\n" in row.text
+    refusals = any_server.post_attempts() - len(ACTS)
+    advertised_wrongly = any_server.profile.advertised_url_length is not None \
+        and any_server.profile.count is not mastodon_length
+    assert refusals == (1 if advertised_wrongly else 0)  # learnt once per run, not once per toot
+    if limit == 300:
+        assert all(len(row.text) < len(toot_of(real)) for row, real in zip(rows(sessions), ACTS, strict=True))
+
+
+@pytest.mark.parametrize("visibility", ["private", "direct", "unlisted"])
+def test_a_crash_during_a_post_never_leads_to_a_duplicate(any_server, tmp_path, monkeypatch, visibility):
+    """The server takes the toot, the answer is lost (the run died), the key expires before the next run."""
+    any_server.max_characters = 5000  # GoToSocial's and Akkoma's default: the lost toot is taken on every server
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", any_server.token())
+    account = account_on(any_server, visibility)
+    sessions = queued(tmp_path, account)
+    any_server.lose_answer()
+    first = send(sessions, account)
+    assert first.errors == 1 and [row.status for row in rows(sessions)] == ["sending", "pending", "pending"]
+    any_server.expire_idempotency_keys()
+    for _ in range(2):
+        second = send(sessions, account)
+        assert set(links(any_server).values()) == {1} and len(links(any_server)) == len(ACTS)
+    listed = visibility in any_server.profile.lists_own
+    assert (second.found, second.held) == ((0, 0) if listed else (0, 1))
+    status = report(Config(database_url=str(sessions.kw["bind"].url), path=tmp_path / "watchbot.yaml"))
+    if not listed:  # Takahē does not list private or direct toots: a human decides
+        assert rows(sessions)[0].status == "sending"
+        assert "sending: needs a human decision" in status and "watchbot retry --sending --account surveillance" \
+            in status
+    else:
+        assert [row.status for row in rows(sessions)] == ["posted"] * len(ACTS)
+
+
+def test_a_held_toot_is_sent_again_by_retry_sending(tmp_path, monkeypatch):
+    """On Takahē the run died before the request left: the human sees no toot and re-sends it."""
+    takahe = StrictMastodon(profile=PROFILES["takahe"]).start()
+    try:
+        monkeypatch.setenv("TOKEN_SURVEILLANCE", takahe.token())
+        account = account_on(takahe, "private")
+        sessions = queued(tmp_path, account)
+        with sessions() as session:
+            session.execute(update(PostRow).where(PostRow.id == 1).values(status="sending", attempts=1))
+            session.commit()
+        counts = send(sessions, account)
+        assert (counts.sent, counts.held) == (len(ACTS) - 1, 1) and marker(ACTS[0]) not in links(takahe)
+        assert [row.id for row in outbox.requeue(sessions, statuses=["sending"])] == [1]
+        counts = send(sessions, account)
+        assert (counts.sent, counts.held) == (1, 0) and set(links(takahe).values()) == {1}
+        assert len(links(takahe)) == len(ACTS)
+    finally:
+        takahe.stop()
+
+
+def test_retry_queues_failed_toots_again_never_a_posted_one(strict_mastodon, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", strict_mastodon.token())
+    account = account_on(strict_mastodon)
+    sessions = queued(tmp_path, account)
+    strict_mastodon.fail(422, count=2, body={"error": "Validation failed: Language is not supported"})
+    assert send(sessions, account).failed == 2
+    failed_key = rows(sessions)[0].idempotency_key
+    assert [row.status for row in rows(sessions)] == ["failed", "failed", "posted"]
+    status = report(Config(database_url=str(sessions.kw["bind"].url), path=tmp_path / "watchbot.yaml"))
+    assert f"watchbot retry --config {tmp_path / 'watchbot.yaml'} --account surveillance --failed" in status
+    assert [row.id for row in outbox.requeue(sessions, statuses=["failed"], account="surveillance")] == [1, 2]
+    assert outbox.requeue(sessions, statuses=["failed"]) == []
+    assert rows(sessions)[0].idempotency_key != failed_key  # Akkoma would replay the refusal to the old key
+    assert send(sessions, account).sent == 2 and set(links(strict_mastodon).values()) == {1}
+    assert len(links(strict_mastodon)) == len(ACTS)

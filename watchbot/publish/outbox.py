@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from functools import partial
 from typing import Callable, Mapping, Sequence, TextIO
 
@@ -302,3 +302,30 @@ class Sender:
 def _aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes: they are UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def requeue(sessions: sessionmaker[Session], *, statuses: Sequence[str], account: str | None = None,
+            since: date | None = None) -> list[PostRow]:
+    """Put `failed` and/or `sending` toots back in the queue (never a posted one); the rows requeued.
+
+    A failed toot gets a new Idempotency-Key: the server refused the last one, and Pleroma and Akkoma
+    would replay that refusal. A `sending` toot keeps its key: a server that honours it answers with
+    the toot it may already have.
+    """
+    if not set(statuses) <= {"failed", "sending"}:
+        raise ValueError(f"only failed and sending toots can be queued again, not {statuses}")
+    query = select(PostRow).where(PostRow.status.in_(statuses)).order_by(PostRow.id)
+    if account:
+        query = query.where(PostRow.account == account)
+    if since:
+        query = query.where(PostRow.created_at >= datetime.combine(since, time(), timezone.utc))
+    with sessions() as session:
+        rows = session.scalars(query).all()
+        for row in rows:
+            if row.status == "failed":
+                row.idempotency_key = idempotency_key(row.account, row.act_key, row.attempts + 1)
+            row.status = "pending"
+            row.wait_reason = f"queued again by `watchbot retry` on {utcnow():%Y-%m-%d %H:%M} UTC"
+            row.retry_at = None
+        session.commit()
+        return list(rows)

@@ -4,7 +4,8 @@ A toot fits the server's limit as the server counts it (`Limit`): Mastodon's
 way (graphemes, every URL as 23 characters, `@user@domain` as `@user`), or every
 character of a link counted (GoToSocial, Takahē, Akkoma/Pleroma). When it is too
 long, the excerpt is shortened first, then dropped, then the title is shortened
-(the RAA's name with it, then without it); the link and the hashtags are never cut.
+(the RAA's name with it, then without it, then without the publication date);
+the link and the hashtags are never cut.
 
 Text taken from documents (title, reference, RAA name, excerpt) can never
 mention, tag or link: an invisible WORD JOINER (U+2060) is put after every
@@ -101,13 +102,13 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
     title = clean(item.act.title) or clean(item.document_title)
     excerpt, words = _excerpt(item.matches)
 
-    def render(title_budget: int, excerpt_budget: int, name_budget: int) -> str:
+    def render(title_budget: int, excerpt_budget: int, name_budget: int | None) -> str:
         return _render(item, categories, _shorten(title, title_budget), _window(excerpt, words, excerpt_budget),
                        name_budget)
 
     limit = max_characters - length("", spoiler_text, url_length)
 
-    def overshoot(title_budget: int, excerpt_budget: int, name_budget: int) -> int:
+    def overshoot(title_budget: int, excerpt_budget: int, name_budget: int | None) -> int:
         return length(render(title_budget, excerpt_budget, name_budget), url_length=url_length) - limit
 
     longest = min(len(excerpt), MAX_EXCERPT)
@@ -117,23 +118,23 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
     if excerpt_budget is not None or overshoot(len(title), 0, full_name) <= 0:
         return render(len(title), excerpt_budget or 0, full_name)
 
-    def shortened(keep_name: bool) -> str | None:
-        """Without excerpt, the title shortened to fit, and the RAA's name with it or dropped."""
-        def name(budget: int) -> int:
-            return min(budget, MAX_NAME) if keep_name else 0
-
+    def shortened(name: Callable[[int], int | None]) -> str | None:
+        """Without excerpt, the title shortened to fit, the RAA's name budgeted by `name`."""
         title_budget = _largest(lambda budget: overshoot(budget, 0, name(budget)), min(MIN_TITLE, len(title)),
                                 len(title))
         return None if title_budget is None else render(title_budget, 0, name(title_budget))
 
-    toot = shortened(keep_name=True) or shortened(keep_name=False)  # at last the link alone names the RAA
+    # the RAA's name shortened with the title, then dropped, then the publication date too: the link names the RAA
+    toot = (shortened(lambda budget: min(budget, MAX_NAME)) or shortened(lambda budget: 0)
+            or shortened(lambda budget: None))
     if toot is None:
         raise TootError(f"the toot of act {item.act.ref or item.act.title[:60]!r} cannot fit "
                         f"{max_characters} characters without losing its link or hashtags")
     return toot
 
 
-def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str, name_budget: int) -> str:
+def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str,
+            name_budget: int | None) -> str:
     labels = " · ".join(f"{category.emoji} {category.label}".strip() for category in categories)
     place = f"{item.source_name} ({item.department})" if item.department else item.source_name
     head = [f"{labels} — {neutralise(clean(place))}", neutralise(title)]
@@ -150,14 +151,16 @@ def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt
     return "\n\n".join(block for block in blocks if block)
 
 
-def _paper(item: TootInput, name_budget: int) -> str:
-    """Where the act was published: "Paru le 6 juin 2025 dans « RAA n°12 », p. 3-6"."""
+def _paper(item: TootInput, name_budget: int | None) -> str:
+    """Where the act was published: "Paru le 6 juin 2025 dans « RAA n°12 », p. 3-6"; pages only without budget."""
+    pages = page_range(item.act.first_page, item.act.last_page)
+    if name_budget is None:
+        return pages
     name = clean(item.document_title)
     name = "" if name.casefold() == clean(item.act.title).casefold() else _shorten(name, name_budget)
     published = french_date(item.published) if item.published else ""
     when = f" le {published}" if published and published not in name else ""
     where = f" dans « {neutralise(name)} »" if name else ""
-    pages = page_range(item.act.first_page, item.act.last_page)
     return f"Paru{when}{where}" + (f", {pages}" if pages else "") if when or where else pages
 
 
