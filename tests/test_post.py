@@ -538,3 +538,18 @@ def test_retry_queues_failed_toots_again_never_a_posted_one(strict_mastodon, tmp
     assert rows(sessions)[0].idempotency_key != failed_key  # Akkoma would replay the refusal to the old key
     assert send(sessions, account).sent == 2 and set(links(strict_mastodon).values()) == {1}
     assert len(links(strict_mastodon)) == len(ACTS)
+
+
+def test_status_says_why_each_queued_toot_waits(strict_mastodon, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", strict_mastodon.token())
+    account = account_on(strict_mastodon)
+    sessions = queued(tmp_path, account)
+    config = Config(database_url=str(sessions.kw["bind"].url))
+    assert report(config).count(": never tried") == len(ACTS)
+    reset = strict_mastodon.rate_limit(reset_in=600)
+    assert send(sessions, account).errors == 1
+    retry_at = rows(sessions)[0].retry_at.replace(tzinfo=timezone.utc)
+    assert abs((retry_at - reset).total_seconds()) < 3
+    assert report(config).count(f"retry after 429 until {retry_at:%Y-%m-%d %H:%M} UTC") == len(ACTS)
+    requests = len(strict_mastodon.requests)
+    assert send(sessions, account).sent == 0 and len(strict_mastodon.requests) == requests  # before the reset
