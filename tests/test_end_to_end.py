@@ -90,6 +90,9 @@ def test_a_wrong_token_stops_the_run_then_the_right_one_posts_each_toot_once(tmp
     status = capsys.readouterr().out
     assert status.count("account stopped: the server refused the account") == 2 and "Failed toots (0)" in status
     assert "wrong-token" not in caplog.text + status
+    assert main(["retry", "--config", str(config)]) == 0  # nothing failed: nothing to queue again
+    assert capsys.readouterr().out == "no failed toot to queue again\n"
+    assert main(["retry", "--account", "nobody", "--config", str(config)]) == 2
 
     tokens(monkeypatch, any_server)
     assert main(["run", "--config", str(config)]) == 0
