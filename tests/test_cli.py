@@ -51,6 +51,7 @@ def test_classify_a_text_file_with_form_feeds(tmp_path, capsys):
     assert len(drones) == 1
     match = drones[0]["matches"][0]
     assert set(match) >= {"category", "rule", "page", "excerpt"} and match["page"] == 2
+    assert match["zone"] in ("title", "dispositif")
 
 
 def test_classify_goes_on_after_a_bad_file_and_exits_1(tmp_path, capsys):
@@ -105,6 +106,18 @@ def test_eval_prints_precision_and_recall(capsys):
     assert main(["eval", "--labels", str(labels), "--texts", str(DATA / "rules" / "acts")]) == 0
     report = capsys.readouterr().out
     assert "precision" in report.lower() and "drones" in report
+
+
+def test_eval_on_one_half_of_the_labels(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("act_id,title,categories,split\n1,Arrêté portant interdiction d'une manifestation,"
+                      "demonstration_ban,tune\n2,AP Drone,drones,held-out\n3,Arrêté fixant les tarifs,,held-out\n",
+                      encoding="utf-8")
+    assert main(["eval", "--labels", str(labels), "--split", "held-out"]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith("2 acts") and "demonstration_ban" in report
+    assert main(["eval", "--labels", str(DATA / "rules" / "labels" / "acts.csv"), "--split", "tune"]) == 2
+    assert "no 'split' column" in capsys.readouterr().err
 
 
 def test_eval_with_missing_texts_is_a_usage_error(tmp_path, capsys):

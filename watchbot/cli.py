@@ -16,16 +16,15 @@ from sqlalchemy.exc import DatabaseError
 
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
-                               rules, run, sources, status)
+                               retry, rules, run, sources, status)
 from watchbot.store.lock import LockHeld
 from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, demo)
+COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, demo)
 DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
                  "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
                  "already on the accounts are recognised and not posted again")
-LIBRARIES = ("urllib3", "pdfminer", "alembic", "PIL", "mastodon", "requests", "multipart")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,13 +57,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _logging(args: argparse.Namespace) -> None:
     quiet = getattr(args, "quiet_logs", False)
-    level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="watchbot: %(message)s", stream=sys.stderr)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(PrintableLogs())
-    # -v is watchbot's own detail; the libraries' debug lines need -vv
-    for library in LIBRARIES:
-        logging.getLogger(library).setLevel(logging.DEBUG if args.verbose >= 2 else logging.WARNING)
+    default = logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(PrintableLogs())
+    if args.verbose < 2:  # -v is watchbot's own detail; the libraries' lines below a warning need -vv
+        handler.addFilter(_watchbot_or_warning)
+    logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else default, format="watchbot: %(message)s",
+                        handlers=[handler])
+    logging.getLogger("watchbot").setLevel(logging.DEBUG if args.verbose else default)
+
+
+def _watchbot_or_warning(record: logging.LogRecord) -> bool:
+    return record.name.partition(".")[0] == "watchbot" or record.levelno >= logging.WARNING
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -60,5 +60,6 @@ def describe(result: dict) -> str:
         pages = f"p. {act['first_page']}-{act['last_page']}"
         lines.append(f"  [{', '.join(act['categories'])}] {printable(act['ref'] or '-')} {pages}: {printable(act['title'])}")
         for match in act["matches"]:
-            lines.append(f"      {match['category']}: « {printable(match['words'])} » p. {match['page']} ({match['rule']})")
+            lines.append(f"      {match['category']}: « {printable(match['words'])} » p. {match['page']}, {match['zone']} "
+                         f"({match['rule']})")
     return "\n".join(lines)
