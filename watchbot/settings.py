@@ -52,7 +52,7 @@ class ExtractSettings:
     max_pages: int = 2000
     max_attempts: int = 5  # a document failing by its own fault is retried on this many runs
     retry_days: int = 30  # a document failing for passing reasons (server, network, disk) is retried this long
-    max_memory_mb: int = 384  # address space the reader (reading, splitting, classifying) may add to its parent's
+    max_memory_mb: int = 320  # address space the reader (reading, splitting, classifying) may add to its parent's
     max_page_characters: int = 200_000  # text kept per page
     max_document_characters: int = 5_000_000  # text kept per document
 
