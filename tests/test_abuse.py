@@ -560,3 +560,22 @@ def test_a_lost_database_does_not_post_again(tmp_path, site_server, strict_masto
     assert main(["run", "--config", str(config)]) == 0
     assert {account: len(strict_mastodon.posts(account)) for account in posted} == posted
     assert {row.status for row in database_rows(config, PostRow)} == {"posted"}
+
+
+def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, capsys):
+    database = tmp_path / "state" / "watchbot.db"
+
+    def answer(connection, path):
+        if path.endswith(".pdf"):
+            database.unlink()  # a clean-up script, a wrong mount
+        body = (b'<html><body><main><a href="/contenu/telechargement/1/file/raa.pdf">RAA du 20/01/2025</a>'
+                b'</main></body></html>') if not path.endswith(".pdf") else b"gone"
+        status = b"200 OK" if not path.endswith(".pdf") else b"404 Not Found"
+        connection.sendall(b"HTTP/1.1 %s\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n%s"
+                           % (status, len(body), body))
+
+    server = raw_server(answer)
+    config = write_config(tmp_path, server.url("/Publications/RAA"))
+    assert main(["run", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "the database file was deleted or replaced during the run" in err and "Traceback" not in err

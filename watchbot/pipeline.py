@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -96,6 +97,7 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
     """One full pass, under the state directory's lock (LockHeld if another run has it)."""
     with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
+        database = _identity(config.db_url)
         with sessions() as session:
             record = RunRow()
             session.add(record)
@@ -114,7 +116,21 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
             record.summary = summary.line()
             session.merge(record)
             session.commit()
+        if _identity(config.db_url) != database:
+            raise OSError(errno.ENOENT, "the database file was deleted or replaced during the run, with what "
+                                        "the run recorded", config.db_url.removeprefix("sqlite:///"))
         return summary
+
+
+def _identity(url: str) -> tuple[int, int] | None:
+    """Which file a SQLite database is (device, inode); None for a server database or a missing file."""
+    if not url.startswith("sqlite:///"):
+        return None
+    try:
+        status = os.stat(url.removeprefix("sqlite:///"))
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 @contextmanager
