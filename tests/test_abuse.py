@@ -7,6 +7,7 @@ terminal.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import logging
 import os
@@ -29,10 +30,11 @@ import pytest
 import requests
 from mastodon._url_regex import url_regex
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from httpserver import Route, SiteServer
 from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
-from watchbot import config as configuration, discover
+from watchbot import config as configuration, discover, pipeline
 from watchbot.analysis import analyse_file
 from watchbot.cli import _logging, build_parser, main
 from watchbot.discover.dates import window
@@ -45,7 +47,7 @@ from watchbot.models import Act, Category, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
 from watchbot.read import ocr
 from watchbot.read.child import ChildFailed, run_in_child
-from watchbot.read.extract import extract_pdf
+from watchbot.read.extract import ExtractError, extract_pdf
 from watchbot.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
@@ -103,6 +105,12 @@ def raw_server():
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture
+def fresh_logging():
+    """Log handlers of an earlier command write to an earlier test's captured stderr: start anew."""
+    logging.getLogger().handlers.clear()
 
 
 def trickle(connection: socket.socket, data: bytes, every: float) -> None:
@@ -274,10 +282,14 @@ def test_escapes_from_a_site_never_reach_the_terminal(site_server, tmp_path, cap
         assert not re.search("^watchbot: forged", text, re.MULTILINE)
 
 
-def test_escapes_in_logged_failures_are_shown_not_obeyed(caplog, capsys):
-    logging.getLogger().handlers.clear()
-    _logging(build_parser().parse_args(["status"]))
-    logging.getLogger("watchbot").warning("source %s failed: %s", "x", ESCAPES)
+def test_escapes_in_logged_failures_are_shown_not_obeyed(capsys):
+    root = logging.getLogger()
+    kept, root.handlers = root.handlers, []  # pytest's own included: the command sets up its logging alone
+    try:
+        _logging(build_parser().parse_args(["status"]))
+        logging.getLogger("watchbot").warning("source %s failed: %s", "x", ESCAPES)
+    finally:
+        root.handlers = kept
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "\x1b" not in err and "\\x1b]0;pwned" in err
 
@@ -496,7 +508,7 @@ BOMB = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + LAUGHS  
 
 @pytest.mark.parametrize("text, message", [(BOMB, "values once its aliases are expanded"),
                                            ("a: &a [1, *a]\n", "a recursive alias")])
-def test_alias_bombs_and_recursion_are_clear_errors(tmp_path, capsys, text, message):
+def test_alias_bombs_and_recursion_are_clear_errors(tmp_path, capsys, fresh_logging, text, message):
     assert len(BOMB) < 1100
     rules_dir = tmp_path / "rules"
     rules_dir.mkdir()
@@ -531,7 +543,7 @@ def test_a_token_file_with_more_than_the_token_never_shows_it(tmp_path, site_ser
 # 10. The database as a thing that can break ---------------------------------------------------------------
 
 @pytest.mark.parametrize("command", [["run"], ["status"]])
-def test_a_corrupt_database_is_a_clear_error(tmp_path, site_server, capsys, command):
+def test_a_corrupt_database_is_a_clear_error(tmp_path, site_server, capsys, fresh_logging, command):
     config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
     (tmp_path / "state").mkdir()
     (tmp_path / "state" / "watchbot.db").write_bytes(b"\x00garbage, not SQLite" * 500)
@@ -541,7 +553,7 @@ def test_a_corrupt_database_is_a_clear_error(tmp_path, site_server, capsys, comm
     assert "Traceback" not in err
 
 
-def test_a_state_dir_that_cannot_be_made_is_a_clear_error(tmp_path, site_server, capsys):
+def test_a_state_dir_that_cannot_be_made_is_a_clear_error(tmp_path, site_server, capsys, fresh_logging):
     config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
     (tmp_path / "state").write_text("a file where the state directory should be")
     assert main(["run", "--config", str(config)]) == 2
@@ -562,7 +574,7 @@ def test_a_lost_database_does_not_post_again(tmp_path, site_server, strict_masto
     assert {row.status for row in database_rows(config, PostRow)} == {"posted"}
 
 
-def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, capsys):
+def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, capsys, fresh_logging):
     database = tmp_path / "state" / "watchbot.db"
 
     def answer(connection, path):
@@ -579,3 +591,16 @@ def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, 
     assert main(["run", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "the database file was deleted or replaced during the run" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("error, passing", [
+    (OSError(errno.ENOSPC, "No space left on device"), True),
+    (FetchError("u", "HTTP 503, gave up after 5 attempts", retry_later=True), True),
+    (FetchError("u", "HTTP 404 Not Found"), False),
+    (ExtractError("OCR work directory w: No space left on device", retry_later=True), True),
+    (ExtractError("broken or truncated PDF"), False),
+    (OperationalError("UPDATE documents", {}, Exception("database is locked")), True),
+    (ChildFailed("reading the document crashed the reader (killed by signal SIGSEGV)"), False),
+])
+def test_only_what_the_document_is_to_blame_for_uses_an_attempt(error, passing):
+    assert pipeline.passing(error) is passing
