@@ -13,11 +13,11 @@ from typing import Sequence
 
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
-                               rules, run, status)
+                               rules, run, search, status)
 from watchbot.store.lock import LockHeld
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, demo)
+COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, search, demo)
 LIBRARIES = ("urllib3", "pdfminer", "alembic", "PIL", "mastodon", "requests", "multipart")
 
 
