@@ -181,22 +181,28 @@ class Sender:
 
     def _render(self, act: ActRow, categories: Sequence[Category], max_characters: int,
                 spoiler: str | None = None) -> str:
-        document = act.document
-        source = self.sources.get(document.source_code)
-        item = TootInput(
-            source_name=source.name if source else document.source_code,
-            department=source.department if source else None,
-            document_title=document.title,
-            document_url=document.url,
-            published=document.published,
-            act=Act(act.ref, act.title, act.first_page, act.last_page),
-            matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
-                          for m in act.matches if m.category in {c.name for c in categories}),
-        )
-        return compose(item, categories, max_characters, spoiler_text=spoiler or "")
+        return render(act, categories, self.sources, max_characters, spoiler)
 
     @staticmethod
     def _marker(row: PostRow) -> list[str]:
         """What the toot of this act contains for sure: its page link and its reference."""
         marker = [page_link(row.act.document.url, row.act.first_page)]
         return marker + [f"Acte n° {row.act.ref}"] if row.act.ref else marker
+
+
+def render(act: ActRow, categories: Sequence[Category], sources: Mapping[str, Source], max_characters: int,
+           spoiler: str | None = None) -> str:
+    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike)."""
+    document = act.document
+    source = sources.get(document.source_code)
+    item = TootInput(
+        source_name=source.name if source else document.source_code,
+        department=source.department if source else None,
+        document_title=document.title,
+        document_url=document.url,
+        published=document.published,
+        act=Act(act.ref, act.title, act.first_page, act.last_page),
+        matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
+                      for m in act.matches if m.category in {c.name for c in categories}),
+    )
+    return compose(item, categories, max_characters, spoiler_text=spoiler or "")
