@@ -12,12 +12,12 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, feed,
+from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classify, demo, discover, evaluate, feed,
                                reclassify, rules, run, search, status)
 from watchbot.store.lock import LockHeld
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, search, feed, demo)
+COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, search, feed, browse, demo)
 LIBRARIES = ("urllib3", "pdfminer", "alembic", "PIL", "mastodon", "requests", "multipart")
 
 
