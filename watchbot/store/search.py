@@ -32,11 +32,11 @@ HITS = {
         FROM pages_fts JOIN pages ON pages.rowid = pages_fts.rowid WHERE pages_fts MATCH :match""",
     "postgresql": """SELECT pages.document_id, pages.number, {score} AS score
         FROM pages, to_tsquery('watchbot_search', :match) AS wanted
-        WHERE to_tsvector('watchbot_search', watchbot_search_words(pages.text)) @@ wanted""",
+        WHERE to_tsvector('simple', watchbot_search_words(pages.text)) @@ wanted""",
 }
 SCORES = {
     "sqlite": "bm25(pages_fts)",
-    "postgresql": "-ts_rank(to_tsvector('watchbot_search', watchbot_search_words(pages.text)), wanted)",
+    "postgresql": "-ts_rank(to_tsvector('simple', watchbot_search_words(pages.text)), wanted)",
 }
 SNIPPETS = {
     "sqlite": f"""SELECT snippet(pages_fts, 0, '{MARK[0]}', '{MARK[1]}', '…', {SNIPPET_WORDS}) FROM pages_fts

@@ -47,7 +47,7 @@ POSTGRESQL_UP = [
     "ALTER TEXT SEARCH CONFIGURATION watchbot_search ALTER MAPPING FOR asciihword, asciiword, hword, "
     "hword_asciipart, hword_numpart, hword_part, numhword, numword, word WITH unaccent, simple",
     "CREATE INDEX pages_text_search ON pages USING gin "
-    "(to_tsvector('watchbot_search'::regconfig, watchbot_search_words(text)))",
+    "(to_tsvector('simple'::regconfig, watchbot_search_words(text)))",
 ]
 POSTGRESQL_DOWN = ["DROP INDEX pages_text_search", "DROP TEXT SEARCH CONFIGURATION watchbot_search",
                    "DROP FUNCTION watchbot_search_words(text)"]
