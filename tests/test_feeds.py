@@ -37,6 +37,8 @@ def test_a_run_then_feed_writes_one_entry_per_act_with_its_toot_link_and_stable_
     assert main(["run", "--config", str(config)]) == 0
     serve(site_server, [DRONE, AGAIN])  # the same act republished in another RAA
     assert main(["run", "--config", str(config)]) == 0
+    after_run = (tmp_path / "public" / "categories" / "drones.atom").read_bytes()
+    assert len(parsed(tmp_path / "public" / "categories" / "drones.atom").entries) == 1
     capsys.readouterr()
     assert main(["feed", "--config", str(config)]) == 0
     written = capsys.readouterr().out.split()
@@ -61,6 +63,7 @@ def test_a_run_then_feed_writes_one_entry_per_act_with_its_toot_link_and_stable_
     assert parsed(public / "categories" / "vsa.atom").entries == []
     assert [item.id for item in parsed(public / "sources" / "pref77.atom").entries] == [entry.id]
 
+    assert (public / "categories" / "drones.atom").read_bytes() == after_run
     other = tmp_path / "elsewhere"
     assert main(["feed", "--config", str(config), "--out", str(other)]) == 0
     assert (other / "categories" / "drones.atom").read_bytes() == (public / "categories" / "drones.atom").read_bytes()
@@ -103,3 +106,10 @@ def test_the_feeds_settings_are_checked_and_their_dir_is_relative_to_the_configu
     path.write_text("feeds: {max_entry: 5}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="max_entry"):
         configuration.load(str(path))
+
+
+def test_feeds_that_cannot_be_written_are_logged_and_the_run_goes_on(tmp_path, site_server, caplog):
+    (tmp_path / "taken").write_text("a file where the feeds directory should be", encoding="utf-8")
+    config = write_config(tmp_path, serve(site_server, [DRONE]), extra="feeds: {dir: taken}\n")
+    assert main(["run", "--config", str(config)]) == 0
+    assert f"the feeds could not be written in {tmp_path / 'taken'}" in caplog.text

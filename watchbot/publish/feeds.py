@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from watchbot.discover import registry
 from watchbot.match.rules import Ruleset
@@ -50,6 +50,15 @@ def write_all(session: Session, config: Config, ruleset: Ruleset, directory: Pat
         _replace(path, _atom(feed, config, ruleset, sources))
         written.append(path)
     return written
+
+
+def write_after_run(sessions: sessionmaker[Session], config: Config, ruleset: Ruleset) -> None:
+    """The run's last step: a feed that cannot be written is logged, the run is not undone."""
+    try:
+        with sessions() as session:
+            log.debug("feeds written: %d", len(write_all(session, config, ruleset)))
+    except OSError as error:
+        log.error("the feeds could not be written in %s: %s", config.feeds_dir, error)
 
 
 def _feeds(session: Session, config: Config, ruleset: Ruleset) -> list[Feed]:
