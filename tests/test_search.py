@@ -183,3 +183,11 @@ def test_the_migration_indexes_the_pages_of_an_existing_database(database_url):
     with open_database(database_url)() as session:
         [hit] = search(session, '"caméras installées"')
         assert hit.page == 1 and re.search(r"par \[caméras\]? ?\[?installées\] sur", hit.snippet)
+
+
+def test_the_best_acts_are_the_same_however_many_are_asked_for(session):
+    query = "article OR arrêté OR soins"
+    everything = [(hit.act.id, hit.page) for hit in search(session, query, limit=1000)]
+    assert len(everything) >= 10
+    for limit in (1, 2, 5):
+        assert [(hit.act.id, hit.page) for hit in search(session, query, limit=limit)] == everything[:limit]

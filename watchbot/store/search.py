@@ -22,20 +22,24 @@ from watchbot.store.models import ActRow, DocumentRow, SourceRow
 SORTS = ("relevance", "date")
 MARK = ("[", "]")  # around each found word in a snippet
 SNIPPET_WORDS = 24
+# Best first on SQLite, only the best pages are looked at first (FTS5 ranks them without leaving the
+# index): this many per act wanted. If they do not make enough acts, all the pages found are.
+CANDIDATES_PER_RESULT = 50
 
 # Alembic must leave these alone when it compares the models with the database: migration 0005 made them.
 SEARCH_TABLES = ("pages_fts", "pages_fts_config", "pages_fts_data", "pages_fts_docsize", "pages_fts_idx")
 SEARCH_INDEXES = ("pages_text_search",)
 
 HITS = {
-    "sqlite": """SELECT pages.document_id, pages.number, {score} AS score
-        FROM pages_fts JOIN pages ON pages.rowid = pages_fts.rowid WHERE pages_fts MATCH :match""",
+    "sqlite": """SELECT pages.document_id, pages.number, candidates.score
+        FROM (SELECT rowid, {score} AS score FROM pages_fts WHERE pages_fts MATCH :match {cap}) AS candidates
+        JOIN pages ON pages.rowid = candidates.rowid""",
     "postgresql": """SELECT pages.document_id, pages.number, {score} AS score
         FROM pages, to_tsquery('watchbot_search', :match) AS wanted
         WHERE to_tsvector('simple', watchbot_search_words(pages.text)) @@ wanted""",
 }
 SCORES = {
-    "sqlite": "bm25(pages_fts)",
+    "sqlite": "rank",  # bm25
     "postgresql": "-ts_rank(to_tsvector('simple', watchbot_search_words(pages.text)), wanted)",
 }
 SNIPPETS = {
@@ -90,7 +94,10 @@ def search(session: Session, query: str, filters: Filters = Filters(), limit: in
     dialect = session.get_bind().dialect.name
     node = language.parse(query)
     match = language.fts5(node) if dialect == "sqlite" else language.tsquery(node)
-    found = session.execute(*_statement(dialect, match, filters, limit, sort)).all()
+    cap = limit * CANDIDATES_PER_RESULT if dialect == "sqlite" and sort == "relevance" else None
+    found = session.execute(*_statement(dialect, match, filters, limit, sort, cap)).all()
+    if cap and len(found) < limit:
+        found = session.execute(*_statement(dialect, match, filters, limit, sort, None)).all()
     acts = {act.id: act for act in session.scalars(
         select(ActRow).where(ActRow.id.in_([act_id for act_id, _ in found]))
         .options(selectinload(ActRow.document), selectinload(ActRow.matches)))}
@@ -100,9 +107,9 @@ def search(session: Session, query: str, filters: Filters = Filters(), limit: in
             for act_id, page in found]
 
 
-def _statement(dialect: str, match: str, filters: Filters, limit: int, sort: str):
+def _statement(dialect: str, match: str, filters: Filters, limit: int, sort: str, cap: int | None):
     score = SCORES[dialect] if sort == "relevance" else "0"
-    conditions, parameters = [], {"match": match, "limit": limit}
+    conditions, parameters = [], {"match": match, "limit": limit, "cap": cap}
     if filters.sources:
         conditions.append("documents.source_code IN :sources")
         parameters["sources"] = list(filters.sources)
@@ -118,7 +125,7 @@ def _statement(dialect: str, match: str, filters: Filters, limit: int, sort: str
         parameters["until"] = filters.until
     order = "score, act_id" if sort == "relevance" else "published DESC NULLS LAST, act_id DESC"
     statement = text(f"""
-        WITH hits AS ({HITS[dialect].format(score=score)}),
+        WITH hits AS ({HITS[dialect].format(score=score, cap="ORDER BY rank LIMIT :cap" if cap else "")}),
         ranked AS (
             SELECT acts.id AS act_id, hits.number AS page, hits.score, documents.published,
                 row_number() OVER (PARTITION BY acts.id ORDER BY hits.score, hits.number) AS nth

@@ -4,6 +4,8 @@ Revision ID: 0005
 Revises: 0001
 Create Date: 2026-12-01 06:40:00
 
+Both: an index from a page to the acts spanning it.
+
 SQLite: an FTS5 index with external content (the `pages` table itself, by rowid, so the text is
 not stored twice), folding case and accents (unicode61, remove_diacritics 2), kept in step by
 triggers and built here for the pages already stored. A later batch migration that recreates
@@ -63,6 +65,7 @@ def _statements(up: bool) -> list[str]:
 
 
 def upgrade() -> None:
+    op.create_index("ix_acts_document_pages", "acts", ["document_id", "first_page", "last_page"])
     for statement in _statements(up=True):
         op.execute(statement)
 
@@ -70,3 +73,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in _statements(up=False):
         op.execute(statement)
+    op.drop_index("ix_acts_document_pages", "acts")
