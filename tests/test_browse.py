@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -56,6 +57,9 @@ def archive(tmp_path, site_server):
                                                                  date(2025, 1, 20))]))
     assert main(["run", "--config", str(config)]) == 0
     database = tmp_path / "state" / "watchbot.db"
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the run's last writes into the file itself
+    connection.close()
     before = database.read_bytes()
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "watchbot", "browse", "--config", str(config), "--port",

@@ -20,7 +20,7 @@ from watchbot.cli import main
 from watchbot.store import alembic_config, connect, open_database
 from watchbot.store.models import ActRow, DocumentRow, PageRow, SourceRow
 from watchbot.store.query import And, Not, Or, QueryError, Words, fts5, parse, tsquery
-from watchbot.store.search import Filters, search
+from watchbot.store.search import Filters, search, unindexed_revision
 
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
 NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
@@ -171,7 +171,7 @@ def test_the_index_follows_deleted_and_changed_pages(database_url):
 
 def test_the_migration_indexes_the_pages_of_an_existing_database(database_url):
     engine = connect(database_url)
-    command.upgrade(alembic_config(engine), "0001")
+    command.upgrade(alembic_config(engine), unindexed_revision(engine))
     with sessionmaker(engine)() as session:
         session.add(SourceRow(code="pref83", name="Préfecture du Var"))
         session.flush()

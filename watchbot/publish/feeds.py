@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from watchbot.discover import registry
 from watchbot.match.rules import Ruleset
 from watchbot.models import Source
-from watchbot.publish.outbox import DRY_RUN_MAX_CHARACTERS, render
+from watchbot.publish.outbox import DRY_RUN_LIMIT, render
 from watchbot.publish.toot import TootError, page_link
 from watchbot.settings import Config
 from watchbot.store.models import ActRow, PostRow, SourceRow
@@ -102,7 +102,7 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
     for act, names in reversed(newest):  # feedgen puts each new entry first
         categories = [ruleset.categories[name] for name in names if name in ruleset.categories]
         try:
-            text = render(act, categories, sources, DRY_RUN_MAX_CHARACTERS)
+            text = render(act, categories, sources, DRY_RUN_LIMIT)
         except TootError as error:
             log.error("act %d: no entry in feed %s: %s", act.id, feed.path, error)
             continue

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from watchbot.store import query as language
+from watchbot.store import alembic_config, query as language
 from watchbot.store.models import ActRow, DocumentRow, SourceRow
 
 SORTS = ("relevance", "date")
@@ -26,6 +27,7 @@ SNIPPET_WORDS = 24
 # index): this many per act wanted. If they do not make enough acts, all the pages found are.
 CANDIDATES_PER_RESULT = 50
 
+INDEX_REVISION = "0005"  # the migration that makes the index
 # Alembic must leave these alone when it compares the models with the database: migration 0005 made them.
 SEARCH_TABLES = ("pages_fts", "pages_fts_config", "pages_fts_data", "pages_fts_docsize", "pages_fts_idx")
 SEARCH_INDEXES = ("pages_text_search",)
@@ -51,6 +53,11 @@ SNIPPETS = {
         MaxFragments=1, FragmentDelimiter=" … "')
         FROM pages WHERE document_id = :document AND number = :page""",
 }
+
+
+def unindexed_revision(engine) -> str:
+    """The revision just before the index: a database as it was without search (benchmarks, tests)."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_revision(INDEX_REVISION).down_revision
 
 
 def compared(name: str | None, type_: str, _parents) -> bool:
