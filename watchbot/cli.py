@@ -15,13 +15,13 @@ from alembic.util.exc import CommandError
 from sqlalchemy.exc import DatabaseError
 
 from watchbot import __version__
-from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
-                               retry, rules, run, sources, status)
+from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classify, demo, discover, evaluate, feed,
+                               reclassify, retry, rules, run, search, sources, status)
 from watchbot.store.lock import LockHeld
 from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, demo)
+COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo)
 DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
                  "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
                  "already on the accounts are recognised and not posted again")

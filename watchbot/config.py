@@ -14,12 +14,12 @@ from typing import Any
 
 from watchbot import yamlfile
 from watchbot.models import Source
-from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings,
+from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings, FeedSettings,
                                HttpSettings, VISIBILITIES)
 from watchbot.yamlfile import Problem
 
-TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "run_deadline_seconds", "http", "crawl", "extract",
-            "sources", "accounts")
+TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "run_deadline_seconds", "http", "crawl",
+            "extract", "feeds", "sources", "accounts")
 SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")
 ACCOUNT_KEYS = ("api_base_url", "access_token_env", "access_token_file", "categories", "visibility",
                 "max_posts_per_run", "content_warnings")
@@ -68,9 +68,12 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
             problems.append(doc.problem(("run_deadline_seconds",), "'run_deadline_seconds' must be positive"))
         elif deadline is not None:
             values["run_deadline_seconds"] = deadline
-    for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings)):
+    for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings),
+                     ("feeds", FeedSettings)):
         if key in data:
             values[key] = _settings(doc, key, cls, problems)
+    if values.get("feeds") and values["feeds"].dir:
+        values["feeds"] = replace(values["feeds"], dir=str(_resolve(base, values["feeds"].dir)))
     if "sources" in data:
         values["sources"] = _sources(doc, problems)
     if "accounts" in data:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot import discover
-from watchbot.publish import outbox
+from watchbot.publish import feeds, outbox
 from watchbot.discover import registry
 from watchbot.analysis import Analysis, act_key, analyse_file, fingerprint
 from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
@@ -106,6 +106,7 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
             try:
                 with _stoppable():
                     summary = work.run(sources, dry_run, max_posts, out or sys.stdout)
+                    feeds.write_after_run(sessions, config, ruleset)
             except Stopped as stop:
                 summary = work.summary
                 summary.interrupted = str(stop)
