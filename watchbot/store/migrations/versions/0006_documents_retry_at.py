@@ -1,7 +1,7 @@
 """documents.retry_at: a document that failed for a passing reason waits until then
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 Create Date: 2026-12-01 07:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0006'
-down_revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
