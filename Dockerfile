@@ -7,7 +7,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         python3 python3-venv ca-certificates \
-        tesseract-ocr tesseract-ocr-fra ghostscript poppler-utils qpdf pngquant \
+        tesseract-ocr tesseract-ocr-fra tesseract-ocr-osd ghostscript poppler-utils qpdf pngquant \
     && rm -rf /var/lib/apt/lists/*
 
 COPY . /opt/watchbot/src
