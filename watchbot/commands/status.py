@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from sqlalchemy import select
 
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option
 from watchbot.settings import Config
 from watchbot.store import open_database
-from watchbot.store.models import QUEUED, DocumentRow, PostRow, RunRow, SourceRow
+from watchbot.store.models import QUEUED, DocumentRow, PageRow, PostRow, RunRow, SourceRow
 
 
 def register(commands, common) -> None:
@@ -39,6 +41,7 @@ def report(config: Config, runs: int = 5) -> str:
                 f"{row.url} ({row.attempts} attempts): {row.last_error}"
                 for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")
                                            .order_by(DocumentRow.id))]),
+            _section("Pages read poorly", _poor_pages(session, config.extract.poor_quality_below)),
             _section("Queued toots", [
                 f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
                 + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")
@@ -49,6 +52,14 @@ def report(config: Config, runs: int = 5) -> str:
                 for row in session.scalars(select(PostRow).where(PostRow.status == "failed").order_by(PostRow.id))]),
         ]
     return "\n\n".join(sections)
+
+
+def _poor_pages(session, below: float) -> list[str]:
+    """One line per document: its OCRed pages whose mean word confidence is under `below`."""
+    rows = session.execute(select(DocumentRow.url, PageRow.number, PageRow.quality).join(PageRow.document)
+                           .where(PageRow.quality < below).order_by(DocumentRow.id, PageRow.number))
+    return [f"{url}: " + ", ".join(f"p. {number} ({quality:.2f})" for _, number, quality in pages)
+            for url, pages in groupby(rows, key=lambda row: row[0])]
 
 
 def _section(title: str, lines: list[str]) -> str:
