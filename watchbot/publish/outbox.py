@@ -15,13 +15,13 @@ from functools import partial
 from typing import Callable, Mapping, Sequence, TextIO
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from watchbot.settings import Account, ConfigError
 from watchbot.models import Act, Category, Match, Source
 from watchbot.publish.post import Delivered, Poster, PostFailed, RetryLater
 from watchbot.match.rules import Ruleset
-from watchbot.store.models import QUEUED, ActRow, PostRow, utcnow
+from watchbot.store.models import QUEUED, ActRow, PageRow, PostRow, utcnow
 from watchbot.publish.toot import TootError, TootInput, compose, content_warning, page_link
 
 log = logging.getLogger("watchbot")
@@ -61,8 +61,9 @@ def _already_queued(session: Session, account: str, act: ActRow) -> bool:
 
 class Sender:
     def __init__(self, sessions: sessionmaker[Session], ruleset: Ruleset, sources: Mapping[str, Source],
-                 counts: PostCounts, out: TextIO, user_agent: str):
+                 counts: PostCounts, out: TextIO, user_agent: str, poor_quality_below: float):
         self.sessions = sessions
+        self.poor_quality_below = poor_quality_below
         self.user_agent = user_agent
         self.ruleset = ruleset
         self.sources = sources
@@ -192,6 +193,9 @@ class Sender:
             act=Act(act.ref, act.title, act.first_page, act.last_page),
             matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
                           for m in act.matches if m.category in {c.name for c in categories}),
+            poor_pages=frozenset(object_session(act).scalars(
+                select(PageRow.number).where(PageRow.document_id == act.document_id,
+                                             PageRow.quality < self.poor_quality_below))),
         )
         return compose(item, categories, max_characters, spoiler_text=spoiler or "")
 
