@@ -161,3 +161,14 @@ def test_matches_in_the_acts_own_words_come_before_those_in_its_visas():
     assert [match.rule for match in matches][0] == "captation + image + aéronef"
     assert "autorisant la captation" in matches[0].excerpt
     assert any("19 avril 2023" in match.excerpt for match in matches[1:])
+
+
+def test_the_excerpt_of_an_ocr_page_stops_at_ocr_noise():
+    # the real OCR of a stamped date reads « du 2 =)/D//O25 », just before the matched words
+    pages = read_text_file(DATA / "acts" / "d77_drones_ocr_D77-2025-10-29-00002.txt").pages
+    first = classify(Act("D77-2025-10-29-00002", "AP 2025 CAB BSIR 1730 du 29 10 2025", 1, 4, pages), RULESET)[0]
+    assert "=)/D//O25" in pages[first.page - 1].text
+    assert first.excerpt.startswith("… autorisant la captation, l'enregistrement et la transmission d'images")
+    raw = "voir https://www.legifrance.gouv.fr/jorf : captation d'images | ~ 2@ suite"
+    start = raw.index("captation")
+    assert excerpt(raw, start, start + len("captation")) == "voir https://www.legifrance.gouv.fr/jorf : captation d'images …"
