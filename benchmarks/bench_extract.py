@@ -19,7 +19,9 @@ Prints, in one run:
 5. a sample of those scanned pages as an image-only PDF at 200 dpi, upright and
    turned by 90, 180 and 270 degrees, read by `ocr.ocr_pages` one orientation
    after the other: seconds per page, the ratio to the upright pages, the pages
-   turned back, their mean quality and their share of French words.
+   whose second reading was kept, their mean quality and their share of French
+   words (pages turned by 90 or 270 degrees are landscape: read once, with
+   Tesseract's orientation detection).
 
     .venv/bin/python benchmarks/bench_extract.py [--ocrmypdf] [CORPUS_DIR]
 
@@ -147,7 +149,7 @@ def ocr_speed(big: Path, numbers: list[int], settings: ExtractSettings, work: Pa
     qualities = [reading.score for reading in readings.values()]
     print(f"   quality (mean word confidence): min {min(qualities):.3f}, mean {sum(qualities) / scanned:.3f}; "
           f"read poorly (< {settings.poor_quality_below}): {sum(q < settings.poor_quality_below for q in qualities)};"
-          f" turned back: {turned}")
+          f" read a second time, turned: {turned}")
     if with_ocrmypdf:
         kept = work / "ocrmypdf"
         theirs, _ = measure(ocrmypdf, big, numbers, settings, kept)
@@ -190,7 +192,7 @@ def turned_pages(big: Path, numbers: list[int], settings: ExtractSettings, work:
     pages = list(range(1, len(scans) + 1))
     print(f"\n5. {len(scans)} of those scanned pages as an image-only PDF at {SCAN_DPI} dpi, turned ({load()})")
     print(f"   {'turned by':10} {'wall s/page':>11} {'CPU s/page':>10} {'ratio wall':>10} {'ratio CPU':>9} "
-          f"{'turned back':>11} {'quality':>7} {'French':>7}")
+          f"{'2nd read':>8} {'quality':>7} {'French':>7}")
     upright = None
     for degrees in (0, 90, 180, 270):
         pdf = work / f"turned-{degrees}.pdf"
@@ -198,11 +200,11 @@ def turned_pages(big: Path, numbers: list[int], settings: ExtractSettings, work:
         images[0].save(pdf, save_all=True, append_images=images[1:], resolution=SCAN_DPI)
         seconds, readings = measure(ocr.ocr_pages, pdf, pages, settings, work / "ocr")
         upright = upright or seconds
-        back = sum(1 for reading in readings.values() if reading.turned)
+        turned = sum(1 for reading in readings.values() if reading.turned)
         quality = sum(reading.score for reading in readings.values()) / len(readings)
         french_share = f"{share([r.text for r in readings.values()], words):7.4f}" if words else "    n/a"
         print(f"   {degrees:>7} ° {seconds[0] / len(pages):11.2f} {seconds[1] / len(pages):10.2f} "
-              f"{seconds[0] / upright[0]:9.2f}x {seconds[1] / upright[1]:8.2f}x {back:>7}/{len(pages)} "
+              f"{seconds[0] / upright[0]:9.2f}x {seconds[1] / upright[1]:8.2f}x {turned:>6}/{len(pages)} "
               f"{quality:7.3f} {french_share}")
     print("   target: turned pages cost at most 2x the upright ones")
 
