@@ -68,6 +68,7 @@ class Match:
     page: int | None
     excerpt: str
     words: str = ""
+    zone: str | None = None  # title, visas, considerants, dispositif, signature or annexes
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import logging
 import shutil
 import sys
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Iterable, Sequence, TextIO
 
 from sqlalchemy import select, update
@@ -48,6 +48,7 @@ class Summary:
     acts: int = 0
     matches: int = 0
     posts: outbox.PostCounts = field(default_factory=outbox.PostCounts)
+    requests: dict[str, int] = field(default_factory=dict)  # index page requests by source
 
     @property
     def exit_code(self) -> int:
@@ -58,7 +59,12 @@ class Summary:
         return (f"sources {self.sources_ok} ok, {self.sources_failed} failed; "
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
                 f"{self.documents_failed} failed; pages {self.pages} ({self.pages_ocr} OCRed); "
-                f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
+                f"acts {self.acts}; matches {self.matches}; {self.posts.line()}; {self.requests_line()}")
+
+    def requests_line(self) -> str:
+        busiest = sorted(self.requests.items(), key=lambda item: -item[1])[:3]
+        return (f"index requests {sum(self.requests.values())}"
+                + (f" (most: {', '.join(f'{code} {count}' for code, count in busiest)})" if busiest else ""))
 
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
@@ -121,32 +127,36 @@ class Pass:
         with self.sessions() as session:
             row = session.get(SourceRow, source.code) or self._new_source(session, source)
             session.commit()  # no transaction stays open over the network
-            try:
-                listings = discover.crawl(source, fetcher, today=self.today, settings=self.config.crawl)
-                if not listings and row.last_found:
-                    raise discover.DiscoverError(
-                        f"no RAA found where the last crawl found {row.last_found}: the site may have changed")
+            progress = discover.Progress.from_json(row.crawl_progress)
+            before = fetcher.requests
+            try:  # the window reaches back to not_before; pages earlier runs read are not read again
+                listings = discover.crawl(source, fetcher, today=self.today, settings=self.config.crawl,
+                                          since=self.config.not_before or row.not_before, progress=progress)
             except Exception as error:  # whatever goes wrong with one source, the others go on
+                self.summary.requests[source.code] = fetcher.requests - before
                 row.last_error = reason(error)
                 session.commit()
                 self.summary.sources_failed += 1
-                log.warning("source %s failed: %s", source.code, row.last_error)
+                log.warning("source %s failed: %s (%d requests)", source.code, row.last_error,
+                            self.summary.requests[source.code])
                 return
+            self.summary.requests[source.code] = fetcher.requests - before
             new = self._record_listings(session, row, listings)
+            row.crawl_progress = progress.to_json()
             row.last_found = len(listings)
             row.last_success_at = utcnow()
             row.last_error = None
             session.commit()
             self.summary.sources_ok += 1
             self.summary.documents_new += new
-            log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new", source.code,
-                    len(listings), new)
+            log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %d requests",
+                    source.code, len(listings), new, self.summary.requests[source.code])
 
     def _new_source(self, session: Session, source: Source) -> SourceRow:
         # A first run records what exists without posting it: without a configured
         # not_before, only RAA published in the week before this first run are read.
-        row = SourceRow(code=source.code, name=source.name, not_before=self.today - timedelta(days=7),
-                        last_found=0)
+        row = SourceRow(code=source.code, name=source.name,
+                        not_before=discover.default_since(None, self.today), last_found=0)
         session.add(row)
         session.flush()
         return row

@@ -28,13 +28,17 @@ def handle(args) -> int:
     sources = selected_sources(config, args.source)
     fetcher = Fetcher(config.http, discover.allowed_hosts(sources))
     found, status = [], OK
+    today = date.today()
     for source in sources:
+        before = fetcher.requests
         try:
-            listings = discover.crawl(source, fetcher, today=date.today(), settings=config.crawl)
+            listings = discover.crawl(source, fetcher, today=today, settings=config.crawl,
+                                      since=discover.default_since(config.not_before, today))
         except (discover.DiscoverError, FetchError) as error:
-            log.warning("source %s failed: %s", source.code, error)
+            log.warning("source %s failed: %s (%d requests)", source.code, error, fetcher.requests - before)
             status = FAILED
             continue
+        print(f"{source.code}: {len(listings)} RAA, {fetcher.requests - before} requests", file=sys.stderr)
         found += listings
         if not args.json:
             for item in listings:

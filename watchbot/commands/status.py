@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
+from datetime import timezone
 from itertools import groupby
 
 from sqlalchemy import select
 
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option
+from watchbot.publish.outbox import HELD
 from watchbot.settings import Config
 from watchbot.store import open_database
-from watchbot.store.models import QUEUED, DocumentRow, PageRow, PostRow, RunRow, SourceRow
+from watchbot.store.models import QUEUED, DocumentRow, PageRow, PostRow, RunRow, SourceRow, utcnow
 
 
 def register(commands, common) -> None:
@@ -43,13 +46,11 @@ def report(config: Config, runs: int = 5) -> str:
                                            .order_by(DocumentRow.id))]),
             _section("Pages read poorly", _poor_pages(session, config.extract.poor_quality_below)),
             _section("Queued toots", [
-                f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
-                + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")
+                f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}: {_why(row)}"
                 for row in session.scalars(select(PostRow).where(PostRow.status.in_(QUEUED))
                                            .order_by(PostRow.id))]),
-            _section("Failed toots", [
-                f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}"
-                for row in session.scalars(select(PostRow).where(PostRow.status == "failed").order_by(PostRow.id))]),
+            _failed_toots(config, session.scalars(select(PostRow).where(PostRow.status == "failed")
+                                                  .order_by(PostRow.id)).all()),
         ]
     return "\n\n".join(sections)
 
@@ -62,8 +63,32 @@ def _poor_pages(session, below: float) -> list[str]:
             for url, pages in groupby(rows, key=lambda row: row[0])]
 
 
-def _section(title: str, lines: list[str]) -> str:
-    return f"{title} ({len(lines)})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
+def _why(row: PostRow) -> str:
+    """Why a queued toot waits."""
+    if row.status == "sending":
+        if row.wait_reason and row.wait_reason.startswith(HELD):
+            return row.wait_reason
+        return "sending: an interrupted run may have posted it; the next run looks for it on the account"
+    retry_at = row.retry_at and row.retry_at.replace(tzinfo=row.retry_at.tzinfo or timezone.utc)
+    if retry_at and retry_at > utcnow():
+        return f"retry after 429 until {retry_at:%Y-%m-%d %H:%M} UTC"
+    tried = f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts and row.last_error else ""
+    if row.wait_reason:
+        return row.wait_reason + tried
+    return f"will be retried{tried}" if row.attempts else "never tried"
+
+
+def _failed_toots(config: Config, rows: list[PostRow]) -> str:
+    """The failed toots, and for each account the command that queues them again."""
+    lines = [f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}" for row in rows]
+    where = f" --config {shlex.quote(str(config.path))}" if config.path else ""
+    lines += [f"to queue {account}'s again: watchbot retry{where} --account {shlex.quote(account)} --failed"
+              for account in dict.fromkeys(row.account for row in rows)]
+    return _section("Failed toots", lines, count=len(rows))
+
+
+def _section(title: str, lines: list[str], count: int | None = None) -> str:
+    return f"{title} ({len(lines) if count is None else count})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
 
 
 def _when(moment) -> str:

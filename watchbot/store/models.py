@@ -31,6 +31,7 @@ class SourceRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     last_found: Mapped[int] = mapped_column(Integer, default=0)
+    crawl_progress: Mapped[str | None] = mapped_column(Text)  # JSON of discover.Progress
 
 
 class DocumentRow(Base):
@@ -102,13 +103,14 @@ class MatchRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     excerpt: Mapped[str] = mapped_column(Text)
     words: Mapped[str] = mapped_column(Text, default="")
+    zone: Mapped[str | None] = mapped_column(String(20))  # where in the act: title, dispositif…; None before 0008
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
 
     @classmethod
     def of(cls, match: Match) -> MatchRow:
         return cls(category=match.category, rule=match.rule, page=match.page, excerpt=match.excerpt,
-                   words=match.words)
+                   words=match.words, zone=match.zone)
 
 
 class PostRow(Base):
@@ -122,11 +124,13 @@ class PostRow(Base):
     act_key: Mapped[str] = mapped_column(String(64))
     act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), index=True)
     categories: Mapped[str] = mapped_column(Text)  # comma-separated
-    # pending -> sending (a request may have reached the server) -> posted | failed
+    # pending -> sending (a request may have reached the server) -> posted | failed; a refusal -> pending
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    wait_reason: Mapped[str | None] = mapped_column(Text)  # why a queued toot waits; None: never tried or sent
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a 429's reset time
     text: Mapped[str | None] = mapped_column(Text)
     remote_id: Mapped[str | None] = mapped_column(String(80))
     remote_url: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,7 @@
 """page quality: the OCR mean word confidence of each page
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-01 06:30:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
