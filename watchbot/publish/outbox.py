@@ -25,7 +25,7 @@ from typing import Callable, Mapping, Sequence, TextIO
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from watchbot.settings import Account, ConfigError
+from watchbot.settings import Account, ConfigError, ExtractSettings
 from watchbot.models import Act, Category, Match, Source
 from watchbot.publish.post import (LISTED, AccountRefused, Delivered, Poster, PostFailed, RetryLater, TooLong)
 from watchbot.match.rules import Ruleset
@@ -94,7 +94,8 @@ def _already_queued(session: Session, account: str, act: ActRow) -> bool:
 
 class Sender:
     def __init__(self, sessions: sessionmaker[Session], ruleset: Ruleset, sources: Mapping[str, Source],
-                 counts: PostCounts, out: TextIO, user_agent: str, poor_quality_below: float):
+                 counts: PostCounts, out: TextIO, user_agent: str,
+                 poor_quality_below: float = ExtractSettings.poor_quality_below):
         self.sessions = sessions
         self.poor_quality_below = poor_quality_below
         self.user_agent = user_agent
