@@ -16,8 +16,8 @@ confidences in one run; the mean word confidence is the page's quality. A page
 turned by 90, 180 or 270 degrees reads as noise. Only when the first reading is
 poor is the page read a second time, the better reading kept, so upright
 portrait pages cost what they cost before: turned upside down when its words
-lie along the page's width (a page fed upside down, or a poor scan: then the
-second reading is no better), else with Tesseract's orientation detection
+lie across the page (a page fed upside down, or a poor scan: then the second
+reading is no better), else with Tesseract's orientation detection
 (`--psm 1`: OSD, the page turned upright and the usual reading in one run, 10 to
 20% dearer than `--psm 3`; an upright page stays as it is). A landscape page,
 often a portrait page scanned sideways, is read with orientation detection at
