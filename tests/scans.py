@@ -1,5 +1,5 @@
 """Image-only PDFs made of the demo's real scanned CCTV authorisation (RAA n°D77-30-10-2025, pages 3-5):
-pages turned as a scanner or a landscape annex leaves them, or scanned at too low a resolution."""
+pages turned or skewed as a scanner or a landscape annex leaves them, or scanned at too low a resolution."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def scans(numbers: list[int]) -> list[Image.Image]:
         document.close()
 
 
-def turned(image: Image.Image, degrees: int) -> Image.Image:
-    """The page turned counter-clockwise."""
-    return image.rotate(degrees, expand=True)
+def turned(image: Image.Image, degrees: float) -> Image.Image:
+    """The page turned counter-clockwise, on white."""
+    return image.rotate(degrees, Image.Resampling.BILINEAR, expand=True, fillcolor=255)
 
 
 def blurred(image: Image.Image) -> Image.Image:

@@ -198,9 +198,10 @@ def test_ocr_document_timeout_kills_the_run(tmp_path):
 
 
 @pytest.mark.ocr
-@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
-def test_a_turned_scan_is_read_upright(tmp_path, degrees):
-    # the cover and first page of a real scanned CCTV authorisation, as an image-only PDF, turned
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270, -3])
+def test_a_turned_or_skewed_scan_is_read_upright(tmp_path, degrees):
+    # the cover and first page of a real scanned CCTV authorisation, as an image-only PDF, turned or skewed
+    # (read skewed by 3 degrees clockwise, the act identifier and half the words are lost)
     pdf = image_pdf(tmp_path / "turned.pdf", [turned(page, degrees) for page in scans([3, 4])])
     extraction = extract_pdf(pdf, ExtractSettings(), tmp_path / "work")
     analysis = analyse(extraction, rules.load(ROOT / "rules"))
