@@ -14,11 +14,11 @@ from typing import Any
 
 from watchbot import yamlfile
 from watchbot.models import Source
-from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings,
+from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings, FeedSettings,
                                HttpSettings, VISIBILITIES)
 from watchbot.yamlfile import Problem
 
-TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "http", "crawl", "extract",
+TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "http", "crawl", "extract", "feeds",
             "sources", "accounts")
 SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")
 ACCOUNT_KEYS = ("api_base_url", "access_token_env", "access_token_file", "categories", "visibility",
@@ -62,9 +62,12 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
         values["rules_dir"] = _resolve(base, _typed(doc, ("rules_dir",), str, problems))
     if data.get("not_before") is not None:
         values["not_before"] = _typed(doc, ("not_before",), date, problems)
-    for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings)):
+    for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings),
+                     ("feeds", FeedSettings)):
         if key in data:
             values[key] = _settings(doc, key, cls, problems)
+    if values.get("feeds") and values["feeds"].dir:
+        values["feeds"] = replace(values["feeds"], dir=str(_resolve(base, values["feeds"].dir)))
     if "sources" in data:
         values["sources"] = _sources(doc, problems)
     if "accounts" in data:

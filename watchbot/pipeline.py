@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from watchbot import discover
-from watchbot.publish import outbox
+from watchbot.publish import feeds, outbox
 from watchbot.discover import registry
 from watchbot.analysis import Analysis, act_key, analyse, fingerprint
 from watchbot.read.child import ChildFailed, run_in_child
@@ -78,6 +78,7 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
             session.commit()
             summary = Pass(config, ruleset, sessions, today or date.today()).run(sources, dry_run, max_posts,
                                                                                 out or sys.stdout)
+            feeds.write_after_run(sessions, config, ruleset)
             record.finished_at = utcnow()
             record.exit_code = summary.exit_code
             record.summary = summary.line()

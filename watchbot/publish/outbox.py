@@ -280,22 +280,7 @@ class Sender:
         return self._render(row.act, categories, limit, spoiler), spoiler
 
     def _render(self, act: ActRow, categories: Sequence[Category], limit: Limit, spoiler: str | None = None) -> str:
-        document = act.document
-        source = self.sources.get(document.source_code)
-        item = TootInput(
-            source_name=source.name if source else document.source_code,
-            department=source.department if source else None,
-            document_title=document.title,
-            document_url=document.url,
-            published=document.published,
-            act=Act(act.ref, act.title, act.first_page, act.last_page),
-            matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
-                          for m in act.matches if m.category in {c.name for c in categories}),
-            poor_pages=frozenset(object_session(act).scalars(
-                select(PageRow.number).where(PageRow.document_id == act.document_id,
-                                             PageRow.quality < self.poor_quality_below))),
-        )
-        return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)
+        return render(act, categories, self.sources, limit, spoiler, self.poor_quality_below)
 
     @staticmethod
     def _marker(row: PostRow) -> list[str]:
@@ -334,3 +319,25 @@ def requeue(sessions: sessionmaker[Session], *, statuses: Sequence[str], account
             row.retry_at = None
         session.commit()
         return list(rows)
+
+
+def render(act: ActRow, categories: Sequence[Category], sources: Mapping[str, Source], limit: Limit,
+           spoiler: str | None = None, poor_quality_below: float = ExtractSettings.poor_quality_below) -> str:
+    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike); an excerpt
+    from a page whose OCR quality is under `poor_quality_below` is said to be uncertain."""
+    document = act.document
+    source = sources.get(document.source_code)
+    item = TootInput(
+        source_name=source.name if source else document.source_code,
+        department=source.department if source else None,
+        document_title=document.title,
+        document_url=document.url,
+        published=document.published,
+        act=Act(act.ref, act.title, act.first_page, act.last_page),
+        matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
+                      for m in act.matches if m.category in {c.name for c in categories}),
+        poor_pages=frozenset(object_session(act).scalars(
+            select(PageRow.number).where(PageRow.document_id == act.document_id,
+                                         PageRow.quality < poor_quality_below))),
+    )
+    return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)

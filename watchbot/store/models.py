@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from watchbot.models import Match
@@ -74,6 +74,8 @@ class PageRow(Base):
 
 class ActRow(Base):
     __tablename__ = "acts"
+    # a page found by full-text search -> the acts spanning it (watchbot.store.search)
+    __table_args__ = (Index("ix_acts_document_pages", "document_id", "first_page", "last_page"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)

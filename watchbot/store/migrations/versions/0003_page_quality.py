@@ -1,7 +1,7 @@
 """page quality: the OCR mean word confidence of each page
 
 Revision ID: 0003
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 06:30:00
 """
 from alembic import op
@@ -9,16 +9,15 @@ import sqlalchemy as sa
 
 
 revision = '0003'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, never a batch copy of `pages`: that would lose its full-text triggers (see 0005).
 def upgrade() -> None:
-    with op.batch_alter_table('pages', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('quality', sa.Float(), nullable=True))
+    op.add_column('pages', sa.Column('quality', sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('pages', schema=None) as batch_op:
-        batch_op.drop_column('quality')
+    op.drop_column('pages', 'quality')

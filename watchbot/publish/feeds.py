@@ -1,0 +1,149 @@
+"""Atom feeds of the acts found, as static files: one per account, per category and per source.
+
+Each entry is an act: its toot as text, its page as link, an id made from the act's key, so an act
+republished in another RAA is one entry, and a reader that saw it once never sees it again.
+Files are replaced whole (a temporary file renamed), so a web server never serves half a feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from watchbot.discover import registry
+from watchbot.match.rules import Ruleset
+from watchbot.models import Source
+from watchbot.publish.outbox import DRY_RUN_LIMIT, render
+from watchbot.publish.toot import TootError, page_link
+from watchbot.settings import Config
+from watchbot.store.models import ActRow, PostRow, SourceRow
+
+log = logging.getLogger("watchbot")
+ID_YEAR = 2026  # the date part of the tag: URIs; changing it would make every entry new to readers
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str  # relative to the feeds directory
+    title: str
+    entries: Sequence[tuple[ActRow, Sequence[str]]]  # each act with the categories its toot names
+
+
+def write_all(session: Session, config: Config, ruleset: Ruleset, directory: Path | None = None) -> list[Path]:
+    """Write every feed into `directory` (default: the configured one); return the files written."""
+    directory = directory or config.feeds_dir
+    sources = {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}
+    written = []
+    for feed in _feeds(session, config, ruleset):
+        path = directory / feed.path
+        _replace(path, _atom(feed, config, ruleset, sources))
+        written.append(path)
+    return written
+
+
+def write_after_run(sessions: sessionmaker[Session], config: Config, ruleset: Ruleset) -> None:
+    """The run's last step: a feed that cannot be written is logged, the run is not undone."""
+    try:
+        with sessions() as session:
+            log.debug("feeds written: %d", len(write_all(session, config, ruleset)))
+    except OSError as error:
+        log.error("the feeds could not be written in %s: %s", config.feeds_dir, error)
+
+
+def _feeds(session: Session, config: Config, ruleset: Ruleset) -> list[Feed]:
+    found = session.scalars(select(ActRow).where(ActRow.matches.any()).order_by(ActRow.id).options(
+        selectinload(ActRow.matches), selectinload(ActRow.document))).all()
+    feeds = []
+    for account in config.accounts:
+        tooted = dict(session.execute(select(PostRow.act_key, PostRow.categories)
+                                      .where(PostRow.account == account.name)).all())
+        feeds.append(Feed(f"accounts/{_slug(account.name)}.atom", f"watchbot — compte {account.name}",
+                          _once([(act, tooted[act.key].split(",")) for act in found if act.key in tooted])))
+    for category in ruleset.categories.values():
+        feeds.append(Feed(f"categories/{_slug(category.name)}.atom",
+                          f"watchbot — {category.emoji} {category.label}".replace("  ", " "),
+                          _once([(act, [category.name]) for act in found if category.name in act.categories])))
+    for source in session.scalars(select(SourceRow).order_by(SourceRow.code)):
+        feeds.append(Feed(f"sources/{_slug(source.code)}.atom", f"watchbot — {source.name}",
+                          _once([(act, act.categories) for act in found if act.document.source_code == source.code])))
+    return feeds
+
+
+def _once(entries: Sequence[tuple[ActRow, Sequence[str]]]) -> list[tuple[ActRow, Sequence[str]]]:
+    """The first of the acts sharing a key (the same act republished)."""
+    seen: dict[str, tuple[ActRow, Sequence[str]]] = {}
+    for entry in entries:
+        seen.setdefault(entry[0].key, entry)
+    return list(seen.values())
+
+
+def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, Source]) -> bytes:
+    newest = sorted(feed.entries, key=lambda entry: _found_at(entry[0]), reverse=True)[:config.feeds.max_entries]
+    generator = FeedGenerator()
+    generator.id(_url(config, feed.path) or _tag(config, f"feed:{feed.path}"))
+    generator.title(feed.title)
+    generator.author({"name": "watchbot"})
+    generator.language("fr")
+    generator.generator("watchbot")
+    if _url(config, feed.path):
+        generator.link(href=_url(config, feed.path), rel="self", type="application/atom+xml")
+    generator.updated(max((_found_at(act) for act, _ in newest), default=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+    for act, names in reversed(newest):  # feedgen puts each new entry first
+        categories = [ruleset.categories[name] for name in names if name in ruleset.categories]
+        try:
+            text = render(act, categories, sources, DRY_RUN_LIMIT,
+                          poor_quality_below=config.extract.poor_quality_below)
+        except TootError as error:
+            log.error("act %d: no entry in feed %s: %s", act.id, feed.path, error)
+            continue
+        entry = generator.add_entry()
+        entry.id(_tag(config, f"act:{act.key}"))
+        entry.title(act.title or act.document.title)
+        entry.link(href=page_link(act.document.url, act.first_page))
+        entry.content(text, type="text")
+        entry.updated(_found_at(act))
+        entry.published(_found_at(act))
+    return generator.atom_str(pretty=True)
+
+
+def _found_at(act: ActRow) -> datetime:
+    moment = act.document.processed_at or act.document.first_seen_at
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _url(config: Config, path: str) -> str | None:
+    return f"{config.feeds.base_url.rstrip('/')}/{path}" if config.feeds.base_url else None
+
+
+def _tag(config: Config, specific: str) -> str:
+    authority = urlsplit(config.feeds.base_url).hostname or "watchbot.invalid"
+    return f"tag:{authority},{ID_YEAR}:{specific}"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "_"
+
+
+def _replace(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
+        try:
+            temporary.write(content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+            os.chmod(temporary.name, 0o644)
+            os.replace(temporary.name, path)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise
