@@ -192,7 +192,7 @@ class Pass:
         # queued toots may come from sources left out of this run (--source): name them all
         by_code = {source.code: source for source in (*registry.bundled(), *(self.config.sources or ()))}
         sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out,
-                               self.config.http.user_agent)
+                               self.config.http.user_agent, self.config.extract.poor_quality_below)
         if accounts:
             sender.send(accounts, dry_run=dry_run, max_posts=max_posts)
         else:
@@ -352,7 +352,7 @@ class Pass:
         log.debug("document %d: saved %d pages, %d acts", document.id, document.page_count, len(analysis.acts))
 
     def _save(self, session: Session, document: DocumentRow, analysis: Analysis) -> None:
-        document.pages = [PageRow(number=page.number, text=page.text, ocr=page.ocr)
+        document.pages = [PageRow(number=page.number, text=page.text, ocr=page.ocr, quality=page.quality)
                           for page in analysis.pages if page.number is not None]
         document.page_count = len(document.pages)
         document.ocr_pages = ",".join(map(str, analysis.ocr_pages))

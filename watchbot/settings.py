@@ -49,6 +49,7 @@ class ExtractSettings:
     ocr_jobs: int = 0  # 0 = one per core
     ocr_page_timeout_seconds: float = 180.0
     ocr_document_timeout_seconds: float = 1800.0
+    poor_quality_below: float = 0.7  # OCRed pages under this mean word confidence (0 to 1) are "read poorly"
     max_pages: int = 2000
     max_attempts: int = 5  # a document failing by its own fault is retried on this many runs
     retry_days: int = 30  # a document failing for passing reasons (server, network, disk) is retried this long

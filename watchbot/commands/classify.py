@@ -52,8 +52,9 @@ def handle(args) -> int:
 
 
 def describe(result: dict) -> str:
+    poor = f", read poorly: {result['poorly_read_pages']}" if result["poorly_read_pages"] else ""
     lines = [f"{printable(result['file'])}: {result['pages']} pages, {len(result['acts'])} acts, "
-             f"OCR on pages {result['ocr_pages'] or 'none'}"]
+             f"OCR on pages {result['ocr_pages'] or 'none'}{poor}"]
     for act in result["acts"]:
         if not act["categories"]:
             continue

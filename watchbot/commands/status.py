@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from datetime import timezone
+from itertools import groupby
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from watchbot.publish.outbox import HELD
 from watchbot.settings import Config
 from watchbot.store import open_database
 from watchbot.terminal import printable
-from watchbot.store.models import QUEUED, DocumentRow, PostRow, RunRow, SourceRow, utcnow
+from watchbot.store.models import QUEUED, DocumentRow, PageRow, PostRow, RunRow, SourceRow, utcnow
 
 
 def register(commands, common) -> None:
@@ -48,6 +49,7 @@ def report(config: Config, runs: int = 5) -> str:
                 f"{row.url}: retried after {_when(row.retry_at)} UTC; last error: {row.last_error}"
                 for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "waiting")
                                            .order_by(DocumentRow.id))]),
+            _section("Pages read poorly", _poor_pages(session, config.extract.poor_quality_below)),
             _section("Queued toots", [
                 f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}: {_why(row)}"
                 for row in session.scalars(select(PostRow).where(PostRow.status.in_(QUEUED))
@@ -56,6 +58,14 @@ def report(config: Config, runs: int = 5) -> str:
                                                   .order_by(PostRow.id)).all()),
         ]
     return "\n\n".join(sections)
+
+
+def _poor_pages(session, below: float) -> list[str]:
+    """One line per document: its OCRed pages whose mean word confidence is under `below`."""
+    rows = session.execute(select(DocumentRow.url, PageRow.number, PageRow.quality).join(PageRow.document)
+                           .where(PageRow.quality < below).order_by(DocumentRow.id, PageRow.number))
+    return [f"{url}: " + ", ".join(f"p. {number} ({quality:.2f})" for _, number, quality in pages)
+            for url, pages in groupby(rows, key=lambda row: row[0])]
 
 
 def _why(row: PostRow) -> str:

@@ -23,13 +23,13 @@ from functools import partial
 from typing import Callable, Mapping, Sequence, TextIO
 
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from watchbot.settings import Account, ConfigError
+from watchbot.settings import Account, ConfigError, ExtractSettings
 from watchbot.models import Act, Category, Match, Source
 from watchbot.publish.post import (LISTED, AccountRefused, Delivered, Poster, PostFailed, RetryLater, TooLong)
 from watchbot.match.rules import Ruleset
-from watchbot.store.models import QUEUED, ActRow, PostRow, utcnow
+from watchbot.store.models import QUEUED, ActRow, PageRow, PostRow, utcnow
 from watchbot.publish.toot import WORD_JOINER, Limit, TootError, TootInput, compose, content_warning, page_link
 
 log = logging.getLogger("watchbot")
@@ -94,8 +94,10 @@ def _already_queued(session: Session, account: str, act: ActRow) -> bool:
 
 class Sender:
     def __init__(self, sessions: sessionmaker[Session], ruleset: Ruleset, sources: Mapping[str, Source],
-                 counts: PostCounts, out: TextIO, user_agent: str):
+                 counts: PostCounts, out: TextIO, user_agent: str,
+                 poor_quality_below: float = ExtractSettings.poor_quality_below):
         self.sessions = sessions
+        self.poor_quality_below = poor_quality_below
         self.user_agent = user_agent
         self.ruleset = ruleset
         self.sources = sources
@@ -284,7 +286,7 @@ class Sender:
         return self._render(row.act, categories, limit, spoiler), spoiler
 
     def _render(self, act: ActRow, categories: Sequence[Category], limit: Limit, spoiler: str | None = None) -> str:
-        return render(act, categories, self.sources, limit, spoiler)
+        return render(act, categories, self.sources, limit, spoiler, self.poor_quality_below)
 
     @staticmethod
     def _marker(row: PostRow) -> list[str]:
@@ -331,8 +333,9 @@ def requeue(sessions: sessionmaker[Session], *, statuses: Sequence[str], account
 
 
 def render(act: ActRow, categories: Sequence[Category], sources: Mapping[str, Source], limit: Limit,
-           spoiler: str | None = None) -> str:
-    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike)."""
+           spoiler: str | None = None, poor_quality_below: float = ExtractSettings.poor_quality_below) -> str:
+    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike); an excerpt
+    from a page whose OCR quality is under `poor_quality_below` is said to be uncertain."""
     document = act.document
     source = sources.get(document.source_code)
     item = TootInput(
@@ -344,5 +347,8 @@ def render(act: ActRow, categories: Sequence[Category], sources: Mapping[str, So
         act=Act(act.ref, act.title, act.first_page, act.last_page),
         matches=tuple(Match(m.category, m.rule, m.page, m.excerpt, m.words)
                       for m in act.matches if m.category in {c.name for c in categories}),
+        poor_pages=frozenset(object_session(act).scalars(
+            select(PageRow.number).where(PageRow.document_id == act.document_id,
+                                         PageRow.quality < poor_quality_below))),
     )
     return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)

@@ -56,6 +56,7 @@ class Extraction:
     pages: tuple[Page, ...]
     ocr_pages: tuple[int, ...] = ()  # 1-based page numbers
     garbled_pages: tuple[int, ...] = ()  # text layers with decoding glitches, left for normalisation
+    poor_pages: tuple[int, ...] = ()  # OCRed pages whose quality is under extract.poor_quality_below
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,20 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
     layers = read_layers(path, settings.max_pages)
     needed = [layer.number for layer in layers if layer.unusable] if settings.ocr else []
     try:
-        texts = ocr.ocr_pages(path, needed, settings, workdir)
+        readings = ocr.ocr_pages(path, needed, settings, workdir)
     except ocr.OcrError as error:
         raise ExtractError(str(error)) from None
     except OSError as error:  # the work directory: missing, full, not writable
         raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}",
                            retry_later=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
-    pages = capped(tuple(merge(layer, texts.get(layer.number)) for layer in layers), settings)
+    pages = capped(tuple(merge(layer, readings.get(layer.number)) for layer in layers), settings)
     garbled = tuple(page.number for page in pages if not page.ocr and GARBLED.search(page.text))
-    return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled)
+    return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled,
+                      poor_pages=poorly_read(pages, settings.poor_quality_below))
+
+
+def poorly_read(pages: tuple[Page, ...], below: float) -> tuple[int, ...]:
+    return tuple(page.number for page in pages if page.quality is not None and page.quality < below)
 
 
 def capped(pages: tuple[Page, ...], settings: ExtractSettings) -> tuple[Page, ...]:
@@ -128,13 +134,14 @@ def pages_of_text(text: str) -> tuple[Page, ...]:
     return tuple(Page(number=index, text=part) for index, part in enumerate(parts, 1))
 
 
-def merge(layer: Layer, ocr_text: str | None) -> Page:
-    if ocr_text is None:
+def merge(layer: Layer, reading: ocr.Reading | None) -> Page:
+    if reading is None:
         return Page(number=layer.number, text=layer.text)
+    text = reading.text
     if layer.scanned and not is_garbage(layer.text) and layer.text.strip():
         # the exact header overlay (act id, title) is worth keeping beside the OCR of the scan
-        return Page(number=layer.number, text=f"{layer.text.strip()}\n{ocr_text}", ocr=True)
-    return Page(number=layer.number, text=ocr_text, ocr=True)
+        text = f"{layer.text.strip()}\n{text}"
+    return Page(number=layer.number, text=text, ocr=True, quality=reading.quality)
 
 
 def is_garbage(text: str) -> bool:

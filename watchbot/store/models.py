@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from watchbot.models import Match
@@ -69,6 +69,7 @@ class PageRow(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    quality: Mapped[float | None] = mapped_column(Float)  # OCR mean word confidence, 0 to 1; None: text layer
 
     document: Mapped[DocumentRow] = relationship(back_populates="pages")
 
