@@ -130,8 +130,8 @@ def test_a_challenge_is_reported_as_such(site_server, where):
         crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
     assert caught.value.challenge and caught.value.source == "pp"
     assert "HTTP 403 with a JavaScript challenge (the Préfecture de police's) instead of the page" in str(caught.value)
-    assert str(caught.value).endswith("read this source through the Attrap API instead (strategy attrap, see "
-                                      "docs/SOURCES.md)")
+    assert str(caught.value).endswith("read in a headless browser (option browser: true, after scripts/setup "
+                                      "--browser) or through the Attrap API (strategy attrap, see docs/SOURCES.md)")
 
 
 def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):

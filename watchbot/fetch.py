@@ -225,6 +225,7 @@ class Fetcher:
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
         self.resolve = resolve or address_of
         self.requests = 0  # HTTP requests sent, retries included
+        self.host_headers: dict[str, dict[str, str]] = {}  # by host: what a headless browser handed over
         self._platforms: dict[str, str] = {}  # host -> platform
         self._last_request: dict[str, float] = {}  # by platform
         self._delay: dict[str, float] = {}  # by platform, once a storm of 429/503 slowed it down
@@ -407,7 +408,8 @@ class Fetcher:
             try:
                 timeout = max(0.001, min(self.settings.timeout_seconds, deadline.left()))
                 response = self.session.request("GET" if form is None else "POST", url, data=form,
-                                                headers=headers, timeout=timeout, stream=True,
+                                                headers={**self.host_headers.get(host_of(url), {}), **headers},
+                                                timeout=timeout, stream=True,
                                                 allow_redirects=False)
             except requests.RequestException as error:
                 if deadline.passed():

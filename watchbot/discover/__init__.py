@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Iterable
 
-from watchbot.discover import attrap, dims, spip
+from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Options, Progress, Walk
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
@@ -59,9 +59,8 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
 
 
 DEFAULT_CRAWL = CrawlSettings()
-# watchbot drives no browser (yet): the other road to such a site's RAA
-BROWSER_HINT = ("; watchbot cannot pass such challenges: read this source through the Attrap API instead "
-                "(strategy attrap, see docs/SOURCES.md)")
+BROWSER_HINT = ("; such a site can be read in a headless browser (option browser: true, after scripts/setup "
+                "--browser) or through the Attrap API (strategy attrap, see docs/SOURCES.md)")
 FIRST_RUN_DAYS = 7  # without a configured not_before, a source's first run reads the RAA of this many days
 
 
@@ -79,10 +78,11 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     options = options_for(source)
     if isinstance(options, attrap.Options):
         return _from_attrap(source, fetcher, options, span, settings.max_index_pages)
-    walk = Walk(source.code, source.index_url, options, fetcher, span, recent, today,
-                settings.max_index_pages, progress, settings.max_links_per_page)
     try:
-        with fetcher.limited(settings.source_deadline_seconds, "the source's deadline"):
+        with (fetcher.limited(settings.source_deadline_seconds, "the source's deadline"),
+              browser.pages(fetcher, source.index_url, options.browser) as pages):
+            walk = Walk(source.code, source.index_url, options, pages, span, recent, today,
+                        settings.max_index_pages, progress, settings.max_links_per_page)
             documents = walk.run()
     except ChallengeError as error:
         raise DiscoverError(f"index page unreachable: {error}{BROWSER_HINT}", source=source.code,

@@ -49,6 +49,7 @@ class Options:
     exclude: str | None = None  # regex on a document's title or URL: not listed
     documents: str | None = None  # regex on a URL: a document link, besides `.pdf` and /contenu/telechargement/
     entry: str | None = None  # a page (URL or path) opened first, for the session cookie the site wants
+    browser: bool = False  # index pages read in a headless browser, for a site behind a JavaScript challenge
 
     @classmethod
     def build(cls, preset: Options, overrides: Mapping[str, Any]) -> Options:
@@ -64,6 +65,9 @@ class Options:
                 if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                     raise ValueError(f"option '{name}' must be a list of strings")
                 value = tuple(value)
+            elif name == "browser":
+                if not isinstance(value, bool):
+                    raise ValueError("option 'browser' must be true or false")
             elif not isinstance(value, str):
                 raise ValueError(f"option '{name}' must be a string")
             elif name == "entry":

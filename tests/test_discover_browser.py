@@ -1,0 +1,110 @@
+"""Sources behind a JavaScript challenge, read in Debian's headless Chromium (option `browser: true`)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import replace
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+
+from httpserver import Route, SiteServer
+from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
+from watchbot.cli import main
+from watchbot.discover import DiscoverError, browser, crawl
+from watchbot.fetch import Fetcher
+from watchbot.models import Source
+from watchbot.settings import HttpSettings
+
+SETTINGS = HttpSettings(delay_seconds=0, max_retries=0, timeout_seconds=10)
+TODAY = date(2024, 2, 15)
+SINCE = date(2024, 1, 1)
+COOKIE = "watchbot_check=42"
+# What the Préfecture de police's challenge does (tests/data/pdfs/2024_01493_05102024.pdf is a real one), with
+# a cookie only a script engine computes: a page whose script sets the cookie and loads the page again.
+CHALLENGE = ('<!doctype html><html lang="fr"><head><title>Un instant…</title></head><body><script>'
+             'document.cookie = "watchbot_check=" + (6 * 7) + "; path=/"; window.location.reload();</script>'
+             '<noscript>This website requires JS enabled and cookies</noscript></body></html>')
+RAA = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
+
+needs_browser = pytest.mark.skipif(
+    bool(browser.missing()) and not os.environ.get("CI"),
+    reason=f"no headless browser here ({browser.missing()}): run scripts/setup --browser")
+
+
+@pytest.fixture
+def challenged():
+    """A prefecture site on 127.0.0.2 whose every page and PDF answers the challenge until its cookie comes."""
+    server = SiteServer("127.0.0.2").start()
+    serve(server, [RAA])
+    for path, answers in list(server.routes.items()):
+        server.route(path, [replace(answer, cookie=COOKIE, without_cookie=CHALLENGE) for answer in answers])
+    yield server
+    server.stop()
+
+
+def source_on(server: SiteServer, **options) -> Source:
+    return Source("pp", "Préfecture de police (test)", server.url(INDEX_PATH), options=options)
+
+
+@needs_browser
+def test_the_browser_passes_the_challenge_and_hands_its_cookie_to_the_pdf_download(challenged, tmp_path):
+    fetcher = Fetcher(SETTINGS, [challenged.host])
+    [listing] = crawl(source_on(challenged, browser=True), fetcher, today=TODAY, since=SINCE)
+    assert listing.url == challenged.url(quote(RAA.href)) and listing.published == RAA.published
+    index = [logged.headers.get("Cookie", "") for logged in challenged.requests if logged.path == INDEX_PATH]
+    assert COOKIE not in index[0] and COOKIE in index[-1]  # the challenge was served, then passed
+
+    download = fetcher.pdf(listing.url, tmp_path / "raa.pdf")
+    assert download.sha256 == hashlib.sha256(DRONE_RAA.read_bytes()).hexdigest()
+    [request] = [logged for logged in challenged.requests if logged.path == quote(RAA.href)]
+    assert COOKIE in request.headers["Cookie"] and "Chrome/" in request.headers["User-Agent"]
+
+
+def test_without_the_browser_the_challenge_is_reported_with_the_way_through(challenged):
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source_on(challenged), Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
+    assert caught.value.challenge and caught.value.source == "pp"
+    assert "a JavaScript or CAPTCHA challenge" in caught.value.reason
+    assert "headless browser (option browser: true, after scripts/setup --browser)" in caught.value.reason
+
+
+def test_a_missing_browser_fails_the_source_saying_how_to_install_it(challenged, monkeypatch, tmp_path):
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
+    source = source_on(challenged, browser=True)
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source, Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
+    assert caught.value.reason == (
+        f"index page unreachable: {source.index_url}: this source is read in a headless browser (option "
+        f"browser: true), but {tmp_path / 'chromium'} not found: run scripts/setup --browser (it installs "
+        "Debian's chromium and chromium-driver, and Selenium)")
+    assert challenged.requests == []
+
+
+def test_a_run_goes_on_past_a_source_whose_browser_is_missing(challenged, site_server, monkeypatch, tmp_path,
+                                                               caplog, capsys):
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
+    config = write_config(tmp_path, serve(site_server, [Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025",
+                                                                 date(2025, 1, 20))]))
+    config.write_text(config.read_text(encoding="utf-8").replace("sources:\n", f"""sources:
+  - {{code: pp, name: Préfecture de police, index_url: "{challenged.url(INDEX_PATH)}", options: {{browser: true}}}}
+"""), encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert main(["run", "--config", str(config)]) == 1
+    assert "source pp failed: index page unreachable" in caplog.text and "run scripts/setup --browser" in caplog.text
+    assert "Traceback" not in caplog.text + capsys.readouterr().err
+    assert site_server.count(quote(Document(NEGATIVE_RAA, "", date(2025, 1, 20)).href)) == 1  # pref77 was read
+
+
+@needs_browser
+def test_a_challenge_the_browser_cannot_pass_fails_within_the_page_deadline(challenged, monkeypatch):
+    monkeypatch.setattr(browser, "PAGE_DEADLINE_SECONDS", 2.0)
+    challenged.route(INDEX_PATH, Route(body=CHALLENGE.replace("window.location.reload();", "")))
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source_on(challenged, browser=True), Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
+    assert caught.value.challenge and caught.value.retry_later
+    assert (f"index page unreachable: {challenged.url(INDEX_PATH)}: a JavaScript or CAPTCHA challenge not passed "
+            "within 2 s in the headless browser") in caught.value.reason
