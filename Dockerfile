@@ -7,7 +7,7 @@
 FROM debian:bookworm-slim
 
 COPY . /opt/watchbot
-RUN PIP_NO_CACHE_DIR=1 /opt/watchbot/scripts/setup --postgres \
+RUN PIP_NO_CACHE_DIR=1 /opt/watchbot/scripts/setup --postgres --browser \
     && /opt/watchbot/.venv/bin/python -m compileall -q /opt/watchbot/watchbot \
     && rm -rf /var/lib/apt/lists/*
 
