@@ -64,6 +64,18 @@ def test_the_browser_passes_the_challenge_and_hands_its_cookie_to_the_pdf_downlo
     assert COOKIE in request.headers["Cookie"] and "Chrome/" in request.headers["User-Agent"]
 
 
+@needs_browser
+def test_a_run_reads_and_classifies_the_raa_behind_the_challenge(challenged, tmp_path, capsys):
+    index_url = challenged.url(INDEX_PATH)
+    config = write_config(tmp_path, index_url)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        f'"{index_url}"}}', f'"{index_url}", options: {{browser: true}}}}'), encoding="utf-8")
+    assert main(["run", "--config", str(config)]) == 0
+    assert "D77-2024-01-31-00001" in capsys.readouterr().out  # the drone act, printed without accounts
+    [request] = [logged for logged in challenged.requests if logged.path == quote(RAA.href)]
+    assert COOKIE in request.headers["Cookie"]
+
+
 def test_without_the_browser_the_challenge_is_reported_with_the_way_through(challenged):
     with pytest.raises(DiscoverError) as caught:
         crawl(source_on(challenged), Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
