@@ -51,12 +51,17 @@ def source_on(server: SiteServer, **options) -> Source:
 
 
 @needs_browser
-def test_the_browser_passes_the_challenge_and_hands_its_cookie_to_the_pdf_download(challenged, tmp_path):
+def test_the_browser_passes_the_challenge_and_hands_its_cookie_to_the_pdf_download(challenged, site_server,
+                                                                                   tmp_path):
+    [page] = challenged.routes[INDEX_PATH]  # with a tracker on another host (localhost is 127.0.0.1)
+    tracker = f"http://localhost:{site_server.base.rsplit(':', 1)[1]}/tracker.png"
+    challenged.route(INDEX_PATH, replace(page, body=page.body.replace("</main>", f'<img src="{tracker}"></main>')))
     fetcher = Fetcher(SETTINGS, [challenged.host])
     [listing] = crawl(source_on(challenged, browser=True), fetcher, today=TODAY, since=SINCE)
     assert listing.url == challenged.url(quote(RAA.href)) and listing.published == RAA.published
     index = [logged.headers.get("Cookie", "") for logged in challenged.requests if logged.path == INDEX_PATH]
     assert COOKIE not in index[0] and COOKIE in index[-1]  # the challenge was served, then passed
+    assert site_server.requests == []  # the browser reaches the configured hosts only
 
     download = fetcher.pdf(listing.url, tmp_path / "raa.pdf")
     assert download.sha256 == hashlib.sha256(DRONE_RAA.read_bytes()).hexdigest()

@@ -5,7 +5,8 @@ opens each index page of the source's host and waits until the page no longer lo
 fetcher's own detection) and has loaded; its HTML goes to the crawler's usual parsing. The cookies the
 challenge set and the browser's user agent are handed to the fetcher's session, so that the PDFs of that
 host, fetched later without the browser, come with them. Pages of other hosts and form submissions go
-through the fetcher as usual. One browser per source crawl, with a fresh profile, always quit.
+through the fetcher as usual. One browser per source crawl, with a fresh profile, always quit; it resolves
+no host but those of the configured sources.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher |
 
     with tempfile.TemporaryDirectory(prefix="watchbot-chromium-") as profile:
         options = webdriver.ChromeOptions()
-        for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        for flag in (*FLAGS, f"--user-data-dir={profile}", _only(fetcher.allowed_hosts)):
             options.add_argument(flag)
         options.binary_location = str(CHROMIUM)
         try:
@@ -151,6 +152,11 @@ class NotPassed(ChallengeError):
         FetchError.__init__(self, url, f"{kind} not passed within {seconds:g} s in the headless browser",
                             retry_later=True)
         self.kind = kind
+
+
+def _only(hosts) -> str:
+    """The flag that keeps the browser from resolving any other host: no tracker, no third-party page."""
+    return "--host-resolver-rules=" + ", ".join(["MAP * ~NOTFOUND", *(f"EXCLUDE {host}" for host in sorted(hosts))])
 
 
 def _challenge(html: str) -> str | None:
