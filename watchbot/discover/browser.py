@@ -53,7 +53,7 @@ def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher |
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
 
-    with tempfile.TemporaryDirectory(prefix="watchbot-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="watchbot-chromium-", ignore_cleanup_errors=True) as profile:
         options = webdriver.ChromeOptions()
         for flag in (*FLAGS, f"--user-data-dir={profile}", _only(fetcher.allowed_hosts)):
             options.add_argument(flag)
