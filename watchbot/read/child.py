@@ -8,12 +8,14 @@ stop at once with exit code 3).
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
 from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
 class ChildFailed(Exception):
@@ -24,7 +26,7 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float) -> T:
     """function(*args) in a forked process; its exceptions are raised here."""
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(send, function, args), daemon=True)
+    child = context.Process(target=_child, args=(os.getpid(), receive, send, function, args), daemon=True)
     child.start()
     send.close()
     try:
@@ -45,7 +47,11 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float) -> T:
     return value
 
 
-def _child(send, function: Callable, args: tuple) -> None:
+def _child(parent: int, receive, send, function: Callable, args: tuple) -> None:
+    # The child inherits the run's lock: if the run is killed, the child must not outlive it, nor block
+    # for ever on a pipe whose only reader is itself.
+    receive.close()
+    _die_with(parent)
     os.setpgrp()  # its own process group: a timeout kills the Tesseract processes it started too
     try:
         result = (False, function(*args))
@@ -53,6 +59,16 @@ def _child(send, function: Callable, args: tuple) -> None:
         result = (True, error)
     send.send(result)
     send.close()
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies (Linux); exit at once if it already has."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the broken pipe ends the child when it answers
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _kill_group(pid: int) -> None:
