@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import date
+import time
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,25 @@ def test_a_configured_not_before_applies_to_raa_seen_before(tmp_path, database_u
     config = write_config(tmp_path, index, database_url=database_url, not_before="2024-01-01")
     assert main(["run", "--config", str(config)]) == 0
     assert downloads(site_server, older) == downloads(site_server, NEGATIVE) == 1
+
+
+@pytest.fixture
+def local_date_differs_from_utc(monkeypatch):
+    """A server clock whose date is not UTC's right now (as on a French server between 00:00 and 02:00)."""
+    zone = "XXX-14" if datetime.now(timezone.utc).hour >= 10 else "XXX+12"  # POSIX: UTC+14, UTC-12
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    assert datetime.now().date() != datetime.now(timezone.utc).date()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_first_run_reads_no_undated_raa_whatever_the_time_zone(tmp_path, database_url, site_server,
+                                                                 local_date_differs_from_utc):
+    undated = Document(NEGATIVE_RAA, "Recueil spécial", None, name="recueil-special.pdf")
+    config = write_config(tmp_path, serve(site_server, [undated]), database_url=database_url, not_before=None)
+
+    assert main(["run", "--config", str(config)]) == 0
+    assert [(row.published, row.status) for row in rows(config, DocumentRow)] == [(None, "skipped")]
+    assert downloads(site_server, undated) == 0

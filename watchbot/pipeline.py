@@ -1,8 +1,9 @@
-"""`watchbot run`: one pass of discover -> fetch -> extract/split/classify -> outbox -> post.
+"""`watchbot run`: one pass of discover -> fetch -> read (extract, split, classify) -> publish.
 
-Every step commits what it has finished, so a run killed at any instant
-loses nothing: unfinished documents are processed again, and a toot whose
-request may have reached the server is looked up there before it is re-sent.
+Each step is a function of its inputs and commits what it has finished, so a run
+killed at any instant loses nothing: unfinished documents are read again, and a
+toot whose request may have reached the server is looked up there before it is
+re-sent.
 """
 
 from __future__ import annotations
@@ -12,28 +13,30 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Sequence, TextIO
-
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from functools import partial
+from pathlib import Path
+from typing import Sequence, TextIO
 
 from watchbot import discover
-from watchbot.publish import outbox
+from watchbot.analysis import Analysis, analyse
+from watchbot.clock import Clock
 from watchbot.discover import registry
-from watchbot.analysis import Analysis, act_key, analyse, fingerprint
-from watchbot.read.child import ChildFailed, run_in_child
-from watchbot.settings import Config
-from watchbot.read.extract import ExtractError, extract_pdf
-from watchbot.fetch import FetchError, Fetcher
-from watchbot.store.lock import run_lock
-from watchbot.models import Listing, Source
+from watchbot.fetch import Download, FetchError, Fetcher
 from watchbot.match.rules import Ruleset
-from watchbot.store import open_database
+from watchbot.models import Listing, Source
+from watchbot.publish import outbox
+from watchbot.read.child import ChildFailed, run_in_child
+from watchbot.read.extract import ExtractError, extract_pdf
+from watchbot.settings import Config, CrawlSettings, ExtractSettings
+from watchbot.store import Sessions, documents, open_database, runs, sources as source_history
 from watchbot.store.cache import DatabaseHttpCache
-from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, RunRow, SourceRow, utcnow
+from watchbot.store.documents import Attempt
+from watchbot.store.lock import run_lock
+from watchbot.store.states import DocumentState
 
 log = logging.getLogger("watchbot")
 READ_MARGIN = 600  # seconds, beyond the OCR's own limit, for reading a document's text layer
+FIRST_RUN_LOOKBACK = timedelta(days=7)  # without a configured not_before, a first run reads only this week
 
 
 @dataclass
@@ -60,23 +63,53 @@ class Summary:
                 f"{self.documents_failed} failed; pages {self.pages} ({self.pages_ocr} OCRed); "
                 f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
 
+    def add_source(self, new: int | None) -> None:
+        if new is None:
+            self.sources_failed += 1
+        else:
+            self.sources_ok += 1
+            self.documents_new += new
+
+    def add_reading(self, reading: Reading | None) -> None:
+        if reading is None:
+            self.documents_failed += 1
+            return
+        self.documents_done += 1
+        self.pages += reading.pages
+        self.pages_ocr += reading.pages_ocr
+        self.acts += reading.acts
+        self.matches += len(reading.hits)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading one document found; `hits` are the ids of its acts that match."""
+
+    pages: int
+    pages_ocr: int
+    acts: int
+    hits: tuple[int, ...]
+
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
-        max_posts: int | None = None, out: TextIO | None = None, today: date | None = None) -> Summary:
+        max_posts: int | None = None, out: TextIO | None = None, clock: Clock | None = None) -> Summary:
     """One full pass, under the state directory's lock (LockHeld if another run has it)."""
+    clock = clock or Clock.system()
     with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
-        with sessions() as session:
-            record = RunRow()
-            session.add(record)
-            session.commit()
-            summary = Pass(config, ruleset, sessions, today or date.today()).run(sources, dry_run, max_posts,
-                                                                                out or sys.stdout)
-            record.finished_at = utcnow()
-            record.exit_code = summary.exit_code
-            record.summary = summary.line()
-            session.merge(record)
-            session.commit()
+        run_id = runs.start(sessions, clock.now)
+        summary = Summary()
+        fetcher = Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions))
+        for source in sources:
+            summary.add_source(discover_source(sessions, fetcher, source, config.crawl, config.not_before, clock))
+        hits: list[int] = []
+        for document_id in documents_to_read(sessions, [source.code for source in sources], config):
+            reading = read_document(sessions, fetcher, document_id, config, ruleset)
+            summary.add_reading(reading)
+            hits += reading.hits if reading else ()
+        summary.posts = publish(sessions, config, ruleset, hits, dry_run=dry_run, max_posts=max_posts,
+                                out=out or sys.stdout)
+        runs.finish(sessions, run_id, summary.exit_code, summary.line())
         return summary
 
 
@@ -88,165 +121,90 @@ def reason(error: Exception) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
-class Pass:
-    """The state of one run: settings, database sessions, counters."""
+# discover -------------------------------------------------------------------
 
-    def __init__(self, config: Config, ruleset: Ruleset, sessions: sessionmaker[Session], today: date):
-        self.config = config
-        self.ruleset = ruleset
-        self.sessions = sessions
-        self.today = today
-        self.summary = Summary()
-        self.new_hits: list[int] = []  # act ids matched in this run, for the account-less dry-run
+def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settings: CrawlSettings,
+                    not_before: date | None, clock: Clock) -> int | None:
+    """Crawl one source and store the RAA it lists: how many are new, None when the crawl failed."""
+    history = source_history.history(sessions, source, clock.now, clock.today - FIRST_RUN_LOOKBACK)
+    try:
+        listings = discover.crawl(source, fetcher, today=clock.today, settings=settings)
+        if not listings and history.last_found:
+            raise discover.DiscoverError(
+                f"no RAA found where the last crawl found {history.last_found}: the site may have changed")
+    except Exception as error:  # whatever goes wrong with one source, the others go on
+        failure = reason(error)
+        source_history.record_failure(sessions, source.code, failure)
+        log.warning("source %s failed: %s", source.code, failure)
+        return None
+    # undated RAA found on the day of a source's first run already existed
+    state_of = partial(admission, not_before=not_before or history.not_before,
+                       first_run=history.first_run_day == clock.today)
+    new = source_history.record_crawl(sessions, source.code, listings, state_of)
+    log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new", source.code,
+            len(listings), new)
+    return new
 
-    def run(self, sources: Sequence[Source], dry_run: bool, max_posts: int | None, out: TextIO) -> Summary:
-        fetcher = Fetcher(self.config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(self.sessions))
-        for source in sources:
-            self.discover(source, fetcher)
-        self.process_documents([source.code for source in sources], fetcher)
-        accounts = self.config.accounts
-        # queued toots may come from sources left out of this run (--source): name them all
-        by_code = {source.code: source for source in (*registry.bundled(), *(self.config.sources or ()))}
-        sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out,
-                               self.config.http.user_agent)
-        if accounts:
-            sender.send(accounts, dry_run=dry_run, max_posts=max_posts)
-        else:
-            sender.print_acts(self.new_hits)
-        return self.summary
 
-    # discover ---------------------------------------------------------------
+def admission(listing: Listing, *, not_before: date | None, first_run: bool) -> DocumentState:
+    """A newly listed RAA is read if published since not_before, or undated and found after the first run."""
+    if listing.published is None:
+        return DocumentState.SKIPPED if first_run else DocumentState.NEW
+    if not_before is not None and listing.published < not_before:
+        return DocumentState.SKIPPED
+    return DocumentState.NEW
 
-    def discover(self, source: Source, fetcher: Fetcher) -> None:
-        with self.sessions() as session:
-            row = session.get(SourceRow, source.code) or self._new_source(session, source)
-            session.commit()  # no transaction stays open over the network
-            try:
-                listings = discover.crawl(source, fetcher, today=self.today, settings=self.config.crawl)
-                if not listings and row.last_found:
-                    raise discover.DiscoverError(
-                        f"no RAA found where the last crawl found {row.last_found}: the site may have changed")
-            except Exception as error:  # whatever goes wrong with one source, the others go on
-                row.last_error = reason(error)
-                session.commit()
-                self.summary.sources_failed += 1
-                log.warning("source %s failed: %s", source.code, row.last_error)
-                return
-            new = self._record_listings(session, row, listings)
-            row.last_found = len(listings)
-            row.last_success_at = utcnow()
-            row.last_error = None
-            session.commit()
-            self.summary.sources_ok += 1
-            self.summary.documents_new += new
-            log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new", source.code,
-                    len(listings), new)
 
-    def _new_source(self, session: Session, source: Source) -> SourceRow:
-        # A first run records what exists without posting it: without a configured
-        # not_before, only RAA published in the week before this first run are read.
-        row = SourceRow(code=source.code, name=source.name, not_before=self.today - timedelta(days=7),
-                        last_found=0)
-        session.add(row)
-        session.flush()
-        return row
+# fetch, extract, split, classify -----------------------------------------------
 
-    def _record_listings(self, session: Session, source: SourceRow, listings: Iterable[Listing]) -> int:
-        known = set(session.scalars(select(DocumentRow.url).where(DocumentRow.url.in_([l.url for l in listings]))))
-        not_before = self.config.not_before or source.not_before
-        first_run = source.first_run_at.date() == self.today  # undated RAA found then already existed
-        new = 0
-        for listing in listings:
-            if listing.url in known:
-                continue
-            known.add(listing.url)
-            recent = listing.published is not None and listing.published >= not_before
-            undated_ok = listing.published is None and not first_run
-            session.add(DocumentRow(source_code=source.code, url=listing.url, title=listing.title,
-                                    published=listing.published,
-                                    status="new" if recent or undated_ok else "skipped"))
-            new += 1
-        return new
+def documents_to_read(sessions: Sessions, codes: Sequence[str], config: Config) -> list[int]:
+    if config.not_before:  # moved back: RAA skipped until now are read too
+        documents.reopen_skipped(sessions, codes, config.not_before)
+    return documents.to_read(sessions, codes, config.extract.max_attempts)
 
-    # fetch, extract, split, classify -----------------------------------------
 
-    def process_documents(self, codes: Sequence[str], fetcher: Fetcher) -> None:
-        limit = self.config.extract.max_attempts
-        with self.sessions() as session:
-            if self.config.not_before:  # moved back: RAA skipped until now are read too
-                session.execute(update(DocumentRow)
-                                .where(DocumentRow.status == "skipped", DocumentRow.source_code.in_(codes),
-                                       DocumentRow.published >= self.config.not_before)
-                                .values(status="new"))
-                session.commit()
-            ids = session.scalars(
-                select(DocumentRow.id)
-                .where(DocumentRow.source_code.in_(codes))
-                .where(DocumentRow.status.in_(("new", "failed")))
-                .where(DocumentRow.attempts < limit)
-                .order_by(DocumentRow.published.is_(None), DocumentRow.published, DocumentRow.id)
-            ).all()
-        for document_id in ids:
-            self.process(document_id, fetcher)
+def read_document(sessions: Sessions, fetcher: Fetcher, document_id: int, config: Config,
+                  ruleset: Ruleset) -> Reading | None:
+    """Download, read and classify one document and store what it holds; None when that failed."""
+    attempt = documents.start_attempt(sessions, document_id)
+    try:
+        download, analysis = read(fetcher, attempt, config.state_dir, config.extract, ruleset)
+        hits = documents.record_reading(sessions, document_id, download, analysis, config.accounts)
+    except Exception as error:  # whatever goes wrong with one document, the others go on
+        failure = reason(error)
+        documents.record_failure(sessions, document_id, failure)
+        log.warning("document %d failed (attempt %d): %s", document_id, attempt.attempts, failure)
+        return None
+    pages = sum(page.number is not None for page in analysis.pages)
+    log.debug("document %d: saved %d pages, %d acts", document_id, pages, len(analysis.acts))
+    return Reading(pages, len(analysis.ocr_pages), len(analysis.acts), tuple(hits))
 
-    def process(self, document_id: int, fetcher: Fetcher) -> None:
-        with self.sessions() as session:
-            document = session.get(DocumentRow, document_id)
-            # Counted before the work: a PDF that crashes or hangs the process still uses up
-            # its attempts, instead of blocking every later run.
-            document.attempts += 1
-            session.commit()
-            try:
-                self._read(session, document, fetcher)
-                session.commit()
-            except Exception as error:  # whatever goes wrong with one document, the others go on
-                session.rollback()
-                document.status = "failed"
-                document.last_error = reason(error)
-                session.commit()
-                self.summary.documents_failed += 1
-                log.warning("document %d failed (attempt %d): %s", document_id, document.attempts,
-                            document.last_error)
 
-    def _read(self, session: Session, document: DocumentRow, fetcher: Fetcher) -> None:
-        pdf = self.config.state_dir / "downloads" / f"{document.id}.pdf"
-        workdir = self.config.state_dir / "work" / str(document.id)
-        pdf.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            log.debug("document %d: downloading %s", document.id, document.url)
-            download = fetcher.pdf(document.url, pdf)
-            log.debug("document %d: downloaded %d bytes, extracting", document.id, download.size)
-            extraction = run_in_child(extract_pdf, pdf, self.config.extract, workdir,
-                                      timeout=self.config.extract.ocr_document_timeout_seconds + READ_MARGIN)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-            pdf.unlink(missing_ok=True)
-        analysis = analyse(extraction, self.ruleset)
-        document.sha256, document.etag = download.sha256, download.etag
-        document.last_modified = download.last_modified
-        self._save(session, document, analysis)
-        log.debug("document %d: saved %d pages, %d acts", document.id, document.page_count, len(analysis.acts))
+def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractSettings,
+         ruleset: Ruleset) -> tuple[Download, Analysis]:
+    pdf = state_dir / "downloads" / f"{attempt.document_id}.pdf"
+    workdir = state_dir / "work" / str(attempt.document_id)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log.debug("document %d: downloading %s", attempt.document_id, attempt.url)
+        download = fetcher.pdf(attempt.url, pdf)
+        log.debug("document %d: downloaded %d bytes, extracting", attempt.document_id, download.size)
+        extraction = run_in_child(extract_pdf, pdf, settings, workdir,
+                                  timeout=settings.ocr_document_timeout_seconds + READ_MARGIN)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        pdf.unlink(missing_ok=True)
+    return download, analyse(extraction, ruleset)
 
-    def _save(self, session: Session, document: DocumentRow, analysis: Analysis) -> None:
-        document.pages = [PageRow(number=page.number, text=page.text, ocr=page.ocr)
-                          for page in analysis.pages if page.number is not None]
-        document.page_count = len(document.pages)
-        document.ocr_pages = ",".join(map(str, analysis.ocr_pages))
-        document.status = "done"
-        document.last_error = None
-        document.processed_at = utcnow()
-        self.summary.documents_done += 1
-        self.summary.pages += document.page_count
-        self.summary.pages_ocr += len(analysis.ocr_pages)
-        for item in analysis.acts:
-            act = item.act
-            row = ActRow(ref=act.ref, title=act.title, first_page=act.first_page, last_page=act.last_page,
-                         key=act_key(act), fingerprint=fingerprint(act),
-                         matches=[MatchRow.of(match) for match in item.matches])
-            document.acts.append(row)
-            self.summary.acts += 1
-            if item.matches:
-                session.flush()
-                self.summary.matches += 1
-                self.new_hits.append(row.id)
-                outbox.enqueue(session, row, item.categories, self.config.accounts)
+
+# publish --------------------------------------------------------------------
+
+def publish(sessions: Sessions, config: Config, ruleset: Ruleset, hits: Sequence[int], *, dry_run: bool,
+            max_posts: int | None, out: TextIO) -> outbox.PostCounts:
+    """Post (or print) the queued toots; with no account, print the toots of this run's matching acts."""
+    # queued toots may come from sources left out of this run (--source): name them all
+    by_code = {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}
+    sender = outbox.Sender(sessions, ruleset, by_code, out, config.http.user_agent)
+    if config.accounts:
+        return sender.send(config.accounts, dry_run=dry_run, max_posts=max_posts)
+    return sender.print_acts(hits)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date
-
 from watchbot import config as configuration, discover
+from watchbot.clock import Clock
 from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
 from watchbot.fetch import FetchError, Fetcher
 
@@ -30,7 +29,7 @@ def handle(args) -> int:
     found, status = [], OK
     for source in sources:
         try:
-            listings = discover.crawl(source, fetcher, today=date.today(), settings=config.crawl)
+            listings = discover.crawl(source, fetcher, today=Clock.system().today, settings=config.crawl)
         except (discover.DiscoverError, FetchError) as error:
             log.warning("source %s failed: %s", source.code, error)
             status = FAILED

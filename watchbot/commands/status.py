@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
 
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option
 from watchbot.settings import Config
-from watchbot.store import open_database
-from watchbot.store.models import QUEUED, DocumentRow, PostRow, RunRow, SourceRow
+from watchbot.store import documents, open_database, posts, runs, sources
+from watchbot.store.states import QUEUED, PostState
 
 
 def register(commands, common) -> None:
@@ -23,31 +23,27 @@ def handle(args) -> int:
     return OK
 
 
-def report(config: Config, runs: int = 5) -> str:
+def report(config: Config, last_runs: int = 5) -> str:
     sessions = open_database(config.db_url)
-    with sessions() as session:
-        sections = [
-            _section("Last runs", [
-                f"#{row.id} {_when(row.started_at)} exit {row.exit_code if row.exit_code is not None else '?'}"
-                f" {row.summary or '(unfinished)'}"
-                for row in session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(runs))]),
-            _section("Sources", [
-                f"{row.code}: last success {_when(row.last_success_at)}, {row.last_found} RAA listed"
-                + (f"; last error: {row.last_error}" if row.last_error else "")
-                for row in session.scalars(select(SourceRow).order_by(SourceRow.code))]),
-            _section("Failed documents", [
-                f"{row.url} ({row.attempts} attempts): {row.last_error}"
-                for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")
-                                           .order_by(DocumentRow.id))]),
-            _section("Queued toots", [
-                f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
-                + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")
-                for row in session.scalars(select(PostRow).where(PostRow.status.in_(QUEUED))
-                                           .order_by(PostRow.id))]),
-            _section("Failed toots", [
-                f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}"
-                for row in session.scalars(select(PostRow).where(PostRow.status == "failed").order_by(PostRow.id))]),
-        ]
+    sections = [
+        _section("Last runs", [
+            f"#{row.id} {_when(row.started_at)} exit {row.exit_code if row.exit_code is not None else '?'}"
+            f" {row.summary or '(unfinished)'}"
+            for row in runs.last(sessions, last_runs)]),
+        _section("Sources", [
+            f"{row.code}: last success {_when(row.last_success_at)}, {row.last_found} RAA listed"
+            + (f"; last error: {row.last_error}" if row.last_error else "")
+            for row in sources.every(sessions)]),
+        _section("Failed documents", [
+            f"{row.url} ({row.attempts} attempts): {row.last_error}" for row in documents.failed(sessions)]),
+        _section("Queued toots", [
+            f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
+            + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")
+            for row in posts.in_states(sessions, QUEUED)]),
+        _section("Failed toots", [
+            f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}"
+            for row in posts.in_states(sessions, [PostState.FAILED])]),
+    ]
     return "\n\n".join(sections)
 
 
@@ -55,5 +51,5 @@ def _section(title: str, lines: list[str]) -> str:
     return f"{title} ({len(lines)})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
 
 
-def _when(moment) -> str:
+def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"

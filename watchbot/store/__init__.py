@@ -1,4 +1,8 @@
-"""The database: engine, migrations, sessions. Any SQLAlchemy URL (SQLite, PostgreSQL)."""
+"""The database: engine, migrations, sessions. Any SQLAlchemy URL (SQLite, PostgreSQL).
+
+Only this package speaks SQL: its modules (sources, documents, acts, posts, runs, cache, lock) answer
+named questions and take a `Sessions` factory, so that the other layers never hold a transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+Sessions = sessionmaker[Session]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -41,7 +46,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def open_database(url: str) -> sessionmaker[Session]:
+def open_database(url: str) -> Sessions:
     """Connect, bring the schema up to date, and return a session factory."""
     engine = connect(url)
     migrate(engine)

@@ -1,0 +1,91 @@
+"""The documents (RAA) of the sources: which to read, each attempt, and what reading found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from sqlalchemy import select, update
+
+from watchbot.analysis import Analysis
+from watchbot.clock import utcnow
+from watchbot.fetch import Download
+from watchbot.settings import Account
+from watchbot.store import Sessions, posts
+from watchbot.store.models import DocumentRow
+from watchbot.store.records import act_row, page_rows
+from watchbot.store.states import TO_READ, DocumentState
+
+
+@dataclass(frozen=True)
+class Attempt:
+    document_id: int
+    url: str
+    attempts: int  # this one included
+
+
+def reopen_skipped(sessions: Sessions, codes: Sequence[str], since: date) -> None:
+    """Documents skipped as too old that `since` now covers are to be read."""
+    with sessions() as session:
+        session.execute(update(DocumentRow)
+                        .where(DocumentRow.status == DocumentState.SKIPPED, DocumentRow.source_code.in_(codes),
+                               DocumentRow.published >= since)
+                        .values(status=DocumentState.NEW))
+        session.commit()
+
+
+def to_read(sessions: Sessions, codes: Sequence[str], max_attempts: int) -> list[int]:
+    """The documents of these sources still to read, oldest publication first (undated last)."""
+    with sessions() as session:
+        return list(session.scalars(
+            select(DocumentRow.id)
+            .where(DocumentRow.source_code.in_(codes), DocumentRow.status.in_(TO_READ),
+                   DocumentRow.attempts < max_attempts)
+            .order_by(DocumentRow.published.is_(None), DocumentRow.published, DocumentRow.id)))
+
+
+def start_attempt(sessions: Sessions, document_id: int) -> Attempt:
+    """Count an attempt before the work: a PDF that crashes or hangs the process still uses up its
+    attempts, instead of blocking every later run."""
+    with sessions() as session:
+        row = session.get_one(DocumentRow, document_id)
+        row.attempts += 1
+        session.commit()
+        return Attempt(row.id, row.url, row.attempts)
+
+
+def record_failure(sessions: Sessions, document_id: int, reason: str) -> None:
+    with sessions() as session:
+        row = session.get_one(DocumentRow, document_id)
+        row.status, row.last_error = DocumentState.FAILED, reason
+        session.commit()
+
+
+def record_reading(sessions: Sessions, document_id: int, download: Download, analysis: Analysis,
+                   accounts: Sequence[Account]) -> list[int]:
+    """A document read: its pages, acts, matches and the toots of its matching acts, in one transaction.
+    Returns the ids of the acts that match."""
+    with sessions() as session:
+        document = session.get_one(DocumentRow, document_id)
+        document.pages = page_rows(analysis.pages)
+        document.page_count = len(document.pages)
+        document.ocr_pages = ",".join(map(str, analysis.ocr_pages))
+        document.sha256, document.etag, document.last_modified = download.sha256, download.etag, download.last_modified
+        document.status, document.last_error, document.processed_at = DocumentState.DONE, None, utcnow()
+        hits = []
+        for item in analysis.acts:
+            row = act_row(item)
+            document.acts.append(row)
+            if item.matches:
+                session.flush()
+                hits.append(row.id)
+                posts.enqueue(session, row, item.categories, accounts)
+        session.commit()
+        return hits
+
+
+def failed(sessions: Sessions) -> list[DocumentRow]:
+    with sessions() as session:
+        return list(session.scalars(select(DocumentRow).where(DocumentRow.status == DocumentState.FAILED)
+                                    .order_by(DocumentRow.id)))

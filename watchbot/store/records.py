@@ -1,0 +1,80 @@
+"""What the store hands to the other layers, and the one mapping between rows and dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from watchbot.analysis import ClassifiedAct, act_key, fingerprint
+from watchbot.models import Act, Match, Page
+from watchbot.store.models import ActRow, MatchRow, PageRow, PostRow
+from watchbot.store.states import PostState
+
+
+@dataclass(frozen=True)
+class StoredAct:
+    """An act as stored, with the RAA that published it; `act.pages` only when asked for."""
+
+    id: int
+    act: Act
+    matches: tuple[Match, ...]
+    source_code: str
+    raa_title: str
+    raa_url: str
+    published: date | None
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({match.category for match in self.matches})
+
+
+@dataclass(frozen=True)
+class QueuedPost:
+    """A toot of the outbox: one act for one account."""
+
+    id: int
+    account: str
+    state: PostState
+    categories: tuple[str, ...]
+    idempotency_key: str
+    act: StoredAct
+
+
+def match_row(match: Match) -> MatchRow:
+    return MatchRow(category=match.category, rule=match.rule, page=match.page, excerpt=match.excerpt,
+                    words=match.words)
+
+
+def match_of(row: MatchRow) -> Match:
+    return Match(row.category, row.rule, row.page, row.excerpt, row.words)
+
+
+def page_rows(pages: Sequence[Page]) -> list[PageRow]:
+    return [PageRow(number=page.number, text=page.text, ocr=page.ocr) for page in pages if page.number is not None]
+
+
+def page_of(row: PageRow) -> Page:
+    return Page(row.number, row.text, row.ocr)
+
+
+def act_row(item: ClassifiedAct) -> ActRow:
+    act = item.act
+    return ActRow(ref=act.ref, title=act.title, first_page=act.first_page, last_page=act.last_page,
+                  key=act_key(act), fingerprint=fingerprint(act), matches=[match_row(m) for m in item.matches])
+
+
+def stored_act(row: ActRow, pages: Sequence[Page] = ()) -> StoredAct:
+    """The act of a row; with the document's pages, those the act spans."""
+    first = row.first_page or 1
+    last = row.last_page or max((page.number or 0 for page in pages), default=0)
+    spanned = tuple(page for page in pages if page.number is not None and first <= page.number <= last)
+    document = row.document
+    return StoredAct(row.id, Act(row.ref, row.title, row.first_page, row.last_page, spanned),
+                     tuple(match_of(match) for match in row.matches), document.source_code, document.title,
+                     document.url, document.published)
+
+
+def queued_post(row: PostRow) -> QueuedPost:
+    return QueuedPost(row.id, row.account, row.status, tuple(row.categories.split(",")), row.idempotency_key,
+                      stored_act(row.act))
