@@ -19,6 +19,7 @@ import yaml
 from httpserver import DictCache, Route, SiteServer
 from watchbot.discover import registry as sources
 from watchbot.settings import CrawlSettings, HttpSettings
+from watchbot import discover
 from watchbot.discover import DiscoverError, crawl
 from watchbot.fetch import Fetcher
 from watchbot.models import Source
@@ -43,9 +44,9 @@ def serve(server: SiteServer, pages: dict, etags: bool = False) -> None:
 
 
 def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None) -> list[tuple]:
-    source = Source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
-                    strategy=run.get("strategy", spec.get("strategy", "dsfr")),
-                    options=run.get("options", spec.get("options", {})))
+    source = discover.source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
+                             strategy=run.get("strategy", spec.get("strategy", "dsfr")),
+                             options=run.get("options", spec.get("options", {})))
     fetcher = Fetcher(SETTINGS, [server.host], cache=cache)
     listings = crawl(source, fetcher, today=run["today"],
                      settings=CrawlSettings(lookback_months=run.get("lookback_months", 1)))

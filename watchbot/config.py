@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from watchbot import yamlfile
+from watchbot.discover import registry
 from watchbot.models import Source
 from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings,
                                HttpSettings, VISIBILITIES)
@@ -20,7 +21,6 @@ from watchbot.yamlfile import Problem
 
 TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "http", "crawl", "extract",
             "sources", "accounts")
-SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")
 ACCOUNT_KEYS = ("api_base_url", "access_token_env", "access_token_file", "categories", "visibility",
                 "max_posts_per_run", "content_warnings")
 
@@ -118,9 +118,6 @@ def _settings(doc, key: str, cls, problems: list[Problem]):
 
 
 def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
-    from watchbot import discover
-    from watchbot.discover import registry
-
     value = doc.data["sources"]
     if value == "all" or value is None:
         return None
@@ -135,31 +132,11 @@ def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
             if item in bundled:
                 result.append(bundled[item])
             else:
-                close = registry.suggest(item, bundled)
-                problems.append(doc.problem(path, f"unknown source '{item}'", close))
-        elif isinstance(item, dict):
-            problems += doc.unknown_keys(path, item, SOURCE_KEYS)
-            missing = [key for key in ("code", "name", "index_url") if not item.get(key)]
-            if missing:
-                problems.append(doc.problem(path, "a source needs " + ", ".join(missing)))
-                continue
-            base = bundled.get(item["code"])
-            source = Source(
-                code=str(item["code"]),
-                name=str(item["name"]),
-                index_url=str(item["index_url"]),
-                department=str(item["department"]) if item.get("department") is not None else
-                (base.department if base else None),
-                strategy=str(item.get("strategy", "dsfr")),
-                options=dict(item.get("options") or {}),
-            )
-            try:
-                discover.options_for(source)
-            except discover.DiscoverError as error:
-                problems.append(doc.problem(path, f"source '{source.code}': {error}"))
+                problems.append(doc.problem(path, f"unknown source '{item}'", registry.suggest(item, bundled)))
+            continue
+        source = registry.from_entry(doc, path, item, problems, registry.SOURCE_KEYS, bundled)
+        if source is not None:
             result.append(source)
-        else:
-            problems.append(doc.problem(path, "a source is a code or a mapping"))
     return tuple(result)
 
 

@@ -2,25 +2,26 @@
 
 A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
 and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr); a source's own `options`
-override the preset. The crawl reads only the pages of the current period and the look-back.
+override the preset, once, when `source()` builds it. The crawl reads only the pages of the current
+period and the look-back, on the hosts `allowed_hosts` gives.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from watchbot.discover import spip
 from watchbot.discover.dates import window
-from watchbot.discover.dsfr import Options, Walk
+from watchbot.discover.dsfr import Walk, crawl_options
 from watchbot.fetch import Fetcher, FetchError
-from watchbot.models import Listing, Source
+from watchbot.models import CrawlOptions, Listing, Source
 from watchbot.settings import CrawlSettings
 from watchbot.urls import host_of
 
-STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS}
+STRATEGIES = {"dsfr": CrawlOptions(), "spip": spip.OPTIONS}
 
-__all__ = ["DiscoverError", "STRATEGIES", "crawl", "options_for"]
+__all__ = ["DiscoverError", "STRATEGIES", "allowed_hosts", "crawl", "source"]
 
 
 class DiscoverError(Exception):
@@ -33,15 +34,17 @@ class DiscoverError(Exception):
         self.retry_later = retry_later
 
 
-def options_for(source: Source) -> Options:
-    preset = STRATEGIES.get(source.strategy)
+def source(code: str, name: str, index_url: str, *, department: str | None = None, strategy: str = "dsfr",
+           options: Mapping[str, Any] | None = None) -> Source:
+    """A source with its crawl plan resolved; DiscoverError for an unknown strategy or a bad option."""
+    preset = STRATEGIES.get(strategy)
     if preset is None:
-        raise DiscoverError(f"unknown strategy '{source.strategy}'; known: {', '.join(STRATEGIES)}",
-                            source=source.code)
+        raise DiscoverError(f"unknown strategy '{strategy}'; known: {', '.join(STRATEGIES)}", source=code)
     try:
-        return Options.build(preset, source.options)
+        crawl = crawl_options(preset, options or {})
     except ValueError as error:
-        raise DiscoverError(str(error), source=source.code) from None
+        raise DiscoverError(str(error), source=code) from None
+    return Source(code, name, index_url, department, strategy, crawl)
 
 
 def allowed_hosts(sources: Iterable[Source]) -> set[str]:
@@ -49,7 +52,7 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
     hosts = set()
     for source in sources:
         hosts.add(host_of(source.index_url))
-        hosts.update(options_for(source).hosts)
+        hosts.update(source.crawl.hosts)
     return hosts
 
 
@@ -59,7 +62,7 @@ DEFAULT_CRAWL = CrawlSettings()
 def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSettings = DEFAULT_CRAWL) -> list[Listing]:
     """The documents listed on the source's index pages of the current period and the look-back,
     de-duplicated by URL, in the order they were found."""
-    walk = Walk(source.code, source.index_url, options_for(source), fetcher.html,
+    walk = Walk(source.code, source.index_url, source.crawl, fetcher.html,
                 window(today, settings.lookback_months), today, settings.max_index_pages)
     try:
         documents = walk.run()

@@ -8,7 +8,7 @@ From the index page it walks, breadth first:
   descending list); once a page lists only older ones, only towards later pages (straight to the "last
   page" link when there is one) unless the list is in descending order;
 and collects every document link of the pages it reads. Per-site differences are options (see
-`Options`), never code.
+`CrawlOptions`), never code.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import soupsieve
 from watchbot.discover.dates import Period, find_period
 from watchbot.discover.page import Document, Link, Parsed, keep, offset_of, parse
 from watchbot.fetch import FetchError, HtmlPage
+from watchbot.models import CrawlOptions
 from watchbot.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
@@ -33,46 +34,34 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 6
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to walk one site; every field can be overridden per source in the registry."""
-
-    navigation: str = "a[href]"  # CSS of the links that may lead to more index pages
-    scope: str = "main"  # the part of the page that is read, when the page has one
-    areas: tuple[str, ...] = ()  # path prefixes navigation may enter, besides the index URL's own path
-    hosts: tuple[str, ...] = ()  # other hosts the site's documents live on (the index URL's host is implied)
-    skip: str | None = None  # regex (case-insensitive) on a link's text or URL: never followed
-    only: str | None = None  # regex: on the index page, only the links matching it are followed
-    exclude: str | None = None  # regex on a document's title or URL: not listed
-
-    @classmethod
-    def build(cls, preset: Options, overrides: Mapping[str, Any]) -> Options:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
-        values = {f.name: getattr(preset, f.name) for f in fields(cls)}
-        for name, value in overrides.items():
-            if name in ("areas", "hosts"):
-                if isinstance(value, str):
-                    value = [value]
-                if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                    raise ValueError(f"option '{name}' must be a list of strings")
-                value = tuple(value)
-            elif not isinstance(value, str):
-                raise ValueError(f"option '{name}' must be a string")
-            elif name in ("skip", "only", "exclude"):
-                try:
-                    re.compile(value)
-                except re.error as error:
-                    raise ValueError(f"option '{name}' is not a valid regular expression: {error}") from None
-            else:
-                try:
-                    soupsieve.compile(value)
-                except soupsieve.SelectorSyntaxError as error:
-                    raise ValueError(f"option '{name}' is not a valid CSS selector: {error}") from None
-            values[name] = value
-        return cls(**values)
+def crawl_options(preset: CrawlOptions, overrides: Mapping[str, Any]) -> CrawlOptions:
+    """The preset with a source's options over it; ValueError naming a bad option."""
+    known = {f.name for f in fields(CrawlOptions)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name in ("areas", "hosts"):
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ValueError(f"option '{name}' must be a list of strings")
+            value = tuple(value)
+        elif not isinstance(value, str):
+            raise ValueError(f"option '{name}' must be a string")
+        elif name in ("skip", "only", "exclude"):
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"option '{name}' is not a valid regular expression: {error}") from None
+        else:
+            try:
+                soupsieve.compile(value)
+            except soupsieve.SelectorSyntaxError as error:
+                raise ValueError(f"option '{name}' is not a valid CSS selector: {error}") from None
+        values[name] = value
+    return replace(preset, **values)
 
 
 @dataclass(frozen=True)
@@ -86,7 +75,7 @@ class Visit:
 
 
 class Walk:
-    def __init__(self, code: str, index_url: str, options: Options, fetch_page: Callable[[str], HtmlPage],
+    def __init__(self, code: str, index_url: str, options: CrawlOptions, fetch_page: Callable[[str], HtmlPage],
                  window: Period, today: date, max_pages: int):
         self.code = code
         self.index_url = normalize_url(index_url)
