@@ -127,3 +127,27 @@ def test_bad_source_options_are_a_config_error(tmp_path, capsys):
     assert main(["run", "--config", str(path)]) == 2
     error = capsys.readouterr().err
     assert "watchbot.yaml:3" in error and "unknown strategy 'teleport'" in error
+
+
+@pytest.mark.parametrize("account, expected", [
+    ("    access_token_env: T\n    categories: [drones, drnoes]\n",
+     ["watchbot.yaml:5:26: no rule file defines the category 'drnoes' (did you mean 'drones'?)"]),
+    ("    access_token_env: T\n    categories: [drones]\n    content_warnings: {rave: Rave}\n",
+     ["watchbot.yaml:6:24: no rule file defines the category 'rave' (did you mean 'rave_ban'?)"]),
+    ("    categories: [drones]\n    access_token_file: missing.token\n",
+     ["watchbot.yaml:5:5: cannot read token file", "missing.token: No such file or directory"]),
+])
+def test_accounts_are_checked_against_the_rules_and_the_disk(tmp_path, capsys, account, expected):
+    path = write(tmp_path, "accounts:\n  a:\n    api_base_url: https://mastodon.example\n" + account)
+    assert main(["run", "--config", str(path)]) == 2
+    error = capsys.readouterr().err
+    for part in expected:
+        assert part in error
+
+
+@pytest.mark.parametrize("url", ["mastodon.example", "ftp://mastodon.example", "https://"])
+def test_an_account_needs_an_http_url(tmp_path, capsys, url):
+    path = write(tmp_path, f"accounts:\n  a:\n    api_base_url: '{url}'\n    access_token_env: T\n"
+                           "    categories: [drones]\n")
+    assert main(["run", "--config", str(path)]) == 2
+    assert f"watchbot.yaml:3:5: account 'a': '{url}' is not an http(s) URL with a host" in capsys.readouterr().err

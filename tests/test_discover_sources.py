@@ -42,7 +42,7 @@ def test_a_broken_registry_names_the_line_and_the_problem(tmp_path):
     messages = [str(problem) for problem in caught.value.problems]
     assert messages[0] == f"{path}:4:3: unknown key 'optoins' (did you mean 'options'?)"
     assert messages[1].startswith(f"{path}:8:3: option 'skip' is not a valid regular expression")
-    assert f"{path}:11:3: 'ftp://www.ain.gouv.fr/P' is not an http(s) URL" in messages
+    assert f"{path}:11:3: 'ftp://www.ain.gouv.fr/P' is not an http(s) URL with a host" in messages
     assert f"{path}:9:3: duplicate source code 'pref01'" in messages
 
 

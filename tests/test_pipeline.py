@@ -165,13 +165,14 @@ def test_reclassify_applies_edited_rules_without_reading_again_or_posting_twice(
                                                                                monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="watchbot")
     tokens(monkeypatch, strict_mastodon)
-    drones_only = tmp_path / "rules"
-    drones_only.mkdir()
-    shutil.copy(RULES / "drones.yaml", drones_only)
+    before = tmp_path / "rules"  # the rules before an edit taught them the CCTV authorisations
+    shutil.copytree(RULES, before)
+    (before / "videoprotection.yaml").write_text("label: Vidéoprotection\nstrong:\n  - mot que nul acte ne contient\n",
+                                                 encoding="utf-8")
     cctv = Document(corpus("idf/pdfs/RAA%20n%C2%B015%20du%2029%20janvier%202024.pdf"), "RAA n°15", date(2024, 1, 29))
     index = serve(site_server, [DRONE, cctv])
     config = write_config(tmp_path, index, strict_mastodon, database_url=database_url,
-                          extra=f"rules_dir: {drones_only}\n")
+                          extra=f"rules_dir: {before}\n")
     assert main(["run", "--config", str(config)]) == 0
     posted = len(strict_mastodon.statuses)
     assert not any("Vidéoprotection" in status["text"] for status in strict_mastodon.statuses)

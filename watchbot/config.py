@@ -6,17 +6,20 @@ Every unknown key or bad value is reported with its file, line and a hint;
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from watchbot import yamlfile
 from watchbot.discover import registry
+from watchbot.match import rules
 from watchbot.models import Source
-from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings,
-                               HttpSettings, VISIBILITIES)
+from watchbot.settings import (BUNDLED_RULES, VISIBILITIES, Account, Config, ConfigError, CrawlSettings,
+                               ExtractSettings, HttpSettings)
+from watchbot.urls import is_http_url
 from watchbot.yamlfile import Problem
 
 TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "http", "crawl", "extract",
@@ -68,7 +71,8 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
     if "sources" in data:
         values["sources"] = _sources(doc, problems)
     if "accounts" in data:
-        values["accounts"] = _accounts(doc, base, problems)
+        categories = [path.stem for path in rules.rule_files(Path(values.get("rules_dir", BUNDLED_RULES)))]
+        values["accounts"] = _accounts(doc, base, categories, problems)
     if problems:
         raise ConfigError(problems)
     return Config(**values)
@@ -140,7 +144,8 @@ def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
     return tuple(result)
 
 
-def _accounts(doc, base: Path, problems: list[Problem]) -> tuple[Account, ...]:
+def _accounts(doc, base: Path, known: Sequence[str], problems: list[Problem]) -> tuple[Account, ...]:
+    """The accounts; `known` are the categories the rule files define (none: the rules' own check says why)."""
     value = doc.data["accounts"]
     if value is None:
         return ()
@@ -156,6 +161,9 @@ def _accounts(doc, base: Path, problems: list[Problem]) -> tuple[Account, ...]:
         problems += doc.unknown_keys(path, item, ACCOUNT_KEYS)
         if not item.get("api_base_url"):
             problems.append(doc.problem(path, f"account '{name}' needs api_base_url"))
+        elif not is_http_url(str(item["api_base_url"])):
+            problems.append(doc.problem((*path, "api_base_url"), f"account '{name}': '{item['api_base_url']}' "
+                                        "is not an http(s) URL with a host"))
         if bool(item.get("access_token_env")) == bool(item.get("access_token_file")):
             problems.append(doc.problem(path, f"account '{name}' needs exactly one of access_token_env "
                                               "and access_token_file"))
@@ -163,6 +171,8 @@ def _accounts(doc, base: Path, problems: list[Problem]) -> tuple[Account, ...]:
         if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
             problems.append(doc.problem((*path, "categories"), f"account '{name}' needs a list of categories"))
             categories = []
+        if known:
+            problems += _unknown_categories(doc, (*path, "categories"), categories, known)
         visibility = item.get("visibility", "unlisted")
         if visibility not in VISIBILITIES:
             problems.append(doc.problem((*path, "visibility"), f"visibility must be one of {', '.join(VISIBILITIES)}"))
@@ -174,15 +184,40 @@ def _accounts(doc, base: Path, problems: list[Problem]) -> tuple[Account, ...]:
         if not isinstance(warnings, dict):
             problems.append(doc.problem((*path, "content_warnings"), "content_warnings maps a category to a text"))
             warnings = {}
+        elif known:
+            problems += _unknown_categories(doc, (*path, "content_warnings"), list(warnings), known)
         token_file = item.get("access_token_file")
+        if token_file:
+            token_file = _resolve(base, str(token_file))
+            problems += _unreadable(doc, (*path, "access_token_file"), token_file)
         accounts.append(Account(
             name=str(name),
             api_base_url=str(item.get("api_base_url", "")).rstrip("/"),
             categories=tuple(categories),
             access_token_env=item.get("access_token_env"),
-            access_token_file=str(_resolve(base, token_file)) if token_file else None,
+            access_token_file=str(token_file) if token_file else None,
             visibility=visibility,
             max_posts_per_run=limit,
             content_warnings={str(k): str(v) for k, v in warnings.items()},
         ))
     return tuple(accounts)
+
+
+def _unknown_categories(doc, path, names: Sequence[Any], known: Sequence[str]) -> list[Problem]:
+    """A problem for each name that no rule file defines, at its place in the list or as a key of the mapping."""
+    problems = []
+    for index, name in enumerate(names):
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "categories: " + ", ".join(sorted(known))
+            where = (*path, index) if path[-1] == "categories" else (*path, name)
+            problems.append(doc.problem(where, f"no rule file defines the category '{name}'", hint))
+    return problems
+
+
+def _unreadable(doc, path, file: Path) -> list[Problem]:
+    try:
+        file.read_bytes()
+    except OSError as error:
+        return [doc.problem(path, f"cannot read token file {file}: {error.strerror}")]
+    return []

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from watchbot import yamlfile
 from watchbot.discover import DiscoverError, source as build_source
 from watchbot.models import Source
+from watchbot.urls import is_http_url
 from watchbot.yamlfile import Problem, YamlError
 
 REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
@@ -66,8 +67,8 @@ def from_entry(document: yamlfile.Document, path: yamlfile.Path_, entry: Any, pr
     code, index_url = str(entry["code"]), str(entry["index_url"])
     known = (departments or {}).get(code)
     department = entry.get("department", known.department if known else None)
-    if urlsplit(index_url).scheme not in ("http", "https") or not urlsplit(index_url).hostname:
-        problems.append(document.problem((*path, "index_url"), f"'{index_url}' is not an http(s) URL"))
+    if not is_http_url(index_url):
+        problems.append(document.problem((*path, "index_url"), f"'{index_url}' is not an http(s) URL with a host"))
     try:
         return build_source(code, str(entry["name"]), index_url,
                             department=str(department) if department is not None else None,
