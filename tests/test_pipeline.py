@@ -8,16 +8,18 @@ import shutil
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
 from conftest import corpus
+from httpserver import Route
 from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
 from watchbot import config as configuration, pipeline
 from watchbot.cli import main
 from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, PageRow, PostRow, SourceRow
+from watchbot.store.models import DocumentRow, PageRow, PostRow, RunRow, SourceRow
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
@@ -254,3 +256,21 @@ def test_a_first_run_reads_no_undated_raa_whatever_the_time_zone(tmp_path, datab
     assert main(["run", "--config", str(config)]) == 0
     assert [(row.published, row.status) for row in rows(config, DocumentRow)] == [(None, "skipped")]
     assert downloads(site_server, undated) == 0
+
+
+def test_a_document_gone_from_the_site_is_reported_once_and_never_fetched_again(tmp_path, database_url,
+                                                                                site_server, capsys):
+    gone = Document(NEGATIVE_RAA, "RAA n°12 retiré", date(2025, 1, 22), name="RAA retiré.pdf")
+    config = write_config(tmp_path, serve(site_server, [DRONE, gone]), database_url=database_url)
+    site_server.route(quote(gone.href), Route(status=410))
+
+    assert main(["run", "--config", str(config)]) == 1
+    assert "documents 2 new, 1 processed, 0 failed, 1 gone" in rows(config, RunRow)[0].summary
+    assert main(["run", "--config", str(config)]) == 0
+    assert downloads(site_server, gone) == 1
+    assert {row.title: (row.status, row.attempts) for row in rows(config, DocumentRow)} == {
+        DRONE.title: ("done", 1), gone.title: ("gone", 1)}
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)]) == 0
+    report = capsys.readouterr().out
+    assert "Failed documents (0)" in report and "Gone documents (1)" in report and "HTTP 410" in report

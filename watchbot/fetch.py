@@ -4,7 +4,7 @@ Every request goes through `Fetcher`, which paces requests per host, retries
 429/5xx answers and network errors with exponential back-off (honouring
 Retry-After up to a cap), follows redirects itself so that a redirect to a
 foreign host can be refused, caps sizes, and uses ETag / Last-Modified so that
-an unchanged page or PDF is not transferred twice.
+an unchanged index page is not transferred twice.
 """
 
 from __future__ import annotations
@@ -35,13 +35,15 @@ CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 
 
 class FetchError(Exception):
-    """A URL could not be fetched; `retry_later` says whether a later run may succeed."""
+    """A URL could not be fetched; `retry_later` when the cause may pass (network, 429, 5xx, truncation),
+    `gone` when the server says the document is no longer there (404, 410)."""
 
-    def __init__(self, url: str, reason: str, retry_later: bool = False):
+    def __init__(self, url: str, reason: str, retry_later: bool = False, gone: bool = False):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.retry_later = retry_later
+        self.gone = gone
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,6 @@ class Download:
     path: Path
     sha256: str
     size: int
-    etag: str | None
-    last_modified: str | None
 
 
 class Fetcher:
@@ -88,12 +88,11 @@ class Fetcher:
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
         self._last_request: dict[str, float] = {}
 
-    def close(self) -> None:
-        self.session.close()
+    def __enter__(self) -> Fetcher:
+        return self
 
-    def page(self, url: str) -> str:
-        """The HTML of a page, decoded; a 304 answer gives back the cached body."""
-        return self.html(url).text
+    def __exit__(self, *exc_info: object) -> None:
+        self.session.close()
 
     def html(self, url: str) -> HtmlPage:
         """The HTML of a page and the URL it was found at after redirects (links are relative to it)."""
@@ -111,14 +110,11 @@ class Fetcher:
             self.cache.put(CachedPage(url, body, etag, last_modified))
         return HtmlPage(response.url, body)
 
-    def pdf(self, url: str, dest: Path, etag: str | None = None,
-            last_modified: str | None = None) -> Download | None:
-        """Stream a PDF to `dest`; None when the server says it has not changed."""
+    def pdf(self, url: str, dest: Path) -> Download:
+        """Stream a PDF to `dest` (a known RAA is never downloaded again, so no conditional request)."""
         url = normalize_url(url)
-        response = self._get(url, _validators(etag, last_modified))
+        response = self._get(url, {})
         with response:
-            if response.status_code == 304:
-                return None
             _check_status(url, response)
             partial = dest.with_name(dest.name + ".part")
             try:
@@ -126,8 +122,7 @@ class Fetcher:
                 partial.replace(dest)
             finally:
                 partial.unlink(missing_ok=True)
-        return Download(url, dest, digest, size, response.headers.get("ETag"),
-                        response.headers.get("Last-Modified"))
+        return Download(url, dest, digest, size)
 
     def _save_pdf(self, url: str, response: requests.Response, partial: Path) -> tuple[str, int]:
         digest = hashlib.sha256()
@@ -250,7 +245,8 @@ def _check_status(url: str, response: requests.Response) -> None:
         return
     # 404/410 mean the document is gone; anything else may be a passing state of the site or its firewall
     gone = response.status_code in (404, 410)
-    raise FetchError(url, f"HTTP {response.status_code} {response.reason or ''}".strip(), retry_later=not gone)
+    raise FetchError(url, f"HTTP {response.status_code} {response.reason or ''}".strip(), retry_later=not gone,
+                     gone=gone)
 
 
 def _check_pdf(url: str, head: bytes) -> None:

@@ -46,6 +46,7 @@ class Summary:
     documents_new: int = 0
     documents_done: int = 0
     documents_failed: int = 0
+    documents_gone: int = 0
     pages: int = 0
     pages_ocr: int = 0
     acts: int = 0
@@ -54,13 +55,15 @@ class Summary:
 
     @property
     def exit_code(self) -> int:
-        failed = self.sources_failed or self.documents_failed or self.posts.failed or self.posts.errors
+        failed = (self.sources_failed or self.documents_failed or self.documents_gone or self.posts.failed
+                  or self.posts.errors)
         return 1 if failed else 0
 
     def line(self) -> str:
+        gone = f", {self.documents_gone} gone" if self.documents_gone else ""
         return (f"sources {self.sources_ok} ok, {self.sources_failed} failed; "
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
-                f"{self.documents_failed} failed; pages {self.pages} ({self.pages_ocr} OCRed); "
+                f"{self.documents_failed} failed{gone}; pages {self.pages} ({self.pages_ocr} OCRed); "
                 f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
 
     def add_source(self, new: int | None) -> None:
@@ -70,11 +73,13 @@ class Summary:
             self.sources_ok += 1
             self.documents_new += new
 
-    def add_reading(self, reading: Reading | None) -> None:
-        if reading is None:
+    def add_reading(self, reading: Reading) -> None:
+        if reading.state == DocumentState.FAILED:
             self.documents_failed += 1
-            return
-        self.documents_done += 1
+        elif reading.state == DocumentState.GONE:
+            self.documents_gone += 1
+        else:
+            self.documents_done += 1
         self.pages += reading.pages
         self.pages_ocr += reading.pages_ocr
         self.acts += reading.acts
@@ -85,10 +90,11 @@ class Summary:
 class Reading:
     """What reading one document found; `hits` are the ids of its acts that match."""
 
-    pages: int
-    pages_ocr: int
-    acts: int
-    hits: tuple[int, ...]
+    state: DocumentState
+    pages: int = 0
+    pages_ocr: int = 0
+    acts: int = 0
+    hits: tuple[int, ...] = ()
 
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
@@ -99,14 +105,15 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
         sessions = open_database(config.db_url)
         run_id = runs.start(sessions, clock.now)
         summary = Summary()
-        fetcher = Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions))
-        for source in sources:
-            summary.add_source(discover_source(sessions, fetcher, source, config.crawl, config.not_before, clock))
         hits: list[int] = []
-        for document_id in documents_to_read(sessions, [source.code for source in sources], config):
-            reading = read_document(sessions, fetcher, document_id, config, ruleset)
-            summary.add_reading(reading)
-            hits += reading.hits if reading else ()
+        with Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions)) as fetcher:
+            for source in sources:
+                summary.add_source(discover_source(sessions, fetcher, source, config.crawl, config.not_before,
+                                                   clock))
+            for document_id in documents_to_read(sessions, [source.code for source in sources], config):
+                reading = read_document(sessions, fetcher, document_id, config, ruleset)
+                summary.add_reading(reading)
+                hits += reading.hits
         summary.posts = publish(sessions, config, ruleset, hits, dry_run=dry_run, max_posts=max_posts,
                                 out=out or sys.stdout)
         runs.finish(sessions, run_id, summary.exit_code, summary.line())
@@ -164,20 +171,24 @@ def documents_to_read(sessions: Sessions, codes: Sequence[str], config: Config) 
 
 
 def read_document(sessions: Sessions, fetcher: Fetcher, document_id: int, config: Config,
-                  ruleset: Ruleset) -> Reading | None:
-    """Download, read and classify one document and store what it holds; None when that failed."""
+                  ruleset: Ruleset) -> Reading:
+    """Download, read and classify one document and store what it holds, or why that failed."""
     attempt = documents.start_attempt(sessions, document_id)
     try:
         download, analysis = read(fetcher, attempt, config.state_dir, config.extract, ruleset)
         hits = documents.record_reading(sessions, document_id, download, analysis, config.accounts)
     except Exception as error:  # whatever goes wrong with one document, the others go on
         failure = reason(error)
-        documents.record_failure(sessions, document_id, failure)
+        if isinstance(error, FetchError) and error.gone:  # retrying would only ask again for a missing file
+            documents.record_failure(sessions, document_id, failure, DocumentState.GONE)
+            log.warning("document %d is gone, it will not be fetched again: %s", document_id, failure)
+            return Reading(DocumentState.GONE)
+        documents.record_failure(sessions, document_id, failure, DocumentState.FAILED)
         log.warning("document %d failed (attempt %d): %s", document_id, attempt.attempts, failure)
-        return None
+        return Reading(DocumentState.FAILED)
     pages = sum(page.number is not None for page in analysis.pages)
     log.debug("document %d: saved %d pages, %d acts", document_id, pages, len(analysis.acts))
-    return Reading(pages, len(analysis.ocr_pages), len(analysis.acts), tuple(hits))
+    return Reading(DocumentState.DONE, pages, len(analysis.ocr_pages), len(analysis.acts), tuple(hits))
 
 
 def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractSettings,

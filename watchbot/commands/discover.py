@@ -25,19 +25,19 @@ def register(commands, common) -> None:
 def handle(args) -> int:
     config = configuration.load(args.config)
     sources = selected_sources(config, args.source)
-    fetcher = Fetcher(config.http, discover.allowed_hosts(sources))
     found, status = [], OK
-    for source in sources:
-        try:
-            listings = discover.crawl(source, fetcher, today=Clock.system().today, settings=config.crawl)
-        except (discover.DiscoverError, FetchError) as error:
-            log.warning("source %s failed: %s", source.code, error)
-            status = FAILED
-            continue
-        found += listings
-        if not args.json:
-            for item in listings:
-                print(f"{item.source}\t{item.published or '?'}\t{item.title}\t{item.url}")
+    with Fetcher(config.http, discover.allowed_hosts(sources)) as fetcher:
+        for source in sources:
+            try:
+                listings = discover.crawl(source, fetcher, today=Clock.system().today, settings=config.crawl)
+            except (discover.DiscoverError, FetchError) as error:
+                log.warning("source %s failed: %s", source.code, error)
+                status = FAILED
+                continue
+            found += listings
+            if not args.json:
+                for item in listings:
+                    print(f"{item.source}\t{item.published or '?'}\t{item.title}\t{item.url}")
     if args.json:
         json.dump([{"source": item.source, "url": item.url, "title": item.title,
                     "published": item.published.isoformat() if item.published else None} for item in found],

@@ -8,7 +8,7 @@ from watchbot import config as configuration
 from watchbot.commands import OK, config_option
 from watchbot.settings import Config
 from watchbot.store import documents, open_database, posts, runs, sources
-from watchbot.store.states import QUEUED, PostState
+from watchbot.store.states import QUEUED, DocumentState, PostState
 
 
 def register(commands, common) -> None:
@@ -35,7 +35,10 @@ def report(config: Config, last_runs: int = 5) -> str:
             + (f"; last error: {row.last_error}" if row.last_error else "")
             for row in sources.every(sessions)]),
         _section("Failed documents", [
-            f"{row.url} ({row.attempts} attempts): {row.last_error}" for row in documents.failed(sessions)]),
+            f"{row.url} ({row.attempts} attempts): {row.last_error}"
+            for row in documents.in_state(sessions, DocumentState.FAILED)]),
+        _section("Gone documents", [
+            f"{row.url}: {row.last_error}" for row in documents.in_state(sessions, DocumentState.GONE)]),
         _section("Queued toots", [
             f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
             + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")

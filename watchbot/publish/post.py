@@ -42,11 +42,10 @@ class Delivered:
 class RetryLater(Exception):
     """The toot may be posted on a later run; with `stop_account`, post nothing more to this account now."""
 
-    def __init__(self, reason: str, *, stop_account: bool = False, retry_at: datetime | None = None):
+    def __init__(self, reason: str, *, stop_account: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.stop_account = stop_account
-        self.retry_at = retry_at
 
 
 class PostFailed(Exception):
@@ -136,7 +135,7 @@ class Poster:
             reset = self._api.ratelimit_reset
             retry_at = datetime.fromtimestamp(reset, timezone.utc) if reset else None
             until = f" until {retry_at:%Y-%m-%d %H:%M:%S} UTC" if retry_at else ""
-            return RetryLater(f"rate limited (429){until}", stop_account=True, retry_at=retry_at)
+            return RetryLater(f"rate limited (429){until}", stop_account=True)
         if isinstance(error, MastodonNetworkError):
             return RetryLater(self._reason(f"network error: {error}"), stop_account=True)
         if isinstance(error, MastodonIllegalArgumentError):

@@ -5,8 +5,7 @@ file). A page is OCRed when its text layer is glyph-number garbage, or when it
 is a scan: images cover much of the page and, outside the header and footer
 bands, it has almost no letters (DemaRAA recueils print a text header and
 footer over scanned act bodies). Text layers showing decoding glitches
-("sØcuritØ") are kept and listed in `garbled_pages`; normalisation repairs them
-for matching.
+("sØcuritØ") are kept as they are: normalisation repairs them for matching.
 """
 
 from __future__ import annotations
@@ -34,9 +33,6 @@ LETTER = re.compile(r"[^\W\d_]")
 GLYPH_NUMBER = re.compile(r"/\d+\b")  # "/0 /1 /2": glyph ids of fonts without a Unicode map
 JUNK = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f]")
 WORD = re.compile(r"\S+")
-LOWER = "a-zàâçéèêëîïôöùûü"
-# "sØcuritØ", "particuliŁres" (a font's é and è read as Ø and Ł), UTF-8 read as Latin-1, cp1252 read as Latin-1
-GARBLED = re.compile(f"[{LOWER}][ØŁ]|[ØŁ][{LOWER}]|Ã[\u00a0-\u00bf]")
 
 
 class ExtractError(Exception):
@@ -47,7 +43,6 @@ class ExtractError(Exception):
 class Extraction:
     pages: tuple[Page, ...]
     ocr_pages: tuple[int, ...] = ()  # 1-based page numbers
-    garbled_pages: tuple[int, ...] = ()  # text layers with decoding glitches, left for normalisation
 
 
 @dataclass(frozen=True)
@@ -80,8 +75,7 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
     except OSError as error:  # the work directory: missing, full, not writable
         raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}") from None
     pages = tuple(merge(layer, texts.get(layer.number)) for layer in layers)
-    garbled = tuple(page.number for page in pages if not page.ocr and GARBLED.search(page.text))
-    return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled)
+    return Extraction(pages=pages, ocr_pages=tuple(needed))
 
 
 def read_text_file(path: Path) -> Extraction:

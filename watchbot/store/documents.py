@@ -55,10 +55,11 @@ def start_attempt(sessions: Sessions, document_id: int) -> Attempt:
         return Attempt(row.id, row.url, row.attempts)
 
 
-def record_failure(sessions: Sessions, document_id: int, reason: str) -> None:
+def record_failure(sessions: Sessions, document_id: int, reason: str, state: DocumentState) -> None:
+    """A failed attempt: FAILED (retried on later runs) or GONE (never again)."""
     with sessions() as session:
         row = session.get_one(DocumentRow, document_id)
-        row.status, row.last_error = DocumentState.FAILED, reason
+        row.status, row.last_error = state, reason
         session.commit()
 
 
@@ -71,7 +72,7 @@ def record_reading(sessions: Sessions, document_id: int, download: Download, ana
         document.pages = page_rows(analysis.pages)
         document.page_count = len(document.pages)
         document.ocr_pages = ",".join(map(str, analysis.ocr_pages))
-        document.sha256, document.etag, document.last_modified = download.sha256, download.etag, download.last_modified
+        document.sha256 = download.sha256
         document.status, document.last_error, document.processed_at = DocumentState.DONE, None, utcnow()
         hits = []
         for item in analysis.acts:
@@ -85,7 +86,6 @@ def record_reading(sessions: Sessions, document_id: int, download: Download, ana
         return hits
 
 
-def failed(sessions: Sessions) -> list[DocumentRow]:
+def in_state(sessions: Sessions, state: DocumentState) -> list[DocumentRow]:
     with sessions() as session:
-        return list(session.scalars(select(DocumentRow).where(DocumentRow.status == DocumentState.FAILED)
-                                    .order_by(DocumentRow.id)))
+        return list(session.scalars(select(DocumentRow).where(DocumentRow.status == state).order_by(DocumentRow.id)))

@@ -72,8 +72,6 @@ class DocumentRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    etag: Mapped[str | None] = mapped_column(Text)
-    last_modified: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
     ocr_pages: Mapped[str] = mapped_column(Text, default="")  # comma-separated page numbers
     processed_at: Mapped[datetime | None] = mapped_column()

@@ -10,6 +10,7 @@ class DocumentState(StrEnum):
     SKIPPED = "skipped"  # published before not_before: kept, never read
     DONE = "done"  # read: pages, acts and matches stored
     FAILED = "failed"  # retried on later runs while attempts < extract.max_attempts
+    GONE = "gone"  # the site answered 404 or 410: never fetched again
 
 
 class PostState(StrEnum):
