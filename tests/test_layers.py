@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "watchbot"
 
 # Lowest first. A module may import from its own layer and the layers before it.
 LAYERS = [
-    ["watchbot", "watchbot.models", "watchbot.settings", "watchbot.urls", "watchbot.yamlfile", "watchbot.clock"],
+    ["watchbot", "watchbot.models", "watchbot.settings", "watchbot.urls", "watchbot.yamlfile", "watchbot.clock",
+     "watchbot.text"],
     ["watchbot.fetch"],
     ["watchbot.discover"],
     ["watchbot.read"],

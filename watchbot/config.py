@@ -83,7 +83,7 @@ def _resolve(base: Path, value: Any) -> Any:
 
 
 def _typed(doc, path, kind, problems: list[Problem]) -> Any:
-    value = _get(doc.data, path)
+    value = doc.value(path)
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
@@ -92,12 +92,6 @@ def _typed(doc, path, kind, problems: list[Problem]) -> Any:
         problems.append(doc.problem(path, f"'{'.'.join(map(str, path))}' must be {names}, not {value!r}"))
         return None
     return value
-
-
-def _get(data: Any, path) -> Any:
-    for key in path:
-        data = data[key]
-    return data
 
 
 def _settings(doc, key: str, cls, problems: list[Problem]):

@@ -51,7 +51,7 @@ class Period:
         return Period(date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
 
 
-def fold(text: str) -> str:
+def simplify(text: str) -> str:
     """Lower case, no accents, words and numbers separated by single spaces ("Aout2" -> "aout 2")."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char)).lower()
@@ -62,7 +62,7 @@ def fold(text: str) -> str:
 
 def find_date(text: str) -> date | None:
     """The first publication day written in `text`, or None."""
-    folded = fold(text)
+    folded = simplify(text)
     candidates = []
     for match in WORDED.finditer(folded):
         days = re.findall(r"\d{1,2}", match.group(1) + match.group(2))
@@ -88,7 +88,7 @@ def find_period(text: str, context: Period | None, today: date) -> Period | None
     day = find_date(text)
     if day:
         return Period(day, day)
-    folded = fold(text)
+    folded = simplify(text)
     years = [int(year) for year in YEAR_WORD.findall(folded)]
     months = [MONTHS[name] for name in MONTH_WORD.findall(folded)]
     part = _year_part(folded)

@@ -24,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 import soupsieve
 
 from watchbot.discover.dates import Period, find_period
-from watchbot.discover.page import Document, Link, Parsed, keep, offset_of, parse
+from watchbot.discover.page import DocumentLink, Link, Parsed, keep, offset_of, parse
 from watchbot.fetch import FetchError, HtmlPage
 from watchbot.models import CrawlOptions
 from watchbot.urls import host_of, normalize_url
@@ -71,7 +71,7 @@ class Visit:
     url: str
     depth: int
     period: Period | None
-    hint: Document | None = None
+    hint: DocumentLink | None = None
 
 
 class Walk:
@@ -87,10 +87,10 @@ class Walk:
         self.host = host_of(index_url)
         self.document_hosts = {self.host, *(host.lower() for host in options.hosts)}
         self.areas = tuple(_folder(prefix) for prefix in (urlsplit(self.index_url).path, *options.areas))
-        self.documents: dict[str, Document] = {}
+        self.documents: dict[str, DocumentLink] = {}
         self.failures: list[FetchError] = []
 
-    def run(self) -> list[Document]:
+    def run(self) -> list[DocumentLink]:
         queue = deque([Visit(self.index_url, 0, None)])
         seen = {self.index_url}
         fetched = 0
@@ -129,7 +129,7 @@ class Walk:
             if self.options.exclude and _matches(self.options.exclude, document.title, document.url):
                 continue
             if document.published is None and visit.hint and visit.hint.published:
-                document = Document(document.url, document.title, visit.hint.published)
+                document = DocumentLink(document.url, document.title, visit.hint.published)
             keep(self.documents, document)
 
     def _next(self, parsed: Parsed, visit: Visit) -> list[Visit]:
@@ -171,7 +171,7 @@ class Walk:
         period = find_period(_words(link), visit.period, self.today)
         if period and not period.overlaps(self.window):
             return None
-        hint = Document(link.url, link.text, period.start) if period and period.start == period.end else None
+        hint = DocumentLink(link.url, link.text, period.start) if period and period.start == period.end else None
         return Visit(link.url, visit.depth + 1, period or visit.period, hint)
 
     def _in_area(self, url: str) -> bool:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote, urldefrag, urlencode, urljoin, urls
 from bs4 import BeautifulSoup, Tag
 
 from watchbot.discover.dates import find_date
+from watchbot.text import one_line
 from watchbot.urls import normalize_url
 
 DOCUMENT_PATH = re.compile(r"/(?:ire)?contenu/telechargement/", re.IGNORECASE)
@@ -29,7 +30,7 @@ DETAIL_CLASSES = ("fr-link__detail", "fr-card__detail", "field--type-datetime")
 
 
 @dataclass(frozen=True)
-class Document:
+class DocumentLink:
     url: str
     title: str
     published: date | None
@@ -51,7 +52,7 @@ class PageLink:
 
 @dataclass(frozen=True)
 class Parsed:
-    documents: tuple[Document, ...]
+    documents: tuple[DocumentLink, ...]
     links: tuple[Link, ...]
     pagination: tuple[PageLink, ...]
 
@@ -64,29 +65,29 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
     """
     soup = BeautifulSoup(html, "lxml")
     root = soup.select_one(scope) or soup
-    documents: dict[str, Document] = {}
+    documents: dict[str, DocumentLink] = {}
     for anchor in root.select("a[href]"):
         url = absolute(page_url, anchor["href"])
         if url and is_document(url):
-            keep(documents, Document(url, title_of(anchor, url), date_of(anchor, url)))
+            keep(documents, DocumentLink(url, title_of(anchor, url), date_of(anchor, url)))
     for option in root.select("select option[value]"):
         url = absolute(page_url, _site_relative(option["value"]))
         if url and is_document(url):
-            keep(documents, Document(url, _clean(option.get_text(" ")) or file_title(url),
+            keep(documents, DocumentLink(url, one_line(option.get_text(" ")) or file_title(url),
                                       find_date(option.get_text(" ")) or find_date(file_title(url))))
     pagination = _pagination(root, page_url)
     paginated = {link.url for link in pagination}
-    links = [Link(url, _clean(anchor.get_text(" ")) or anchor.get("title", ""))
+    links = [Link(url, one_line(anchor.get_text(" ")) or anchor.get("title", ""))
              for anchor in root.select(navigation)
              if anchor.name == "a" and (url := absolute(page_url, anchor.get("href", ""))) and url not in paginated]
-    links += [Link(url, _clean(option.get_text(" ")), from_select=True)
+    links += [Link(url, one_line(option.get_text(" ")), from_select=True)
               for option in root.select("select.fr-select option[value]")
               if (url := absolute(page_url, _site_relative(option["value"])))]
     links = [link for link in links if not is_document(link.url) and link.url != _base(page_url)]
     return Parsed(tuple(documents.values()), tuple(_unique(links)), pagination)
 
 
-def keep(documents: dict[str, Document], found: Document) -> None:
+def keep(documents: dict[str, DocumentLink], found: DocumentLink) -> None:
     """Duplicated link blocks are common: keep one entry per URL, the one that has a date."""
     known = documents.get(found.url)
     if known is None or known.published is None and found.published is not None:
@@ -134,12 +135,12 @@ def is_document(url: str) -> bool:
 
 def file_title(url: str) -> str:
     name = unquote(PurePosixPath(urlsplit(url).path).name)
-    return _clean(re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE))
+    return one_line(re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE))
 
 
 def title_of(anchor: Tag, url: str) -> str:
     parts = [text for child in anchor.children if (text := _own_text(child))]
-    title = DOWNLOAD_WORDS.sub("", _clean(" ".join(parts)))
+    title = DOWNLOAD_WORDS.sub("", one_line(" ".join(parts)))
     return title if len(title) >= 3 else file_title(url)
 
 
@@ -209,5 +210,3 @@ def offset_of(url: str) -> int:
     return int(match.group(1) or match.group(2)) if match else 0
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

@@ -18,6 +18,7 @@ from typing import Callable
 from watchbot.models import Act, Match
 from watchbot.match.normalize import Normalized, normalize
 from watchbot.match.rules import Pattern, Rule, Ruleset, compile_pattern
+from watchbot.text import one_line
 
 DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in (
     "délégation + signature", "subdélégation + signature", "délégation de pouvoirs",  # « de la signature »
@@ -86,7 +87,7 @@ class _ActText:
         text = self.title if hit.place < 0 else self.pages[hit.place]
         start, end = text.raw_span(hit.start, hit.end)
         page = self.act.first_page if hit.place < 0 else self.act.pages[hit.place].number
-        return Match(category, hit.pattern.text, page, excerpt(text.raw, start, end), _one_line(text.raw[start:end]))
+        return Match(category, hit.pattern.text, page, excerpt(text.raw, start, end), one_line(text.raw[start:end]))
 
 
 def classify(act: Act, ruleset: Ruleset) -> list[Match]:
@@ -147,12 +148,9 @@ def excerpt(raw: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> s
     if right < len(raw):
         space = raw.rfind(" ", end, right)
         right = space if space >= 0 else right
-    text = _one_line(raw[left:right])
+    text = one_line(raw[left:right])
     cut = len(text) > MAX_EXCERPT
     if cut:
         text = text[:MAX_EXCERPT].rsplit(" ", 1)[0]
     return ("… " if left > 0 else "") + text + (" …" if cut or right < len(raw) else "")
 
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

@@ -261,7 +261,7 @@ def _validate(document: yamlfile.Document) -> list[Problem]:
 
 
 def _check_type(document: yamlfile.Document, path: tuple, kind: type, required: bool = False) -> list[Problem]:
-    value = _get(document.data, path)
+    value = document.value(path)
     if value is None:
         return [document.problem(path[:-1], f"missing '{path[-1]}'")] if required else []
     if not isinstance(value, kind) or isinstance(value, bool):
@@ -285,7 +285,7 @@ def _check_hashtags(document: yamlfile.Document) -> list[Problem]:
 
 
 def _check_where(document: yamlfile.Document, path: tuple) -> list[Problem]:
-    value = _get(document.data, path)
+    value = document.value(path)
     if value is None or value in PLACES:
         return []
     return [document.problem(path, f"'where' must be one of {', '.join(PLACES)}, not {value!r}")]
@@ -337,17 +337,6 @@ def _hint(error: RuleError) -> str:
     if "regular expression" in str(error):
         return "check brackets and backslashes; or write plain words instead of 'regex'"
     return "write words with letters or digits"
-
-
-def _get(data: Any, path: tuple) -> Any:
-    for key in path:
-        if isinstance(data, dict):
-            data = data.get(key)
-        elif isinstance(data, list) and isinstance(key, int) and key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
 
 
 def _kind(value: Any) -> str:

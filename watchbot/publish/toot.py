@@ -26,6 +26,7 @@ from mastodon import Mastodon
 from requests.utils import requote_uri
 
 from watchbot.models import Act, Category, Match
+from watchbot.text import one_line
 
 WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
@@ -213,7 +214,7 @@ def clean(text: str | None) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text = "".join(" " if char.isspace() else char for char in text
                    if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf"))
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def neutralise(text: str) -> str:

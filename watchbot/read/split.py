@@ -26,6 +26,7 @@ from itertools import takewhile
 from typing import Sequence
 
 from watchbot.models import Act, Page
+from watchbot.text import one_line
 
 ACT_ID = r"(?:[0-9A-Z]{1,3}-)?20\d\d-[01]\d-[0-3]\d-\d{5}"
 ENTRY = re.compile(rf"^[ \t]*({ACT_ID})[ \t]*-[ \t]*", re.MULTILINE)
@@ -136,7 +137,7 @@ def page_entries(text: str) -> list[tuple[Entry, int]]:
             t += 1
         if t < len(tails) and tails[t].start() < limit:
             tail = tails[t]
-            title = collapse(text[start.end():tail.start()])
+            title = one_line(text[start.end():tail.start()])
             found.append((Entry(start.group(1), title, int(tail.group(2)), int(tail.group(1))), tail.end()))
     return found
 
@@ -166,7 +167,7 @@ def table_entries(pages: Sequence[Page]) -> tuple[list[Entry], int]:
         if not numbers or laid_out(text, numbers[-1].start(1)):
             return [], 0  # a row without page number, or cells side by side: not a table we can read
         number = numbers[-1]
-        entries.append(Entry(collapse(text[start:date.start()]), collapse(text[date.end():number.start()]),
+        entries.append(Entry(one_line(text[start:date.start()]), one_line(text[date.end():number.start()]),
                              int(number.group(1))))
     return entries, after
 
@@ -271,7 +272,7 @@ def describe(text: str) -> tuple[str | None, str]:
     if cover is None:
         return None, heading_title(head)
     lines = takewhile(lambda line: cover.group(1) not in line, head[cover.end():].strip().split("\n"))
-    return cover.group(1), collapse(" ".join(lines))[:MAX_TITLE]
+    return cover.group(1), one_line(" ".join(lines))[:MAX_TITLE]
 
 
 def heading_title(head: str) -> str:
@@ -280,13 +281,10 @@ def heading_title(head: str) -> str:
     match = TITLE_START.search(head) or HEADING.search(head)
     lines = head[match.start():].split("\n") if match else head.split("\n")[:1]
     title = lines[:1] + list(takewhile(lambda line: not TITLE_END.match(line), lines[1:4]))
-    return collapse(" ".join(title))[:MAX_TITLE]
+    return one_line(" ".join(title))[:MAX_TITLE]
 
 
 def whole(pages: Sequence[Page]) -> Act:
     first = pages[0].number if pages[0].number is not None else 1  # unnumbered, the text still starts on page 1
     return Act(*describe(pages[0].text), first, pages[-1].number, tuple(pages))
 
-
-def collapse(text: str) -> str:
-    return " ".join(text.split())
