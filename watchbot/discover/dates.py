@@ -93,8 +93,9 @@ def find_period(text: str, context: Period | None, today: date) -> Period | None
     months = [MONTHS[name] for name in MONTH_WORD.findall(folded)]
     part = _year_part(folded)
     year = years[-1] if years else (context.year if context else None)
-    if months or part:
-        first, last = (min(months), max(months)) if months else part
+    span = (min(months), max(months)) if months else part
+    if span:
+        first, last = span
         if year is None:
             year = today.year if first <= today.month else today.year - 1
         return Period.of_months(year, first, last)

@@ -67,24 +67,30 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
     root = soup.select_one(scope) or soup
     documents: dict[str, DocumentLink] = {}
     for anchor in root.select("a[href]"):
-        url = absolute(page_url, anchor["href"])
+        url = absolute(page_url, attribute(anchor, "href"))
         if url and is_document(url):
             keep(documents, DocumentLink(url, title_of(anchor, url), date_of(anchor, url)))
     for option in root.select("select option[value]"):
-        url = absolute(page_url, _site_relative(option["value"]))
+        url = absolute(page_url, _site_relative(attribute(option, "value")))
         if url and is_document(url):
             keep(documents, DocumentLink(url, one_line(option.get_text(" ")) or file_title(url),
                                       find_date(option.get_text(" ")) or find_date(file_title(url))))
     pagination = _pagination(root, page_url)
     paginated = {link.url for link in pagination}
-    links = [Link(url, one_line(anchor.get_text(" ")) or anchor.get("title", ""))
+    links = [Link(url, one_line(anchor.get_text(" ")) or attribute(anchor, "title"))
              for anchor in root.select(navigation)
-             if anchor.name == "a" and (url := absolute(page_url, anchor.get("href", ""))) and url not in paginated]
+             if anchor.name == "a" and (url := absolute(page_url, attribute(anchor, "href"))) and url not in paginated]
     links += [Link(url, one_line(option.get_text(" ")), from_select=True)
               for option in root.select("select.fr-select option[value]")
-              if (url := absolute(page_url, _site_relative(option["value"])))]
+              if (url := absolute(page_url, _site_relative(attribute(option, "value"))))]
     links = [link for link in links if not is_document(link.url) and link.url != _base(page_url)]
     return Parsed(tuple(documents.values()), tuple(_unique(links)), pagination)
+
+
+def attribute(tag: Tag, name: str) -> str:
+    """An attribute's value; a multi-valued one (class, rel) with its values joined by spaces; "" if absent."""
+    value = tag.get(name)
+    return value if isinstance(value, str) else " ".join(value or ())
 
 
 def keep(documents: dict[str, DocumentLink], found: DocumentLink) -> None:
@@ -180,13 +186,13 @@ def _date_carriers(anchor: Tag, url: str):
 def _pagination(root: Tag, page_url: str) -> tuple[PageLink, ...]:
     found: dict[str, PageLink] = {}
     for anchor in root.select("a[href]"):
-        classes = " ".join(anchor.get("class") or ())
-        rel = " ".join(anchor.get("rel") or ())
-        if "fr-pagination__link" not in classes and not OFFSET.search(anchor["href"]) and rel not in ("next", "last"):
+        classes, rel = attribute(anchor, "class"), attribute(anchor, "rel")
+        if "fr-pagination__link" not in classes and not OFFSET.search(attribute(anchor, "href")) \
+                and rel not in ("next", "last"):
             continue
         if anchor.get("aria-disabled") == "true" or anchor.get("aria-current"):
             continue
-        url = absolute(page_url, anchor["href"])
+        url = absolute(page_url, attribute(anchor, "href"))
         url = url and _without_first_offset(url)
         if not url or url == _base(page_url):
             continue

@@ -212,7 +212,9 @@ def _read(directory: Path) -> tuple[list[Rule], list[Problem]]:
     files = rule_files(directory)
     if not files:
         return [], [Problem(str(directory), None, None, "no rule file", "add <category>.yaml files")]
-    rules, problems, seen = [], [], {}
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for path in files:
         name = path.stem
         if not _NAME.fullmatch(name):
@@ -253,7 +255,7 @@ def _validate(document: yamlfile.Document) -> list[Problem]:
     if not data.get("strong") and not data.get("support"):
         problems.append(document.problem((), "empty category: no 'strong' nor 'support' pattern",
                                          "add at least one pattern under 'strong:'"))
-    supports = data.get("support") if isinstance(data.get("support"), list) else []
+    supports = data["support"] if isinstance(data.get("support"), list) else []
     if isinstance(data.get("min_support"), int) and data["min_support"] > len(supports):
         problems.append(document.problem(("min_support",), f"min_support is {data['min_support']} but there are "
                                          f"only {len(supports)} support patterns", "lower it or add patterns"))
@@ -297,7 +299,8 @@ def _check_patterns(document: yamlfile.Document, key: str) -> list[Problem]:
         return []
     if not isinstance(items, list):
         return [document.problem((key,), f"'{key}' must be a list of patterns", "one '- pattern' per line")]
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for index, item in enumerate(items):
         path = (key, index)
         problems += _check_pattern(document, path, item)

@@ -190,7 +190,7 @@ def hashtags(categories: Sequence[Category], department: str | None) -> list[str
     names = [tag for category in categories for tag in (category.hashtags or (category.name,))]
     if department and department.upper() in DEPARTMENTS:
         names.append(DEPARTMENTS[department.upper()])
-    tags = {}  # Mastodon's hashtags ignore case: the first spelling wins
+    tags: dict[str, str] = {}  # Mastodon's hashtags ignore case: the first spelling wins
     for tag in filter(None, map(hashtag, names)):
         tags.setdefault(tag.casefold(), tag)
     return list(tags.values())

@@ -38,7 +38,8 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float) -> T:
             child.join()
             raise ChildFailed(f"reading the document crashed the reader ({_how(child.exitcode)})") from None
     finally:
-        _kill_group(child.pid)
+        if child.pid is not None:
+            _kill_group(child.pid)
         child.kill()
         child.join()
         receive.close()
