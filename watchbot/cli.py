@@ -1,4 +1,4 @@
-"""The `watchbot` command (SPEC §2). Logs go to stderr, --json output to stdout.
+"""The `watchbot` command (README: Commands). Logs go to stderr, --json output to stdout.
 
 Exit codes: 0 success; 1 some sources, documents or toots failed (retried next
 run); 2 usage, configuration or ruleset error; 3 another run holds the lock.

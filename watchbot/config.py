@@ -1,4 +1,4 @@
-"""The configuration file (SPEC §3): defaults, validation, secrets.
+"""The configuration file (README: Configuration): defaults, validation, secrets.
 
 Every unknown key or bad value is reported with its file, line and a hint;
 `load` raises ConfigError, which the CLI turns into exit code 2.

@@ -1,8 +1,8 @@
 """Plain data passed between the pipeline stages.
 
-discover -> Listing, fetch -> Download, extract -> Page, split -> Act,
-classify -> Match, post -> Delivery. No stage here touches the network, the
-disk or the database: those stay at the edges (fetch, store, cli).
+discover -> Listing, read -> Page, split -> Act, classify -> Match; the
+sources and categories they work with. Nothing here touches the network, the
+disk or the database: those stay at the edges (fetch, store, commands).
 """
 
 from __future__ import annotations

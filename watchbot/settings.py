@@ -1,4 +1,4 @@
-"""The settings every stage reads: plain frozen dataclasses with their defaults (SPEC §3).
+"""The settings every stage reads: plain frozen dataclasses with their defaults (README: Configuration).
 
 `watchbot.config` builds them from the configuration file; nothing here reads a file but a token.
 """

@@ -160,7 +160,8 @@ def _own_text(node) -> str:
 
 
 def date_of(anchor: Tag, url: str) -> date | None:
-    """The publication date, from the first carrier that has one (SITE-STRUCTURES.md §5)."""
+    """The publication date, from the first carrier that has one: the link's detail and title, its card's
+    detail, its table row, its text, its file name."""
     for text in _date_carriers(anchor, url):
         found = find_date(text)
         if found:
@@ -171,7 +172,7 @@ def date_of(anchor: Tag, url: str) -> date | None:
 def _date_carriers(anchor: Tag, url: str):
     for detail in anchor.select(", ".join("." + name for name in DETAIL_CLASSES)):
         yield detail.get_text(" ")
-    yield anchor.get("title", "")
+    yield attribute(anchor, "title")
     card = anchor.find_parent(class_="fr-card")
     if card:
         for detail in card.select(".fr-card__detail"):

@@ -1,4 +1,4 @@
-"""Compose the toot of an act for one account (SPEC §6), in French.
+"""Compose the toot of an act for one account (README: What the toots look like), in French.
 
 A toot fits the server's limit as Mastodon counts it: graphemes, every URL as
 23 characters, `@user@domain` as `@user`. When it is too long, the excerpt is
