@@ -1,6 +1,7 @@
 """The settings every stage reads: plain frozen dataclasses with their defaults (README: Configuration).
 
-`watchbot.config` builds them from the configuration file; nothing here reads a file but a token.
+Their fields and types declare the keys of the configuration file: `watchbot.config` reads and checks
+the file against them; nothing here reads a file but a token.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from watchbot.models import Source
 from watchbot.yamlfile import Problem, YamlError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_RULES = PACKAGE_DIR / "bundled_rules"
-VISIBILITIES = ("public", "unlisted", "private")
 
 
 class ConfigError(YamlError):
@@ -56,8 +57,8 @@ class Account:
     api_base_url: str
     categories: tuple[str, ...]
     access_token_env: str | None = None
-    access_token_file: str | None = None
-    visibility: str = "unlisted"
+    access_token_file: Path | None = None
+    visibility: Literal["public", "unlisted", "private"] = "unlisted"
     max_posts_per_run: int = 20
     content_warnings: dict[str, str] = field(default_factory=dict)
 
@@ -73,7 +74,7 @@ class Account:
             try:
                 return Path(self.access_token_file).read_text(encoding="utf-8").strip()
             except OSError as error:
-                raise ConfigError([Problem(self.access_token_file, None, None,
+                raise ConfigError([Problem(str(self.access_token_file), None, None,
                                            f"account '{self.name}': cannot read token file: {error.strerror}")]) from None
         raise ConfigError([Problem("config", None, None, f"account '{self.name}' has no token")])
 
