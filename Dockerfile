@@ -2,23 +2,19 @@
 #   docker build -t watchbot .
 #   docker run --rm -v watchbot-state:/data/state -v $PWD/watchbot.yaml:/data/watchbot.yaml:ro \
 #       -e WATCHBOT_TOKEN_SURVEILLANCE watchbot run
+# Installed by scripts/setup, as on any Debian machine: the system packages, then the virtual
+# environment /opt/watchbot/.venv (the checkout stays in /opt/watchbot, owned by root).
 FROM debian:bookworm-slim
 
-RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        python3 python3-venv ca-certificates \
-        tesseract-ocr tesseract-ocr-fra ghostscript poppler-utils qpdf pngquant \
+COPY . /opt/watchbot
+RUN PIP_NO_CACHE_DIR=1 /opt/watchbot/scripts/setup --postgres \
+    && /opt/watchbot/.venv/bin/python -m compileall -q /opt/watchbot/watchbot \
     && rm -rf /var/lib/apt/lists/*
-
-COPY . /opt/watchbot/src
-RUN python3 -m venv /opt/watchbot/venv \
-    && /opt/watchbot/venv/bin/pip install --no-cache-dir "/opt/watchbot/src[postgres]" \
-    && rm -rf /opt/watchbot/src
 
 RUN useradd --create-home --uid 10001 watchbot && mkdir -p /data/state && chown -R watchbot /data
 USER watchbot
 WORKDIR /data
 VOLUME /data/state
-ENV PATH=/opt/watchbot/venv/bin:$PATH PYTHONUNBUFFERED=1
+ENV PATH=/opt/watchbot/.venv/bin:$PATH PYTHONUNBUFFERED=1
 ENTRYPOINT ["watchbot"]
 CMD ["run"]

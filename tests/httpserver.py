@@ -4,9 +4,11 @@
     server.route("/b.pdf", Route(body=pdf_bytes, etag='"v1"'))
     server.route("/busy", [Route(status=429, retry_after="2"), Route(body="ok")])  # in turn, last repeats
     server.serve_directory(Path("tests/data/sites/x"))     # /p -> x/p, x/p.html or x/p/index.html
-    server.url("/a"); server.count("/a"); server.requests  # log of (method, path?query, headers)
+    server.route("POST /form field=value", "<html>…")        # a POST with that (decoded) form body
+    server.url("/a"); server.count("/a"); server.requests  # log of (method, path?query, headers, body)
 
-Route options: status, headers, content_type, delay (seconds before answering), drip (seconds between
+Route options: status, headers, content_type, delay (seconds before answering), cookie ("name=value": without
+it in the request's Cookie header, the route answers `without_cookie` instead), drip (seconds between
 two 1 KiB pieces of the body), truncate (send only that
 many bytes of the body while announcing its full length), location (redirect target), retry_after, etag and
 last_modified (a matching If-None-Match / If-Modified-Since gets a 304).
@@ -19,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 import pytest
 
@@ -39,6 +41,8 @@ class Route:
     retry_after: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    cookie: str | None = None
+    without_cookie: str = ""
 
     @property
     def data(self) -> bytes:
@@ -50,26 +54,33 @@ class Logged:
     method: str
     path: str
     headers: dict[str, str]
+    body: str = ""
+
+    @property
+    def what(self) -> str:
+        """The path of a GET; method, path and body of anything else."""
+        return self.path if self.method == "GET" else f"{self.method} {self.path} {self.body}"
 
 
 class SiteServer:
-    def __init__(self) -> None:
+    def __init__(self, address: str = "127.0.0.1") -> None:
+        self.address = address  # any 127.0.0.x: several servers, several addresses
         self.routes: dict[str, list[Route]] = {}
         self.served: dict[str, int] = {}
         self.requests: list[Logged] = []
         self.directory: Path | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = ThreadingHTTPServer((address, 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def host(self) -> str:
-        return "127.0.0.1"
+        return self.address
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"http://{self.address}:{self._server.server_port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -86,7 +97,7 @@ class SiteServer:
         return sum(1 for logged in self.requests if logged.path == path)
 
     def paths(self) -> list[str]:
-        return [logged.path for logged in self.requests]
+        return [logged.what for logged in self.requests]
 
     def start(self) -> SiteServer:
         self._thread.start()
@@ -96,16 +107,23 @@ class SiteServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def answer(self, method: str, raw_path: str, headers: dict[str, str]) -> Route:
+    def answer(self, method: str, raw_path: str, headers: dict[str, str], body: str = "") -> Route:
         parts = urlsplit(raw_path)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
+        logged = Logged(method, path, headers, unquote_plus(body))
+        keys = (path, unquote(path), parts.path) if method == "GET" else (logged.what,)
         with self._lock:
-            self.requests.append(Logged(method, path, headers))
-            answers = next((self.routes[key] for key in (path, unquote(path), parts.path) if key in self.routes), None)
+            self.requests.append(logged)
+            answers = next((self.routes[key] for key in keys if key in self.routes), None)
             if answers is not None:
                 turn = self.served.get(path, 0)
                 self.served[path] = turn + 1
-                return answers[min(turn, len(answers) - 1)]
+                route = answers[min(turn, len(answers) - 1)]
+                if route.cookie and route.cookie not in headers.get("Cookie", ""):
+                    return Route(body=route.without_cookie)
+                return route
+        if method != "GET":
+            return Route(body="<html><body>Method not allowed</body></html>", status=405)
         return self._from_directory(unquote(parts.path))
 
     def _from_directory(self, path: str) -> Route:
@@ -121,7 +139,13 @@ class SiteServer:
 def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            route = site.answer("GET", self.path, dict(self.headers))
+            self._respond(site.answer("GET", self.path, dict(self.headers)))
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+            self._respond(site.answer("POST", self.path, dict(self.headers), body))
+
+        def _respond(self, route: Route) -> None:
             if route.delay:
                 time.sleep(route.delay)
             if _not_modified(route, self.headers):

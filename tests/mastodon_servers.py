@@ -14,6 +14,8 @@ a 422 over the limit, idempotency keys that expire (`expire_idempotency_keys`), 
 a configurable `max_characters`, scripted faults (503, 429 with X-RateLimit-Reset, an accepted toot
 whose answer is lost), an outage (`stop`/`start` on the same port), and for every status the mentions,
 hashtags, links and bare domains that Mastodon or a client linkifier would find in its text.
+With a `Profile` it behaves as GoToSocial, Akkoma/Pleroma or Takahē where they differ from Mastodon
+(`any_server` runs a test on each); every behaviour is cited from the server's own code.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import grapheme
@@ -54,6 +56,112 @@ def mastodon_length(text: str, spoiler_text: str = "") -> int:
     return grapheme.length(text) + grapheme.length(spoiler_text)
 
 
+def full_length(text: str, spoiler_text: str = "") -> int:
+    """Code points of the text and the content warning, links in full."""
+    return len(text) + len(spoiler_text)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one server software behaves where the servers differ."""
+
+    name: str
+    bad_token: tuple[int, Any]  # status and body for an unknown token (a str body is sent as text/plain)
+    checks_token_everywhere: bool  # an unknown token is refused on any endpoint, the instance's included
+    too_long: tuple[int, str]  # status and message over the limit ("{limit}" filled in)
+    count: Callable[[str, str], int]  # a status's length, content warning included
+    advertised_url_length: int | None  # characters_reserved_per_url in the instance's configuration
+    instance_v2: bool
+    limit_field: str  # "configuration": configuration.statuses.max_characters; else Pleroma's max_toot_chars
+    trailing_slash: str  # on /api/v1/instance/: "ok" (same answer), "404", "redirect" (301 without the slash)
+    idempotency_ttl: float | None  # seconds a key is remembered; None: the Idempotency-Key header is ignored
+    replays_refusals: bool  # a key remembers any answer, a refusal included
+    lists_own: tuple[str, ...]  # visibilities of their own statuses the author's statuses list shows
+
+
+# The project's original strict fake, as Mastodon behaves (Mastodon's sources not re-read for this table):
+# Doorkeeper's 401 "The access token is invalid", StatusLengthValidator's 422 with URLs as 23 characters,
+# PostStatusService's Idempotency-Key kept an hour, Rails routes that accept a trailing slash.
+MASTODON = Profile(
+    name="mastodon", bad_token=(401, {"error": "The access token is invalid"}), checks_token_everywhere=False,
+    too_long=(422, "Validation failed: Text character limit of {limit} exceeded"), count=mastodon_length,
+    advertised_url_length=23, instance_v2=True, limit_field="configuration", trailing_slash="ok",
+    idempotency_ttl=3600, replays_refusals=False, lists_own=("public", "unlisted", "private", "direct"))
+
+# GoToSocial (superseriousbusiness/gotosocial at 57cb4fe, 2025-10):
+# - bad token: internal/middleware/tokencheck.go lets the request through unauthenticated, then
+#   internal/api/util/auth.go TokenAuth answers gtserror.NewErrorUnauthorized "token not supplied",
+#   rendered by internal/api/util/errorhandling.go as {"error": "Unauthorized: token not supplied"}.
+# - length: internal/processing/status/common.go validateStatusContent counts len([]rune(status)) +
+#   len([]rune(spoiler)) (links in full) against statuses-max-chars (default 5000) and answers
+#   NewErrorBadRequest "text with spoiler exceed max chars (%d)" -> 400 "Bad Request: ...".
+# - instance: internal/api/client/instance/instance.go serves /v1/instance and /v2/instance, both with
+#   configuration.statuses.max_characters; internal/typeutils/internaltofrontend.go advertises
+#   characters_reserved_per_url = 25, which the length check above does not apply.
+# - trailing slash: internal/router/router.go makes its engine with gin.New(), whose RedirectTrailingSlash
+#   is on by default: a 301 to the path without the slash (gin's default, not seen in GoToSocial's code).
+# - Idempotency-Key: only listed in internal/middleware/cors.go's allowed headers; no handler reads it
+#   (gtsmodel/scheduledstatus.go: "Currently unused").
+# - own statuses: internal/db/bundb/account.go GetAccountStatuses filters on visibility only with
+#   public_only, and internal/filter/visibility/status.go: "Author can always see their own status".
+GOTOSOCIAL = Profile(
+    name="gotosocial", bad_token=(401, {"error": "Unauthorized: token not supplied"}), checks_token_everywhere=False,
+    too_long=(400, "Bad Request: text with spoiler exceed max chars ({limit})"), count=full_length,
+    advertised_url_length=25, instance_v2=True, limit_field="configuration", trailing_slash="redirect",
+    idempotency_ttl=None, replays_refusals=False, lists_own=("public", "unlisted", "private", "direct"))
+
+
+def akkoma_length(text: str, spoiler_text: str = "") -> int:
+    """Pleroma/Akkoma: String.length (graphemes) of the trimmed text and content warning together."""
+    return grapheme.length((text + spoiler_text).strip())
+
+
+# Akkoma, a Pleroma fork (Akkoma's sources as stored: BDX-town/Akkoma and external-mirrors/akkoma;
+# Pleroma: pleroma-social/pleroma at f917285, 2021):
+# - bad token: Pleroma's lib/pleroma/web/plugs/ensure_authenticated_plug.ex renders 403
+#   {"error": "Invalid credentials."} (Akkoma's copy of the plug is not in the stored sources: not confirmed).
+# - length: lib/pleroma/web/common_api/utils.ex validate_character_limit counts String.length of the
+#   trimmed status <> summary (links in full) against [:instance, :limit] (same code in Akkoma), and
+#   mastodon_api/controllers/status_controller.ex answers 422 {"error": message} (Akkoma's too).
+# - instance: Akkoma's mastodon_api/controllers/instance_controller.ex has only "GET /api/v1/instance", and
+#   views/instance_view.ex gives the limit as max_toot_chars, without configuration.statuses (newer Akkoma
+#   releases may have added /api/v2/instance: not in the stored sources).
+# - trailing slash: Phoenix routes on Plug's path segments, where an empty last segment is dropped: not
+#   confirmed on a running server, the fake answers as without the slash.
+# - Idempotency-Key: Pleroma's plugs/idempotency_plug.ex caches every answer to a key (status and body, a
+#   refusal included) for 6 hours (application.ex idempotency_expiration), keyed by the key alone, and
+#   router.ex puts it in the :api and :authenticated_api pipelines (Akkoma's router not confirmed).
+# - own statuses: Pleroma's activity_pub.ex user_activities_recipients gives the reader's ap_id and
+#   User.following, which holds a local user's own follower_address (following_relationship.ex), and
+#   get_recipients adds the actor to every Create: private and direct statuses are listed to their author.
+AKKOMA = Profile(
+    name="akkoma", bad_token=(403, {"error": "Invalid credentials."}), checks_token_everywhere=False,
+    too_long=(422, "The status is over the character limit"), count=akkoma_length,
+    advertised_url_length=None, instance_v2=False, limit_field="max_toot_chars", trailing_slash="ok",
+    idempotency_ttl=6 * 3600, replays_refusals=True, lists_own=("public", "unlisted", "private", "direct"))
+
+# Takahē 0.11.0 (jointakahe/takahe at d45f22c, 2024-08):
+# - bad token: api/middleware.py ApiTokenMiddleware answers any request that carries an unknown Bearer
+#   token with HttpResponse("Invalid Bearer token", status=400): plain text, on every endpoint.
+# - length: api/views/statuses.py post_status checks len(details.status) (code points, links in full, the
+#   content warning not counted) against Config.system.post_length and raises ApiError(400, "Status is too
+#   long") (the issue's trial saw 400 "Status is too long").
+# - instance: api/urls.py routes "v1/instance" and "v2/instance" without a trailing slash (the trial saw a
+#   404 on /api/v1/instance/); api/views/instance.py advertises characters_reserved_per_url 23, which the
+#   length check does not apply.
+# - Idempotency-Key: only in takahe/settings.py CORS_ALLOW_HEADERS; nothing reads it.
+# - own statuses: api/views/accounts.py account_statuses lists identity.posts.unlisted(), which
+#   activities/models/post.py limits to public, local-only and unlisted posts: followers-only and direct
+#   statuses never appear, even to their author.
+TAKAHE = Profile(
+    name="takahe", bad_token=(400, "Invalid Bearer token"), checks_token_everywhere=True,
+    too_long=(400, "Status is too long"), count=lambda text, spoiler: len(text),
+    advertised_url_length=23, instance_v2=True, limit_field="configuration", trailing_slash="404",
+    idempotency_ttl=None, replays_refusals=False, lists_own=("public", "unlisted"))
+
+PROFILES = {profile.name: profile for profile in (MASTODON, GOTOSOCIAL, AKKOMA, TAKAHE)}
+
+
 @dataclass
 class Fault:
     method: str
@@ -67,15 +175,18 @@ class Fault:
 class StrictMastodon:
     """A Mastodon API subset, as strict as Mastodon, on http://127.0.0.1:<port>."""
 
-    def __init__(self, max_characters: int = 500, idempotency_ttl: float = 3600):
+    def __init__(self, max_characters: int | None = 500, idempotency_ttl: float | None = None,
+                 profile: Profile = MASTODON):
+        self.profile = profile
         self.max_characters = max_characters
-        self.instance_v2 = True  # False: /api/v2/instance answers 404, as before Mastodon 4.0
-        self.idempotency_ttl = idempotency_ttl
+        self.instance_v2 = profile.instance_v2  # False: /api/v2/instance answers 404, as before Mastodon 4.0
+        self.idempotency_ttl = profile.idempotency_ttl if idempotency_ttl is None else idempotency_ttl
         self.tokens = {token: name for name, token in BOTS.items()}
         self.statuses: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []
         self.faults: list[Fault] = []
         self._keys: dict[tuple[str, str], tuple[str, float]] = {}
+        self._replies: dict[str, tuple[int, Any, float]] = {}  # replays_refusals: any answer, by key alone
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -124,6 +235,7 @@ class StrictMastodon:
 
     def expire_idempotency_keys(self) -> None:
         self._keys.clear()
+        self._replies.clear()
 
     def posts(self, account: str = "surveillance") -> list[dict[str, Any]]:
         """The account's statuses, newest first, with their source `text`."""
@@ -155,13 +267,20 @@ class StrictMastodon:
 
     def _route(self, method: str, path: str, query: dict[str, str], form: dict[str, str],
                headers: Any) -> tuple[int, Any, dict[str, str]]:
-        if method == "GET" and path == "/api/v2/instance" and self.instance_v2:
+        if path.endswith("/") and path != "/":
+            if self.profile.trailing_slash == "404":
+                return 404, {"error": "Not Found"}, {}
+            if self.profile.trailing_slash == "redirect":
+                return 301, {}, {"Location": f"{self.base_url}{path.rstrip('/')}"}
+            path = path.rstrip("/")
+        bearer = headers.get("Authorization", "").removeprefix("Bearer ")
+        account = self.tokens.get(bearer)
+        if account is None and bearer and self.profile.checks_token_everywhere:
+            return *self.profile.bad_token, {}
+        if method == "GET" and path in self._instance_paths():
             return 200, self._instance(), {}
-        if method == "GET" and path == "/api/v1/instance":
-            return 200, self._instance(), {}
-        account = self.tokens.get(headers.get("Authorization", "").removeprefix("Bearer "))
         if path.startswith(("/api/v1/statuses", "/api/v1/accounts")) and account is None:
-            return 401, {"error": "The access token is invalid"}, {}
+            return *self.profile.bad_token, {}
         if method == "GET" and path == "/api/v1/accounts/verify_credentials":
             return 200, self._account(account), {}
         found = re.fullmatch(r"/api/v1/accounts/(\w+)/statuses", path)
@@ -171,27 +290,52 @@ class StrictMastodon:
             return self._post(account, form, headers.get("Idempotency-Key"))
         return 404, {"error": "Record not found"}, {}
 
+    def _instance_paths(self) -> tuple[str, ...]:
+        return ("/api/v1/instance", "/api/v2/instance") if self.instance_v2 else ("/api/v1/instance",)
+
     def _instance(self) -> dict[str, Any]:
-        return {"uri": "127.0.0.1", "domain": "127.0.0.1", "title": "strict", "version": "4.3.0",
-                "configuration": {"statuses": {"max_characters": self.max_characters,
-                                               "characters_reserved_per_url": 23}}}
+        instance = {"uri": "127.0.0.1", "domain": "127.0.0.1", "title": "strict", "version": self.profile.name}
+        if self.max_characters is None:
+            return instance
+        if self.profile.limit_field != "configuration":
+            return {**instance, self.profile.limit_field: self.max_characters}
+        statuses = {"max_characters": self.max_characters}
+        if self.profile.advertised_url_length is not None:
+            statuses["characters_reserved_per_url"] = self.profile.advertised_url_length
+        return {**instance, "configuration": {"statuses": statuses}}
 
     def _account(self, name: str) -> dict[str, Any]:
         return {"id": str(list(BOTS).index(name) + 1), "username": name, "acct": name, "bot": True,
                 "url": f"{self.base_url}/@{name}"}
 
     def _post(self, account: str, form: dict[str, str], key: str | None) -> tuple[int, Any, dict[str, str]]:
-        if key and (account, key) in self._keys:
-            status_id, stored = self._keys[(account, key)]
-            if time.time() - stored < self.idempotency_ttl:
-                return 200, _shown(next(s for s in self.statuses if s["id"] == status_id)), {}
+        if key and self.idempotency_ttl is not None:
+            if self.profile.replays_refusals and key in self._replies:
+                code, body, stored = self._replies[key]
+                if time.time() - stored < self.idempotency_ttl:
+                    return code, body, {"Idempotent-Replayed": "true"}
+            if (account, key) in self._keys:
+                status_id, stored = self._keys[(account, key)]
+                if time.time() - stored < self.idempotency_ttl:
+                    return 200, _shown(next(s for s in self.statuses if s["id"] == status_id)), {}
+        code, body = self._create(account, form)
+        if key and self.idempotency_ttl is not None:
+            if code == 200:
+                self._keys[(account, key)] = (body["id"], time.time())
+            if self.profile.replays_refusals:
+                self._replies[key] = (code, body, time.time())
+        return code, body, {}
+
+    def _create(self, account: str, form: dict[str, str]) -> tuple[int, Any]:
         text, spoiler = form.get("status", ""), form.get("spoiler_text", "")
         if not text.strip():
-            return 422, {"error": "Validation failed: Text can't be blank"}, {}
-        if mastodon_length(text, spoiler) > self.max_characters:
-            return 422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"}, {}
+            return 422, {"error": "Validation failed: Text can't be blank"}
+        limit = self.max_characters or 500
+        if self.profile.count(text, spoiler) > limit:
+            code, message = self.profile.too_long
+            return code, {"error": message.format(limit=limit)}
         if form.get("visibility", "public") not in ("public", "unlisted", "private", "direct"):
-            return 422, {"error": "Validation failed: Visibility is not included in the list"}, {}
+            return 422, {"error": "Validation failed: Visibility is not included in the list"}
         status_id = str(100 + len(self.statuses))
         status = {
             "id": status_id, "created_at": datetime.now(timezone.utc).isoformat(),
@@ -200,14 +344,13 @@ class StrictMastodon:
             "visibility": form.get("visibility", "public"), "language": form.get("language"),
             "spoiler_text": spoiler, "sensitive": bool(spoiler), **entities(text)}
         self.statuses.append(status)
-        if key:
-            self._keys[(account, key)] = (status_id, time.time())
-        return 200, _shown(status), {}
+        return 200, _shown(status)
 
     def _account_statuses(self, account_id: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         names = {self._account(name)["id"]: name for name in BOTS}
         limit = min(int(query.get("limit", 20)), 40)
-        newest_first = [s for s in reversed(self.statuses) if s["account"]["username"] == names.get(account_id)]
+        newest_first = [s for s in reversed(self.statuses) if s["account"]["username"] == names.get(account_id)
+                        and s["visibility"] in self.profile.lists_own]
         if "max_id" in query:
             newest_first = [s for s in newest_first if int(s["id"]) < int(query["max_id"])]
         page = newest_first[:limit]
@@ -240,15 +383,16 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             form = {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
-        answer = self.fake.answer(self.command, url.path.rstrip("/"), query, form, self.headers)
+        answer = self.fake.answer(self.command, url.path, query, form, self.headers)
         if answer is None:  # the toot was taken, the answer is lost
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         code, payload, headers = answer
-        data = json.dumps(payload).encode()
+        text = isinstance(payload, str)
+        data = payload.encode() if text else json.dumps(payload).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", f"{'text/plain' if text else 'application/json'}; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -288,6 +432,14 @@ def render_html(text: str) -> str:
 @pytest.fixture
 def strict_mastodon() -> Iterator[StrictMastodon]:
     fake = StrictMastodon().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(params=list(PROFILES))
+def any_server(request) -> Iterator[StrictMastodon]:
+    """The strict fake as each server software behaves: Mastodon, GoToSocial, Akkoma, Takahē."""
+    fake = StrictMastodon(profile=PROFILES[request.param]).start()
     yield fake
     fake.stop()
 

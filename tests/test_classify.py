@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from watchbot.match import rules
-from watchbot.match.classify import classify, excerpt
+from watchbot.match.classify import classify, excerpt, explain
 from watchbot.read.extract import read_text_file
 from watchbot.models import Act, Page
 from watchbot.match.normalize import fold
@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "rules"
 RULESET = rules.load(ROOT / "rules")
 LABELS = {row["file"]: row for row in csv.DictReader(open(DATA / "labels" / "acts.csv", encoding="utf-8"))}
+
+
+def rules_by_name() -> dict[str, rules.Rule]:
+    return {rule.category.name: rule for rule in RULESET.rules}
 
 
 def act_from(file: str) -> Act:
@@ -60,9 +64,9 @@ def test_match_gives_the_page_where_the_words_are():
     cover = Page(12, "Préfecture du Var\nArrêté n° 2025-BSP-OP-40\nVu le code de la sécurité intérieure ;")
     body = Page(13, "Article 1er : Le nombre maximal de caméras aéroportées\nest fixé à une.")
     act = Act("83-2025-06-06-00001", "", 12, 13, (cover, body))
-    [match] = classify(act, RULESET)
-    assert (match.category, match.rule, match.page, match.words) == ("drones", "caméra aéroportée", 13,
-                                                                     "caméras aéroportées")
+    match = classify(act, RULESET)[0]
+    assert (match.category, match.rule, match.page, match.zone, match.words) == (
+        "drones", "caméra aéroportée", 13, "dispositif", "caméras aéroportées")
     assert match.excerpt == "Article 1er : Le nombre maximal de caméras aéroportées est fixé à une."
 
 
@@ -154,10 +158,51 @@ def test_powers_listed_in_a_delegation_page_are_not_a_rave_ban():
     assert "rave_ban" not in categories and "videoprotection" not in categories
 
 
-def test_matches_in_the_acts_own_words_come_before_those_in_its_visas():
+def test_matches_are_in_the_acts_own_words_and_explain_shows_the_citations():
     # a real drone authorisation read by OCR: its « Vu » cites the ministerial order on drone cameras
     pages = read_text_file(DATA / "acts" / "d77_drones_ocr_D77-2025-10-29-00002.txt").pages
-    matches = classify(Act("D77-2025-10-29-00002", "AP 2025 CAB BSIR 1730 du 29 10 2025", 1, 4, pages), RULESET)
-    assert [match.rule for match in matches][0] == "captation + image + aéronef"
-    assert "autorisant la captation" in matches[0].excerpt
-    assert any("19 avril 2023" in match.excerpt for match in matches[1:])
+    act = Act("D77-2025-10-29-00002", "AP 2025 CAB BSIR 1730 du 29 10 2025", 1, 4, pages)
+    matches = classify(act, RULESET)
+    assert matches[0].zone == "title" and "caméras installées sur un aéronef" in matches[0].excerpt
+    assert {match.zone for match in matches} == {"title", "dispositif"}
+    found = explain(act, rules_by_name()["drones"])
+    assert {match.zone for kind, match in found if kind == "strong"} == {"title", "dispositif", "considerants",
+                                                                         "visas"}
+
+
+# A VSA authorisation worded as the Préfecture de police words them (VOCABULARY.md); its « Vu » cites
+# the VSA decree, whose title names « caméras installées sur des aéronefs ».
+VSA_TITLE = ("Arrêté n° 2025-00180 portant autorisation de l'emploi d'un traitement algorithmique sur des images "
+             "issues d'un système de vidéoprotection à l'occasion du concert du 14 juin 2025")
+VSA_BODY = (
+    "LE PRÉFET DE POLICE,\n"
+    "Vu le code de la sécurité intérieure ;\n"
+    "Vu la loi n° 2023-380 du 19 mai 2023 relative aux jeux Olympiques et Paralympiques de 2024, notamment son "
+    "article 10 ;\n"
+    "VU le décret n° 2023-828 du 28 août 2023 relatif aux modalités de mise en œuvre des traitements algorithmiques "
+    "sur les images collectées au moyen de systèmes de vidéoprotection et de caméras installées sur des aéronefsle "
+    "présent arrêté ;\n"
+    "Considérant que le concert réunira 40 000 personnes ;\n"
+    "Arrête :\n"
+    "Article 1er : L'emploi d'un traitement algorithmique sur les images collectées au moyen du système de "
+    "vidéoprotection du stade est autorisé du 14 au 15 juin 2025.\n")
+
+
+@pytest.mark.parametrize("title", [VSA_TITLE, ""])
+def test_vsa_authorisation_citing_the_vsa_decree_is_not_a_drone_act(title):
+    act = Act("2025-00180", title, 1, 1, (Page(1, (VSA_TITLE + "\n" if not title else "") + VSA_BODY),))
+    matches = classify(act, RULESET)
+    assert {match.category for match in matches} == {"vsa"}
+    assert matches[0].zone == "title"
+    cited = [match for kind, match in explain(act, rules_by_name()["drones"]) if kind == "strong"]
+    assert [match.zone for match in cited] == ["visas"] and "aéronefsle" in cited[0].excerpt
+
+
+def test_a_ban_cited_in_a_visa_does_not_make_a_ban():
+    act = Act(None, "Arrêté portant réglementation temporaire de la circulation rue de Rivoli", 1, 1, (Page(1, (
+        "Vu l'arrêté n° 2025-00246 portant interdiction d'une manifestation déclarée le 1er mai ;\n"
+        "Considérant qu'il convient d'assurer l'interdiction de la manifestation ;\n"
+        "Arrête :\nArticle 1er : La circulation est interdite rue de Rivoli le 1er mai.\n")),))
+    assert classify(act, RULESET) == []
+    assert classify(Act(None, act.title, 1, 1, (Page(1, "Article 1er : interdiction de la manifestation."),)),
+                    RULESET)[0].zone == "dispositif"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from httpserver import Route
 from prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
 
@@ -50,6 +51,7 @@ def test_classify_a_text_file_with_form_feeds(tmp_path, capsys):
     assert len(drones) == 1
     match = drones[0]["matches"][0]
     assert set(match) >= {"category", "rule", "page", "excerpt"} and match["page"] == 2
+    assert match["zone"] in ("title", "dispositif")
 
 
 def test_classify_goes_on_after_a_bad_file_and_exits_1(tmp_path, capsys):
@@ -106,6 +108,18 @@ def test_eval_prints_precision_and_recall(capsys):
     assert "precision" in report.lower() and "drones" in report
 
 
+def test_eval_on_one_half_of_the_labels(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("act_id,title,categories,split\n1,Arrêté portant interdiction d'une manifestation,"
+                      "demonstration_ban,tune\n2,AP Drone,drones,held-out\n3,Arrêté fixant les tarifs,,held-out\n",
+                      encoding="utf-8")
+    assert main(["eval", "--labels", str(labels), "--split", "held-out"]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith("2 acts") and "demonstration_ban" in report
+    assert main(["eval", "--labels", str(DATA / "rules" / "labels" / "acts.csv"), "--split", "tune"]) == 2
+    assert "no 'split' column" in capsys.readouterr().err
+
+
 def test_eval_with_missing_texts_is_a_usage_error(tmp_path, capsys):
     labels = DATA / "rules" / "labels" / "acts.csv"
     assert main(["eval", "--labels", str(labels), "--texts", str(tmp_path)]) == 2
@@ -117,3 +131,21 @@ def test_console_script_and_module_agree():
     assert result.returncode == 0 and result.stdout.startswith("watchbot ")
     usage = subprocess.run([sys.executable, "-m", "watchbot"], capture_output=True, text=True)
     assert usage.returncode == 2
+
+
+def test_sources_check_reports_each_source_and_exits_1_when_one_is_broken(tmp_path, site_server, capsys):
+    index = serve(site_server, [Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))])
+    site_server.route("/Publications/Vide", "<main><h1>Recueil des actes administratifs</h1></main>")
+    site_server.route("/pp", Route(body=CHALLENGE_PAGE.read_bytes(), status=403))
+    extra = (f'  - {{code: pref01, name: Vide, index_url: "{site_server.url("/Publications/Vide")}"}}\n'
+             f'  - {{code: pp, name: Police, index_url: "{site_server.url("/pp")}"}}\n')
+    config = write_config(tmp_path, index, not_before="2025-01-01", extra=extra)
+    assert main(["sources", "check", "--config", str(config)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["source", "reachable", "RAA", "newest", "requests", "challenge", "problem"]
+    assert lines[1].split() == ["pref77", "yes", "1", "2025-01-20", "1", "no"]
+    assert lines[2].split()[:6] == ["pref01", "yes", "0", "—", "1", "no"]
+    assert "no RAA found at" in lines[2] and "the site may have changed" in lines[2]
+    assert lines[3].split()[:6] == ["pp", "no", "0", "—", "1", "yes"]
+    assert lines[4] == "3 sources, 2 broken: pref01, pp; 3 requests"
+    assert main(["sources", "check", "--config", str(config), "--source", "pref77"]) == 0

@@ -130,7 +130,7 @@ def test_broken_and_non_web_links_are_ignored():
 def test_select_options_without_a_leading_slash_are_site_relative():
     parsed = parse((REAL / "prefecture-17/racine.html").read_text(encoding="utf-8"),
                    "https://www.charente-maritime.gouv.fr/Publications/RAA-Recueil-des-Actes-Administratifs/")
-    assert parsed.links[0].from_select
+    assert parsed.links[0].choice
     assert parsed.links[0].url == ("https://www.charente-maritime.gouv.fr/Publications/"
                                    "RAA-Recueil-des-Actes-Administratifs/Annee-2026")
 
@@ -195,6 +195,14 @@ YEAR_2026 = Period(date(2026, 1, 1), date(2026, 12, 31))
     ("RAA n° D77-13-08-2026", None, Period(date(2026, 8, 13), date(2026, 8, 13))),
     ("Recueils 2026 n°2 Recueils-hebdomadaires-et-speciaux-des-actes-administratifs-2026-2", None, YEAR_2026),
     ("Spéciaux Speciaux", YEAR_2026, None),
+    ("Recueils des Actes Administratifs de l'Ariège à partir du 28 avril 2015 "
+     "Recueils-des-Actes-Administratifs-de-l-Ariege-a-partir-du-28-avril-2015", None,
+     Period(date(2015, 4, 28), date.max)),
+    ("RAA publiés depuis le 1er janvier 2026", None, Period(date(2026, 1, 1), date.max)),
+    ("RAA avant le 28 avril 2015 RAA-avant-le-28-avril-2015", None, Period(date.min, date(2015, 4, 28))),
+    ("RAA jusqu'au 27/04/2015", None, Period(date.min, date(2015, 4, 27))),
+    ("RAA n°12 du 3 mars 2026, modifié à partir du 5 mars 2026", None, Period(date(2026, 3, 3), date(2026, 3, 3))),
+    ("Archives au 28 avril 2015 Archives-RAA", None, None),
     ("Recueil des actes administratifs départemental", None, None),
 ])
 def test_navigation_periods(text, context, expected):

@@ -3,7 +3,8 @@ through the real Fetcher (pacing 0).
 
 Each tests/data/sites/<shape>.yaml holds: `shape`, the registry `sources` it stands for, the `index`
 path, `pages` (path -> HTML, or a mapping with `file` (a page under tests/data/sites/), `status`,
-`location`), and `runs`, each with `today`, optional `index`, `lookback_months`, `options`, `strategy`, the
+`location`, `headers`, `cookie` and `without_cookie`, see tests/httpserver.py), and `runs`, each with
+`today`, optional `since` (not_before), `index`, `lookback_months`, `options`, `strategy`, the
 `expect`ed listings ([path, title, date]) and the paths that must stay `unread`.
 """
 
@@ -20,7 +21,7 @@ from httpserver import DictCache, Route, SiteServer
 from watchbot.discover import registry as sources
 from watchbot.settings import CrawlSettings, HttpSettings
 from watchbot import discover
-from watchbot.discover import DiscoverError, crawl
+from watchbot.discover import DiscoverError, Progress, crawl
 from watchbot.fetch import Fetcher
 from watchbot.models import Source
 
@@ -40,16 +41,19 @@ def serve(server: SiteServer, pages: dict, etags: bool = False) -> None:
             page = {"body": page}
         body = (SITES / page["file"]).read_text(encoding="utf-8") if "file" in page else page.get("body", "")
         server.route(path, Route(body=body, status=page.get("status", 200), location=page.get("location"),
+                                 headers=page.get("headers", {}), cookie=page.get("cookie"),
+                                 without_cookie=page.get("without_cookie", ""),
                                  etag=f'"{abs(hash(body))}"' if etags else None))
 
 
-def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None) -> list[tuple]:
+def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None, progress=None, max_pages=200) -> list[tuple]:
     source = discover.source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
                              strategy=run.get("strategy", spec.get("strategy", "dsfr")),
                              options=run.get("options", spec.get("options", {})))
     fetcher = Fetcher(SETTINGS, [server.host], cache=cache)
-    listings = crawl(source, fetcher, today=run["today"],
-                     settings=CrawlSettings(lookback_months=run.get("lookback_months", 1)))
+    listings = crawl(source, fetcher, today=run["today"], since=run.get("since"), progress=progress,
+                     settings=CrawlSettings(lookback_months=run.get("lookback_months", 1),
+                                            max_index_pages=max_pages))
     assert len({listing.url for listing in listings}) == len(listings)
     return [(listing.url.removeprefix(server.base), listing.title, listing.published) for listing in listings]
 
@@ -100,12 +104,95 @@ def test_failed_subpages_with_nothing_found_are_a_discover_error(site_server):
         crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
 
 
+def test_an_index_without_raa_nor_links_is_an_error_naming_it(site_server):
+    site_server.route("/Publications/RAA", '<main><h1>Recueil des actes administratifs</h1><p>En travaux</p></main>')
+    source = Source("pref99", "test", site_server.url("/Publications/RAA"))
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+    assert str(caught.value) == f"no RAA found at {source.index_url}: the site may have changed"
+    assert not caught.value.retry_later and caught.value.source == "pref99"
+
+
+def test_links_that_lead_to_no_raa_are_an_error(site_server):
+    site_server.route("/Publications/RAA", '<main><a href="/Publications/RAA/RAA-2026">RAA 2026</a></main>')
+    site_server.route("/Publications/RAA/RAA-2026", '<main><h1>RAA 2026</h1></main>')
+    source = Source("pref99", "test", site_server.url("/Publications/RAA"))
+    with pytest.raises(DiscoverError, match=r"no RAA found at .* nor on the 1 page\(s\) it leads to: the site may"):
+        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+
+
+@pytest.mark.parametrize("where", ["/Publications/RAA", "/Publications/RAA/RAA-2026"])
+def test_a_challenge_is_reported_as_such(site_server, where):
+    site_server.route("/Publications/RAA", '<main><a href="/Publications/RAA/RAA-2026">RAA 2026</a></main>')
+    site_server.route(where, Route(body=(SITES.parent / "pdfs" / "2024_01493_05102024.pdf").read_bytes(),
+                                   status=403))
+    source = Source("pp", "test", site_server.url("/Publications/RAA"))
+    with pytest.raises(DiscoverError) as caught:
+        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+    assert caught.value.challenge and caught.value.source == "pp"
+    assert "HTTP 403 with a JavaScript challenge (the Préfecture de police's) instead of the page" in str(caught.value)
+    assert str(caught.value).endswith("read this source through the Attrap API instead (strategy attrap, see "
+                                      "docs/SOURCES.md)")
+
+
+def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):
+    spec = load(SITES / "dims-session.yaml")
+    serve(site_server, spec["pages"])
+    without = discover.source("pref57", "test", site_server.url(spec["index"]), strategy="dims")
+    with pytest.raises(DiscoverError, match="no RAA found at .*: the site may have changed"):
+        crawl(without, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+    assert "Cookie" not in site_server.requests[0].headers
+    found = run_crawl(site_server, spec, spec["runs"][0])
+    assert len(found) == 4
+    assert site_server.requests[1].path == "/raa.html"
+    assert all("DIMSPHPSESSID=jmcfjg2uscuqas3lookvd1cp7p" in logged.headers["Cookie"]
+               for logged in site_server.requests[2:])
+
+
 def test_max_pages_bounds_a_crawl(site_server):
     spec = load(SITES / "root-paginated-detail.yaml")
     serve(site_server, spec["pages"])
     source = Source("pref71", "test", site_server.url(spec["index"]))
     crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY, settings=CrawlSettings(max_index_pages=3))
     assert len(site_server.requests) == 3
+
+
+BACKFILL = "/Publications/Recueil-des-actes-administratifs"
+EVERY_RUN = [BACKFILL, f"{BACKFILL}/RAA-2026", f"{BACKFILL}/RAA-2026/12-Decembre", f"{BACKFILL}/RAA-2026/11-Novembre"]
+
+
+def test_a_backfill_spread_over_runs_picks_up_where_the_last_stopped(site_server):
+    spec = load(SITES / "backfill.yaml")
+    serve(site_server, spec["pages"])
+    progress, found, reads = Progress(), set(), []
+    for _ in range(5):
+        before = len(site_server.requests)
+        found |= set(run_crawl(site_server, spec, {"today": date(2026, 12, 1), "since": date(2026, 1, 1)},
+                               progress=progress, max_pages=6))
+        reads.append(site_server.paths()[before:])
+    assert [len(paths) for paths in reads] == [6, 6, 6, 6, 6] and progress.pending == []
+    assert all(paths[:4] == EVERY_RUN for paths in reads)
+    older = [path.rsplit("/", 1)[1] for paths in reads for path in paths[4:]]
+    assert older == ["10-Octobre", "09-Septembre", "08-Aout", "07-Juillet", "06-Juin", "05-Mai", "04-Avril",
+                     "03-Mars", "02-Fevrier", "01-Janvier"]
+    assert sorted(day.month for _, _, day in found) == list(range(1, 13))
+
+
+def test_pages_of_closed_periods_are_read_once_until_not_before_moves_back(site_server):
+    spec = load(SITES / "backfill.yaml")
+    serve(site_server, spec["pages"])
+    progress = Progress()
+    for since in (date(2026, 10, 1), date(2026, 10, 1), date(2026, 8, 1)):
+        before = len(site_server.requests)
+        found = run_crawl(site_server, spec, {"today": date(2026, 12, 1), "since": since}, progress=progress)
+        assert site_server.paths()[before:before + 4] == EVERY_RUN
+    assert Counter(site_server.paths())[f"{BACKFILL}/RAA-2026/10-Octobre"] == 2
+    assert [path.rsplit("/", 1)[1] for path in site_server.paths()[-3:]] == ["10-Octobre", "09-Septembre", "08-Aout"]
+    assert sorted(day.month for _, _, day in found) == [8, 9, 10, 11, 12]
+    assert Progress.from_json(progress.to_json()) == progress
+    assert sorted(url.rsplit("/", 1)[1] for url in progress.read) == ["08-Aout", "09-Septembre", "10-Octobre"]
+    run_crawl(site_server, spec, {"today": date(2026, 12, 1), "since": date(2026, 11, 1)}, progress=progress)
+    assert progress.read == {}  # out of the window, forgotten
 
 
 def test_fixtures_and_registry_agree():

@@ -4,6 +4,9 @@ Mastodon-compatible server (mastodon-mock), SQLite and PostgreSQL, two runs of `
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from datetime import date
 
 from sqlalchemy import select
@@ -42,7 +45,7 @@ def test_two_runs_post_each_toot_once(tmp_path, site_server, mastodon_mock_serve
         posts = session.scalars(select(PostRow).order_by(PostRow.account)).all()
         assert [(post.account, post.status) for post in posts] == [("silt", "posted"), ("surveillance", "posted")]
     assert "run finished: sources 1 ok, 0 failed; documents 3 new, 2 processed, 1 failed" in caplog.text
-    assert "toots 2 posted, 0 pending, 0 failed" in caplog.text
+    assert "toots 2 sent, 0 found already posted, 0 pending, 0 failed" in caplog.text
 
     assert main(["run", "--config", str(config)]) == 1  # the challenge page is retried, fails again
     assert [len(mastodon_mock_server.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
@@ -71,3 +74,42 @@ def test_without_accounts_the_toots_are_printed(tmp_path, site_server, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith("🚁 Drones — Préfecture de Seine-et-Marne (77)\n")
     assert printed.endswith("\n---\n") and printed.count("\n---\n") == 1
+
+
+def test_a_wrong_token_stops_the_run_then_the_right_one_posts_each_toot_once(tmp_path, site_server, any_server,
+                                                                            monkeypatch, caplog, capsys):
+    caplog.set_level(logging.INFO, logger="watchbot")
+    config = write_config(tmp_path, serve(site_server, [DRONE]), any_server)
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", "wrong-token-1")
+    monkeypatch.setenv("TOKEN_SILT", "wrong-token-2")
+    assert main(["run", "--config", str(config)]) == 1
+    assert any_server.statuses == []
+    assert "toots 0 sent, 0 found already posted, 2 pending, 0 failed; accounts stopped: surveillance, silt" \
+        in caplog.text
+    assert main(["status", "--config", str(config)]) == 0
+    status = capsys.readouterr().out
+    assert status.count("account stopped: the server refused the account") == 2 and "Failed toots (0)" in status
+    assert "wrong-token" not in caplog.text + status
+    assert main(["retry", "--config", str(config)]) == 0  # nothing failed: nothing to queue again
+    assert capsys.readouterr().out == "no failed toot to queue again\n"
+    assert main(["retry", "--account", "nobody", "--config", str(config)]) == 2
+
+    tokens(monkeypatch, any_server)
+    assert main(["run", "--config", str(config)]) == 0
+    assert main(["run", "--config", str(config)]) == 0
+    assert [len(any_server.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
+    assert "toots 2 sent, 0 found already posted, 0 pending, 0 failed" in caplog.text
+
+
+def test_verbose_shows_watchbot_details_and_libraries_only_with_vv(tmp_path, site_server, strict_mastodon):
+    environment = dict(os.environ, TOKEN_SURVEILLANCE=strict_mastodon.token(), TOKEN_SILT=strict_mastodon.token("silt"))
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    logs = {}
+    for flag in ("-v", "-vv"):
+        strict_mastodon.expire_idempotency_keys()
+        done = subprocess.run([sys.executable, "-m", "watchbot", flag, "run", "--config", str(config)],
+                              env=environment, capture_output=True, text=True, timeout=300, check=False)
+        logs[flag] = done.stderr
+    assert "toot 1 for surveillance: sending" in logs["-v"]
+    assert "Starting new HTTP connection" not in logs["-v"]  # urllib3's debug line
+    assert "Starting new HTTP connection" in logs["-vv"]

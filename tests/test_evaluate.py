@@ -29,7 +29,7 @@ def test_shipped_rules_are_right_on_the_real_test_acts():
 
 
 def test_report_lists_false_positives_with_words_and_traps(tmp_path):
-    (tmp_path / "drones.yaml").write_text("label: Drones\nstrong: [drone, aéronef]\n", encoding="utf-8")
+    (tmp_path / "drones.yaml").write_text("label: Drones\nwhere: any\nstrong: [drone, aéronef]\n", encoding="utf-8")
     report = evaluate.evaluate(DATA / "labels" / "acts.csv", DATA / "acts", rules.load(tmp_path))
     drones = scores(report)["drones"]
     assert drones.false_positives >= 4 and drones.false_negatives == 0
@@ -122,6 +122,49 @@ def test_false_negative_shows_what_was_found_all_the_same(tmp_path):
                       "instauré (L. 226-1),silt_perimeter\n", encoding="utf-8")
     report = evaluate.evaluate(labels, tmp_path, RULESET)
     [error] = report.errors
-    assert error.kind == "false negative" and "delegation: délégation de signature" in error.words
+    assert error.kind == "false negative" and "delegation: délégation de signature [title]" in error.words
     assert any(word.startswith("strong: ") for word in error.words)
-    assert "found, not enough: « delegation: délégation de signature »" in evaluate.format_report(report)
+    assert "found, not enough: « delegation: délégation de signature [title] »" in evaluate.format_report(report)
+
+
+REAL_ACTS = CORPUS / "real-acts" / "acts"
+
+
+def real_acts(split: str | None) -> evaluate.Report:
+    if not REAL_ACTS.is_dir():
+        pytest.skip(f"real corpus not present: {REAL_ACTS}")
+    return evaluate.evaluate(DATA / "labels" / "real-acts.csv", REAL_ACTS, RULESET, split=split)
+
+
+def test_real_acts_split_is_fixed_and_balanced():
+    tune, held_out = (evaluate.read_labels(DATA / "labels" / "real-acts.csv", split) for split in ("tune", "held-out"))
+    assert (len(tune), len(held_out)) == (108, 114)
+    assert not {label.name for label in tune} & {label.name for label in held_out}
+    drones = [sum("drones" in label.categories for label in half) for half in (tune, held_out)]
+    assert drones == [17, 18]
+
+
+def test_real_acts_tuning_half_meets_the_targets():
+    report = real_acts("tune")
+    assert report.errors == [] and report.trap_acts == 18, evaluate.format_report(report)
+
+
+def test_real_acts_held_out_half_does_not_regress():
+    # Measured on the half nobody read (README, « Rules »): every category precision 1.000, recall 1.000
+    # but videoprotection 9 of 12.
+    report = real_acts("held-out")
+    assert not [error for error in report.errors if error.kind == "false positive"], evaluate.format_report(report)
+    for score in report.scores:
+        floor = 9 if score.category == "videoprotection" else score.positives
+        assert score.true_positives >= floor, evaluate.format_report(report)
+
+
+def test_trap_kind_marks_every_false_positive_of_the_act(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("act_id,title,categories,kind\n1,Arrêté portant interdiction de survol par des drones,,trap\n",
+                      encoding="utf-8")
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "drones.yaml").write_text("label: Drones\nstrong: [drone]\n", encoding="utf-8")
+    report = evaluate.evaluate(labels, tmp_path, rules.load(tmp_path / "rules"))
+    assert report.trap_acts == 1 and [error.trap for error in report.errors] == [True]
+    assert "traps wrongly flagged: 1 (trap acts: 1)" in evaluate.format_report(report)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conftest import corpus
 from httpserver import DictCache, Route, SiteServer
 from watchbot.settings import HttpSettings
-from watchbot.fetch import Fetcher, FetchError
+from watchbot.fetch import ChallengeError, Fetcher, FetchError
 from watchbot.urls import normalize_url
 
 DATA = Path(__file__).parent / "data" / "pdfs"
@@ -185,6 +185,68 @@ def test_requests_to_one_host_are_paced(site_server):
     assert sleeps == [3.0]
 
 
+class Clock:
+    """A clock that sleeping moves on, logging each sleep."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 3))
+        self.now += seconds
+
+
+@pytest.fixture
+def servers():
+    started = [SiteServer(f"127.0.0.{number}").start() for number in (2, 3)]
+    for server in started:
+        server.route("/p", "<p>x</p>")
+    yield started
+    for server in started:
+        server.stop()
+
+
+def test_hosts_on_one_address_share_the_delay(site_server):
+    site_server.route("/p", "<p>x</p>")
+    clock = Clock()
+    client = Fetcher(HttpSettings(delay_seconds=5), ["127.0.0.1", "localhost"], sleep=clock.sleep, clock=clock)
+    client.html(site_server.url("/p"))
+    clock.now += 2.0
+    client.html(f"http://localhost:{site_server.url('/p').rsplit(':', 1)[1]}")
+    assert clock.sleeps == [3.0] and client.requests == 2
+    assert client.platform("http://localhost/") == client.platform(site_server.url("/")) == "127.0.0.1"
+
+
+def test_each_address_has_its_own_pace(servers):
+    clock = Clock()
+    client = Fetcher(HttpSettings(delay_seconds=5), [server.host for server in servers], sleep=clock.sleep,
+                     clock=clock)
+    for server in (*servers, *servers):
+        client.html(server.url("/p"))
+    assert clock.sleeps == [5.0]  # only before the second round; 127.0.0.3 waited while 127.0.0.2 did
+    assert [server.count("/p") for server in servers] == [2, 2]
+
+
+def test_a_503_storm_slows_the_platform_down_for_the_rest_of_the_run(site_server):
+    site_server.route("/busy", Route(status=503))
+    site_server.route("/p", "<p>x</p>")
+    clock = Clock()
+    settings = HttpSettings(delay_seconds=5, max_retries=2)
+    client = Fetcher(settings, ["127.0.0.1", "localhost"], sleep=clock.sleep, clock=clock)
+    with pytest.raises(FetchError, match="HTTP 503, gave up after 3 attempts"):
+        client.html(site_server.url("/busy"))
+    assert client.delay(site_server.url("/")) == 10.0
+    port = site_server.url("/").rsplit(":", 1)[1]
+    before = len(clock.sleeps)
+    client.html(f"http://localhost:{port}/p")
+    client.html(f"http://localhost:{port}/p")
+    assert clock.sleeps[before:] == [10.0, 10.0]
+
+
 def test_pdf_is_streamed_with_its_hash(site_server, real_pdf, tmp_path):
     site_server.route("/raa.pdf", Route(body=real_pdf, content_type="application/pdf"))
     download = fetcher(site_server).pdf(site_server.url("/raa.pdf"), tmp_path / "raa.pdf")
@@ -199,8 +261,40 @@ def test_the_police_javascript_challenge_is_not_a_pdf(site_server, tmp_path):
     with pytest.raises(FetchError) as caught:
         fetcher(site_server).pdf(site_server.url("/sites/default/files/Documents/2024_01493_05102024.pdf"),
                                  tmp_path / "pp.pdf")
-    assert caught.value.reason.startswith("not a PDF: the server sent an HTML page")
+    assert caught.value.reason.startswith("not a PDF: the server sent an HTML page (a JavaScript challenge (the "
+                                          "Préfecture de police's)) instead of the document")
     assert list(tmp_path.iterdir()) == []
+
+
+CLOUDFLARE_BLOCK = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
+<meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper" role="main">
+<noscript>Enable JavaScript and cookies to continue</noscript></div>
+<script>(function(){window._cf_chl_opt={cvId: '3',cZone: 'www.prefectures-regions.gouv.fr',cType: 'managed'};
+var a = document.createElement('script');a.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';
+document.getElementsByTagName('head')[0].appendChild(a);}());</script></body></html>"""
+
+
+@pytest.mark.parametrize("status", [200, 403, 503])
+def test_an_anti_bot_challenge_is_told_from_a_page_without_retrying(site_server, status):
+    site_server.route("/RAA", Route(body=CLOUDFLARE_BLOCK, status=status))
+    with pytest.raises(ChallengeError) as caught:
+        fetcher(site_server).html(site_server.url("/RAA"))
+    assert caught.value.kind == "a Cloudflare challenge" and caught.value.retry_later
+    assert caught.value.reason.startswith(f"HTTP {status} with a Cloudflare challenge instead of the page")
+    assert site_server.count("/RAA") == 1
+
+
+def test_the_police_challenge_served_for_a_page_is_a_challenge(site_server):
+    site_server.route("/Documents", Route(body=(DATA / "2024_01493_05102024.pdf").read_bytes()))
+    with pytest.raises(ChallengeError, match=r"JavaScript challenge \(the Préfecture de police's\)"):
+        fetcher(site_server).html(site_server.url("/Documents"))
+
+
+def test_a_plain_403_is_no_challenge(site_server):
+    site_server.route("/RAA", Route(body="<html><body><h1>Forbidden</h1></body></html>", status=403))
+    with pytest.raises(FetchError) as caught:
+        fetcher(site_server).html(site_server.url("/RAA"))
+    assert not isinstance(caught.value, ChallengeError) and caught.value.reason == "HTTP 403 Forbidden"
 
 
 def test_a_truncated_download_leaves_no_file(site_server, real_pdf, tmp_path):

@@ -6,19 +6,21 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from conftest import corpus
 from httpserver import Route
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
 from watchbot import config as configuration, pipeline
 from watchbot.cli import main
+from watchbot.commands import load_rules
 from watchbot.store import open_database
+from watchbot.clock import Clock, utcnow
 from watchbot.store.models import DocumentRow, PageRow, PostRow, RunRow, SourceRow
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
@@ -71,12 +73,19 @@ def test_a_source_that_stops_listing_raa_is_a_failure(tmp_path, database_url, si
     assert main(["run", "--config", str(config)]) == 0
     serve(site_server, [])
     assert main(["run", "--config", str(config)]) == 1
-    assert "no RAA found where the last crawl found 1: the site may have changed" in caplog.text
+    assert f"no RAA found at {site_server.url(INDEX_PATH)}: the site may have changed" in caplog.text
     source = rows(config, SourceRow)[0]
     assert source.last_found == 1 and "site may have changed" in source.last_error
 
 
-@pytest.mark.parametrize("fault, queued", [("503", "sending"), ("429", "sending"), ("refused", "pending")])
+def test_a_source_that_lists_no_raa_on_its_first_run_is_a_failure(tmp_path, database_url, site_server, caplog):
+    config = write_config(tmp_path, serve(site_server, []), database_url=database_url)
+    assert main(["run", "--config", str(config)]) == 1
+    assert f"source pref77 failed: no RAA found at {site_server.url(INDEX_PATH)}: the site may have changed" \
+        in caplog.text
+
+
+@pytest.mark.parametrize("fault, queued", [("503", "sending"), ("429", "pending"), ("refused", "pending")])
 def test_a_mastodon_outage_keeps_toots_queued_for_the_next_run(tmp_path, database_url, site_server,
                                                                strict_mastodon, monkeypatch, fault, queued):
     tokens(monkeypatch, strict_mastodon)
@@ -89,11 +98,18 @@ def test_a_mastodon_outage_keeps_toots_queued_for_the_next_run(tmp_path, databas
         strict_mastodon.stop()
 
     assert main(["run", "--config", str(config)]) == 1
-    assert statuses(config) == {"surveillance": queued, "silt": queued}  # sending: a request went out
+    assert statuses(config) == {"surveillance": queued, "silt": queued}  # sending: the server may have it
     assert strict_mastodon.statuses == []
 
     if fault == "refused":
         strict_mastodon.start()
+    if fault == "429":  # no request before the reset time; then the toots go
+        requests_before = len(strict_mastodon.requests)
+        assert main(["run", "--config", str(config)]) == 0
+        assert len(strict_mastodon.requests) == requests_before
+        with open_database(configuration.load(str(config)).db_url)() as session:
+            session.execute(update(PostRow).values(retry_at=utcnow() - timedelta(seconds=1)))
+            session.commit()
     assert main(["run", "--config", str(config)]) == 0
     assert statuses(config) == {"surveillance": "posted", "silt": "posted"}
     assert [len(strict_mastodon.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
@@ -105,7 +121,7 @@ def test_a_rate_limit_stops_only_that_account(tmp_path, database_url, site_serve
     strict_mastodon.rate_limit(reset_in=600, count=1)  # the first account's toot
 
     assert main(["run", "--config", str(config)]) == 1
-    assert statuses(config) == {"surveillance": "sending", "silt": "posted"}
+    assert statuses(config) == {"surveillance": "pending", "silt": "posted"}
 
 
 def test_a_refused_toot_is_failed_with_its_reason_and_shown_by_status(tmp_path, database_url, site_server,
@@ -200,7 +216,7 @@ def test_a_token_echoed_by_the_server_never_reaches_logs_or_database(tmp_path, d
     strict_mastodon.fail(401, body={"error": f"The access token {secret} was revoked"})
 
     assert main(["-v", "run", "--config", str(config)]) == 1
-    assert statuses(config) == {"surveillance": "sending", "silt": "posted"}  # queued until the token is fixed
+    assert statuses(config) == {"surveillance": "pending", "silt": "posted"}  # queued until the token is fixed
     assert "was revoked" in caplog.text and secret not in caplog.text
     stored = [str(value) for row in rows(config, PostRow) for value in vars(row).values()]
     assert any("was revoked" in value for value in stored) and not any(secret in value for value in stored)
@@ -274,3 +290,28 @@ def test_a_document_gone_from_the_site_is_reported_once_and_never_fetched_again(
     assert main(["status", "--config", str(config)]) == 0
     report = capsys.readouterr().out
     assert "Failed documents (0)" in report and "Gone documents (1)" in report and "HTTP 410" in report
+
+
+def test_every_raa_since_not_before_is_read_however_far_back(tmp_path, database_url, site_server):
+    """not_before 2026-10-01, today 2026-12-01: October is beyond the one-month look-back, still read."""
+    months = {"10-Octobre": Document(DRONE_RAA, "RAA spécial d'octobre", date(2026, 10, 14), "oct.pdf"),
+              "11-Novembre": Document(NEGATIVE_RAA, "RAA de novembre", date(2026, 11, 5), "nov.pdf"),
+              "09-Septembre": Document(NEGATIVE_RAA, "RAA de septembre", date(2026, 9, 9), "sep.pdf")}
+    year = f"{INDEX_PATH}/RAA-2026"
+    site_server.route(INDEX_PATH, f'<main><a href="{year}">RAA 2026</a></main>')
+    site_server.route(year, "<main>" + "".join(f'<a href="{year}/{month}">{month}</a>' for month in months)
+                      + "</main>")
+    for month, document in months.items():
+        site_server.route(quote(document.href), Route(body=document.file.read_bytes(), content_type="application/pdf"))
+        site_server.route(f"{year}/{month}", f'<main><a href="{document.href}">{document.title} '
+                                             f'<span class="fr-link__detail">PDF - {document.published:%d/%m/%Y}'
+                                             f'</span></a></main>')
+    path = write_config(tmp_path, site_server.url(INDEX_PATH), database_url=database_url, not_before="2026-10-01")
+    config = configuration.load(str(path))
+    summary = pipeline.run(config, load_rules(config.rules_dir), sources=config.sources,
+                           clock=Clock(datetime(2026, 12, 1, 12, tzinfo=timezone.utc)))
+    assert summary.exit_code == 0 and summary.requests == {"pref77": 4}
+    assert {row.title: row.status for row in rows(path, DocumentRow)} == {
+        "RAA spécial d'octobre": "done", "RAA de novembre": "done"}
+    assert summary.matches == 1  # the drone act of the October RAA
+    assert site_server.count(f"{year}/09-Septembre") == 0

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import re
 import socket
 import time
+from collections import Counter
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
 
-from mastodon_servers import MockMastodon, closed_port_url, entities
-from watchbot.models import Act, Category, Match
-from watchbot.publish.post import Poster, PostFailed, RetryLater
-from watchbot.publish.toot import TootInput, compose, content_warning, length, page_link
+from mastodon import Mastodon, MastodonNotFoundError
+
+from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
+from watchbot.commands.status import report
+from watchbot.match import rules
+from watchbot.models import Act, Category, Match, Source
+from watchbot.publish import outbox
+from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
+from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
+from watchbot.settings import BUNDLED_RULES, Account, Config
+from watchbot.store import open_database, posts
+from watchbot.store.states import PostState
+from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
 
 ACTS = json.loads((Path(__file__).parent / "data" / "toot" / "acts.json").read_text(encoding="utf-8"))
 CATEGORIES = {
@@ -32,8 +47,10 @@ def toot_input(real: dict, hostile: bool = False) -> TootInput:
                      (Match(real["category"], "rule", real["first_page"], real["excerpt"] + suffix, real["words"]),))
 
 
-def toot_of(real: dict, max_characters: int = 500, hostile: bool = False, warning: str = "") -> str:
-    return compose(toot_input(real, hostile), [CATEGORIES[real["category"]]], max_characters, spoiler_text=warning)
+def toot_of(real: dict, max_characters: int = 500, hostile: bool = False, warning: str = "",
+            url_length: int | None = 23) -> str:
+    return compose(toot_input(real, hostile), [CATEGORIES[real["category"]]], max_characters, spoiler_text=warning,
+                   url_length=url_length)
 
 
 def marker(real: dict) -> str:
@@ -49,16 +66,43 @@ def test_max_characters_is_read_once_from_instance_v2(strict_mastodon):
     assert strict_mastodon.requests == [("GET", "/api/v2/instance")]
 
 
-def test_max_characters_falls_back_to_instance_v1(strict_mastodon):
+def test_limit_falls_back_to_instance_v1_with_and_without_trailing_slash(strict_mastodon):
     strict_mastodon.instance_v2 = False
     strict_mastodon.max_characters = 444
-    assert Poster(strict_mastodon.base_url, strict_mastodon.token()).max_characters == 444
-    assert strict_mastodon.requests == [("GET", "/api/v2/instance"), ("GET", "/api/v1/instance")]
+    assert Poster(strict_mastodon.base_url, strict_mastodon.token()).limit == Limit(444, 23)
+    assert strict_mastodon.requests == [("GET", "/api/v2/instance"), ("GET", "/api/v2/instance/"),
+                                        ("GET", "/api/v1/instance")]
 
 
-def test_max_characters_defaults_to_500(strict_mastodon):
+@pytest.mark.parametrize("profile", PROFILES)
+def test_limit_and_url_rule_are_read_on_every_server(profile):
+    server = StrictMastodon(max_characters=321, profile=PROFILES[profile]).start()
+    try:
+        limit = Poster(server.base_url, server.token()).limit
+    finally:
+        server.stop()
+    assert limit == Limit(321, {"mastodon": 23, "gotosocial": 25, "akkoma": None, "takahe": 23}[profile])
+
+
+def test_mastodon_py_misses_takahes_instance_endpoints():
+    """The control: Mastodon.py asks for /api/v1/instance/ and /api/v2/instance/, which Takahē does not route."""
+    takahe = StrictMastodon(max_characters=300, profile=PROFILES["takahe"]).start()
+    try:
+        api = Mastodon(api_base_url=takahe.base_url, access_token=takahe.token(), version_check_mode="none")
+        for read in (api.instance_v1, api.instance_v2):
+            with pytest.raises(MastodonNotFoundError):
+                read()
+        assert Poster(takahe.base_url, takahe.token()).max_characters == 300
+    finally:
+        takahe.stop()
+
+
+def test_without_a_readable_limit_a_conservative_one_is_used_and_logged(strict_mastodon, caplog):
     strict_mastodon.max_characters = None  # a server that does not say
-    assert Poster(strict_mastodon.base_url, strict_mastodon.token()).max_characters == 500
+    with caplog.at_level(logging.WARNING, logger="watchbot"):
+        assert Poster(strict_mastodon.base_url, strict_mastodon.token()).limit == CONSERVATIVE_LIMIT
+    assert CONSERVATIVE_LIMIT == Limit(300, None)
+    assert "no instance endpoint gives the character limit" in caplog.text
 
 
 def test_max_characters_during_an_outage_is_retried_not_guessed(strict_mastodon):
@@ -86,13 +130,21 @@ def test_real_toots_fit_the_strict_server(strict_mastodon, limit):
     assert [status["text"] for status in strict_mastodon.statuses] == [toot_of(real, limit, True) for real in ACTS]
 
 
-def test_a_stale_limit_gets_a_permanent_422(strict_mastodon):
-    poster = Poster(strict_mastodon.base_url, strict_mastodon.token())
-    text = toot_of(ACTS[0], poster.max_characters)
-    strict_mastodon.max_characters = 200  # the admin lowered the limit during the run
-    with pytest.raises(PostFailed, match="422 .*character limit of 200 exceeded") as failure:
-        poster.post(text, idempotency_key="k")
-    assert not failure.value.stop_account and strict_mastodon.statuses == []
+def test_a_limit_lowered_during_the_run_is_recognised_on_every_server(any_server):
+    poster = Poster(any_server.base_url, any_server.token())
+    limit = poster.limit
+    any_server.max_characters = 300  # the admin lowered the limit during the run
+    with pytest.raises(TooLong) as refused:
+        poster.post(toot_of(ACTS[0], limit.characters, url_length=limit.url_length), idempotency_key="k")
+    assert any_server.statuses == [] and refused.value.reason.startswith(str(any_server.profile.too_long[0]))
+    assert poster.tighten(refused.value) and poster.limit == Limit(300, None)
+    assert not poster.tighten(refused.value)  # nothing stricter left to try
+    shorter = toot_of(ACTS[0], 300, url_length=None)
+    if any_server.profile.replays_refusals:  # Akkoma answers the same key with the same refusal
+        with pytest.raises(TooLong):
+            poster.post(shorter, idempotency_key="k")
+    poster.post(shorter, idempotency_key="k2")
+    assert [status["text"] for status in any_server.statuses] == [shorter]
 
 
 def test_a_toot_over_the_limit_is_refused_before_sending(strict_mastodon):
@@ -266,8 +318,7 @@ def test_429_stops_the_account_until_the_reset(server_name, request):
     with pytest.raises(RetryLater, match=r"rate limited \(429\) until") as limited:
         poster.post(toot_of(ACTS[0]), idempotency_key="k")
     assert limited.value.stop_account
-    until = datetime.strptime(limited.value.reason.split(" until ")[1], "%Y-%m-%d %H:%M:%S UTC")
-    assert abs((until.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)).total_seconds() - 120) < 5
+    assert abs((limited.value.retry_at - datetime.now(timezone.utc)).total_seconds() - 120) < 5
     assert server.posts("surveillance") == []
     poster.post(toot_of(ACTS[0]), idempotency_key="k")
     assert len(server.posts("surveillance")) == 1
@@ -282,19 +333,38 @@ def test_unreadable_answer_is_retried_later(mastodon_mock_server):
     assert len(mastodon_mock_server.posts()) == 1
 
 
-def test_bad_token_fails_for_the_account_without_showing_it(strict_mastodon):
-    poster = Poster(strict_mastodon.base_url, "secret-token-123")
-    with pytest.raises(PostFailed, match="401 Unauthorized: The access token is invalid") as refused:
+def test_a_wrong_token_is_an_account_problem_on_every_server(any_server):
+    poster = Poster(any_server.base_url, "secret-token-123")
+    with pytest.raises(AccountRefused) as refused:
         poster.post("x", idempotency_key="k")
-    assert refused.value.stop_account and "secret-token-123" not in str(refused.value)
+    code, body = any_server.profile.bad_token
+    message = body if isinstance(body, str) else body["error"]
+    assert refused.value.reason.startswith(str(code)) and refused.value.reason.endswith(message)
+    assert "secret-token-123" not in refused.value.reason and any_server.statuses == []
+
+
+@pytest.mark.parametrize("code, message", [
+    (400, "Invalid Bearer token"), (400, "invalid_token"), (422, "Your account is suspended"),
+    (422, "The access token is invalid"), (418, "This account is disabled"), (404, "Not Found")])
+def test_refusals_about_the_account_whatever_their_code(strict_mastodon, code, message):
+    strict_mastodon.fail(code, body=message)
+    with pytest.raises(AccountRefused, match=f"{code} .*{message}"):
+        Poster(strict_mastodon.base_url, strict_mastodon.token()).post("x", idempotency_key="k")
+
+
+def test_a_refusal_of_the_toot_itself_is_not_an_account_problem(strict_mastodon):
+    strict_mastodon.fail(422, body={"error": "Validation failed: Language is not supported"})
+    with pytest.raises(PostFailed) as refused:
+        Poster(strict_mastodon.base_url, strict_mastodon.token()).post("x", idempotency_key="k")
+    assert type(refused.value) is PostFailed
 
 
 def test_server_echoing_the_token_does_not_leak_it(strict_mastodon):
     token = strict_mastodon.token()
     strict_mastodon.fail(403, body={"error": f"token {token} is suspended"})
-    with pytest.raises(PostFailed, match=r"403 Forbidden: token \*\*\* is suspended") as refused:
+    with pytest.raises(AccountRefused, match=r"403 Forbidden: token \*\*\* is suspended") as refused:
         Poster(strict_mastodon.base_url, token).post("x", idempotency_key="k")
-    assert refused.value.stop_account and token not in str(refused.value)
+    assert token not in str(refused.value)
 
 
 def test_bad_visibility_is_a_permanent_failure(strict_mastodon):
@@ -319,3 +389,166 @@ def test_several_accounts_each_get_their_toots(server_name, request):
                                                                 "🚁 Drones — Préfecture du Var (83)"]
     assert [s["text"].split("\n")[0] for s in silt] == ["🚧 Périmètre de protection — Préfecture du Var (83)"]
     assert Poster(server.base_url, server.token("silt")).find_posted(marker(ACTS[0])) is None
+
+
+# --- the outbox on every server ------------------------------------------------------------------------
+# Real acts with their real *.gouv.fr links, queued in SQLite and sent by the outbox as a run does.
+
+VAR = Source("pref83", "Préfecture du Var", "https://www.var.gouv.fr/Publications/RAA", "83")
+RULESET = rules.load(BUNDLED_RULES)
+
+
+def queued(tmp_path: Path, account: Account) -> sessionmaker:
+    sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    with sessions() as session:
+        session.add(SourceRow(code=VAR.code, name=VAR.name))
+        session.flush()
+        for real in ACTS:
+            act = ActRow(ref=real["ref"], title=real["title"], first_page=real["first_page"],
+                         last_page=real["last_page"], key=real["ref"], fingerprint=real["ref"],
+                         matches=[MatchRow(category=real["category"], rule="rule", page=real["first_page"],
+                                           excerpt=real["excerpt"], words=real["words"])])
+            session.add(DocumentRow(source_code=VAR.code, url=real["raa_url"], title=real["raa_name"],
+                                    published=date.fromisoformat(real["raa_date"]), acts=[act]))
+            session.flush()
+            posts.enqueue(session, act, [real["category"]], [account])
+        session.commit()
+    return sessions
+
+
+def account_on(server: StrictMastodon, visibility: str = "unlisted") -> Account:
+    return Account("surveillance", server.base_url, tuple(CATEGORIES), access_token_env="TOKEN_SURVEILLANCE",
+                   visibility=visibility)
+
+
+def send(sessions: sessionmaker, account: Account) -> outbox.PostCounts:
+    return outbox.Sender(sessions, RULESET, {VAR.code: VAR}, io.StringIO(), "test").send(
+        [account], dry_run=False, max_posts=None)
+
+
+def rows(sessions: sessionmaker) -> list[PostRow]:
+    with sessions() as session:
+        return session.scalars(select(PostRow).order_by(PostRow.id)).all()
+
+
+def links(server: StrictMastodon) -> Counter:
+    return Counter(re.search(r"https://\S+#page=\d+", status["text"]).group() for status in server.statuses)
+
+
+def test_a_wrong_token_then_the_right_one_posts_each_toot_once(any_server, tmp_path, monkeypatch, caplog):
+    account = account_on(any_server)
+    sessions = queued(tmp_path, account)
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", "wrong-secret-token")
+    counts = send(sessions, account)
+    assert counts.stopped == ["surveillance"] and counts.errors == 1 and counts.failed == 0
+    assert any_server.statuses == []
+    assert {(row.status, row.wait_reason.split(" (")[0]) for row in rows(sessions)} == {
+        ("pending", "account stopped: the server refused the account")}
+    assert "account surveillance: the server refused the account" in caplog.text
+    assert "$TOKEN_SURVEILLANCE" in caplog.text and "write:statuses" in caplog.text
+    saved = " ".join(str(value) for row in rows(sessions) for value in vars(row).values())
+    assert "wrong-secret-token" not in caplog.text + saved
+
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", any_server.token())
+    counts = send(sessions, account)
+    assert (counts.sent, counts.found, counts.failed, counts.stopped) == (len(ACTS), 0, 0, [])
+    assert send(sessions, account).sent == 0
+    assert set(links(any_server).values()) == {1} and len(links(any_server)) == len(ACTS)
+    assert [row.status for row in rows(sessions)] == ["posted"] * len(ACTS)
+
+
+@pytest.mark.parametrize("limit", [500, 300])
+def test_real_gouv_links_never_make_a_toot_fail(any_server, tmp_path, monkeypatch, limit):
+    any_server.max_characters = limit
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", any_server.token())
+    account = account_on(any_server)
+    sessions = queued(tmp_path, account)
+    counts = send(sessions, account)
+    assert (counts.sent, counts.failed) == (len(ACTS), 0)
+    for row, status, real in zip(rows(sessions), any_server.statuses, ACTS, strict=True):
+        assert status["text"] == row.text and any_server.profile.count(row.text, "") <= limit
+        assert re.fullmatch(r"(#\w+ )+#Var", row.text.rsplit("\n", 1)[1])  # the hashtags, whole
+        assert f"\n\n{marker(real)}\n\n" in row.text
+    refusals = any_server.post_attempts() - len(ACTS)
+    advertised_wrongly = any_server.profile.advertised_url_length is not None \
+        and any_server.profile.count is not mastodon_length
+    assert refusals == (1 if advertised_wrongly else 0)  # learnt once per run, not once per toot
+    if limit == 300:
+        assert all(len(row.text) < len(toot_of(real)) for row, real in zip(rows(sessions), ACTS, strict=True))
+
+
+@pytest.mark.parametrize("visibility", ["private", "direct", "unlisted"])
+def test_a_crash_during_a_post_never_leads_to_a_duplicate(any_server, tmp_path, monkeypatch, visibility):
+    """The server takes the toot, the answer is lost (the run died), the key expires before the next run."""
+    any_server.max_characters = 5000  # GoToSocial's and Akkoma's default: the lost toot is taken on every server
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", any_server.token())
+    account = account_on(any_server, visibility)
+    sessions = queued(tmp_path, account)
+    any_server.lose_answer()
+    first = send(sessions, account)
+    assert first.errors == 1 and [row.status for row in rows(sessions)] == ["sending", "pending", "pending"]
+    any_server.expire_idempotency_keys()
+    for _ in range(2):
+        second = send(sessions, account)
+        assert set(links(any_server).values()) == {1} and len(links(any_server)) == len(ACTS)
+    listed = visibility in any_server.profile.lists_own
+    assert (second.found, second.held) == ((0, 0) if listed else (0, 1))
+    status = report(Config(database_url=str(sessions.kw["bind"].url), path=tmp_path / "watchbot.yaml"))
+    if not listed:  # Takahē does not list private or direct toots: a human decides
+        assert rows(sessions)[0].status == "sending"
+        assert "sending: needs a human decision" in status and "watchbot retry --sending --account surveillance" \
+            in status
+    else:
+        assert [row.status for row in rows(sessions)] == ["posted"] * len(ACTS)
+
+
+def test_a_held_toot_is_sent_again_by_retry_sending(tmp_path, monkeypatch):
+    """On Takahē the run died before the request left: the human sees no toot and re-sends it."""
+    takahe = StrictMastodon(profile=PROFILES["takahe"]).start()
+    try:
+        monkeypatch.setenv("TOKEN_SURVEILLANCE", takahe.token())
+        account = account_on(takahe, "private")
+        sessions = queued(tmp_path, account)
+        with sessions() as session:
+            session.execute(update(PostRow).where(PostRow.id == 1).values(status="sending", attempts=1))
+            session.commit()
+        counts = send(sessions, account)
+        assert (counts.sent, counts.held) == (len(ACTS) - 1, 1) and marker(ACTS[0]) not in links(takahe)
+        assert [row.id for row in posts.requeue(sessions, states=[PostState.SENDING])] == [1]
+        counts = send(sessions, account)
+        assert (counts.sent, counts.held) == (1, 0) and set(links(takahe).values()) == {1}
+        assert len(links(takahe)) == len(ACTS)
+    finally:
+        takahe.stop()
+
+
+def test_retry_queues_failed_toots_again_never_a_posted_one(strict_mastodon, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", strict_mastodon.token())
+    account = account_on(strict_mastodon)
+    sessions = queued(tmp_path, account)
+    strict_mastodon.fail(422, count=2, body={"error": "Validation failed: Language is not supported"})
+    assert send(sessions, account).failed == 2
+    failed_key = rows(sessions)[0].idempotency_key
+    assert [row.status for row in rows(sessions)] == ["failed", "failed", "posted"]
+    status = report(Config(database_url=str(sessions.kw["bind"].url), path=tmp_path / "watchbot.yaml"))
+    assert f"watchbot retry --config {tmp_path / 'watchbot.yaml'} --account surveillance --failed" in status
+    assert [row.id for row in posts.requeue(sessions, states=[PostState.FAILED], account="surveillance")] == [1, 2]
+    assert posts.requeue(sessions, states=[PostState.FAILED]) == []
+    assert rows(sessions)[0].idempotency_key != failed_key  # Akkoma would replay the refusal to the old key
+    assert send(sessions, account).sent == 2 and set(links(strict_mastodon).values()) == {1}
+    assert len(links(strict_mastodon)) == len(ACTS)
+
+
+def test_status_says_why_each_queued_toot_waits(strict_mastodon, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", strict_mastodon.token())
+    account = account_on(strict_mastodon)
+    sessions = queued(tmp_path, account)
+    config = Config(database_url=str(sessions.kw["bind"].url))
+    assert report(config).count(": never tried") == len(ACTS)
+    reset = strict_mastodon.rate_limit(reset_in=600)
+    assert send(sessions, account).errors == 1
+    retry_at = rows(sessions)[0].retry_at.replace(tzinfo=timezone.utc)
+    assert abs((retry_at - reset).total_seconds()) < 3
+    assert report(config).count(f"retry after 429 until {retry_at:%Y-%m-%d %H:%M} UTC") == len(ACTS)
+    requests = len(strict_mastodon.requests)
+    assert send(sessions, account).sent == 0 and len(strict_mastodon.requests) == requests  # before the reset

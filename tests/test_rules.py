@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from watchbot.match import rules
 from watchbot.match.normalize import fold
+from watchbot.match.zones import ZONES
 from watchbot.yamlfile import YamlError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +85,8 @@ def test_check_reports_every_problem_with_file_line_column_and_hint():
     assert ("duplicates.yml", None, None, "duplicate category 'duplicates'") in problems
     assert ("wrong_types.yaml", 2, 1, "'hashtags' must be a list") in problems
     assert ("wrong_types.yaml", 3, 1, "'min_support' must be a whole number, not text") in problems
-    assert ("wrong_types.yaml", 4, 1, "'where' must be one of title, body, both, not 'partout'") in problems
+    assert ("wrong_types.yaml", 4, 1, "'where' must be one of title, visas, considerants, dispositif, signature, annexes, body, any "
+            "(or a list of them), not 'partout'") in problems
     assert ("wrong_types.yaml", 7, 5, "'within' must be a whole number, not text") in problems
     assert any(key[0] == "broken_yaml.yaml" and key[3].startswith("invalid YAML") for key in problems)
 
@@ -155,3 +157,38 @@ def test_examples_of_the_rules_readme_are_valid(tmp_path):
 ])
 def test_letters_glued_to_digits_are_separate_words(words, text, expected):
     assert found(words, text) == expected
+
+
+@pytest.mark.parametrize("words, text, expected", [
+    # real text layers (../shared/corpus/real-acts): the phrase's last word runs into the next one
+    ("caméras installées sur des aéronefs", "caméras installées sur des aéronefsle 10 septembre",
+     ["cameras installees sur des aeronefs"]),
+    ("caméras installées sur des aéronefs", "CAMÉRAS INSTALLÉES SUR DES AÉRONEFSLE 10", ["cameras installees sur des aeronefs"]),
+    ("préfet", "PREFETDE LA MANCHE", ["prefet"]),
+    ("drone", "l'usage desdrones est", ["drones"]),
+    ("interdiction de manifestation", "2025 portantinterdiction de manifestationsdans le centre",
+     ["interdiction de manifestations"]),
+    ("enregistrement audiovisuel", "autorisant l□enregistrement audiovisuel", ["enregistrement audiovisuel"]),
+    # glue only with short French words, or for long words: no new word found inside another
+    ("drone", "hydrodrone, dronesque", []),
+    ("image", "imagerie", []),
+    ("matériel de son", "matériel de sonde", []),
+    ("protection", "vidéoprotection", []),
+    ("rave", "bravement, ravel", []),
+])
+def test_phrases_glued_to_the_next_or_previous_word(words, text, expected):
+    assert found(words, text) == expected
+
+
+def test_where_names_zones_lists_and_groups(tmp_path):
+    (tmp_path / "x.yaml").write_text(
+        "label: X\nstrong:\n  - words: a\n    where: [title, visas]\n  - words: b\n    where: body\n"
+        "  - c\nsupport: [d]\nexclude: [e]\n", encoding="utf-8")
+    [rule] = rules.load(tmp_path).rules
+    assert [pattern.where for pattern in rule.strong] == [{"title", "visas"}, set(ZONES) - {"title"},
+                                                          {"title", "dispositif"}]
+    assert rule.support[0].where == rule.exclude[0].where == set(ZONES)
+    (tmp_path / "x.yaml").write_text("label: X\nstrong:\n  - words: a\n    where: [title, partout]\n",
+                                     encoding="utf-8")
+    [problem] = rules.check(tmp_path)
+    assert (problem.line, problem.column) == (4, 20) and "not 'partout'" in problem.message

@@ -90,7 +90,8 @@ def _act_json(item: ClassifiedAct) -> dict:
         "last_page": act.last_page,
         "categories": item.categories,
         "matches": [
-            {"category": m.category, "rule": m.rule, "page": m.page, "excerpt": m.excerpt, "words": m.words}
+            {"category": m.category, "rule": m.rule, "page": m.page, "zone": m.zone, "excerpt": m.excerpt,
+             "words": m.words}
             for m in item.matches
         ],
     }

@@ -13,12 +13,11 @@ from typing import Sequence
 
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
-                               rules, run, status)
+                               retry, rules, run, sources, status)
 from watchbot.store.lock import LockHeld
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, classify, rules, evaluate, reclassify, status, demo)
-LIBRARIES = ("urllib3", "pdfminer", "alembic", "PIL", "mastodon", "requests", "multipart")
+COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, demo)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,11 +41,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _logging(args: argparse.Namespace) -> None:
     quiet = getattr(args, "quiet_logs", False)
-    level = logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, format="watchbot: %(message)s", stream=sys.stderr)
-    # -v is watchbot's own detail; the libraries' debug lines need -vv
-    for library in LIBRARIES:
-        logging.getLogger(library).setLevel(logging.DEBUG if args.verbose >= 2 else logging.WARNING)
+    default = logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    if args.verbose < 2:  # -v is watchbot's own detail; the libraries' lines below a warning need -vv
+        handler.addFilter(_watchbot_or_warning)
+    logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else default, format="watchbot: %(message)s",
+                        handlers=[handler])
+    logging.getLogger("watchbot").setLevel(logging.DEBUG if args.verbose else default)
+
+
+def _watchbot_or_warning(record: logging.LogRecord) -> bool:
+    return record.name.partition(".")[0] == "watchbot" or record.levelno >= logging.WARNING
 
 
 def build_parser() -> argparse.ArgumentParser:

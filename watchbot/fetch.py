@@ -1,6 +1,8 @@
 """The HTTP layer: polite, bounded, and only towards the configured hosts.
 
-Every request goes through `Fetcher`, which paces requests per host, retries
+Every request goes through `Fetcher`, which paces requests per platform (the address a host resolves
+to: most prefecture sites share one, and its firewall sees them as one client), slows down for the rest
+of the run after repeated 429/503 answers from a platform, retries
 429/5xx answers and network errors with exponential back-off (honouring
 Retry-After up to a cap), follows redirects itself so that a redirect to a
 foreign host can be refused, caps sizes, and uses ETag / Last-Modified so that
@@ -12,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -30,8 +33,21 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK = 64 * 1024
+STORM = 3  # this many 429/503 answers from one platform double its delay for the rest of the run
+MAX_DELAY = 60.0
 TRANSFER_TIMEOUTS = 10  # a whole transfer may last this many times the per-read timeout
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
+CHALLENGE_BYTES = 64 * 1024  # how much of an error page is read to tell a challenge from a plain error
+# what anti-bot answers look like, instead of the page asked for (first match names it)
+CHALLENGES = (
+    (re.compile(rb"window\.location\.href\s*=\s*['\"]/redirect_", re.IGNORECASE),
+     "a JavaScript challenge (the Préfecture de police's)"),
+    (re.compile(rb"/cdn-cgi/challenge-platform|cf-chl-|cf_chl_opt|<title>Just a moment\.\.\.</title>|"
+                rb"Attention Required! \| Cloudflare|cf-browser-verification", re.IGNORECASE),
+     "a Cloudflare challenge"),
+    (re.compile(rb"requires JS enabled|enable JavaScript and cookies to continue|g-recaptcha|hcaptcha|"
+                rb"captcha-delivery", re.IGNORECASE), "a JavaScript or CAPTCHA challenge"),
+)
 
 
 class FetchError(Exception):
@@ -44,6 +60,20 @@ class FetchError(Exception):
         self.reason = reason
         self.retry_later = retry_later
         self.gone = gone
+
+
+class ChallengeError(FetchError):
+    """The server answered with an anti-bot challenge (a page for browsers) instead of what was asked."""
+
+    def __init__(self, url: str, kind: str, status: int):
+        super().__init__(url, f"HTTP {status} with {kind} instead of the page: the site blocks scripted "
+                              f"clients", retry_later=True)
+        self.kind = kind
+
+
+def challenge_in(body: bytes) -> str | None:
+    """What kind of anti-bot challenge `body` is, or None."""
+    return next((kind for pattern, kind in CHALLENGES if pattern.search(body)), None)
 
 
 @dataclass(frozen=True)
@@ -77,7 +107,7 @@ class Download:
 class Fetcher:
     def __init__(self, settings: HttpSettings, allowed_hosts: Iterable[str], cache: HttpCache | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                 max_retry_wait: float = 120.0):
+                 max_retry_wait: float = 120.0, resolve: Callable[[str], str] | None = None):
         self.settings = settings
         self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         self.cache = cache
@@ -86,7 +116,12 @@ class Fetcher:
         self.max_retry_wait = max_retry_wait
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
-        self._last_request: dict[str, float] = {}
+        self.resolve = resolve or address_of
+        self.requests = 0  # HTTP requests sent, retries included
+        self._platforms: dict[str, str] = {}  # host -> platform
+        self._last_request: dict[str, float] = {}  # by platform
+        self._delay: dict[str, float] = {}  # by platform, once a storm of 429/503 slowed it down
+        self._busy: dict[str, int] = {}  # 429/503 answers by platform since its delay last changed
 
     def __enter__(self) -> Fetcher:
         return self
@@ -102,20 +137,38 @@ class Fetcher:
         with response:
             if response.status_code == 304 and cached:
                 return HtmlPage(response.url, cached.body)
-            _check_status(url, response)
-            data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
-        body = decode(data, response.headers.get("Content-Type", ""))
+            page = self._html_of(url, response)
         etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if self.cache and (etag or last_modified):
-            self.cache.put(CachedPage(url, body, etag, last_modified))
-        return HtmlPage(response.url, body)
+            self.cache.put(CachedPage(url, page.text, etag, last_modified))
+        return page
+
+    def form(self, url: str, method: str, fields: dict[str, str]) -> HtmlPage:
+        """The answer to a form submitted as a browser does: GET with the fields in the query, or POST."""
+        if method == "get":
+            parts = urlsplit(url)
+            query = "&".join(filter(None, [parts.query, urlencode(fields)]))
+            return self.html(urlunsplit(parts._replace(query=query)))
+        url = normalize_url(url)
+        with self._get(url, {}, fields) as response:
+            return self._html_of(url, response)
+
+    def _html_of(self, url: str, response: requests.Response) -> HtmlPage:
+        if response.status_code != 200:
+            self._check_error_page(url, response)
+        data = b"".join(self._read(url, response, self.settings.max_html_bytes, "page"))
+        kind = challenge_in(data[:CHALLENGE_BYTES])
+        if kind:
+            raise ChallengeError(url, kind, response.status_code)
+        return HtmlPage(response.url, decode(data, response.headers.get("Content-Type", "")))
 
     def pdf(self, url: str, dest: Path) -> Download:
         """Stream a PDF to `dest` (a known RAA is never downloaded again, so no conditional request)."""
         url = normalize_url(url)
         response = self._get(url, {})
         with response:
-            _check_status(url, response)
+            if response.status_code != 200:
+                self._check_error_page(url, response)
             partial = dest.with_name(dest.name + ".part")
             try:
                 digest, size = self._save_pdf(url, response, partial)
@@ -123,6 +176,26 @@ class Fetcher:
             finally:
                 partial.unlink(missing_ok=True)
         return Download(url, dest, digest, size)
+
+    def _check_error_page(self, url: str, response: requests.Response) -> None:
+        """An error answer: a ChallengeError when its body is a challenge, else the plain HTTP error."""
+        self._check_challenge(url, response)
+        _check_status(url, response)
+
+    def _check_challenge(self, url: str, response: requests.Response) -> None:
+        """Reads the start of an error answer's body: a ChallengeError when it is a challenge."""
+        body = b""
+        try:
+            for chunk in self._read(url, response, self.settings.max_html_bytes, "page"):
+                body += chunk
+                if len(body) >= CHALLENGE_BYTES:
+                    break
+        except FetchError:
+            return  # the status says enough
+        kind = challenge_in(body[:CHALLENGE_BYTES])
+        if kind:
+            response.close()
+            raise ChallengeError(url, kind, response.status_code)
 
     def _save_pdf(self, url: str, response: requests.Response, partial: Path) -> tuple[str, int]:
         digest = hashlib.sha256()
@@ -162,11 +235,13 @@ class Fetcher:
         if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
             raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
 
-    def _get(self, url: str, headers: dict[str, str]) -> requests.Response:
-        """GET with retries, following at most `max_redirects` redirects within the allowed hosts."""
+    def _get(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
+        """GET (POST of `form` when given) with retries, following at most `max_redirects` redirects within
+        the allowed hosts; a redirect after a POST is a GET, as browsers do."""
         for _ in range(self.settings.max_redirects + 1):
             self._check_host(url, url)
-            response = self._get_once(url, headers)
+            response = self._get_once(url, headers, form)
+            form = None
             if response.status_code not in REDIRECT_STATUSES:
                 return response
             response.close()
@@ -179,14 +254,15 @@ class Fetcher:
             url = target
         raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
 
-    def _get_once(self, url: str, headers: dict[str, str]) -> requests.Response:
+    def _get_once(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         attempts = self.settings.max_retries + 1
         attempt = 0
         while True:
             self._pace(url)
             try:
-                response = self.session.get(url, headers=headers, timeout=self.settings.timeout_seconds,
-                                            stream=True, allow_redirects=False)
+                response = self.session.request("GET" if form is None else "POST", url, data=form,
+                                                headers=headers, timeout=self.settings.timeout_seconds,
+                                                stream=True, allow_redirects=False)
             except requests.RequestException as error:
                 reason, wait = _network_reason(error), self._backoff(attempt)
             except ValueError as error:  # requests parses the Location even when not following it
@@ -194,9 +270,12 @@ class Fetcher:
             else:
                 if response.status_code not in RETRY_STATUSES:
                     return response
+                self._check_challenge(url, response)  # a challenge is not a passing state: no retry
                 response.close()
                 reason = f"HTTP {response.status_code}"
                 wait = _retry_after(response) or self._backoff(attempt)
+                if response.status_code in (429, 503):
+                    self._slow_down(url)
             attempt += 1
             if attempt == attempts:
                 raise FetchError(url, f"{reason}, gave up after {attempts} attempts", retry_later=True)
@@ -208,14 +287,35 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return min(self.max_retry_wait, max(1.0, self.settings.delay_seconds) * 2 ** attempt)
 
-    def _pace(self, url: str) -> None:
+    def platform(self, url: str) -> str:
+        """What requests are paced by: the address the URL's host resolves to (the host if it does not)."""
         host = host_of(url)
-        last = self._last_request.get(host)
+        if host not in self._platforms:
+            self._platforms[host] = self.resolve(host)
+        return self._platforms[host]
+
+    def delay(self, url: str) -> float:
+        """The current delay between two requests to the URL's platform."""
+        return self._delay.get(self.platform(url), self.settings.delay_seconds)
+
+    def _pace(self, url: str) -> None:
+        platform = self.platform(url)
+        last = self._last_request.get(platform)
         if last is not None:
-            wait = self.settings.delay_seconds - (self.clock() - last)
+            wait = self.delay(url) - (self.clock() - last)
             if wait > 0:
                 self.sleep(wait)
-        self._last_request[host] = self.clock()
+        self._last_request[platform] = self.clock()
+        self.requests += 1
+
+    def _slow_down(self, url: str) -> None:
+        platform = self.platform(url)
+        self._busy[platform] = self._busy.get(platform, 0) + 1
+        if self._busy[platform] >= STORM:
+            self._busy[platform] = 0
+            self._delay[platform] = min(MAX_DELAY, max(1.0, 2 * self.delay(url)))
+            log.warning("%s keeps answering 429/503: %.0f s between its requests for the rest of the run",
+                        platform, self._delay[platform])
 
     def _check_host(self, url: str, origin: str) -> None:
         try:
@@ -229,6 +329,16 @@ class Fetcher:
             if url == origin:
                 raise FetchError(origin, f"refused: {host} is not the host of a configured source")
             raise FetchError(origin, f"refused redirect to {url}: {host} is not the host of a configured source")
+
+
+def address_of(host: str) -> str:
+    """The first IPv4 address of a host (else its first address), or the host when it does not resolve."""
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return host
+    addresses = [str(entry[4][0]) for entry in found]
+    return next((address for address in addresses if ":" not in address), addresses[0] if addresses else host)
 
 
 def _validators(etag: str | None, last_modified: str | None) -> dict[str, str]:
@@ -253,7 +363,8 @@ def _check_pdf(url: str, head: bytes) -> None:
     if b"%PDF" in head[:1024]:
         return
     if b"<html" in head[:1024].lower() or b"<!doctype" in head[:1024].lower():
-        challenge = " (a JavaScript challenge)" if b"<script" in head.lower() else ""
+        kind = challenge_in(head) or ("a JavaScript challenge" if b"<script" in head.lower() else None)
+        challenge = f" ({kind})" if kind else ""
         raise FetchError(url, f"not a PDF: the server sent an HTML page{challenge} instead of the document",
                          retry_later=True)
     raise FetchError(url, f"not a PDF: the body starts with {head[:16]!r}", retry_later=True)

@@ -22,6 +22,17 @@ class CrawlOptions:
     skip: str | None = None  # regex (case-insensitive) on a link's text or URL: never followed
     only: str | None = None  # regex: on the index page, only the links matching it are followed
     exclude: str | None = None  # regex on a document's title or URL: not listed
+    documents: str | None = None  # regex on a URL: a document link, besides `.pdf` and /contenu/telechargement/
+    entry: str | None = None  # a page (URL or path) opened first, for the session cookie the site wants
+
+
+@dataclass(frozen=True)
+class AttrapOptions:
+    """How to read a source through the Attrap search API instead of its site."""
+
+    administration: str = ""  # Attrap's code of the administration: pref94, ppparis…
+    query: str = ""  # Attrap's full-text query `s`; empty: every RAA
+    hosts: tuple[str, ...] = ()  # the hosts the documents live on
 
 
 @dataclass(frozen=True)
@@ -34,7 +45,7 @@ class Source:
     index_url: str
     department: str | None = None
     strategy: str = "dsfr"
-    crawl: CrawlOptions = CrawlOptions()
+    crawl: CrawlOptions | AttrapOptions = CrawlOptions()
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class Match:
     page: int | None
     excerpt: str
     words: str = ""
+    zone: str | None = None  # title, visas, considerants, dispositif, signature or annexes
 
 
 @dataclass(frozen=True)

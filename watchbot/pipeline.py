@@ -12,7 +12,7 @@ import logging
 import shutil
 import sys
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Sequence, TextIO
@@ -36,7 +36,6 @@ from watchbot.store.states import DocumentState
 
 log = logging.getLogger("watchbot")
 READ_MARGIN = 600  # seconds, beyond the OCR's own limit, for reading a document's text layer
-FIRST_RUN_LOOKBACK = timedelta(days=7)  # without a configured not_before, a first run reads only this week
 
 
 @dataclass
@@ -52,6 +51,7 @@ class Summary:
     acts: int = 0
     matches: int = 0
     posts: outbox.PostCounts = field(default_factory=outbox.PostCounts)
+    requests: dict[str, int] = field(default_factory=dict)  # index page requests by source
 
     @property
     def exit_code(self) -> int:
@@ -64,14 +64,20 @@ class Summary:
         return (f"sources {self.sources_ok} ok, {self.sources_failed} failed; "
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
                 f"{self.documents_failed} failed{gone}; pages {self.pages} ({self.pages_ocr} OCRed); "
-                f"acts {self.acts}; matches {self.matches}; {self.posts.line()}")
+                f"acts {self.acts}; matches {self.matches}; {self.posts.line()}; {self.requests_line()}")
 
-    def add_source(self, new: int | None) -> None:
-        if new is None:
+    def requests_line(self) -> str:
+        busiest = sorted(self.requests.items(), key=lambda item: -item[1])[:3]
+        return (f"index requests {sum(self.requests.values())}"
+                + (f" (most: {', '.join(f'{code} {count}' for code, count in busiest)})" if busiest else ""))
+
+    def add_source(self, code: str, crawled: Crawled) -> None:
+        self.requests[code] = crawled.requests
+        if crawled.new is None:
             self.sources_failed += 1
         else:
             self.sources_ok += 1
-            self.documents_new += new
+            self.documents_new += crawled.new
 
     def add_reading(self, reading: Reading) -> None:
         if reading.state == DocumentState.FAILED:
@@ -84,6 +90,14 @@ class Summary:
         self.pages_ocr += reading.pages_ocr
         self.acts += reading.acts
         self.matches += len(reading.hits)
+
+
+@dataclass(frozen=True)
+class Crawled:
+    """What crawling one source gave: how many RAA were new (None: the crawl failed), in how many requests."""
+
+    new: int | None
+    requests: int
 
 
 @dataclass(frozen=True)
@@ -108,8 +122,8 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
         hits: list[int] = []
         with Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions)) as fetcher:
             for source in sources:
-                summary.add_source(discover_source(sessions, fetcher, source, config.crawl, config.not_before,
-                                                   clock))
+                summary.add_source(source.code, discover_source(sessions, fetcher, source, config.crawl,
+                                                                config.not_before, clock))
             for document_id in documents_to_read(sessions, [source.code for source in sources], config):
                 reading = read_document(sessions, fetcher, document_id, config, ruleset)
                 summary.add_reading(reading)
@@ -131,26 +145,26 @@ def reason(error: Exception) -> str:
 # discover -------------------------------------------------------------------
 
 def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settings: CrawlSettings,
-                    not_before: date | None, clock: Clock) -> int | None:
-    """Crawl one source and store the RAA it lists: how many are new, None when the crawl failed."""
-    history = source_history.history(sessions, source, clock.now, clock.today - FIRST_RUN_LOOKBACK)
-    try:
-        listings = discover.crawl(source, fetcher, today=clock.today, settings=settings)
-        if not listings and history.last_found:
-            raise discover.DiscoverError(
-                f"no RAA found where the last crawl found {history.last_found}: the site may have changed")
+                    not_before: date | None, clock: Clock) -> Crawled:
+    """Crawl one source and store the RAA it lists."""
+    history = source_history.history(sessions, source, clock.now, discover.default_since(None, clock.today))
+    progress = discover.Progress.from_json(history.progress)
+    since = not_before or history.not_before
+    before = fetcher.requests
+    try:  # the window reaches back to not_before; pages earlier runs read are not read again
+        listings = discover.crawl(source, fetcher, today=clock.today, settings=settings, since=since,
+                                  progress=progress)
     except Exception as error:  # whatever goes wrong with one source, the others go on
         failure = reason(error)
         source_history.record_failure(sessions, source.code, failure)
-        log.warning("source %s failed: %s", source.code, failure)
-        return None
+        log.warning("source %s failed: %s (%d requests)", source.code, failure, fetcher.requests - before)
+        return Crawled(None, fetcher.requests - before)
     # undated RAA found on the day of a source's first run already existed
-    state_of = partial(admission, not_before=not_before or history.not_before,
-                       first_run=history.first_run_day == clock.today)
-    new = source_history.record_crawl(sessions, source.code, listings, state_of)
-    log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new", source.code,
-            len(listings), new)
-    return new
+    state_of = partial(admission, not_before=since, first_run=history.first_run_day == clock.today)
+    new = source_history.record_crawl(sessions, source.code, listings, state_of, progress.to_json())
+    log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %d requests", source.code,
+            len(listings), new, fetcher.requests - before)
+    return Crawled(new, fetcher.requests - before)
 
 
 def admission(listing: Listing, *, not_before: date | None, first_run: bool) -> DocumentState:

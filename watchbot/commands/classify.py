@@ -54,5 +54,6 @@ def describe(result: dict) -> str:
         pages = f"p. {act['first_page']}-{act['last_page']}"
         lines.append(f"  [{', '.join(act['categories'])}] {act['ref'] or '-'} {pages}: {act['title']}")
         for match in act["matches"]:
-            lines.append(f"      {match['category']}: « {match['words']} » p. {match['page']} ({match['rule']})")
+            lines.append(f"      {match['category']}: « {match['words']} » p. {match['page']}, {match['zone']} "
+                         f"({match['rule']})")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+
 from watchbot import config as configuration, discover
 from watchbot.clock import Clock
 from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
@@ -26,14 +27,18 @@ def handle(args) -> int:
     config = configuration.load(args.config)
     sources = selected_sources(config, args.source)
     found, status = [], OK
+    today = Clock.system().today
     with Fetcher(config.http, discover.allowed_hosts(sources)) as fetcher:
         for source in sources:
+            before = fetcher.requests
             try:
-                listings = discover.crawl(source, fetcher, today=Clock.system().today, settings=config.crawl)
+                listings = discover.crawl(source, fetcher, today=today, settings=config.crawl,
+                                          since=discover.default_since(config.not_before, today))
             except (discover.DiscoverError, FetchError) as error:
-                log.warning("source %s failed: %s", source.code, error)
+                log.warning("source %s failed: %s (%d requests)", source.code, error, fetcher.requests - before)
                 status = FAILED
                 continue
+            print(f"{source.code}: {len(listings)} RAA, {fetcher.requests - before} requests", file=sys.stderr)
             found += listings
             if not args.json:
                 for item in listings:

@@ -16,6 +16,9 @@ def register(commands, common) -> None:
     parser.add_argument("--texts", type=Path, metavar="DIR",
                         help="the folder that the labels' 'file' and 'raa_sha256' columns name files in "
                         "(default: the labels file's folder); rows with neither are judged on their title")
+    parser.add_argument("--split", choices=("tune", "held-out"),
+                        help="only the rows of this half of the labels (their 'split' column): rules tuned by "
+                        "reading the 'tune' half are judged on the 'held-out' half")
     parser.add_argument("--rules", type=Path, metavar="DIR", help="ruleset directory (default: the bundled rules)")
     parser.set_defaults(handler=handle)
 
@@ -23,7 +26,7 @@ def register(commands, common) -> None:
 def handle(args) -> int:
     ruleset = load_rules(args.rules)
     try:
-        report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset)
+        report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
     except evaluate.LabelError as error:
         raise UsageError(str(error)) from None
     print(evaluate.format_report(report))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime
 
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option
+from watchbot.publish.outbox import HELD
 from watchbot.settings import Config
+from watchbot.clock import utcnow
 from watchbot.store import documents, open_database, posts, runs, sources
+from watchbot.store.models import PostRow
 from watchbot.store.states import QUEUED, DocumentState, PostState
 
 
@@ -40,18 +44,38 @@ def report(config: Config, last_runs: int = 5) -> str:
         _section("Gone documents", [
             f"{row.url}: {row.last_error}" for row in documents.in_state(sessions, DocumentState.GONE)]),
         _section("Queued toots", [
-            f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}"
-            + (f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts else "")
+            f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}: {_why(row)}"
             for row in posts.in_states(sessions, QUEUED)]),
-        _section("Failed toots", [
-            f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}"
-            for row in posts.in_states(sessions, [PostState.FAILED])]),
+        _failed_toots(config, posts.in_states(sessions, [PostState.FAILED])),
     ]
     return "\n\n".join(sections)
 
 
-def _section(title: str, lines: list[str]) -> str:
-    return f"{title} ({len(lines)})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
+def _why(row: PostRow) -> str:
+    """Why a queued toot waits."""
+    if row.status == PostState.SENDING:
+        if row.wait_reason and row.wait_reason.startswith(HELD):
+            return row.wait_reason
+        return "sending: an interrupted run may have posted it; the next run looks for it on the account"
+    if row.retry_at and row.retry_at > utcnow():
+        return f"retry after 429 until {row.retry_at:%Y-%m-%d %H:%M} UTC"
+    tried = f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts and row.last_error else ""
+    if row.wait_reason:
+        return row.wait_reason + tried
+    return f"will be retried{tried}" if row.attempts else "never tried"
+
+
+def _failed_toots(config: Config, rows: list[PostRow]) -> str:
+    """The failed toots, and for each account the command that queues them again."""
+    lines = [f"#{row.id} {row.account} {row.act.title[:80]}: {row.last_error}" for row in rows]
+    where = f" --config {shlex.quote(str(config.path))}" if config.path else ""
+    lines += [f"to queue {account}'s again: watchbot retry{where} --account {shlex.quote(account)} --failed"
+              for account in dict.fromkeys(row.account for row in rows)]
+    return _section("Failed toots", lines, count=len(rows))
+
+
+def _section(title: str, lines: list[str], count: int | None = None) -> str:
+    return f"{title} ({len(lines) if count is None else count})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
 
 
 def _when(moment: datetime | None) -> str:

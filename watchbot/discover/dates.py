@@ -3,7 +3,9 @@
 `find_date` reads one publication day ("13/08/2026", "du 1er avril 2026", "2026-08-20-N206",
 "RAA-N-306-du-20-aout-2026", "du 28, 29 et 30 octobre 2025"). `find_period` reads the span of days a
 navigation link stands for ("RAA-2026", "08-AOUT", "Aout-2026", "1er-trimestre", "janvier-juillet",
-"2e semestre 2026"), so that the crawler walks only the periods that overlap its window.
+"2e semestre 2026"), so that the crawler walks only the periods that overlap its window. A day written
+as a bound ("à partir du 28 avril 2015", "avant le …", "depuis …") opens or closes the span; a day in the
+name of an archive branch says nothing of its span.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ WORDED = re.compile(r"(?<!\d)(\d{1,2})(?:er)?((?:\s*(?:,|et|au)\s*\d{1,2}(?:er)?
 MONTH_WORD = re.compile(r"(?<![a-z])(" + _MONTH + r")(?![a-z])")
 YEAR_WORD = re.compile(r"(?<!\d)" + _YEAR + r"(?!\d)")
 ORDINAL = re.compile(r"(?<![a-z\d])([1-4])\s*(?:er|e|eme|nd|nde|ieme)?\s+(trimestre|semestre)(?![a-z])")
+# words that make the day after them a bound of the span, not the span (on folded text)
+FROM_BOUND = re.compile(r"(?:a partir d[ue]s?|a compter d[ue]s?|depuis(?: le)?|apres le|posterieurs? au)\s*$")
+UNTIL_BOUND = re.compile(r"(?:avant le|jusqu.?au|anterieurs? au)\s*$")
+ARCHIVE = re.compile(r"(?<![a-z])archives?(?![a-z])")
 ORDINAL_AFTER = re.compile(r"(?<![a-z])(trimestre|semestre)\s*([1-4])(?!\d)")
 
 
@@ -62,7 +68,12 @@ def simplify(text: str) -> str:
 
 def find_date(text: str) -> date | None:
     """The first publication day written in `text`, or None."""
-    folded = simplify(text)
+    found = _days(simplify(text))
+    return found[0][1] if found else None
+
+
+def _days(folded: str) -> list[tuple[int, date]]:
+    """The days written in folded text, with their positions, in text order."""
     candidates = []
     for match in WORDED.finditer(folded):
         days = re.findall(r"\d{1,2}", match.group(1) + match.group(2))
@@ -71,8 +82,7 @@ def find_date(text: str) -> date | None:
         candidates.append((match.start(), _day(int(match.group(3)), int(match.group(2)), int(match.group(1)))))
     for match in NUMERIC_YMD.finditer(folded):
         candidates.append((match.start(), _day(int(match.group(1)), int(match.group(2)), int(match.group(3)))))
-    found = sorted((position, day) for position, day in candidates if day)
-    return found[0][1] if found else None
+    return sorted((position, day) for position, day in candidates if day)
 
 
 def _day(year: int, month: int, day: int) -> date | None:
@@ -85,10 +95,10 @@ def _day(year: int, month: int, day: int) -> date | None:
 def find_period(text: str, context: Period | None, today: date) -> Period | None:
     """The span a navigation link stands for; a month without a year takes the context's year,
     else its latest occurrence up to today. None when the text names no period."""
-    day = find_date(text)
-    if day:
-        return Period(day, day)
     folded = simplify(text)
+    days = _days(folded)
+    if days:
+        return _span_of_days(folded, days)
     years = [int(year) for year in YEAR_WORD.findall(folded)]
     months = [MONTHS[name] for name in MONTH_WORD.findall(folded)]
     part = _year_part(folded)
@@ -102,6 +112,16 @@ def find_period(text: str, context: Period | None, today: date) -> Period | None
     if years:
         return Period(date(min(years), 1, 1), date(max(years), 12, 31))
     return None
+
+
+def _span_of_days(folded: str, days: list[tuple[int, date]]) -> Period | None:
+    """The first day that is no bound; else the span the first bound opens or closes."""
+    for position, day in days:
+        before = folded[:position]
+        if not FROM_BOUND.search(before) and not UNTIL_BOUND.search(before):
+            return None if ARCHIVE.search(folded) else Period(day, day)
+    position, day = days[0]
+    return Period(day, date.max) if FROM_BOUND.search(folded[:position]) else Period(date.min, day)
 
 
 def _year_part(folded: str) -> tuple[int, int] | None:

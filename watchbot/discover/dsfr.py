@@ -13,19 +13,22 @@ and collects every document link of the pages it reads. Per-site differences are
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import json
 import logging
 import re
 from collections import deque
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any, Callable, Mapping
-from urllib.parse import unquote, urlsplit
+from typing import Any, Mapping
+from urllib.parse import unquote, urljoin, urlsplit
 
 import soupsieve
 
 from watchbot.discover.dates import Period, find_period
-from watchbot.discover.page import DocumentLink, Link, Parsed, keep, offset_of, parse
-from watchbot.fetch import FetchError, HtmlPage
+from watchbot.discover.page import Choice, DocumentLink, Link, Parsed, keep, offset_of, parse
+from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.models import CrawlOptions
 from watchbot.urls import host_of, normalize_url
 
@@ -50,7 +53,10 @@ def crawl_options(preset: CrawlOptions, overrides: Mapping[str, Any]) -> CrawlOp
             value = tuple(value)
         elif not isinstance(value, str):
             raise ValueError(f"option '{name}' must be a string")
-        elif name in ("skip", "only", "exclude"):
+        elif name == "entry":
+            if urlsplit(value).scheme not in ("", "http", "https"):
+                raise ValueError(f"option 'entry' must be an http(s) URL or a path, not '{value}'")
+        elif name in ("skip", "only", "exclude", "documents"):
             try:
                 re.compile(value)
             except re.error as error:
@@ -72,54 +78,167 @@ class Visit:
     depth: int
     period: Period | None
     hint: DocumentLink | None = None
+    choice: Choice | None = None  # the form option that led here: submitted when its page lists nothing
+
+    def closed_before(self, day: date, today: date) -> bool:
+        """Whether the page stands for a period that ended before `day`, or for one past day (a detail
+        page): once read, it needs no re-reading."""
+        if self.period is None:
+            return False
+        return self.period.end < day or self.period.start == self.period.end < today
+
+    def to_json(self) -> dict:
+        period = self.period and [self.period.start.isoformat(), self.period.end.isoformat()]
+        hint = self.hint and [self.hint.url, self.hint.title, _iso(self.hint.published)]
+        choice = self.choice and [self.choice.action, self.choice.method, self.choice.field, self.choice.value]
+        return {"url": self.url, "depth": self.depth, "period": period, "hint": hint, "choice": choice}
+
+    @staticmethod
+    def from_json(data: dict) -> Visit:
+        period = data.get("period") and Period(*(date.fromisoformat(day) for day in data["period"]))
+        hint = data.get("hint") and DocumentLink(data["hint"][0], data["hint"][1],
+                                             data["hint"][2] and date.fromisoformat(data["hint"][2]))
+        choice = data.get("choice") and Choice(*data["choice"])
+        return Visit(data["url"], data["depth"], period or None, hint or None, choice or None)
+
+
+@dataclass
+class Progress:
+    """What the crawl of one source remembers from run to run.
+
+    `read`: the pages of closed periods (ended before the look-back, or a past day) already read, each with the start of
+    the window it was read for: not read again unless the window reaches further back (not_before moved
+    back). `pending`: the pages a run left unread when it reached `max_index_pages`, read first by the next.
+    """
+
+    read: dict[str, date] = field(default_factory=dict)
+    pending: list[Visit] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"read": {url: day.isoformat() for url, day in self.read.items()},
+                           "pending": [visit.to_json() for visit in self.pending]})
+
+    @staticmethod
+    def from_json(text: str | None) -> Progress:
+        if not text:
+            return Progress()
+        data = json.loads(text)
+        return Progress({url: date.fromisoformat(day) for url, day in data.get("read", {}).items()},
+                        [Visit.from_json(visit) for visit in data.get("pending", [])])
 
 
 class Walk:
-    def __init__(self, code: str, index_url: str, options: CrawlOptions, fetch_page: Callable[[str], HtmlPage],
-                 window: Period, today: date, max_pages: int):
+    """One crawl of one source: `window` is every day looked for (back to not_before), `recent` the days
+    whose pages are always read again (the current period and the look-back)."""
+
+    def __init__(self, code: str, index_url: str, options: CrawlOptions, fetcher: Fetcher,
+                 window: Period, recent: Period, today: date, max_pages: int, progress: Progress | None = None):
         self.code = code
         self.index_url = normalize_url(index_url)
         self.options = options
-        self.fetch_page = fetch_page
+        self.fetcher = fetcher
         self.window = window
+        self.recent = recent
         self.today = today
         self.max_pages = max_pages
+        self.progress = progress or Progress()
         self.host = host_of(index_url)
         self.document_hosts = {self.host, *(host.lower() for host in options.hosts)}
         self.areas = tuple(_folder(prefix) for prefix in (urlsplit(self.index_url).path, *options.areas))
         self.documents: dict[str, DocumentLink] = {}
         self.failures: list[FetchError] = []
+        self.fetched = 0
+        self.known = 0  # pages of closed periods left unread because an earlier run read them
+        self.index_links = 0  # links of the index page the crawl could follow
+        self.seen: set[str] = set()
+        self.order = itertools.count()
 
     def run(self) -> list[DocumentLink]:
-        queue = deque([Visit(self.index_url, 0, None)])
-        seen = {self.index_url}
-        fetched = 0
-        while queue:
-            visit = queue.popleft()
-            if fetched == self.max_pages:
-                log.warning("%s: stopped after %d index pages, %d left unread", self.code, fetched, len(queue) + 1)
-                break
-            fetched += 1
-            try:
-                page = self.fetch_page(visit.url)
-            except FetchError as error:
-                if visit.url == self.index_url:
-                    raise
-                log.warning("%s: %s", self.code, error)
-                self.failures.append(error)
+        """Reads the recent pages first, then the older ones, newest period first."""
+        recent: deque[Visit] = deque([Visit(self.index_url, 0, None)])
+        older: list[tuple[int, int, Visit]] = []  # a heap: latest period end first, then page order
+        if self.options.entry:
+            self.fetched += 1
+            self.fetcher.html(urljoin(self.index_url, self.options.entry))  # a failure is the index's
+        self.seen = {self.index_url}
+        for visit in self.progress.pending:
+            if visit.url not in self.seen and (visit.period is None or visit.period.overlaps(self.window)):
+                self.seen.add(visit.url)
+                self._queue(visit, recent, older)
+        self.progress.pending = []
+        while recent or older:
+            visit = recent.popleft() if recent else heapq.heappop(older)[2]
+            if self._already_read(visit):
+                self.known += 1
                 continue
-            if page.url != visit.url:
-                seen.add(page.url)
-                if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
-                    self.areas += (_folder(urlsplit(page.url).path),)
-                visit = replace(visit, url=page.url)
-            parsed = parse(page.text, page.url, self.options.navigation, self.options.scope)
-            self._collect(parsed, visit)
-            for child in self._next(parsed, visit):
-                if child.url not in seen:
-                    seen.add(child.url)
-                    queue.append(child)
+            if self.fetched == self.max_pages:
+                self.progress.pending = [visit, *recent, *(item[2] for item in sorted(older))]
+                log.warning("%s: stopped after %d index pages, %d left for the next run", self.code, self.fetched,
+                            len(self.progress.pending))
+                break
+            for child in self._read(visit):
+                if child.url not in self.seen:
+                    self.seen.add(child.url)
+                    self._queue(child, recent, older)
+        # what the window no longer reaches is forgotten: read again if not_before ever moves back to it
+        self.progress.read = {url: day for url, day in self.progress.read.items() if url in self.seen}
         return list(self.documents.values())
+
+    def _queue(self, visit: Visit, recent: deque[Visit], older: list[tuple[int, int, Visit]]) -> None:
+        if visit.period is not None and visit.closed_before(self.recent.start, self.today):
+            heapq.heappush(older, (-visit.period.end.toordinal(), next(self.order), visit))
+        else:
+            recent.append(visit)
+
+    def _already_read(self, visit: Visit) -> bool:
+        read_for = self.progress.read.get(visit.url)
+        return (read_for is not None and read_for <= self.window.start
+                and visit.closed_before(self.recent.start, self.today))
+
+    def _read(self, visit: Visit) -> list[Visit]:
+        page = self._fetch(visit)
+        if page is None:
+            return []
+        if visit.closed_before(self.recent.start, self.today):
+            self.progress.read[visit.url] = self.window.start
+        if page.url != visit.url:
+            self.seen.add(page.url)
+            if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
+                self.areas += (_folder(urlsplit(page.url).path),)
+            visit = replace(visit, url=page.url)
+        parsed = parse(page.text, page.url, self.options.navigation, self.options.scope, self.options.documents)
+        if visit.choice and not parsed.documents:
+            parsed = self._submit(visit.choice) or parsed
+        self._collect(parsed, visit)
+        children = self._next(parsed, visit)
+        if visit.depth == 0:
+            self.index_links = len(children)
+        return children
+
+    def _fetch(self, visit: Visit) -> HtmlPage | None:
+        self.fetched += 1
+        try:
+            return self.fetcher.html(visit.url)
+        except FetchError as error:
+            if visit.url == self.index_url:
+                raise
+            if visit.choice:  # not a page of its own: the site wants its form submitted
+                log.debug("%s: %s, submitting the form instead", self.code, error)
+                return HtmlPage(visit.url, "")
+            log.warning("%s: %s", self.code, error)
+            self.failures.append(error)
+            return None
+
+    def _submit(self, choice: Choice) -> Parsed | None:
+        """The page the site answers when the option is chosen in its form, as a browser sends it."""
+        self.fetched += 1
+        try:
+            page = self.fetcher.form(choice.action, choice.method, {choice.field: choice.value})
+        except FetchError as error:
+            log.warning("%s: %s", self.code, error)
+            self.failures.append(error)
+            return None
+        return parse(page.text, page.url, self.options.navigation, self.options.scope, self.options.documents)
 
     def _collect(self, parsed: Parsed, visit: Visit) -> None:
         for document in parsed.documents:
@@ -162,7 +281,7 @@ class Walk:
     def _follow(self, link: Link, visit: Visit) -> Visit | None:
         if host_of(link.url) != self.host:
             return None
-        if not link.from_select and not self._in_area(link.url):
+        if not link.choice and not self._in_area(link.url):
             return None
         if self.options.skip and _matches(self.options.skip, link.text, link.url):
             return None
@@ -172,11 +291,15 @@ class Walk:
         if period and not period.overlaps(self.window):
             return None
         hint = DocumentLink(link.url, link.text, period.start) if period and period.start == period.end else None
-        return Visit(link.url, visit.depth + 1, period or visit.period, hint)
+        return Visit(link.url, visit.depth + 1, period or visit.period, hint, link.choice)
 
     def _in_area(self, url: str) -> bool:
         path = _folder(urlsplit(url).path)
         return any(path.startswith(area) and path != area for area in self.areas)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _words(link: Link) -> str:

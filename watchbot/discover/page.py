@@ -2,8 +2,9 @@
 
 Selection is by `href`, never by the `fr-link--download` class alone: the real markup bug
 `<a id= class="fr-link fr-link--download">` leaves no class on the element for any HTML5 parser.
-`<select class="fr-select">` options count as links; their values are site-relative without the
-leading slash ("Publications/…/Annee-2026").
+The options of any `<select>` whose values are paths count as links (with or without the DSFR
+`fr-select` class); their values are site-relative without the leading slash ("Publications/…/Annee-2026").
+Each remembers its form, for the sites that answer only to the form being submitted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ OTHER_FILE = re.compile(r"\.(?:docx?|odt|ods|xlsx?|csv|zip|jpe?g|png|gif|mp[34]|
 OFFSET = re.compile(r"/\(offset\)/(\d+)|[?&]page=(\d+)")
 DOWNLOAD_WORDS = re.compile(r"^\s*t[ée]l[ée]charger\s*(?:le\s+document|le\s+fichier|le\s+pdf)?\s*[:\-–]?\s*",
                             re.IGNORECASE)
+WORD = re.compile(r"[^\W\d_]{3}")
 # elements inside a link that carry its size and date, not its title (DSFR; Drupal at the Préfecture de police)
 DETAIL_CLASSES = ("fr-link__detail", "fr-card__detail", "field--type-datetime")
 
@@ -37,10 +39,20 @@ class DocumentLink:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """An option of a form's <select>: what submitting the form with it sends, as a browser would."""
+
+    action: str
+    method: str  # "get" or "post"
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Link:
     url: str
     text: str
-    from_select: bool = False
+    choice: Choice | None = None  # set for the options of a <select>
 
 
 @dataclass(frozen=True)
@@ -57,22 +69,28 @@ class Parsed:
     pagination: tuple[PageLink, ...]
 
 
-def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "main") -> Parsed:
+def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "main",
+          documents_pattern: str | None = None) -> Parsed:
     """The documents, candidate navigation links and pagination links of one page.
 
     `navigation` is the CSS selector of the links that may lead to other index pages; `scope` the
-    part of the page read when the page has one (the DSFR <main>, leaving out header and footer).
+    part of the page read when the page has one (the DSFR <main>, leaving out header and footer);
+    `documents_pattern` a regex on the URLs of documents that neither end in .pdf nor are downloads.
     """
+
+    def is_listed(url: str) -> bool:
+        return is_document(url) or bool(documents_pattern and re.search(documents_pattern, url, re.IGNORECASE))
+
     soup = BeautifulSoup(html, "lxml")
     root = soup.select_one(scope) or soup
     documents: dict[str, DocumentLink] = {}
     for anchor in root.select("a[href]"):
         url = absolute(page_url, attribute(anchor, "href"))
-        if url and is_document(url):
+        if url and is_listed(url):
             keep(documents, DocumentLink(url, title_of(anchor, url), date_of(anchor, url)))
     for option in root.select("select option[value]"):
         url = absolute(page_url, _site_relative(attribute(option, "value")))
-        if url and is_document(url):
+        if url and is_listed(url):
             keep(documents, DocumentLink(url, one_line(option.get_text(" ")) or file_title(url),
                                       find_date(option.get_text(" ")) or find_date(file_title(url))))
     pagination = _pagination(root, page_url)
@@ -80,11 +98,19 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
     links = [Link(url, one_line(anchor.get_text(" ")) or attribute(anchor, "title"))
              for anchor in root.select(navigation)
              if anchor.name == "a" and (url := absolute(page_url, attribute(anchor, "href"))) and url not in paginated]
-    links += [Link(url, one_line(option.get_text(" ")), from_select=True)
-              for option in root.select("select.fr-select option[value]")
-              if (url := absolute(page_url, _site_relative(attribute(option, "value"))))]
-    links = [link for link in links if not is_document(link.url) and link.url != _base(page_url)]
+    links += [Link(url, one_line(option.get_text(" ")) or attribute(option, "title"), _choice(option, page_url))
+              for option in root.select("select option[value]")
+              if "/" in attribute(option, "value") and (url := absolute(page_url, _site_relative(attribute(option, "value"))))]
+    links = [link for link in links if not is_listed(link.url) and link.url != _base(page_url)]
     return Parsed(tuple(documents.values()), tuple(_unique(links)), pagination)
+
+
+def _choice(option: Tag, page_url: str) -> Choice:
+    select = option.find_parent("select") or option  # options are only looked for inside a <select>
+    form = select.find_parent("form")
+    action = absolute(page_url, attribute(form, "action")) if form else None
+    method = "post" if form and attribute(form, "method").lower() == "post" else "get"
+    return Choice(action or _base(page_url), method, attribute(select, "name") or attribute(select, "id"), attribute(option, "value"))
 
 
 def attribute(tag: Tag, name: str) -> str:
@@ -145,9 +171,15 @@ def file_title(url: str) -> str:
 
 
 def title_of(anchor: Tag, url: str) -> str:
+    """The link's own words; else, in a table, its row's longest cell of words; else the file name."""
     parts = [text for child in anchor.children if (text := _own_text(child))]
     title = DOWNLOAD_WORDS.sub("", one_line(" ".join(parts)))
-    return title if len(title) >= 3 else file_title(url)
+    if len(title) >= 3:
+        return title
+    row = anchor.find_parent("tr")
+    cells = [text for cell in row.find_all("td") if anchor not in cell.descendants
+             and WORD.search(text := one_line(cell.get_text(" ")))] if row else []
+    return max(cells, key=len) if cells else file_title(url)
 
 
 def _own_text(node) -> str:

@@ -1,7 +1,12 @@
 """Classify one act with the ruleset; every match says why.
 
-A category matches when one of its strong patterns is found, or at least
-``min_support`` of its supporting patterns, and none of its exclusions.
+The act is read zone by zone (title, visas, considérants, dispositif,
+signature, annexes: ``watchbot.match.zones``); each pattern counts in the zones
+its ``where`` names. A category matches when one of its strong patterns is
+found in its zones, or at least ``min_support`` of its supporting patterns
+(a strong pattern found in another zone, such as a « Vu » that cites another
+act, counts as one of them, but cannot match alone), and none of its
+exclusions.
 Signature delegations list every power of the signatory (drones, perimeters,
 retention…): they are recognised by their title and never classified.
 Each pattern is reported once, at its first hit (the title first), so a
@@ -10,7 +15,6 @@ title repeated in every page footer counts once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
@@ -18,6 +22,7 @@ from typing import Callable
 from watchbot.models import Act, Match
 from watchbot.match.normalize import Normalized, normalize
 from watchbot.match.rules import Pattern, Rule, Ruleset, compile_pattern
+from watchbot.match.zones import TITLE, zones
 from watchbot.text import one_line
 
 DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in (
@@ -26,68 +31,84 @@ DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in
     "portant subdélégation", "donnant subdélégation", "accordant subdélégation",
 ))
 # The title as the splitter found it may be cut short: the delegation wording
-# is also looked for at the top of the body, before the first « Vu ».
+# is also looked for in the title zone of the body, in its first characters.
 BODY_HEAD = 400
-_FIRST_VU = re.compile(r"\bvu\b")
-VISA = re.compile(r"\s*(?:vu|considérant)\b", re.IGNORECASE)
 EXCERPT_CONTEXT = 90
 MAX_EXCERPT = 240
 
 
 @dataclass(frozen=True)
+class _Zone:
+    """A run of the act's text in one zone: the title, or part of a page."""
+
+    zone: str
+    place: int  # -1 for the act's title, else the index of the page
+    offset: int  # where the run starts in the raw page
+    text: Normalized
+    has: Callable[[str], bool]
+
+
+@dataclass(frozen=True)
 class Hit:
     pattern: Pattern
-    place: int  # -1 for the title, else the index of the page
+    zone: _Zone
     start: int
     end: int
 
+    @property
+    def counts(self) -> bool:
+        """Whether the pattern counts where it was found (else a strong pattern only supports)."""
+        return self.zone.zone in self.pattern.where
+
 
 class _ActText:
-    """The normalised title and pages of an act, computed once and on demand."""
+    """The act's title and pages cut into zones and normalised, computed once and on demand."""
 
     def __init__(self, act: Act):
         self.act = act
 
     @cached_property
-    def title(self) -> Normalized:
-        return normalize(self.act.title or "")
+    def zones(self) -> list[_Zone]:
+        title = normalize(self.act.title or "")
+        runs = [_Zone(TITLE, -1, 0, title, _cached_in(title.text))]
+        for index, page in enumerate(self.act.pages):
+            for name, start, end in zones(page.text, runs[-1].zone):
+                text = normalize(page.text[start:end])
+                runs.append(_Zone(name, index, start, text, _cached_in(text.text)))
+        return runs
 
     @cached_property
-    def pages(self) -> list[Normalized]:
-        return [normalize(page.text) for page in self.act.pages]
+    def _has(self) -> Callable[[str], bool]:
+        return _cached_in("\n".join(zone.text.text for zone in self.zones))
 
-    @cached_property
-    def _places(self) -> dict[str, list[tuple[int, Normalized, Callable[[str], bool]]]]:
-        title = [(-1, self.title, _cached_in(self.title.text))]
-        pages = [(index, page, _cached_in(page.text)) for index, page in enumerate(self.pages)]
-        return {"title": title, "body": pages, "both": title + pages}
-
-    def find(self, pattern: Pattern) -> Hit | None:
-        for place, text, has in self._places[pattern.where]:
-            span = pattern.find(text.text, has)
+    def find(self, pattern: Pattern, anywhere: bool = True) -> Hit | None:
+        """The first hit in the pattern's zones, else (if ``anywhere``) its first hit in another zone."""
+        if not all(self._has(part.literal) for part in pattern.parts):  # most patterns, most acts
+            return None
+        elsewhere = None
+        for zone in self.zones:
+            if (elsewhere is not None or not anywhere) and zone.zone not in pattern.where:
+                continue
+            span = pattern.find(zone.text.text, zone.has)
             if span is not None:
-                return Hit(pattern, place, *span)
-        return None
+                hit = Hit(pattern, zone, *span)
+                if hit.counts:
+                    return hit
+                elsewhere = elsewhere or hit
+        return elsewhere
 
     def is_delegation(self) -> bool:
-        head = self.pages[0].text[:BODY_HEAD] if self.pages else ""
-        head = _FIRST_VU.split(head, maxsplit=1)[0]
-        return any(pattern.find(text) is not None for pattern in DELEGATIONS for text in (self.title.text, head))
-
-    def in_visa(self, hit: Hit) -> bool:
-        """Whether the hit is in a « Vu … ; » or « Considérant … ; » clause, which cites other acts."""
-        if hit.place < 0:
-            return False
-        text = self.pages[hit.place]
-        start = text.raw_span(hit.start, hit.end)[0]
-        clause = text.raw[max(text.raw.rfind(";", 0, start), text.raw.rfind(":", 0, start)) + 1:start]
-        return VISA.match(clause) is not None
+        heads = [zone.text.text[:BODY_HEAD] for zone in self.zones if zone.zone == TITLE and zone.offset < BODY_HEAD
+                 and zone.place <= 0]
+        return any(pattern.find(text) is not None for pattern in DELEGATIONS for text in heads)
 
     def match(self, category: str, hit: Hit) -> Match:
-        text = self.title if hit.place < 0 else self.pages[hit.place]
-        start, end = text.raw_span(hit.start, hit.end)
-        page = self.act.first_page if hit.place < 0 else self.act.pages[hit.place].number
-        return Match(category, hit.pattern.text, page, excerpt(text.raw, start, end), one_line(text.raw[start:end]))
+        zone = hit.zone
+        raw = self.act.title if zone.place < 0 else self.act.pages[zone.place].text
+        start, end = (zone.offset + index for index in zone.text.raw_span(hit.start, hit.end))
+        page = self.act.first_page if zone.place < 0 else self.act.pages[zone.place].number
+        return Match(category, hit.pattern.text, page, excerpt(raw, start, end), one_line(raw[start:end]),
+                     zone.zone)
 
 
 def classify(act: Act, ruleset: Ruleset) -> list[Match]:
@@ -99,15 +120,21 @@ def classify(act: Act, ruleset: Ruleset) -> list[Match]:
 
 
 def _apply(rule: Rule, text: _ActText) -> list[Match]:
-    if any(text.find(pattern) for pattern in rule.exclude):
+    if _hits(rule.exclude, text, anywhere=False):
         return []
-    hits = _hits(rule.strong, text)
-    if not hits:
-        hits = _hits(rule.support, text)
-        if len(hits) < rule.min_support:
+    # Strong patterns found outside their zones only count with support patterns.
+    hits = _hits(rule.strong, text, anywhere=bool(rule.support))
+    if not any(hit.counts for hit in hits):
+        support = _hits(rule.support, text, anywhere=False)
+        if not support or len(support) + len(hits) < rule.min_support:
             return []
+        hits += support
     # Matches in the act's own words first: the toot's excerpt is taken from the first one.
-    return [text.match(rule.category.name, hit) for hit in sorted(hits, key=text.in_visa)]
+    return [text.match(rule.category.name, hit) for hit in sorted(hits, key=_cites)]
+
+
+def _cites(hit: Hit) -> bool:
+    return not hit.counts
 
 
 def explain(act: Act, rule: Rule) -> list[tuple[str, Match]]:
@@ -121,8 +148,8 @@ def explain(act: Act, rule: Rule) -> list[tuple[str, Match]]:
     return found
 
 
-def _hits(patterns: tuple[Pattern, ...], text: _ActText) -> list[Hit]:
-    return [hit for pattern in patterns if (hit := text.find(pattern)) is not None]
+def _hits(patterns: tuple[Pattern, ...], text: _ActText, anywhere: bool = True) -> list[Hit]:
+    return [hit for pattern in patterns if (hit := text.find(pattern, anywhere)) is not None]
 
 
 def _cached_in(text: str) -> Callable[[str], bool]:

@@ -10,7 +10,9 @@ directory, one of:
   starting with ``#`` are provenance notes and are skipped);
 - neither: the act is its ``title`` alone (for title rules).
 
-Optional columns: ``title``, and ``trap_reason`` ("category: why | …") naming
+Optional columns: ``split`` (``tune`` or ``held-out``: ``evaluate(split=…)`` keeps
+the rows of one half, so that rules tuned by reading one half are judged on the
+other), ``title``, and ``trap_reason`` ("category: why | …") naming
 the categories a naive search would wrongly give the act: they are reported
 so that a rule editor sees at once that every trap stays negative.
 """
@@ -42,6 +44,7 @@ class Label:
     raa: str = ""
     act_id: str = ""
     file: str = ""
+    trap: bool = False  # a negative that shares a category's words (``kind`` column ``trap``)
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,10 @@ class Report:
     errors: list[Error] = field(default_factory=list)
     traps: dict[str, int] = field(default_factory=dict)  # category -> trap acts
     missing: list[str] = field(default_factory=list)  # acts the splitter did not find
+    trap_acts: int = 0
 
 
-def read_labels(path: Path) -> list[Label]:
+def read_labels(path: Path, split: str | None = None) -> list[Label]:
     try:
         with open(path, newline="", encoding="utf-8") as stream:
             rows = list(csv.DictReader(stream))
@@ -98,6 +102,12 @@ def read_labels(path: Path) -> list[Label]:
         raise LabelError(f"{path}: cannot read labels: {error}") from error
     if rows and "categories" not in rows[0]:
         raise LabelError(f"{path}: no 'categories' column")
+    if split is not None:
+        if rows and "split" not in rows[0]:
+            raise LabelError(f"{path}: no 'split' column to choose the '{split}' rows")
+        rows = [row for row in rows if row["split"] == split]
+        if not rows:
+            raise LabelError(f"{path}: no row in split '{split}'")
     return [_label(row) for row in rows]
 
 
@@ -106,7 +116,7 @@ def _label(row: dict[str, str]) -> Label:
     traps = frozenset(reason.split(":")[0].strip() for reason in _names(row.get("trap_reason", ""), "|"))
     name = row.get("act_id") or row.get("file") or row.get("title", "")[:80]
     return Label(name, row.get("title", ""), categories, traps, row.get("raa_sha256", ""), row.get("act_id", ""),
-                 row.get("file", ""))
+                 row.get("file", ""), trap=bool(traps) or row.get("kind") == "trap")
 
 
 def _names(cell: str | None, separator: str) -> list[str]:
@@ -126,11 +136,11 @@ def read_text(path: Path) -> str:
 
 
 def evaluate(labels_csv: Path, texts_dir: Path, ruleset: Ruleset,
-             splitter: Callable[[list[Page]], list[Act]] | None = None) -> Report:
-    """Classify every labelled act and compare with its labels."""
-    labels = read_labels(labels_csv)
+             splitter: Callable[[list[Page]], list[Act]] | None = None, split: str | None = None) -> Report:
+    """Classify every labelled act (of one ``split`` if given) and compare with its labels."""
+    labels = read_labels(labels_csv, split)
     acts = _Acts(Path(texts_dir), splitter)
-    report = Report(acts=len(labels))
+    report = Report(acts=len(labels), trap_acts=sum(label.trap for label in labels))
     categories = sorted(set(ruleset.categories) | {name for label in labels for name in label.categories})
     counts = {name: [0, 0, 0] for name in categories}
     rules = {rule.category.name: rule for rule in ruleset.rules}
@@ -155,12 +165,14 @@ def _count(report: Report, count: list[int], category: str, label: Label, found:
         count[0] += 1
     elif got:
         count[1] += 1
-        words = tuple(dict.fromkeys(match.words for match in matches if match.category == category))
+        words = tuple(dict.fromkeys(f"{match.words} [{match.zone}]" for match in matches
+                                    if match.category == category))
         report.errors.append(Error("false positive", category, label.name, label.title, words,
-                                   trap=category in label.traps))
+                                   trap=category in label.traps or label.trap and not label.traps))
     elif expected:
         count[2] += 1
-        near = tuple(f"{kind}: {match.words}" for kind, match in explain(act, rule)) if act and rule else ()
+        near = tuple(f"{kind}: {match.words} [{match.zone}]" for kind, match in explain(act, rule)) \
+            if act and rule else ()
         report.errors.append(Error("false negative", category, label.name, label.title, near, missing=act is None))
 
 
@@ -208,7 +220,7 @@ def format_report(report: Report) -> str:
                      f"{_ratio(score.precision, found):>9} {_ratio(score.recall, score.positives):>7} "
                      f"{_ratio(score.f1, found + score.positives):>5} {report.traps.get(score.category, 0):>5}")
     trapped = [error for error in report.errors if error.trap]
-    lines += ["", f"traps wrongly flagged: {len(trapped)} of {sum(report.traps.values())}"]
+    lines += ["", f"traps wrongly flagged: {len(trapped)} (trap acts: {report.trap_acts})"]
     if report.missing:
         lines += ["", f"acts not found in their RAA by the splitter: {len(report.missing)}",
                   *(f"  {name}" for name in report.missing)]

@@ -28,7 +28,8 @@ _SPECIAL = {
     # Latin-1 text decoded with a wrong code page: « sØcuritØ », « particuliŁres ».
     "Ø": "e", "ø": "e", "Ł": "e", "ł": "e",
     "°": "o",  # « n° » reads « no » in OCR too
-    **dict.fromkeys("’ʼ‘`´′ʹ", "'"),
+    # « l□enregistrement »: a glyph without a Unicode map, read as a white square, is an apostrophe.
+    **dict.fromkeys("’ʼ‘`´′ʹ□", "'"),
     **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
     **dict.fromkeys("«»“”„", '"'),
     **dict.fromkeys("\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff", ""),

@@ -5,8 +5,7 @@ A rule file, for people who are not programmers (see rules/README.md)::
     label: Drones                 # shown in the toot
     emoji: "🚁"
     hashtags: [Technopolice, drones]
-    where: both                   # title, body or both (default)
-    strong:                       # one is enough
+    strong:                       # one is enough, in the title or the dispositif
       - caméras installées sur des aéronefs
       - captation + image + aéronef       # all three, in order, close together
     support:                      # at least min_support of them
@@ -21,6 +20,12 @@ Plain words match the folded text (see ``watchbot.match.normalize``): case,
 accents, apostrophes, dashes, spacing and a plural s/x do not matter, and a
 trailing ``*`` stands for any ending. Regular expressions run on the folded
 text too. Everything is compiled once, by ``load``.
+
+``where`` names the zones of the act (see ``watchbot.match.zones``) in which a
+pattern counts: one name or a list of them, ``body`` (every zone but the
+title) or ``any``. By default a strong pattern counts in the title and the
+dispositif only: found in a « Vu » or a « Considérant », it cites another text
+and only counts as a support pattern. Support and exclude patterns count anywhere.
 """
 
 from __future__ import annotations
@@ -35,9 +40,13 @@ from typing import Any, Callable, Iterator
 from watchbot import yamlfile
 from watchbot.models import Category
 from watchbot.match.normalize import fold
+from watchbot.match.zones import DISPOSITIF, TITLE, ZONES
 from watchbot.yamlfile import Problem, YamlError
 
-PLACES = ("title", "body", "both")
+# Names of a set of zones: each zone, and these groups (« both », the older name of « any »).
+PLACES = {**{zone: frozenset({zone}) for zone in ZONES}, "body": frozenset(ZONES) - {TITLE},
+          "any": frozenset(ZONES), "both": frozenset(ZONES)}
+DEFAULT_WHERE = {"strong": frozenset({TITLE, DISPOSITIF}), "support": PLACES["any"], "exclude": PLACES["any"]}
 FILE_KEYS = ("label", "emoji", "hashtags", "description", "where", "strong", "support", "min_support", "exclude")
 PATTERN_KEYS = ("words", "regex", "where", "within")
 LISTS = ("strong", "support", "exclude")
@@ -47,6 +56,13 @@ _WORD = re.compile(r"[a-z0-9]+\*?")
 # Between two words of a phrase: nothing (glued words), or up to three
 # separators (« d 'images », « L. 242- 5 »).
 _GAP = "[^a-z0-9]{0,3}"
+# Text layers glue a phrase to the next or previous word (« aéronefsle », « desdrones »,
+# « portantinterdiction »): a phrase may touch one of these short words, and a long
+# word any word. Shorter words stay whole: « hydrodrone » is no drone.
+GLUE_AFTER = frozenset("le la les de des du et en au aux sur par pour dans un une".split())
+GLUE_BEFORE = frozenset("l d le la les de des du".split())
+MIN_GLUED_WORD = 4
+MIN_FREELY_GLUED_WORD = 11
 
 
 class RuleError(ValueError):
@@ -73,15 +89,45 @@ class Finder:
 
 
 def _on_boundaries(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` starts and ends a word; letters glued to digits
-    (« Mayol35 », « n°2023 ») count as separate words."""
+    """Whether ``text[start:end]`` starts and ends a word, or is glued to a word as
+    text layers glue them; letters glued to digits (« Mayol35 », « n°2023 ») count
+    as separate words."""
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
-    return not _same_word(before, text[start]) and not _same_word(text[end - 1], after)
+    if _same_word(before, text[start]):
+        glued = _word_before(text, start, start - 40)
+        if not _may_glue(_word_after(text, start, end), glued, GLUE_BEFORE):
+            return False
+    if _same_word(text[end - 1], after):
+        glued = _word_after(text, end, end + 40)
+        if not _may_glue(_word_before(text, end, start), glued, GLUE_AFTER):
+            return False
+    return True
 
 
 def _same_word(left: str, right: str) -> bool:
     return left.isalnum() and right.isalnum() and left.isdigit() == right.isdigit()
+
+
+def _may_glue(word: str, glued: str, short_words: frozenset[str]) -> bool:
+    if not word.isalpha() or not glued.isalpha():
+        return False
+    return len(word) >= MIN_FREELY_GLUED_WORD or len(word) >= MIN_GLUED_WORD and glued in short_words
+
+
+def _word_before(text: str, index: int, limit: int) -> str:
+    """The letters and digits just before ``index``, not before ``limit``."""
+    start = index
+    while start > max(limit, 0) and text[start - 1].isalnum():
+        start -= 1
+    return text[start:index]
+
+
+def _word_after(text: str, index: int, limit: int) -> str:
+    end = index
+    while end < min(limit, len(text)) and text[end].isalnum():
+        end += 1
+    return text[index:end]
 
 
 @dataclass(frozen=True)
@@ -90,7 +136,7 @@ class Pattern:
 
     text: str
     parts: tuple[Finder, ...]
-    where: str = "both"
+    where: frozenset[str] = PLACES["any"]
     within: int = DEFAULT_WITHIN
 
     def find(self, text: str, has: Callable[[str], bool] | None = None) -> tuple[int, int] | None:
@@ -176,16 +222,22 @@ def compile_regex(source: str) -> Finder:
     return Finder(regex, "", bounded=False)
 
 
-def compile_pattern(spec: str | dict, default_where: str = "both") -> Pattern:
+def compile_pattern(spec: str | dict, default_where: frozenset[str] = PLACES["any"]) -> Pattern:
     """A pattern item of a rule file: a phrase (parts joined by « + ») or a mapping."""
     if isinstance(spec, str):
         spec = {"words": spec}
-    where = spec.get("where", default_where)
+    where = zones_of(spec["where"]) if "where" in spec else default_where
     within = spec.get("within", DEFAULT_WITHIN)
     if "regex" in spec:
         return Pattern(spec["regex"], (compile_regex(spec["regex"]),), where, within)
     parts = tuple(compile_words(part) for part in spec["words"].split(" + "))
     return Pattern(spec["words"], parts, where, within)
+
+
+def zones_of(where: str | list[str]) -> frozenset[str]:
+    """The zones named by a ``where`` value: a name or a list of names."""
+    names = [where] if isinstance(where, str) else where
+    return frozenset().union(*(PLACES[name] for name in names))
 
 
 # Loading and checking ---------------------------------------------------------
@@ -288,9 +340,14 @@ def _check_hashtags(document: yamlfile.Document) -> list[Problem]:
 
 def _check_where(document: yamlfile.Document, path: tuple) -> list[Problem]:
     value = document.value(path)
-    if value is None or value in PLACES:
+    if value is None:
         return []
-    return [document.problem(path, f"'where' must be one of {', '.join(PLACES)}, not {value!r}")]
+    if isinstance(value, list) and value:
+        return [problem for index in range(len(value)) for problem in _check_where(document, (*path, index))]
+    if isinstance(value, str) and value in PLACES:
+        return []
+    names = ", ".join(name for name in PLACES if name != "both")
+    return [document.problem(path, f"'where' must be one of {names} (or a list of them), not {value!r}")]
 
 
 def _check_patterns(document: yamlfile.Document, key: str) -> list[Problem]:
@@ -348,8 +405,8 @@ def _kind(value: Any) -> str:
 
 
 def _compile(name: str, data: dict) -> Rule:
-    where = data.get("where", "both")
     category = Category(name, data["label"], data.get("emoji", ""), tuple(data.get("hashtags", ())),
                         data.get("description", ""))
-    patterns = {key: tuple(compile_pattern(item, where) for item in data.get(key) or ()) for key in LISTS}
+    where = {key: zones_of(data["where"]) if "where" in data else DEFAULT_WHERE[key] for key in LISTS}
+    patterns = {key: tuple(compile_pattern(item, where[key]) for item in data.get(key) or ()) for key in LISTS}
     return Rule(category, patterns["strong"], patterns["support"], data.get("min_support", 1), patterns["exclude"])

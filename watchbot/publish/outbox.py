@@ -1,43 +1,71 @@
 """The outbox: toots queued in the database with the matches, then posted exactly once.
 
 A toot is queued in the same transaction as its act (`watchbot.store.posts`). Before a
-request that may reach the server, it is marked `sending`; if the run dies before the
-answer is recorded, the next run first looks for the toot on the account, and only
-re-sends (with the same Idempotency-Key) if it is not there.
+request that may reach the server, it is marked `sending`; when the server answers with a
+refusal it goes back to `pending` or on to `failed`. A toot left `sending` (the run died,
+the answer was lost) is first looked up on the account: found, it is posted; not found, it
+is sent again with the same Idempotency-Key, except for visibilities a server may not list
+back to their author (followers-only, direct): those wait for a human decision
+(`watchbot retry --sending`), as a blind re-send could post them twice on servers that
+ignore the key.
+
+A refusal of the account (wrong token, missing scope, suspension) stops that account for
+the run and keeps its toots queued, whatever the server's status code.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Callable, Mapping, Sequence, TextIO
 
+from watchbot.clock import utcnow
 from watchbot.match.rules import Ruleset
 from watchbot.models import Category, Source
-from watchbot.publish.post import Delivered, Poster, PostFailed, RetryLater
-from watchbot.publish.toot import TootError, TootInput, compose, content_warning, page_link
+from watchbot.publish.post import LISTED, AccountRefused, Delivered, Poster, PostFailed, RetryLater, TooLong
+from watchbot.publish.toot import Limit, TootError, TootInput, compose, content_warning, page_link
 from watchbot.settings import Account, ConfigError
 from watchbot.store import Sessions, acts, posts
 from watchbot.store.records import QueuedPost, StoredAct
 from watchbot.store.states import PostState
 
 log = logging.getLogger("watchbot")
-DRY_RUN_MAX_CHARACTERS = 500
+HELD = "sending: needs a human decision"
+DRY_RUN_LIMIT = Limit(500)
 
 
 @dataclass
 class PostCounts:
-    posted: int = 0
+    sent: int = 0
+    found: int = 0  # a toot an interrupted run had sent, found on the account
     printed: int = 0
-    errors: int = 0  # network errors, 5xx, 429: the toots wait for the next run
+    errors: int = 0  # network errors, 5xx, 429, held toots: the toots wait for the next run or a human
     failed: int = 0
     pending: int = 0
+    held: int = 0
+    stopped: list[str] = field(default_factory=list)  # accounts the server refused
+
+    @property
+    def posted(self) -> int:
+        return self.sent + self.found
 
     def line(self) -> str:
         if self.printed:
             return f"toots {self.printed} printed (dry run), {self.pending} pending"
-        return f"toots {self.posted} posted, {self.pending} pending, {self.failed} failed"
+        held = f", {self.held} held for a human decision" if self.held else ""
+        stopped = f"; accounts stopped: {', '.join(self.stopped)}" if self.stopped else ""
+        return (f"toots {self.sent} sent, {self.found} found already posted, {self.pending} pending, "
+                f"{self.failed} failed{held}{stopped}")
+
+
+def account_hint(account: Account) -> str:
+    """What a human should check when the server refuses an account; never the token itself."""
+    where = (f"${account.access_token_env}" if account.access_token_env
+             else account.access_token_file or "its access token")
+    return (f"check the token in {where} (an access token of this account on {account.api_base_url}, "
+            f"with the scope write:statuses), the api_base_url, and that the account is not suspended or disabled")
 
 
 @dataclass
@@ -57,11 +85,19 @@ class Sender:
             queued = posts.queued(self.sessions, account.name, limit)
             if dry_run:
                 for post in queued:
-                    self._print_toot(post.act.id, partial(self._toot, post, account, DRY_RUN_MAX_CHARACTERS))
-            else:
+                    self._print_toot(post.act.id, partial(self._toot, post, account, DRY_RUN_LIMIT))
+            elif queued and not self._rate_limited(account):
                 self._send_account(account, queued)
             self.counts.pending += posts.count_queued(self.sessions, account.name)
         return self.counts
+
+    def _rate_limited(self, account: Account) -> bool:
+        """True while a 429's reset time is ahead: no request to this account before it."""
+        until = posts.rate_limited_until(self.sessions, account.name)
+        if until is None or until <= utcnow():
+            return False
+        log.info("account %s: rate limited until %s UTC: its toots wait", account.name, f"{until:%H:%M:%S}")
+        return True
 
     def _send_account(self, account: Account, queued: Sequence[QueuedPost]) -> None:
         try:
@@ -71,53 +107,103 @@ class Sender:
         except RetryLater as error:
             self.counts.errors += 1
             log.warning("account %s: posting stopped for this run: %s", account.name, error.reason)
+            self._wait(account, error.reason, error.retry_at)
+        except AccountRefused as error:
+            self._stop(account, f"the server refused the account ({error.reason})")
         except ConfigError as error:
-            self.counts.errors += 1
-            log.error("account %s: %s", account.name, error)
+            self._stop(account, str(error))
         except Exception:  # a bug must not stop the other accounts; the toot stays queued
             self.counts.errors += 1
             log.exception("account %s: posting stopped for this run by an unexpected error", account.name)
 
+    def _stop(self, account: Account, reason: str) -> None:
+        self.counts.errors += 1
+        self.counts.stopped.append(account.name)
+        log.error("account %s: %s: nothing posted to it in this run, its toots stay queued; %s", account.name,
+                  reason, account_hint(account))
+        self._wait(account, f"account stopped: {reason}")
+
+    def _wait(self, account: Account, reason: str, retry_at: datetime | None = None) -> None:
+        """Say why the account's queued toots wait (those a human must decide on keep their reason)."""
+        posts.wait(self.sessions, account.name, reason, retry_at, keep=HELD)
+
     def _deliver(self, poster: Poster, account: Account, post: QueuedPost) -> None:
         try:
-            if post.state == PostState.SENDING:
-                found = poster.find_posted(self._marker(post.act))
-                if found:
-                    self._posted(post, found)
-                    return
-            text, spoiler = self._toot(post, account, poster.max_characters)
-            posts.mark_sending(self.sessions, post.id, text)
-            log.debug("toot %d for %s: sending", post.id, account.name)
-            delivered = poster.post(text, idempotency_key=post.idempotency_key, visibility=account.visibility,
-                                    spoiler_text=spoiler, language="fr")
-            log.debug("toot %d for %s: accepted by the server as %s", post.id, account.name, delivered.status_id)
+            if post.state == PostState.SENDING and self._recovered(poster, account, post):
+                return
+            delivered = self._post(poster, account, post)
         except RetryLater as error:
-            posts.record_error(self.sessions, post.id, error.reason)
             if error.stop_account:
                 raise
             self.counts.errors += 1
             log.warning("toot %d for %s will be retried: %s", post.id, account.name, error.reason)
             return
-        except PostFailed as error:
-            if error.stop_account:  # a revoked token or a suspended account: the toot itself is fine
+        except (PostFailed, TootError) as error:
+            self._failed(post, account, error.reason if isinstance(error, PostFailed) else str(error))
+            return
+        self._posted(post, delivered, found=False)
+
+    def _recovered(self, poster: Poster, account: Account, post: QueuedPost) -> bool:
+        """A toot an interrupted run was sending: True when it is settled (found, or held for a human)."""
+        found = poster.find_posted(self._marker(post.act))
+        if found:
+            self._posted(post, found, found=True)
+            return True
+        if account.visibility in LISTED:
+            return False  # the account's list shows every toot of this visibility: not there, not posted
+        reason = (f"{HELD}: the run stopped while sending this {account.visibility} toot, which the "
+                  f"server may not list back; if the account does not show it, "
+                  f"`watchbot retry --sending --account {account.name}` sends it again")
+        posts.hold(self.sessions, post.id, reason)
+        self.counts.held += 1
+        self.counts.errors += 1
+        log.warning("toot %d for %s: %s", post.id, account.name, reason)
+        return True
+
+    def _post(self, poster: Poster, account: Account, post: QueuedPost) -> Delivered:
+        """Send the toot; a too-long refusal gets one new composition under the server's stricter count."""
+        try:
+            return self._send(poster, account, post, post.idempotency_key)
+        except TooLong as refusal:
+            if not poster.tighten(refusal):
+                raise
+        key = posts.idempotency_key(account.name, post.act_key, post.attempts + 1)
+        return self._send(poster, account, post, key)
+
+    def _send(self, poster: Poster, account: Account, post: QueuedPost, key: str) -> Delivered:
+        text, spoiler = self._toot(post, account, poster.limit)
+        posts.mark_sending(self.sessions, post.id, text, key)
+        log.debug("toot %d for %s: sending", post.id, account.name)
+        try:
+            delivered = poster.post(text, idempotency_key=key, visibility=account.visibility,
+                                    spoiler_text=spoiler, language="fr")
+        except (AccountRefused, PostFailed) as refusal:  # the server answered: it does not have the toot
+            posts.mark_refused(self.sessions, post.id, refusal.reason)
+            raise
+        except RetryLater as error:
+            if error.maybe_posted:
                 posts.record_error(self.sessions, post.id, error.reason)
-                raise RetryLater(f"the server refused the account: {error.reason}", stop_account=True) from error
-            self._failed(post, account, error.reason)
-            return
-        except TootError as error:
-            self._failed(post, account, str(error))
-            return
-        self._posted(post, delivered)
+            else:
+                posts.mark_refused(self.sessions, post.id, error.reason)
+            raise
+        log.debug("toot %d for %s: accepted by the server as %s", post.id, account.name, delivered.status_id)
+        return delivered
 
     def _failed(self, post: QueuedPost, account: Account, reason: str) -> None:
         posts.mark_failed(self.sessions, post.id, reason)
         self.counts.failed += 1
-        log.error("toot %d for %s failed: %s", post.id, account.name, reason)
+        log.error("toot %d for %s failed: %s; `watchbot retry --account %s` queues it again", post.id,
+                  account.name, reason, account.name)
 
-    def _posted(self, post: QueuedPost, delivered: Delivered) -> None:
+    def _posted(self, post: QueuedPost, delivered: Delivered, *, found: bool) -> None:
         posts.mark_posted(self.sessions, post.id, delivered.status_id, delivered.url)
-        self.counts.posted += 1
-        log.info("posted toot %d: %s", post.id, delivered.url or delivered.status_id)
+        if found:
+            self.counts.found += 1
+            log.info("toot %d was already posted by an interrupted run: %s", post.id, delivered.url or
+                     delivered.status_id)
+        else:
+            self.counts.sent += 1
+            log.info("posted toot %d: %s", post.id, delivered.url or delivered.status_id)
 
     def print_acts(self, act_ids: Sequence[int]) -> PostCounts:
         """Without accounts: print the toot of every act matched in this run."""
@@ -141,15 +227,15 @@ class Sender:
 
     def _act_toot(self, act: StoredAct) -> tuple[str, None]:
         """An act's toot for every category it matches, as no account is there to choose."""
-        return self._render(act, self._known(act.categories), DRY_RUN_MAX_CHARACTERS), None
+        return self._render(act, self._known(act.categories), DRY_RUN_LIMIT), None
 
-    def _toot(self, post: QueuedPost, account: Account, max_characters: int) -> tuple[str, str | None]:
+    def _toot(self, post: QueuedPost, account: Account, limit: Limit) -> tuple[str, str | None]:
         """The queued toot's text and content warning, for this account."""
         categories = self._known(post.categories)
         spoiler = content_warning(categories, account.content_warnings)
-        return self._render(post.act, categories, max_characters, spoiler), spoiler
+        return self._render(post.act, categories, limit, spoiler), spoiler
 
-    def _render(self, stored: StoredAct, categories: Sequence[Category], max_characters: int,
+    def _render(self, stored: StoredAct, categories: Sequence[Category], limit: Limit,
                 spoiler: str | None = None) -> str:
         source = self.sources.get(stored.source_code)
         names = {category.name for category in categories}
@@ -162,7 +248,7 @@ class Sender:
             act=stored.act,
             matches=tuple(match for match in stored.matches if match.category in names),
         )
-        return compose(item, categories, max_characters, spoiler_text=spoiler or "")
+        return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)
 
     @staticmethod
     def _marker(stored: StoredAct) -> list[str]:

@@ -1,36 +1,57 @@
 """The Mastodon client side of posting: one Poster per account, no database.
 
-Errors are sorted for the outbox: `RetryLater` (network error, 5xx, 429, an
-unreadable answer: the server may or may not have the toot, the same
-Idempotency-Key makes the retry safe) and `PostFailed` (a 4xx that will not
-change by retrying: 401, 403, 422...). The access token never appears in a
-message.
+Every server that speaks the Mastodon client API is meant (Mastodon, GoToSocial,
+Akkoma/Pleroma, Takahē...); the README's table lists where they differ. Errors are
+sorted for the outbox:
+- `RetryLater`: network error, 5xx, 429, an unreadable answer. With `maybe_posted`
+  the request reached the server and no refusal came back: it may have the toot.
+- `AccountRefused`: 401, 403, or a 4xx whose message is about the token or the
+  account (Takahē answers a wrong token with `400 Invalid Bearer token`): the toot
+  is fine, the account must be fixed by a human.
+- `TooLong`: the server counted the toot over its limit; `PostFailed`: any other
+  refusal of the toot itself.
+The access token never appears in a message.
 """
 
 from __future__ import annotations
 
 import functools
-
 import html
+import json
+import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence, TypeVar
 
+import requests
 from bs4 import BeautifulSoup
 from mastodon import (Mastodon, MastodonAPIError, MastodonError, MastodonIllegalArgumentError,
-                      MastodonNetworkError, MastodonNotFoundError, MastodonRatelimitError)
+                      MastodonNetworkError, MastodonRatelimitError)
+from urllib3.exceptions import NewConnectionError
 
-from watchbot.publish.toot import WORD_JOINER, length
+from watchbot.publish.toot import WORD_JOINER, Limit, length
 
 # A fixed version with version checks off: Mastodon.py then never asks a server that is down for its
 # version, which ends in a RecursionError instead of a network error (Mastodon.py issue #450).
 MASTODON_VERSION = "4.3.0"
-DEFAULT_MAX_CHARACTERS = 500
+# When no instance endpoint gives a limit: below every default seen (Mastodon and Takahē 500,
+# GoToSocial, Pleroma and Akkoma 5000), links counted in full.
+CONSERVATIVE_LIMIT = Limit(300, url_length=None)
 USER_AGENT = "watchbot/0.1 (+https://github.com/watchbot/watchbot)"
 VISIBILITIES = ("public", "unlisted", "private", "direct")
+LISTED = ("public", "unlisted")  # visibilities every server lists back to their author
 PAGE_SIZE = 40
 MAX_REASON = 300  # Mastodon's maximum for an account's statuses
+NOT_THERE = (404, 405, 410)  # an instance endpoint the server does not have
+# 4xx messages that are about the token or the account, not the toot (Mastodon, Takahē, GoToSocial,
+# Pleroma/Akkoma wordings; the README's server table).
+ACCOUNT_MESSAGE = re.compile(r"bearer|invalid_token|access.token|\btoken\b|credential|unauthori[sz]ed|"
+                             r"identity_token|out_of_scope|\bscope|suspend|disabled|deactivated|silenced|"
+                             r"not approved|confirm|locked|login", re.IGNORECASE)
+TOO_LONG_MESSAGE = re.compile(r"too long|character limit|max(?:imum)? ?char|exceed|length", re.IGNORECASE)
 T = TypeVar("T")
+log = logging.getLogger("watchbot.post")
 
 
 @dataclass(frozen=True)
@@ -42,48 +63,114 @@ class Delivered:
 class RetryLater(Exception):
     """The toot may be posted on a later run; with `stop_account`, post nothing more to this account now."""
 
-    def __init__(self, reason: str, *, stop_account: bool = False):
+    def __init__(self, reason: str, *, stop_account: bool = False, retry_at: datetime | None = None,
+                 maybe_posted: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.stop_account = stop_account
+        self.retry_at = retry_at
+        self.maybe_posted = maybe_posted
+
+
+class AccountRefused(Exception):
+    """The server refused the account (token, scope, suspension): nothing more for it until a human fixes it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class PostFailed(Exception):
-    """The server refused the toot for good; `stop_account` when the refusal is about the account (401, 403)."""
+    """The server refused the toot for good."""
 
-    def __init__(self, reason: str, *, stop_account: bool = False):
+    def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-        self.stop_account = stop_account
+
+
+class TooLong(PostFailed):
+    """The server counted the toot over its limit; `limit` when its message says which."""
+
+    def __init__(self, reason: str, limit: int | None = None):
+        super().__init__(reason)
+        self.limit = limit
 
 
 class Poster:
     def __init__(self, api_base_url: str, access_token: str, *, timeout: float = 30,
                  user_agent: str = USER_AGENT):
         self._token = access_token
+        self._base = api_base_url.rstrip("/")
+        self._timeout = timeout
+        self._user_agent = user_agent
+        self._session = requests.Session()
+        self._session.hooks["response"].append(self._remember)
+        self._last_body = ""
         self._api = Mastodon(api_base_url=api_base_url, access_token=access_token, ratelimit_method="throw",
                              mastodon_version=MASTODON_VERSION, version_check_mode="none",
-                             request_timeout=timeout, user_agent=user_agent)
-        self._max_characters: int | None = None
+                             request_timeout=timeout, user_agent=user_agent, session=self._session)
+        self._limit: Limit | None = None
         self._account_id: str | None = None
 
     @property
-    def max_characters(self) -> int:
-        """The instance's `configuration.statuses.max_characters` (v2, else v1, else 500), read once."""
-        if self._max_characters is None:
-            self._max_characters = self._call(self._read_max_characters)
-        return self._max_characters
+    def limit(self) -> Limit:
+        """How the server counts a toot, read once from its instance endpoints (see `tighten`)."""
+        if self._limit is None:
+            self._limit = self._read_limit()
+        return self._limit
 
-    def _read_max_characters(self) -> int:
-        for read in (self._api.instance_v2, self._api.instance_v1):
-            try:
-                instance = read()
-            except MastodonNotFoundError:
-                continue
-            value = ((instance.get("configuration") or {}).get("statuses") or {}).get("max_characters")
-            if isinstance(value, int) and value > 0:
-                return value
-        return DEFAULT_MAX_CHARACTERS
+    @property
+    def max_characters(self) -> int:
+        return self.limit.characters
+
+    def tighten(self, refusal: TooLong) -> bool:
+        """After a too-long refusal: the limit read again (an admin may have lowered it), the one the server
+        named if lower, and links counted in full. False when that changes nothing: the server counts in
+        a way watchbot does not know.
+        """
+        current = self.limit
+        characters = min(current.characters, self._read_limit().characters, refusal.limit or current.characters)
+        stricter = Limit(characters, url_length=None)
+        if stricter == current:
+            return False
+        log.warning("%s refused a toot as too long (%s): counting links in full within %d characters from now",
+                    self._base, refusal.reason, characters)
+        self._limit = stricter
+        return True
+
+    def _read_limit(self) -> Limit:
+        for version in ("v2", "v1"):
+            for path in (f"/api/{version}/instance", f"/api/{version}/instance/"):
+                instance = self._get(path)
+                if instance is None:
+                    continue
+                found = _limit_of(instance)
+                if found:
+                    log.debug("%s%s: %d characters, links count %s", self._base, path, found.characters,
+                              found.url_length if found.url_length is not None else "in full")
+                    return found
+                break  # this version answered without a limit: the other one may say
+        log.warning("%s: no instance endpoint gives the character limit (tried /api/v2/instance and "
+                    "/api/v1/instance, with and without a trailing slash): toots kept within %d characters, "
+                    "links counted in full", self._base, CONSERVATIVE_LIMIT.characters)
+        return CONSERVATIVE_LIMIT
+
+    def _get(self, path: str) -> dict[str, Any] | None:
+        """An instance endpoint's JSON object; None when the server has no such endpoint or no JSON there."""
+        headers = {"Authorization": f"Bearer {self._token}", "User-Agent": self._user_agent}
+        try:
+            response = self._session.get(self._base + path, headers=headers, timeout=self._timeout)
+        except requests.RequestException as error:
+            raise RetryLater(self._reason(f"network error: {error}"), stop_account=True) from None
+        if response.status_code in NOT_THERE:
+            return None
+        if not response.ok:
+            raise self._refusal(response.status_code, response.reason, _message(response.text))
+        try:
+            answer = response.json()
+        except ValueError:
+            return None
+        return answer if isinstance(answer, dict) else None
 
     def post(self, text: str, *, idempotency_key: str, visibility: str = "unlisted",
              spoiler_text: str | None = None, language: str = "fr") -> Delivered:
@@ -93,19 +180,22 @@ class Poster:
             raise ValueError("an idempotency key is required")
         if visibility not in VISIBILITIES:
             raise PostFailed(f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}")
-        size = length(text, spoiler_text or "")
-        if size > self.max_characters:
-            raise PostFailed(f"the toot counts {size} characters, the server accepts {self.max_characters}")
+        limit = self.limit
+        size = length(text, spoiler_text or "", url_length=limit.url_length)
+        if size > limit.characters:
+            raise PostFailed(f"the toot counts {size} characters, the server accepts {limit.characters}")
         status = self._call(lambda: self._api.status_post(
             text, visibility=visibility, spoiler_text=spoiler_text or None, sensitive=bool(spoiler_text),
-            language=language, idempotency_key=idempotency_key))
+            language=language, idempotency_key=idempotency_key), sends=True)
         return _delivered(status)
 
     def find_posted(self, marker: str | Sequence[str], limit: int = 40) -> Delivered | None:
         """The newest of the account's last `limit` statuses whose text and links contain `marker` (all of them).
 
         For crash recovery: a toot the server took while the run died before recording it, once the
-        server has forgotten its Idempotency-Key (after an hour on Mastodon).
+        server has forgotten its Idempotency-Key (after an hour on Mastodon), or on a server that
+        ignores the key (GoToSocial, Takahē). Only as good as the server's list: Takahē leaves
+        followers-only and direct statuses out of their author's list.
         """
         wanted = [text.replace(WORD_JOINER, "") for text in ([marker] if isinstance(marker, str) else marker)]
         page = self._call(lambda: self._api.account_statuses(self._me(), limit=min(limit, PAGE_SIZE)))
@@ -121,42 +211,92 @@ class Poster:
 
     def _me(self) -> str:
         if self._account_id is None:
-            self._account_id = str(self._api.account_verify_credentials()["id"])
+            self._account_id = str(self._call(self._api.account_verify_credentials)["id"])
         return self._account_id
 
-    def _call(self, request: Callable[[], T]) -> T:
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Keep an error's body: Mastodon.py drops a message that is not JSON (Takahē's wrong token)."""
+        self._last_body = "" if response.ok else response.text[:2000]
+
+    def _call(self, request: Callable[[], T], *, sends: bool = False) -> T:
+        self._last_body = ""
         try:
             return request()
         except MastodonError as error:
-            raise self._classify(error) from None
+            raise self._classify(error, sends) from None
 
-    def _classify(self, error: MastodonError) -> RetryLater | PostFailed:
+    def _classify(self, error: MastodonError, sends: bool) -> Exception:
         if isinstance(error, MastodonRatelimitError):
             reset = self._api.ratelimit_reset
             retry_at = datetime.fromtimestamp(reset, timezone.utc) if reset else None
             until = f" until {retry_at:%Y-%m-%d %H:%M:%S} UTC" if retry_at else ""
-            return RetryLater(f"rate limited (429){until}", stop_account=True)
+            return RetryLater(f"rate limited (429){until}", stop_account=True, retry_at=retry_at)
         if isinstance(error, MastodonNetworkError):
-            return RetryLater(self._reason(f"network error: {error}"), stop_account=True)
+            reached = sends and not _not_connected(error)
+            return RetryLater(self._reason(f"network error: {error}"), stop_account=True, maybe_posted=reached)
         if isinstance(error, MastodonIllegalArgumentError):
             return PostFailed(self._reason(f"refused by Mastodon.py: {error}"))
         code, reason, message = _http_error(error)
         if code is None:  # an answer that is not the API's: the toot may have been taken
-            return RetryLater(self._reason(f"unreadable answer: {message}"))
+            return RetryLater(self._reason(f"unreadable answer: {message}"), maybe_posted=sends)
+        return self._refusal(code, reason, message or _message(self._last_body), sends=sends)
+
+    def _refusal(self, code: int, reason: str, message: str, *, sends: bool = False) -> Exception:
+        text = self._reason(f"{code} {reason}: {message}")
         if code >= 500 or code in (408, 425):
-            return RetryLater(self._reason(f"server error {code} {reason}: {message}"))
-        return PostFailed(self._reason(f"{code} {reason}: {message}"), stop_account=code in (401, 403))
+            return RetryLater(f"server error {text}", maybe_posted=sends)
+        if code == 429:
+            return RetryLater(f"rate limited ({text})", stop_account=True)
+        if code in (401, 403) or code in NOT_THERE or ACCOUNT_MESSAGE.search(message):
+            return AccountRefused(text)  # NOT_THERE: api_base_url is not a Mastodon API
+        if code in (400, 413, 422) and TOO_LONG_MESSAGE.search(message):
+            named = re.search(r"\d+", message)
+            return TooLong(text, int(named.group()) if named else None)
+        return PostFailed(text)
 
     def _reason(self, text: str) -> str:
         """A bounded message without the access token, even if a server or a proxy echoed it."""
         return text.replace(self._token, "***")[:MAX_REASON] if self._token else text[:MAX_REASON]
 
 
+def _limit_of(instance: dict[str, Any]) -> Limit | None:
+    """The toot limit an instance document gives: Mastodon's `configuration.statuses`, else Pleroma's and
+    Akkoma's `max_toot_chars`; links count `characters_reserved_per_url`, in full where it is not given."""
+    statuses = (instance.get("configuration") or {}).get("statuses") or {}
+    characters = statuses.get("max_characters") or instance.get("max_toot_chars")
+    if not isinstance(characters, int) or characters <= 0:
+        return None
+    per_url = statuses.get("characters_reserved_per_url")
+    return Limit(characters, url_length=per_url if isinstance(per_url, int) and per_url >= 0 else None)
+
+
+def _not_connected(error: MastodonNetworkError) -> bool:
+    """True when the request never reached the server (refused or timed-out connection)."""
+    cause = error.__context__
+    if isinstance(cause, requests.ConnectTimeout):
+        return True
+    if not isinstance(cause, requests.ConnectionError) or not cause.args:
+        return False
+    return isinstance(getattr(cause.args[0], "reason", None), NewConnectionError)
+
+
+def _message(body: str) -> str:
+    """A server's error message: the JSON `error` (and `error_description`), else the body's text."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        answer = None
+    if isinstance(answer, dict) and answer.get("error"):
+        return " ".join(str(answer[key]) for key in ("error", "error_description") if answer.get(key))
+    text = BeautifulSoup(body, "html.parser").get_text(" ") if "<" in body else body
+    return " ".join(text.split()) or "no message"
+
+
 def _http_error(error: MastodonError) -> tuple[int | None, str, str]:
     """(status code, reason, server message) of a Mastodon.py error; no code when there was no HTTP error."""
     args = error.args
     if isinstance(error, MastodonAPIError) and len(args) >= 4 and isinstance(args[1], int):
-        return args[1], str(args[2] or ""), str(args[3] or "no message")
+        return args[1], str(args[2] or ""), str(args[3] or "")
     return None, "", " ".join(map(str, args))
 
 

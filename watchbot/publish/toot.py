@@ -1,9 +1,11 @@
 """Compose the toot of an act for one account (README: What the toots look like), in French.
 
-A toot fits the server's limit as Mastodon counts it: graphemes, every URL as
-23 characters, `@user@domain` as `@user`. When it is too long, the excerpt is
-shortened first, then dropped, then the title is shortened; the link and the
-hashtags are never cut.
+A toot fits the server's limit as the server counts it (`Limit`): Mastodon's
+way (graphemes, every URL as 23 characters, `@user@domain` as `@user`), or every
+character of a link counted (GoToSocial, Takahē, Akkoma/Pleroma). When it is too
+long, the excerpt is shortened first, then dropped, then the title is shortened
+(the RAA's name with it, then without it, then without the publication date);
+the link and the hashtags are never cut.
 
 Text taken from documents (title, reference, RAA name, excerpt) can never
 mention, tag or link: an invisible WORD JOINER (U+2060) is put after every
@@ -23,6 +25,7 @@ from typing import Callable, Mapping, Sequence
 
 import grapheme
 from mastodon import Mastodon
+from mastodon._url_regex import url_regex  # Mastodon's URL regex, the one get_status_length uses
 from requests.utils import requote_uri
 
 from watchbot.models import Act, Category, Match
@@ -61,6 +64,18 @@ DEPARTMENTS = dict(line.split(" ", 1) for line in """\
 986 Wallis-et-Futuna|987 Polynésie française|988 Nouvelle-Calédonie""".replace("\n", "|").split("|"))
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A server's rule: at most `characters`, a link counting `url_length` (None: every character of it).
+
+    Counted in full, a toot counts its code points, as GoToSocial and Takahē do (Akkoma counts
+    graphemes, never more): a flag emoji made of several code points then counts several.
+    """
+
+    characters: int
+    url_length: int | None = 23
+
+
 class TootError(ValueError):
     """The toot cannot fit the server's limit even with its excerpt dropped and its title cut."""
 
@@ -77,37 +92,50 @@ class TootInput:
 
 
 def compose(item: TootInput, categories: Sequence[Category], max_characters: int = 500,
-            spoiler_text: str = "") -> str:
+            spoiler_text: str = "", url_length: int | None = 23) -> str:
     """The toot of `item` for an account following `categories`, within `max_characters`.
 
-    `spoiler_text` (the content warning, if any) counts towards the limit, as on Mastodon.
+    `spoiler_text` (the content warning, if any) counts towards the limit, as on Mastodon;
+    a link counts `url_length` characters, every one of its characters when None.
     """
     if not categories:
         raise TootError("a toot needs at least one category")
     title = clean(item.act.title) or clean(item.document_title)
     excerpt, words = _excerpt(item.matches)
 
-    def render(title_budget: int, excerpt_budget: int) -> str:
+    def render(title_budget: int, excerpt_budget: int, name_budget: int | None) -> str:
         return _render(item, categories, _shorten(title, title_budget), _window(excerpt, words, excerpt_budget),
-                       min(title_budget, MAX_NAME))
+                       name_budget)
 
-    limit = max_characters - length("", spoiler_text)
+    limit = max_characters - length("", spoiler_text, url_length)
 
-    def overshoot(title_budget: int, excerpt_budget: int) -> int:
-        return length(render(title_budget, excerpt_budget)) - limit
+    def overshoot(title_budget: int, excerpt_budget: int, name_budget: int | None) -> int:
+        return length(render(title_budget, excerpt_budget, name_budget), url_length=url_length) - limit
 
     longest = min(len(excerpt), MAX_EXCERPT)
-    excerpt_budget = _largest(lambda budget: overshoot(len(title), budget), min(MIN_EXCERPT, longest), longest)
-    if excerpt_budget is not None or overshoot(len(title), 0) <= 0:
-        return render(len(title), excerpt_budget or 0)
-    title_budget = _largest(lambda budget: overshoot(budget, 0), min(MIN_TITLE, len(title)), len(title))
-    if title_budget is None:
+    full_name = min(len(title), MAX_NAME)
+    excerpt_budget = _largest(lambda budget: overshoot(len(title), budget, full_name), min(MIN_EXCERPT, longest),
+                              longest)
+    if excerpt_budget is not None or overshoot(len(title), 0, full_name) <= 0:
+        return render(len(title), excerpt_budget or 0, full_name)
+
+    def shortened(name: Callable[[int], int | None]) -> str | None:
+        """Without excerpt, the title shortened to fit, the RAA's name budgeted by `name`."""
+        title_budget = _largest(lambda budget: overshoot(budget, 0, name(budget)), min(MIN_TITLE, len(title)),
+                                len(title))
+        return None if title_budget is None else render(title_budget, 0, name(title_budget))
+
+    # the RAA's name shortened with the title, then dropped, then the publication date too: the link names the RAA
+    toot = (shortened(lambda budget: min(budget, MAX_NAME)) or shortened(lambda budget: 0)
+            or shortened(lambda budget: None))
+    if toot is None:
         raise TootError(f"the toot of act {item.act.ref or item.act.title[:60]!r} cannot fit "
                         f"{max_characters} characters without losing its link or hashtags")
-    return render(title_budget, 0)
+    return toot
 
 
-def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str, name_budget: int) -> str:
+def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str,
+            name_budget: int | None) -> str:
     labels = " · ".join(f"{category.emoji} {category.label}".strip() for category in categories)
     place = f"{item.source_name} ({item.department})" if item.department else item.source_name
     head = [f"{labels} — {neutralise(clean(place))}", neutralise(title)]
@@ -124,28 +152,36 @@ def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt
     return "\n\n".join(block for block in blocks if block)
 
 
-def _paper(item: TootInput, name_budget: int) -> str:
-    """Where the act was published: "Paru le 6 juin 2025 dans « RAA n°12 », p. 3-6"."""
+def _paper(item: TootInput, name_budget: int | None) -> str:
+    """Where the act was published: "Paru le 6 juin 2025 dans « RAA n°12 », p. 3-6"; pages only without budget."""
+    pages = page_range(item.act.first_page, item.act.last_page)
+    if name_budget is None:
+        return pages
     name = clean(item.document_title)
     name = "" if name.casefold() == clean(item.act.title).casefold() else _shorten(name, name_budget)
     published = french_date(item.published) if item.published else ""
     when = f" le {published}" if published and published not in name else ""
     where = f" dans « {neutralise(name)} »" if name else ""
-    pages = page_range(item.act.first_page, item.act.last_page)
     return f"Paru{when}{where}" + (f", {pages}" if pages else "") if when or where else pages
 
 
-def length(text: str, spoiler_text: str = "") -> int:
-    """The length Mastodon counts: graphemes, URLs as 23, `@user@domain` as `@user`, plus the content warning.
+def length(text: str, spoiler_text: str = "", url_length: int | None = 23) -> int:
+    """The length a server counts, content warning included.
 
-    Mastodon.py's `get_status_length`, line by line (a line break always separates graphemes, URLs and
-    user names); a line without URL, user name or joining character counts its characters, as the
-    grapheme count is slow on long texts.
+    By default Mastodon's: graphemes, URLs as 23, `@user@domain` as `@user`: Mastodon.py's
+    `get_status_length`, line by line (a line break always separates graphemes, URLs and user
+    names); a line without URL, user name or joining character counts its characters, as the
+    grapheme count is slow on long texts. Another `url_length` changes what each URL counts;
+    None counts every code point, the strictest count of the servers known.
     """
+    if url_length is None:
+        return len(text) + len(spoiler_text)
     if "\r" in text:
-        return Mastodon.get_status_length(text, spoiler_text)
-    lines = text.split("\n")
-    return sum(map(_line_length, lines)) + len(lines) - 1 + Mastodon.get_status_length("", spoiler_text)
+        counted = Mastodon.get_status_length(text, spoiler_text)
+    else:
+        lines = text.split("\n")
+        counted = sum(map(_line_length, lines)) + len(lines) - 1 + Mastodon.get_status_length("", spoiler_text)
+    return counted + (url_length - 23) * len(url_regex.findall(text)) if url_length != 23 else counted
 
 
 @lru_cache(maxsize=4096)

@@ -57,6 +57,7 @@ class SourceRow(Base):
     last_success_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     last_found: Mapped[int] = mapped_column(Integer, default=0)
+    crawl_progress: Mapped[str | None] = mapped_column(Text)  # JSON of discover.Progress
 
 
 class DocumentRow(Base):
@@ -120,6 +121,7 @@ class MatchRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     excerpt: Mapped[str] = mapped_column(Text)
     words: Mapped[str] = mapped_column(Text, default="")
+    zone: Mapped[str | None] = mapped_column(String(20))  # where in the act: title, dispositif…; None before 0008
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
 
@@ -139,6 +141,8 @@ class PostRow(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    wait_reason: Mapped[str | None] = mapped_column(Text)  # why a queued toot waits; None: never tried or sent
+    retry_at: Mapped[datetime | None] = mapped_column()  # a 429's reset time
     text: Mapped[str | None] = mapped_column(Text)
     remote_id: Mapped[str | None] = mapped_column(String(80))
     remote_url: Mapped[str | None] = mapped_column(Text)

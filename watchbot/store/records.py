@@ -37,17 +37,19 @@ class QueuedPost:
     account: str
     state: PostState
     categories: tuple[str, ...]
+    act_key: str
     idempotency_key: str
+    attempts: int
     act: StoredAct
 
 
 def match_row(match: Match) -> MatchRow:
     return MatchRow(category=match.category, rule=match.rule, page=match.page, excerpt=match.excerpt,
-                    words=match.words)
+                    words=match.words, zone=match.zone)
 
 
 def match_of(row: MatchRow) -> Match:
-    return Match(row.category, row.rule, row.page, row.excerpt, row.words)
+    return Match(row.category, row.rule, row.page, row.excerpt, row.words, row.zone)
 
 
 def page_rows(pages: Sequence[Page]) -> list[PageRow]:
@@ -76,5 +78,5 @@ def stored_act(row: ActRow, pages: Sequence[Page] = ()) -> StoredAct:
 
 
 def queued_post(row: PostRow) -> QueuedPost:
-    return QueuedPost(row.id, row.account, row.status, tuple(row.categories.split(",")), row.idempotency_key,
-                      stored_act(row.act))
+    return QueuedPost(row.id, row.account, row.status, tuple(row.categories.split(",")), row.act_key,
+                      row.idempotency_key, row.attempts, stored_act(row.act))

@@ -21,6 +21,7 @@ class SourceHistory:
     first_run_day: date  # the local date of the source's first run
     not_before: date | None
     last_found: int  # RAA listed by the last successful crawl
+    progress: str | None  # what the crawl remembers from run to run (JSON of discover.Progress)
 
 
 def history(sessions: Sessions, source: Source, now: datetime, not_before: date) -> SourceHistory:
@@ -32,7 +33,8 @@ def history(sessions: Sessions, source: Source, now: datetime, not_before: date)
                             last_found=0)
             session.add(row)
             session.commit()
-        return SourceHistory(row.code, local_date(row.first_run_at), row.not_before, row.last_found)
+        return SourceHistory(row.code, local_date(row.first_run_at), row.not_before, row.last_found,
+                             row.crawl_progress)
 
 
 def record_failure(sessions: Sessions, code: str, reason: str) -> None:
@@ -42,9 +44,9 @@ def record_failure(sessions: Sessions, code: str, reason: str) -> None:
 
 
 def record_crawl(sessions: Sessions, code: str, listings: Sequence[Listing],
-                 state_of: Callable[[Listing], DocumentState]) -> int:
-    """A successful crawl: the listed documents not yet known, stored in the state `state_of` gives them.
-    Returns how many were new."""
+                 state_of: Callable[[Listing], DocumentState], progress: str) -> int:
+    """A successful crawl: the listed documents not yet known, stored in the state `state_of` gives them,
+    and what the crawl remembers for the next run. Returns how many were new."""
     with sessions() as session:
         urls = [listing.url for listing in listings]
         known = set(session.scalars(select(DocumentRow.url).where(DocumentRow.url.in_(urls))))
@@ -58,6 +60,7 @@ def record_crawl(sessions: Sessions, code: str, listings: Sequence[Listing],
             new += 1
         row = session.get_one(SourceRow, code)
         row.last_found, row.last_success_at, row.last_error = len(listings), utcnow(), None
+        row.crawl_progress = progress
         session.commit()
         return new
 

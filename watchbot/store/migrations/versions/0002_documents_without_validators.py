@@ -2,7 +2,7 @@
 Last-Modified were never used
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-01 07:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0002'
-down_revision = '0001'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

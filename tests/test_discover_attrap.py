@@ -1,0 +1,62 @@
+"""The `attrap` strategy against a local server answering as the Attrap search API (a real answer page)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from conftest import corpus
+from watchbot import discover
+from watchbot.discover import DiscoverError, crawl
+from watchbot.fetch import Fetcher
+from watchbot.models import Source
+from watchbot.settings import CrawlSettings, HttpSettings
+
+SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
+TODAY = date(2025, 10, 31)
+QUERY = "/api/v1/search?administration=pref92&start_date=2025-10-01&end_date=2025-10-31&sort=desc&page="
+
+
+def source(server, **options) -> Source:
+    return discover.source("pref92-attrap", "Hauts-de-Seine par Attrap", server.url("/api/v1/search"),
+                           strategy="attrap",
+                           options={"administration": "pref92", "hosts": ["www.hauts-de-seine.gouv.fr"], **options})
+
+
+def run(server, **options):
+    return crawl(source(server, **options), Fetcher(SETTINGS, [server.host]), today=TODAY,
+                 since=date(2025, 10, 1), settings=CrawlSettings(lookback_months=0))
+
+
+def test_the_raa_of_one_administration_are_listed_until_older_ones_come(site_server):
+    answer = json.loads(corpus("idf/search.json").read_text(encoding="utf-8"))
+    older = {**answer["elements"][3], "date": "2025-09-30", "url": "https://www.hauts-de-seine.gouv.fr/old.pdf"}
+    site_server.route(QUERY + "1", json.dumps(answer))
+    site_server.route(QUERY + "2", json.dumps({"elements": [older], "total": answer["total"]}))
+    found = run(site_server)
+    assert [(listing.title, listing.published) for listing in found] == [
+        ("2025-10-29 RAA spécial Préfecture de Police du 29 octobre 2025", date(2025, 10, 30)),
+        ("2025-10-29 RAA spécial CABINET du 29 octobre 2025", date(2025, 10, 30))]
+    assert all(listing.url.startswith("https://www.hauts-de-seine.gouv.fr/contenu/telechargement/")
+               for listing in found)
+    assert site_server.paths() == [QUERY + "1", QUERY + "2"]
+    assert source(site_server).crawl.hosts == ("www.hauts-de-seine.gouv.fr",)
+
+
+def test_an_answer_that_is_not_the_api_is_an_error(site_server):
+    site_server.route(QUERY + "1", "<html><body>Maintenance</body></html>")
+    with pytest.raises(DiscoverError, match="not an answer of the Attrap API"):
+        run(site_server)
+
+
+def test_no_raa_is_an_error(site_server):
+    site_server.route(QUERY + "1", json.dumps({"elements": [], "total": 0}))
+    with pytest.raises(DiscoverError, match=r"no RAA found at .* for pref92 since 2025-10-01"):
+        run(site_server)
+
+
+def test_the_administration_is_required(site_server):
+    with pytest.raises(DiscoverError, match="needs the option 'administration'"):
+        source(site_server, administration="")

@@ -1,0 +1,26 @@
+"""posts: why a queued toot waits, and until when after a 429
+
+Revision ID: 0004
+Revises: 0008
+Create Date: 2026-12-01 06:40:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0004'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('posts') as batch_op:
+        batch_op.add_column(sa.Column('wait_reason', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('retry_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('posts') as batch_op:
+        batch_op.drop_column('retry_at')
+        batch_op.drop_column('wait_reason')
