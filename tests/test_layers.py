@@ -19,7 +19,7 @@ LAYERS = [
     ["watchbot.analysis"],
     ["watchbot.store"],
     ["watchbot.publish"],
-    ["watchbot.pipeline", "watchbot.reclassify", "watchbot.demo", "watchbot.config"],
+    ["watchbot.pipeline", "watchbot.reclassify", "watchbot.demo", "watchbot.config", "watchbot.browse"],
     ["watchbot.commands"],
     ["watchbot.cli", "watchbot.__main__"],
 ]

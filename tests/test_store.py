@@ -10,13 +10,15 @@ from sqlalchemy import inspect, text
 
 from watchbot.store import alembic_config, connect, migrate
 from watchbot.store.models import Base
+from watchbot.store.search import compared
 
 
 def test_migrations_build_the_models_schema_from_empty(database_url):
     engine = connect(database_url)
     migrate(engine)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"include_name": compared}),
+                                       Base.metadata)
     assert differences == []
     assert set(inspect(engine).get_table_names()) >= {"sources", "documents", "pages", "acts", "matches", "posts",
                                                       "runs", "http_cache", "alembic_version"}

@@ -12,12 +12,12 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, classify, demo, discover, evaluate, reclassify,
-                               retry, rules, run, sources, status)
+from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classify, demo, discover, evaluate, feed,
+                               reclassify, retry, rules, run, search, sources, status)
 from watchbot.store.lock import LockHeld
 from watchbot.yamlfile import YamlError
 
-COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, demo)
+COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,11 +20,12 @@ from watchbot import yamlfile
 from watchbot.discover import registry
 from watchbot.match import rules
 from watchbot.models import Source
-from watchbot.settings import BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings, HttpSettings
+from watchbot.settings import (BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings,
+                               FeedSettings, HttpSettings)
 from watchbot.urls import is_http_url
 from watchbot.yamlfile import Problem
 
-SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings}
+SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings}
 READ_APART = ("sources", "accounts", *SECTIONS)  # Config fields that are not plain values
 NOT_KEYS = ("path", "name")  # Config.path and Account.name are not written as keys
 INVALID = object()

@@ -24,7 +24,7 @@ from watchbot.discover import registry
 from watchbot.fetch import Download, FetchError, Fetcher
 from watchbot.match.rules import Ruleset
 from watchbot.models import Listing, Source
-from watchbot.publish import outbox
+from watchbot.publish import feeds, outbox
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf
 from watchbot.settings import Config, CrawlSettings, ExtractSettings
@@ -130,6 +130,7 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
                 hits += reading.hits
         summary.posts = publish(sessions, config, ruleset, hits, dry_run=dry_run, max_posts=max_posts,
                                 out=out or sys.stdout)
+        feeds.write_after_run(sessions, config, ruleset)
         runs.finish(sessions, run_id, summary.exit_code, summary.line())
         return summary
 

@@ -52,6 +52,13 @@ class ExtractSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    dir: Path | None = None  # default: <state_dir>/feeds
+    base_url: str = ""  # where dir is served, e.g. https://example.org/feeds/ (self links and entry ids)
+    max_entries: int = 50
+
+
+@dataclass(frozen=True)
 class Account:
     name: str
     api_base_url: str
@@ -88,9 +95,14 @@ class Config:
     http: HttpSettings = HttpSettings()
     crawl: CrawlSettings = CrawlSettings()
     extract: ExtractSettings = ExtractSettings()
+    feeds: FeedSettings = FeedSettings()
     sources: tuple[Source, ...] | None = None  # None = all bundled sources
     accounts: tuple[Account, ...] = ()
     path: Path | None = None
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.feeds.dir or self.state_dir / "feeds"
 
     @property
     def db_url(self) -> str:

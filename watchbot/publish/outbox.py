@@ -237,21 +237,27 @@ class Sender:
 
     def _render(self, stored: StoredAct, categories: Sequence[Category], limit: Limit,
                 spoiler: str | None = None) -> str:
-        source = self.sources.get(stored.source_code)
-        names = {category.name for category in categories}
-        item = TootInput(
-            source_name=source.name if source else stored.source_code,
-            department=source.department if source else None,
-            document_title=stored.raa_title,
-            document_url=stored.raa_url,
-            published=stored.published,
-            act=stored.act,
-            matches=tuple(match for match in stored.matches if match.category in names),
-        )
-        return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)
+        return render(stored, categories, self.sources, limit, spoiler)
 
     @staticmethod
     def _marker(stored: StoredAct) -> list[str]:
         """What the toot of this act contains for sure: its page link and its reference."""
         marker = [page_link(stored.raa_url, stored.act.first_page)]
         return marker + [f"Acte n° {stored.act.ref}"] if stored.act.ref else marker
+
+
+def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[str, Source], limit: Limit,
+           spoiler: str | None = None) -> str:
+    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike)."""
+    source = sources.get(stored.source_code)
+    names = {category.name for category in categories}
+    item = TootInput(
+        source_name=source.name if source else stored.source_code,
+        department=source.department if source else None,
+        document_title=stored.raa_title,
+        document_url=stored.raa_url,
+        published=stored.published,
+        act=stored.act,
+        matches=tuple(match for match in stored.matches if match.category in names),
+    )
+    return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)

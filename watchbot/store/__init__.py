@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 Sessions = sessionmaker[Session]
@@ -44,6 +44,17 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for any other database."""
+    parsed = make_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
+
+
+def backend(url: str) -> str:
+    """The database's kind: sqlite, postgresql…"""
+    return make_url(url).get_backend_name()
 
 
 def open_database(url: str) -> Sessions:

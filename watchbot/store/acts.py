@@ -6,6 +6,7 @@ from datetime import date
 from typing import Iterator, Mapping, Sequence
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from watchbot.models import Match
 from watchbot.settings import Account
@@ -18,6 +19,14 @@ from watchbot.store.states import DocumentState
 def get(sessions: Sessions, act_id: int) -> StoredAct:
     with sessions() as session:
         return stored_act(session.get_one(ActRow, act_id))
+
+
+def matched(sessions: Sessions) -> list[StoredAct]:
+    """Every act that matches a category, oldest first."""
+    with sessions() as session:
+        rows = session.scalars(select(ActRow).where(ActRow.matches.any()).order_by(ActRow.id).options(
+            selectinload(ActRow.matches), selectinload(ActRow.document)))
+        return [stored_act(row) for row in rows]
 
 
 def by_document(sessions: Sessions, since: date | None = None) -> Iterator[list[StoredAct]]:

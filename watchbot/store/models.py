@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator, \
+from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator, \
     UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -96,6 +96,8 @@ class PageRow(Base):
 
 class ActRow(Base):
     __tablename__ = "acts"
+    # a page found by full-text search -> the acts spanning it (watchbot.store.search)
+    __table_args__ = (Index("ix_acts_document_pages", "document_id", "first_page", "last_page"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
@@ -109,6 +111,10 @@ class ActRow(Base):
     document: Mapped[DocumentRow] = relationship(back_populates="acts")
     matches: Mapped[list[MatchRow]] = relationship(back_populates="act", cascade="all, delete-orphan",
                                                    order_by="MatchRow.id")
+
+    @property
+    def categories(self) -> list[str]:
+        return sorted({match.category for match in self.matches})
 
 
 class MatchRow(Base):

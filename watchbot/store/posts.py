@@ -146,6 +146,13 @@ def requeue(sessions: Sessions, *, states: Sequence[PostState], account: str | N
         return rows
 
 
+def categories_by_act_key(sessions: Sessions, account: str) -> dict[str, list[str]]:
+    """The categories each of the account's toots names, by the key of its act."""
+    with sessions() as session:
+        return {key: categories.split(",") for key, categories in session.execute(
+            select(PostRow.act_key, PostRow.categories).where(PostRow.account == account))}
+
+
 def in_states(sessions: Sessions, states: Sequence[PostState]) -> list[PostRow]:
     """Toots in these states, with their act, oldest first."""
     with sessions() as session:

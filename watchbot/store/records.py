@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Sequence
 
 from watchbot.analysis import ClassifiedAct, act_key, fingerprint
@@ -17,12 +17,14 @@ class StoredAct:
     """An act as stored, with the RAA that published it; `act.pages` only when asked for."""
 
     id: int
+    key: str  # the same act republished has the same key
     act: Act
     matches: tuple[Match, ...]
     source_code: str
     raa_title: str
     raa_url: str
     published: date | None
+    found_at: datetime  # when its RAA was read (else first seen)
 
     @property
     def categories(self) -> list[str]:
@@ -72,9 +74,9 @@ def stored_act(row: ActRow, pages: Sequence[Page] = ()) -> StoredAct:
     last = row.last_page or max((page.number or 0 for page in pages), default=0)
     spanned = tuple(page for page in pages if page.number is not None and first <= page.number <= last)
     document = row.document
-    return StoredAct(row.id, Act(row.ref, row.title, row.first_page, row.last_page, spanned),
+    return StoredAct(row.id, row.key, Act(row.ref, row.title, row.first_page, row.last_page, spanned),
                      tuple(match_of(match) for match in row.matches), document.source_code, document.title,
-                     document.url, document.published)
+                     document.url, document.published, document.processed_at or document.first_seen_at)
 
 
 def queued_post(row: PostRow) -> QueuedPost:

@@ -2,7 +2,7 @@
 Last-Modified were never used
 
 Revision ID: 0002
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 07:10:00
 """
 from alembic import op
@@ -10,18 +10,18 @@ import sqlalchemy as sa
 
 
 revision = '0002'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('documents', schema=None) as batch_op:
-        batch_op.drop_column('last_modified')
-        batch_op.drop_column('etag')
+    # ALTER TABLE ... DROP COLUMN (SQLite >= 3.35), not a batch copy of the table: dropping the old
+    # table failed with "database table is locked" right after 0005 had indexed existing pages
+    op.drop_column('documents', 'last_modified')
+    op.drop_column('documents', 'etag')
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('documents', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('etag', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('last_modified', sa.Text(), nullable=True))
+    op.add_column('documents', sa.Column('etag', sa.Text(), nullable=True))
+    op.add_column('documents', sa.Column('last_modified', sa.Text(), nullable=True))

@@ -1,0 +1,123 @@
+"""`watchbot browse`: the archive of a real run served by Datasette, looked at in headless Chromium."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from watchbot.cli import main
+from watchbot.store import open_database
+from watchbot.store.search import search
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+DRONE_ACT = "D77-2024-01-31-00001"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not Path(CHROMEDRIVER).exists() or not shutil.which("chromium"):
+        pytest.skip("Debian's chromium and chromium-driver are not installed: run scripts/setup --test")
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1200",
+                 "--lang=fr"):
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def archive(tmp_path, site_server):
+    """`watchbot browse` serving the database of a real run over two real RAA."""
+    config = write_config(tmp_path, serve(site_server, [Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024",
+                                                                 date(2024, 1, 31)),
+                                                        Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025",
+                                                                 date(2025, 1, 20))]))
+    assert main(["run", "--config", str(config)]) == 0
+    database = tmp_path / "state" / "watchbot.db"
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the run's last writes into the file itself
+    connection.close()
+    before = database.read_bytes()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "watchbot", "browse", "--config", str(config), "--port",
+                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "watchbot browse did not start within 60 s"
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert database.read_bytes() == before, "browsing wrote to the database"
+
+
+def screenshot(driver, tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.png"
+    driver.save_screenshot(str(path))
+    print(f"screenshot: {path}")
+
+
+def test_a_person_sees_the_latest_alerts_and_finds_the_drone_act_by_one_search(archive, browser, tmp_path):
+    browser.get(f"{archive}/watchbot/alertes")
+    assert "Dernières alertes" in browser.find_element(By.TAG_NAME, "h1").text
+    table = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns")
+    headers = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert headers == ["Date du RAA", "Préfecture", "Catégories", "Acte", "Titre", "RAA", "Lien"]
+    [row] = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[:4] == ["2024-01-31", "Préfecture de Seine-et-Marne", "drones", DRONE_ACT]
+    link = row.find_element(By.CSS_SELECTOR, "td:last-child a")
+    assert link.get_attribute("href").endswith("RAA%20n%C2%B0D77-31-01-2024-special.pdf#page=3")
+    screenshot(browser, tmp_path, "alertes")
+
+    browser.get(f"{archive}/watchbot/recherche?q={quote('AERONEF* NOT rassemblement')}")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Rechercher dans les actes")
+    [row] = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    text = row.text
+    assert DRONE_ACT in text and "Préfecture de Seine-et-Marne" in text and "[aéronefs]" in text
+    screenshot(browser, tmp_path, "recherche")
+
+    browser.get(f"{archive}/watchbot/recherche?q={quote('véhicules')}")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    with open_database(f"sqlite:///{tmp_path / 'state' / 'watchbot.db'}")() as session:
+        wanted = [hit.act.ref for hit in search(session, "véhicules", limit=100)]
+    assert len(wanted) > 1
+    assert [row.find_element(By.CSS_SELECTOR, "td:nth-child(2)").text for row in rows] == wanted
+    assert all("[véhicules]" in row.text.lower() for row in rows)
+
+
+def test_browse_refuses_a_postgresql_database(tmp_path, capsys):
+    path = tmp_path / "watchbot.yaml"
+    path.write_text("database_url: postgresql+psycopg://localhost/watchbot\n", encoding="utf-8")
+    assert main(["browse", "--config", str(path)]) == 2
+    assert "browse opens a SQLite database file" in capsys.readouterr().err

@@ -1,0 +1,109 @@
+"""The archive in a browser: Datasette over the SQLite database, read-only, in French.
+
+Datasette opens the file with mode=ro, so browsing never writes. Its searches use watchbot's own
+query language: the SQL function watchbot_match(query) writes a query as FTS5 MATCH text.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from datasette import hookimpl
+from datasette.app import Datasette
+from datasette.plugins import pm
+
+from watchbot.store.query import fts5, parse
+from watchbot.store.search import MARK, SNIPPET_WORDS
+
+CATEGORIES = "(SELECT group_concat(DISTINCT category) FROM matches WHERE matches.act_id = acts.id)"
+LINK = "documents.url || '#page=' || coalesce({page}, 1)"
+ALERTS = f"""SELECT documents.published AS "Date du RAA", sources.name AS "Préfecture",
+    {CATEGORIES} AS "Catégories", acts.ref AS "Acte", acts.title AS "Titre", documents.title AS "RAA",
+    {LINK.format(page="acts.first_page")} AS "Lien"
+FROM acts JOIN documents ON documents.id = acts.document_id JOIN sources ON sources.code = documents.source_code
+WHERE acts.id IN (SELECT act_id FROM matches {{matches}}) {{sources}}
+ORDER BY documents.published DESC, acts.id DESC LIMIT 200"""
+QUERIES = {
+    "alertes": {
+        "title": "Dernières alertes",
+        "description": "Les derniers actes reconnus par les règles (drones, vidéoprotection, périmètres…), "
+                       "du plus récent au plus ancien.",
+        "sql": ALERTS.format(matches="", sources=""),
+    },
+    "alertes_par_categorie": {
+        "title": "Alertes par catégorie et par préfecture",
+        "description": "Catégorie : drones, vsa, videoprotection, silt_perimeter, lra, demonstration_ban, "
+                       "rave_ban. Préfecture : son code (pref83) ou un mot de son nom. Laisser vide pour tout voir.",
+        "sql": ALERTS.format(matches="WHERE (:categorie = '' OR category = :categorie)",
+                             sources="AND (:prefecture = '' OR sources.code = :prefecture "
+                                     "OR sources.name LIKE '%' || :prefecture || '%')"),
+    },
+    "actes_du_raa": {
+        "title": "Actes d'un recueil (RAA)",
+        "description": "Le numéro du recueil (colonne id de la table des recueils) ou un mot de son titre.",
+        "sql": f"""SELECT documents.title AS "RAA", acts.first_page AS "Page", acts.ref AS "Acte",
+    acts.title AS "Titre", {CATEGORIES} AS "Catégories", {LINK.format(page="acts.first_page")} AS "Lien"
+FROM acts JOIN documents ON documents.id = acts.document_id
+WHERE CAST(documents.id AS TEXT) = :raa OR documents.title LIKE '%' || :raa || '%'
+ORDER BY documents.id, acts.first_page, acts.id""",
+    },
+    "recherche": {
+        "title": "Rechercher dans les actes",
+        "description": 'Les mots de tous les actes, sans souci des majuscules ni des accents : drone aéronef* '
+                       '(les deux), drone OR aéronef, drone NOT captation, "zone de protection", (a OR b) c.',
+        "sql": f"""WITH hits AS (
+    SELECT pages.document_id, pages.number, bm25(pages_fts) AS score,
+        snippet(pages_fts, 0, '{MARK[0]}', '{MARK[1]}', '…', {SNIPPET_WORDS}) AS snippet
+    FROM pages_fts JOIN pages ON pages.rowid = pages_fts.rowid
+    WHERE pages_fts MATCH watchbot_match(:q)),
+ranked AS (
+    SELECT acts.id AS act_id, hits.*,
+        row_number() OVER (PARTITION BY acts.id ORDER BY hits.score, hits.number) AS nth
+    FROM hits JOIN acts ON acts.document_id = hits.document_id
+        AND hits.number BETWEEN acts.first_page AND acts.last_page)
+SELECT sources.name AS "Préfecture", acts.ref AS "Acte", acts.title AS "Titre", documents.title AS "RAA",
+    documents.published AS "Date du RAA", ranked.number AS "Page", ranked.snippet AS "Extrait",
+    {LINK.format(page="ranked.number")} AS "Lien"
+FROM ranked JOIN acts ON acts.id = ranked.act_id JOIN documents ON documents.id = acts.document_id
+    JOIN sources ON sources.code = documents.source_code
+WHERE ranked.nth = 1 ORDER BY ranked.score, acts.id LIMIT 100""",
+    },
+}
+TABLES = {
+    "sources": {"title": "Préfectures", "description": "Les sources suivies et l'état de leur dernière visite."},
+    "documents": {"title": "Recueils (RAA)", "description": "Chaque recueil des actes administratifs lu.",
+                  "label_column": "title"},
+    "acts": {"title": "Actes", "description": "Les actes découpés dans les recueils, pages de début et de fin.",
+             "label_column": "title"},
+    "pages": {"title": "Pages", "description": "Le texte de chaque page (recherche plein texte).",
+              "fts_table": "pages_fts", "fts_pk": "rowid", "searchmode": "raw"},
+    "matches": {"title": "Correspondances", "description": "Ce que les règles ont reconnu dans chaque acte."},
+    "posts": {"title": "Pouets", "description": "La file des pouets, par compte."},
+    "runs": {"title": "Passages", "description": "Chaque passage du robot."},
+    "http_cache": {"hidden": True},
+    "alembic_version": {"hidden": True},
+}
+
+
+def metadata(database: str) -> dict:
+    return {
+        "title": "Archive de watchbot",
+        "description": "Les recueils des actes administratifs des préfectures lus par watchbot : actes, pages, "
+                       "alertes. Consultation seule.",
+        "databases": {database: {"title": "Archive des RAA", "tables": TABLES, "queries": {
+            name: {**query, "hide_sql": True} for name, query in QUERIES.items()}}},
+    }
+
+
+def datasette(path: Path) -> Datasette:
+    """A Datasette over the database file `path`, opened read-only."""
+    if not pm.is_registered(sys.modules[__name__]):
+        pm.register(sys.modules[__name__], name="watchbot")
+    return Datasette([str(path)], metadata=metadata(path.stem),
+                     settings={"allow_download": False, "suggest_facets": False, "sql_time_limit_ms": 5000})
+
+
+@hookimpl
+def prepare_connection(conn) -> None:
+    conn.create_function("watchbot_match", 1, lambda query: fts5(parse(query)), deterministic=True)

@@ -1,0 +1,36 @@
+"""`watchbot browse`: the archive in a web browser (Datasette), read-only."""
+
+from __future__ import annotations
+
+
+from watchbot import config as configuration
+from watchbot.commands import OK, UsageError, config_option
+from watchbot.store import backend, connect, migrate, sqlite_file
+
+
+def register(commands, common) -> None:
+    parser = commands.add_parser("browse", parents=[common], help="browse and search the archive in a web browser "
+                                 "(Datasette, read-only; needs the 'browse' extra)")
+    config_option(parser)
+    parser.add_argument("--port", type=int, default=8001, metavar="N", help="serve on 127.0.0.1:N (default: 8001)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args) -> int:
+    config = configuration.load(args.config)
+    path = sqlite_file(config.db_url)
+    if path is None:
+        raise UsageError("browse opens a SQLite database file; this configuration uses "
+                         f"{backend(config.db_url)} (PostgreSQL has its own tools, e.g. pgweb or psql)")
+    try:
+        import uvicorn
+
+        from watchbot.browse import datasette
+    except ImportError as error:
+        raise UsageError(f"browse needs Datasette: pip install 'watchbot[browse]' ({error})") from None
+    if not path.exists():
+        raise UsageError(f"no database at {path}: run watchbot first")
+    migrate(connect(config.db_url))  # the search index of an older database
+    print(f"watchbot: the archive is at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
+    uvicorn.run(datasette(path).app(), host="127.0.0.1", port=args.port, log_level="warning")
+    return OK

@@ -1,0 +1,139 @@
+"""Atom feeds of the acts found, as static files: one per account, per category and per source.
+
+Each entry is an act: its toot as text, its page as link, an id made from the act's key, so an act
+republished in another RAA is one entry, and a reader that saw it once never sees it again.
+Files are replaced whole (a temporary file renamed), so a web server never serves half a feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from feedgen.feed import FeedGenerator
+
+from watchbot.discover import registry
+from watchbot.match.rules import Ruleset
+from watchbot.models import Source
+from watchbot.publish.outbox import DRY_RUN_LIMIT, render
+from watchbot.publish.toot import TootError, page_link
+from watchbot.settings import Config
+from watchbot.store import Sessions, acts, posts, sources as stored_sources
+from watchbot.store.records import StoredAct
+
+log = logging.getLogger("watchbot")
+ID_YEAR = 2026  # the date part of the tag: URIs; changing it would make every entry new to readers
+
+
+@dataclass(frozen=True)
+class Feed:
+    path: str  # relative to the feeds directory
+    title: str
+    entries: Sequence[tuple[StoredAct, Sequence[str]]]  # each act with the categories its toot names
+
+
+def write_all(sessions: Sessions, config: Config, ruleset: Ruleset, directory: Path | None = None) -> list[Path]:
+    """Write every feed into `directory` (default: the configured one); return the files written."""
+    directory = directory or config.feeds_dir
+    sources = {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}
+    written = []
+    for feed in _feeds(sessions, config, ruleset):
+        path = directory / feed.path
+        _replace(path, _atom(feed, config, ruleset, sources))
+        written.append(path)
+    return written
+
+
+def write_after_run(sessions: Sessions, config: Config, ruleset: Ruleset) -> None:
+    """The run's last step: a feed that cannot be written is logged, the run is not undone."""
+    try:
+        log.debug("feeds written: %d", len(write_all(sessions, config, ruleset)))
+    except OSError as error:
+        log.error("the feeds could not be written in %s: %s", config.feeds_dir, error)
+
+
+def _feeds(sessions: Sessions, config: Config, ruleset: Ruleset) -> list[Feed]:
+    found = acts.matched(sessions)
+    feeds = []
+    for account in config.accounts:
+        tooted = posts.categories_by_act_key(sessions, account.name)
+        feeds.append(Feed(f"accounts/{_slug(account.name)}.atom", f"watchbot — compte {account.name}",
+                          _once([(act, tooted[act.key]) for act in found if act.key in tooted])))
+    for category in ruleset.categories.values():
+        feeds.append(Feed(f"categories/{_slug(category.name)}.atom",
+                          f"watchbot — {category.emoji} {category.label}".replace("  ", " "),
+                          _once([(act, [category.name]) for act in found if category.name in act.categories])))
+    for source in stored_sources.every(sessions):
+        feeds.append(Feed(f"sources/{_slug(source.code)}.atom", f"watchbot — {source.name}",
+                          _once([(act, act.categories) for act in found if act.source_code == source.code])))
+    return feeds
+
+
+def _once(entries: Sequence[tuple[StoredAct, Sequence[str]]]) -> list[tuple[StoredAct, Sequence[str]]]:
+    """The first of the acts sharing a key (the same act republished)."""
+    seen: dict[str, tuple[StoredAct, Sequence[str]]] = {}
+    for entry in entries:
+        seen.setdefault(entry[0].key, entry)
+    return list(seen.values())
+
+
+def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, Source]) -> bytes:
+    newest = sorted(feed.entries, key=lambda entry: entry[0].found_at, reverse=True)[:config.feeds.max_entries]
+    generator = FeedGenerator()
+    generator.id(_url(config, feed.path) or _tag(config, f"feed:{feed.path}"))
+    generator.title(feed.title)
+    generator.author({"name": "watchbot"})
+    generator.language("fr")
+    generator.generator("watchbot")
+    if _url(config, feed.path):
+        generator.link(href=_url(config, feed.path), rel="self", type="application/atom+xml")
+    generator.updated(max((act.found_at for act, _ in newest), default=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+    for act, names in reversed(newest):  # feedgen puts each new entry first
+        categories = [ruleset.categories[name] for name in names if name in ruleset.categories]
+        try:
+            text = render(act, categories, sources, DRY_RUN_LIMIT)
+        except TootError as error:
+            log.error("act %d: no entry in feed %s: %s", act.id, feed.path, error)
+            continue
+        entry = generator.add_entry()
+        entry.id(_tag(config, f"act:{act.key}"))
+        entry.title(act.act.title or act.raa_title)
+        entry.link(href=page_link(act.raa_url, act.act.first_page))
+        entry.content(text, type="text")
+        entry.updated(act.found_at)
+        entry.published(act.found_at)
+    return generator.atom_str(pretty=True)
+
+
+def _url(config: Config, path: str) -> str | None:
+    return f"{config.feeds.base_url.rstrip('/')}/{path}" if config.feeds.base_url else None
+
+
+def _tag(config: Config, specific: str) -> str:
+    authority = urlsplit(config.feeds.base_url).hostname or "watchbot.invalid"
+    return f"tag:{authority},{ID_YEAR}:{specific}"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "_"
+
+
+def _replace(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
+        try:
+            temporary.write(content)
+            temporary.flush()
+            os.fsync(temporary.fileno())
+            os.chmod(temporary.name, 0o644)
+            os.replace(temporary.name, path)
+        except BaseException:
+            os.unlink(temporary.name)
+            raise
