@@ -6,23 +6,35 @@ Prints, in one run:
 2. on a 500-page PDF made of those RAA concatenated with qpdf, read by
    `extract_pdf` in a child process: peak memory (RSS summed over the process
    tree), text layer only and with OCR, and the pages OCRed;
-3. seconds per scanned page (wall and CPU) of our OCR in that run and of raw
-   `tesseract` on the very page images we render, one single-threaded Tesseract
-   per page (OMP_THREAD_LIMIT=1), as many at once as there are cores. With
-   --ocrmypdf, also OCRmyPDF at its leanest on the same pages and raw `tesseract`
-   on the images it renders: the measurement behind rendering pages ourselves
-   (see watchbot/ocr.py).
+3. seconds per scanned page (wall and CPU) of our OCR (`ocr.ocr_pages`: rendering,
+   Tesseract's text and word confidences, orientation where a page reads poorly)
+   and, right after, of raw `tesseract` on the very page images we render, one
+   single-threaded Tesseract per page (OMP_THREAD_LIMIT=1), as many at once as
+   there are cores. With --ocrmypdf, also OCRmyPDF at its leanest on the same
+   pages and raw `tesseract` on the images it renders: the measurement behind
+   rendering pages ourselves (see watchbot/read/ocr.py);
+4. the share of the words of those OCR texts found in a French word list
+   (/usr/share/dict/french, Debian's wfrench; skipped without it), raw Tesseract
+   (what watchbot kept before pages had a quality and an orientation) beside ours;
+5. a sample of those scanned pages as an image-only PDF at 200 dpi, upright,
+   turned by 90, 180 and 270 degrees and skewed by 3 degrees clockwise, read by
+   `ocr.ocr_pages` one after the other: seconds per page, the ratio to the
+   upright pages, the pages whose second reading was kept, their mean quality and
+   their share of French words (pages turned by 90 or 270 degrees are landscape:
+   read once, with Tesseract's orientation detection).
 
     .venv/bin/python benchmarks/bench_extract.py [--ocrmypdf] [CORPUS_DIR]
 
 CPU seconds are given beside wall seconds because they hardly move when other
-work shares the machine. Everything is written to a temporary directory.
+work shares the machine; the load average is printed before each OCR section.
+Everything is written to a temporary directory.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -31,8 +43,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
+from PIL import Image
 
 from watchbot.read import extract
 from watchbot.read import ocr
@@ -53,6 +67,10 @@ VAR = [
 ]
 TARGET_PAGES = 500
 REPEAT = 3
+WORD_LIST = Path("/usr/share/dict/french")
+WORD = re.compile(r"[^\W\d_]{2,}")
+TURNED_SAMPLE = 4  # every 4th scanned page goes into the turned PDFs
+SCAN_DPI = 200
 CHILD = """
 import json, sys
 from pathlib import Path
@@ -75,9 +93,10 @@ def main(corpus: Path, with_ocrmypdf: bool) -> int:
         work = Path(scratch)
         text_speed(pdfs, work)
         big = concatenate(pdfs, work)
-        text_only, with_ocr, numbers = memory(big, work)
-        ocr_speed(big, numbers, (with_ocr[0] - text_only[0], with_ocr[1] - text_only[1]), settings, work,
-                  with_ocrmypdf)
+        _, _, numbers = memory(big, work)
+        raw_texts, readings = ocr_speed(big, numbers, settings, work, with_ocrmypdf)
+        french_words(raw_texts, readings)
+        turned_pages(big, numbers[::TURNED_SAMPLE], settings, work)
     return 0
 
 
@@ -116,24 +135,90 @@ def memory(big: Path, work: Path) -> tuple[tuple[float, float], tuple[float, flo
     return runs[0][0], runs[1][0], runs[1][1]
 
 
-def ocr_speed(big: Path, numbers: list[int], ours: tuple[float, float], settings: ExtractSettings, work: Path,
-              with_ocrmypdf: bool) -> None:
+def ocr_speed(big: Path, numbers: list[int], settings: ExtractSettings, work: Path,
+              with_ocrmypdf: bool) -> tuple[list[str], list[ocr.Reading]]:
     scanned = len(numbers)
     images = save_renders(big, numbers, work / "renders")
-    raw = measure(lambda: tesseract_all(images, settings, ["--dpi", str(ocr.DPI)]))
-    print(f"\n3. OCR of its {scanned} scanned pages, {ocr.jobs(settings, scanned)} at once")
+    print(f"\n3. OCR of its {scanned} scanned pages, {ocr.jobs(settings, scanned)} at once, twice ({load()})")
+    # raw, ours, ours, raw: a load that rises or falls during the section weighs on both alike
+    raw, raw_texts = measure(tesseract_all, images, settings, ["--dpi", str(ocr.DPI)])
+    ours, readings = measure(ocr.ocr_pages, big, numbers, settings, work / "ocr")
+    ours = add(ours, measure(ocr.ocr_pages, big, numbers, settings, work / "ocr")[0])
+    raw = add(raw, measure(tesseract_all, images, settings, ["--dpi", str(ocr.DPI)])[0])
     print(f"   {'seconds per scanned page':52} {'wall':>6} {'CPU':>6}")
-    row("watchbot (pypdfium2 300 dpi gray + tesseract)", ours, scanned)
-    row(f"raw tesseract on the same {len(images)} images", raw, scanned)
+    row("watchbot (render 300 dpi gray + tesseract txt+tsv)", ours, 2 * scanned)
+    row(f"raw tesseract on the same {len(images)} images", raw, 2 * scanned)
     print(f"   ratio: {ours[0] / raw[0]:.2f}x wall, {ours[1] / raw[1]:.2f}x CPU (target <= 1.3)")
+    turned = sum(1 for reading in readings.values() if reading.turned)
+    qualities = [reading.score for reading in readings.values()]
+    print(f"   quality (mean word confidence): min {min(qualities):.3f}, mean {sum(qualities) / len(qualities):.3f}; "
+          f"read poorly (< {settings.poor_quality_below}): {sum(q < settings.poor_quality_below for q in qualities)};"
+          f" read a second time, turned: {turned}")
     if with_ocrmypdf:
         kept = work / "ocrmypdf"
-        theirs = measure(lambda: ocrmypdf(big, numbers, settings, kept))
+        theirs, _ = measure(ocrmypdf, big, numbers, settings, kept)
         images = sorted(kept.glob("*/*_ocr.png"))
-        raw = measure(lambda: tesseract_all(images, settings, []))
+        raw, _ = measure(tesseract_all, images, settings, [])
         row("OCRmyPDF (--pages, sidecar only)", theirs, scanned)
         row(f"raw tesseract on its {len(images)} images (400 dpi RGB)", raw, scanned)
         print(f"   OCRmyPDF ratio: {theirs[0] / raw[0]:.2f}x wall, {theirs[1] / raw[1]:.2f}x CPU")
+    return raw_texts, [readings[number] for number in numbers]
+
+
+def french_words(raw_texts: list[str], readings: list[ocr.Reading]) -> None:
+    print(f"\n4. share of the OCR words (2 letters or more) found in {WORD_LIST}")
+    words = french()
+    if words is None:
+        print(f"   skipped: {WORD_LIST} is absent (Debian package wfrench)")
+        return
+    before, after = share(raw_texts, words), share([reading.text for reading in readings], words)
+    print(f"   raw tesseract (before): {before:.4f}   watchbot (after): {after:.4f}   "
+          f"{'no drop' if after >= before else 'DROP'}")
+
+
+def french() -> set[str] | None:
+    if not WORD_LIST.exists():
+        return None
+    return {line.strip().casefold() for line in WORD_LIST.read_text(encoding="utf-8").splitlines()}
+
+
+def share(texts: list[str], words: set[str]) -> float:
+    found = [word.casefold() in words for text in texts for word in WORD.findall(text)]
+    return sum(found) / len(found) if found else 0.0
+
+
+def turned_pages(big: Path, numbers: list[int], settings: ExtractSettings, work: Path) -> None:
+    """The sample as image-only PDFs at 200 dpi, upright and turned, each read by ocr_pages."""
+    document = pdfium.PdfDocument(big)
+    scans = [document[number - 1].render(scale=SCAN_DPI / 72, grayscale=True).to_pil() for number in numbers]
+    document.close()
+    words = french()
+    pages = list(range(1, len(scans) + 1))
+    print(f"\n5. {len(scans)} of those scanned pages as an image-only PDF at {SCAN_DPI} dpi, turned ({load()})")
+    print(f"   {'turned by':10} {'wall s/page':>11} {'CPU s/page':>10} {'ratio wall':>10} {'ratio CPU':>9} "
+          f"{'2nd read':>8} {'quality':>7} {'French':>7}")
+    upright = None
+    for degrees in (0, 90, 180, 270, -3):
+        pdf = work / f"turned-{degrees}.pdf"
+        images = [scan.rotate(degrees, Image.Resampling.BILINEAR, expand=True, fillcolor=255) for scan in scans]
+        images[0].save(pdf, save_all=True, append_images=images[1:], resolution=SCAN_DPI)
+        seconds, readings = measure(ocr.ocr_pages, pdf, pages, settings, work / "ocr")
+        upright = upright or seconds
+        turned = sum(1 for reading in readings.values() if reading.turned)
+        quality = sum(reading.score for reading in readings.values()) / len(readings)
+        french_share = f"{share([r.text for r in readings.values()], words):7.4f}" if words else "    n/a"
+        print(f"   {degrees:>7} ° {seconds[0] / len(pages):11.2f} {seconds[1] / len(pages):10.2f} "
+              f"{seconds[0] / upright[0]:9.2f}x {seconds[1] / upright[1]:8.2f}x {turned:>6}/{len(pages)} "
+              f"{quality:7.3f} {french_share}")
+    print("   target: turned pages cost at most 2x the upright ones (-3: skewed by 3 degrees clockwise)")
+
+
+def add(first: tuple[float, float], second: tuple[float, float]) -> tuple[float, float]:
+    return first[0] + second[0], first[1] + second[1]
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def row(label: str, seconds: tuple[float, float], pages: int) -> None:
@@ -163,15 +248,16 @@ def ocrmypdf(path: Path, numbers: list[int], settings: ExtractSettings, scratch:
                    capture_output=True)
 
 
-def tesseract_all(images: list[Path], settings: ExtractSettings, options: list[str]) -> None:
+def tesseract_all(images: list[Path], settings: ExtractSettings, options: list[str]) -> list[str]:
+    """The text raw Tesseract reads on each image."""
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
 
-    def one(image: Path) -> None:
-        subprocess.run(["tesseract", str(image), "stdout", "-l", settings.ocr_language, *options], env=env,
-                       check=True, capture_output=True)
+    def one(image: Path) -> str:
+        return subprocess.run(["tesseract", str(image), "stdout", "-l", settings.ocr_language, *options], env=env,
+                              check=True, capture_output=True).stdout.decode("utf-8", "replace")
 
     with ThreadPoolExecutor(ocr.jobs(settings, len(images))) as pool:
-        list(pool.map(one, images))
+        return list(pool.map(one, images))
 
 
 def cpu_seconds() -> float:
@@ -180,11 +266,11 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def measure(run) -> tuple[float, float]:
-    """Wall and CPU seconds of run()."""
+def measure(function, *args) -> tuple[tuple[float, float], Any]:
+    """Wall and CPU seconds of function(*args), and its result."""
     started, used = time.perf_counter(), cpu_seconds()
-    run()
-    return time.perf_counter() - started, cpu_seconds() - used
+    result = function(*args)
+    return (time.perf_counter() - started, cpu_seconds() - used), result
 
 
 def child(command: list[str]) -> tuple[tuple[float, float], int, str]:

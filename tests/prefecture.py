@@ -52,7 +52,8 @@ def downloads(server: SiteServer, document: Document) -> int:
 
 
 def write_config(directory: Path, index_url: str, mastodon=None, *, extra: str = "",
-                 database_url: str | None = None, not_before: str | None = "2000-01-01") -> Path:
+                 database_url: str | None = None, not_before: str | None = "2000-01-01",
+                 extract: str = "{ocr: false}") -> Path:
     """A configuration for one source (pref77) and, with a Mastodon server, two accounts whose
     tokens are read from $TOKEN_SURVEILLANCE and $TOKEN_SILT."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -73,7 +74,7 @@ state_dir: {directory / 'state'}
 database_url: {database_url or f"sqlite:///{directory / 'state' / 'watchbot.db'}"}
 {f"not_before: {not_before}" if not_before else ""}
 http: {{delay_seconds: 0, max_retries: 1, timeout_seconds: 10}}
-extract: {{ocr: false}}
+extract: {extract}
 sources:
   - {{code: pref77, name: Préfecture de Seine-et-Marne, department: "77", index_url: "{index_url}"}}
 {accounts}{extra}""", encoding="utf-8")

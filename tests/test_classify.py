@@ -206,3 +206,16 @@ def test_a_ban_cited_in_a_visa_does_not_make_a_ban():
     assert classify(act, RULESET) == []
     assert classify(Act(None, act.title, 1, 1, (Page(1, "Article 1er : interdiction de la manifestation."),)),
                     RULESET)[0].zone == "dispositif"
+
+
+def test_the_excerpt_of_an_ocr_page_stops_at_ocr_noise():
+    # the real OCR of a stamped date reads « du 2 =)/D//O25 », just before the matched words
+    pages = read_text_file(DATA / "acts" / "d77_drones_ocr_D77-2025-10-29-00002.txt").pages
+    matches = classify(Act("D77-2025-10-29-00002", "AP 2025 CAB BSIR 1730 du 29 10 2025", 1, 4, pages), RULESET)
+    [authorising] = [match for match in matches if match.words.startswith("autorisant la captation")]
+    assert "du 2 =)/D//O25\n\nautorisant la captation" in pages[authorising.page - 1].text
+    assert authorising.excerpt.startswith("… autorisant la captation, l'enregistrement et la transmission d'images")
+    assert not any("O25" in match.excerpt for match in matches)
+    raw = "voir https://www.legifrance.gouv.fr/jorf : captation d'images | ~ 2@ suite"
+    start = raw.index("captation")
+    assert excerpt(raw, start, start + len("captation")) == "voir https://www.legifrance.gouv.fr/jorf : captation d'images …"

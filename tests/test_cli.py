@@ -77,6 +77,9 @@ def test_classify_the_real_seine_et_marne_special_raa_finds_the_drone_act(capsys
     assert (act["first_page"], act["last_page"]) == (3, 6)
     assert "aéronefs" in act["title"]
     assert set(result["ocr_pages"]) >= {4, 5, 6}
+    assert set(result["ocr_quality"]) == {str(page) for page in result["ocr_pages"]}
+    assert all(0.85 < quality <= 1 for quality in result["ocr_quality"].values())
+    assert result["poorly_read_pages"] == []
 
 
 def test_rules_check_reports_every_problem_with_its_place(tmp_path, capsys):

@@ -28,7 +28,7 @@ def test_two_runs_post_each_toot_once(tmp_path, site_server, mastodon_mock_serve
     index = serve(site_server, [DRONE, NEGATIVE, CHALLENGE])
     config = write_config(tmp_path, index, mastodon_mock_server, database_url=database_url)
 
-    assert main(["run", "--config", str(config)]) == 1  # the challenge page is a failed document
+    assert main(["run", "--config", str(config)]) == 1  # the challenge page: the document waits
     for account in ("surveillance", "silt"):  # both follow drones
         posts = mastodon_mock_server.posts(account)
         assert len(posts) == 1
@@ -39,20 +39,19 @@ def test_two_runs_post_each_toot_once(tmp_path, site_server, mastodon_mock_serve
 
     sessions = open_database(database_url)
     with sessions() as session:
-        failed = session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")).all()
-        assert [document.title for document in failed] == [CHALLENGE.title]
-        assert "not a PDF" in failed[0].last_error
+        waiting = session.scalars(select(DocumentRow).where(DocumentRow.status == "waiting")).all()
+        assert [document.title for document in waiting] == [CHALLENGE.title]
+        assert "not a PDF" in waiting[0].last_error and waiting[0].attempts == 0  # the site's fault
         posts = session.scalars(select(PostRow).order_by(PostRow.account)).all()
         assert [(post.account, post.status) for post in posts] == [("silt", "posted"), ("surveillance", "posted")]
-    assert "run finished: sources 1 ok, 0 failed; documents 3 new, 2 processed, 1 failed" in caplog.text
+    assert "run finished: sources 1 ok, 0 failed; documents 3 new, 2 processed, 0 failed, 1 waiting" in caplog.text
     assert "toots 2 sent, 0 found already posted, 0 pending, 0 failed" in caplog.text
 
-    assert main(["run", "--config", str(config)]) == 1  # the challenge page is retried, fails again
+    assert main(["run", "--config", str(config)]) == 0  # the challenge page waits: not asked again yet
     assert [len(mastodon_mock_server.posts(account)) for account in ("surveillance", "silt")] == [1, 1]
-    assert downloads(site_server, DRONE) == downloads(site_server, NEGATIVE) == 1
-    assert downloads(site_server, CHALLENGE) == 2
+    assert downloads(site_server, DRONE) == downloads(site_server, NEGATIVE) == downloads(site_server, CHALLENGE) == 1
     with sessions() as session:
-        assert session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")).one().attempts == 2
+        assert session.scalars(select(DocumentRow).where(DocumentRow.status == "waiting")).one().attempts == 0
 
 
 def test_dry_run_prints_toots_and_posts_nothing(tmp_path, site_server, mastodon_mock_server, monkeypatch, capsys):

@@ -9,7 +9,10 @@ from dataclasses import replace
 import pytest
 
 from conftest import DATA, corpus
-from prefecture import DRONE_RAA
+from prefecture import DRONE_RAA, ROOT
+from scans import CCTV_REF, blurred, image_pdf, scans, turned
+from watchbot.analysis import analyse
+from watchbot.match import rules
 from watchbot.read import extract
 from watchbot.settings import ExtractSettings
 from watchbot.read.extract import ExtractError, extract_pdf, read_layers, read_text_file
@@ -167,6 +170,8 @@ def test_ocr_reads_only_the_scanned_pages(tmp_path):
     assert scanned.startswith("PREFECTURE DE SEINE-ET-MARNE - D77-2024-01-31-00001")  # the overlay is kept
     assert "code de la sécurité intérieure" in scanned  # the body comes from OCR
     assert "Article 8" in result.pages[5].text
+    assert [page.quality for page in result.pages[:3]] == [None, None, None]  # text layers
+    assert all(0.85 < page.quality <= 1 for page in result.pages[3:]) and result.poor_pages == ()
     assert list(workdir.iterdir()) == []  # OCR scratch files are gone
 
 
@@ -181,3 +186,26 @@ def test_ocr_document_timeout_kills_the_run(tmp_path):
     with pytest.raises(ExtractError, match="OCR timed out after 1 s for the document"):
         extract_pdf(SPECIAL, ExtractSettings(ocr_document_timeout_seconds=1), tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270, -3])
+def test_a_turned_or_skewed_scan_is_read_upright(tmp_path, degrees):
+    # the cover and first page of a real scanned CCTV authorisation, as an image-only PDF, turned or skewed
+    # (read skewed by 3 degrees clockwise, the act identifier and half the words are lost)
+    pdf = image_pdf(tmp_path / "turned.pdf", [turned(page, degrees) for page in scans([3, 4])])
+    extraction = extract_pdf(pdf, ExtractSettings(), tmp_path / "work")
+    analysis = analyse(extraction, rules.load(ROOT / "rules"))
+    assert [(item.act.ref, item.categories) for item in analysis.acts] == [(CCTV_REF, ["videoprotection"])]
+    assert "portant AUTORISATION d'exploitation du système de vidéoprotection" in extraction.pages[1].text
+    assert all(page.quality > 0.85 for page in extraction.pages) and extraction.poor_pages == ()
+
+
+@pytest.mark.ocr
+def test_a_page_read_poorly_is_listed(tmp_path):
+    pdf = image_pdf(tmp_path / "poor.pdf", [blurred(page) for page in scans([4])])
+    extraction = extract_pdf(pdf, ExtractSettings(), tmp_path / "work")
+    [page] = extraction.pages
+    assert page.ocr and page.quality < ExtractSettings().poor_quality_below
+    assert extraction.poor_pages == (1,)
+    assert extract.poorly_read(extraction.pages, below=page.quality) == ()

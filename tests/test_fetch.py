@@ -89,10 +89,10 @@ def test_a_timeout_is_retried_then_reported(site_server):
 
 
 def test_a_trickling_transfer_is_cut_short(site_server, tmp_path):
-    # every piece comes within the read timeout, the whole takes longer than 10 timeouts
+    # every piece comes within the read timeout, the whole takes longer than the request's deadline
     site_server.route("/slow.pdf", Route(body=b"%PDF-1.4\n" + b"0" * 24_000, content_type="application/pdf",
                                          drip=0.06))
-    settings = HttpSettings(delay_seconds=0, timeout_seconds=0.1, max_retries=0)
+    settings = HttpSettings(delay_seconds=0, timeout_seconds=0.1, request_deadline_seconds=1, max_retries=0)
     with pytest.raises(FetchError, match="too slow") as caught:
         fetcher(site_server, settings).pdf(site_server.url("/slow.pdf"), tmp_path / "slow.pdf")
     assert caught.value.retry_later and list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "watchbot"
 # Lowest first. A module may import from its own layer and the layers before it.
 LAYERS = [
     ["watchbot", "watchbot.models", "watchbot.settings", "watchbot.urls", "watchbot.yamlfile", "watchbot.clock",
-     "watchbot.text"],
+     "watchbot.text", "watchbot.terminal"],
     ["watchbot.fetch"],
     ["watchbot.discover"],
     ["watchbot.read"],

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from conftest import corpus
 from httpserver import Route
 from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
-from watchbot import config as configuration, pipeline
+from watchbot import analysis, config as configuration, pipeline
 from watchbot.cli import main
 from watchbot.commands import load_rules
 from watchbot.store import open_database
@@ -223,14 +223,14 @@ def test_a_token_echoed_by_the_server_never_reaches_logs_or_database(tmp_path, d
 
 
 def test_a_bug_on_one_document_does_not_stop_the_others(tmp_path, database_url, site_server, monkeypatch):
-    real_analyse = pipeline.analyse
+    real_analyse = analysis.analyse  # split and classify run in the reading child, forked with this patch
 
     def analyse_or_fail(extraction, ruleset):
         if len(extraction.pages) == 6:  # the drone RAA
             raise RuntimeError("a bug in the splitter")
         return real_analyse(extraction, ruleset)
 
-    monkeypatch.setattr(pipeline, "analyse", analyse_or_fail)
+    monkeypatch.setattr(analysis, "analyse", analyse_or_fail)
     config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE]), database_url=database_url)
     assert main(["run", "--config", str(config)]) == 1
     documents = {row.title: row for row in rows(config, DocumentRow)}

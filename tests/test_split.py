@@ -223,3 +223,14 @@ def test_split_never_fails_on_any_text(pieces):
         assert all(page.number in numbers for page in act.pages)
         if act.first_page is not None and act.last_page is not None:
             assert act.first_page <= act.last_page
+
+
+def test_a_sommaire_whose_acts_overlap_beyond_reason_is_not_trusted(caplog):
+    # 10,000 entries whose pages jump between 2 and 240: trusted, they would put 1.2 million pages in acts
+    entries = "\n".join(f"83-2025-01-01-{i:05d} - Arrêté n° {i} (1 pages) Page {2 if i % 2 else 240}"
+                        for i in range(10_000))
+    pages = [Page(1, "SOMMAIRE\n" + entries)] + [Page(n, f"Arrêté relatif à la page {n}\n" + "texte " * 500)
+                                                 for n in range(2, 241)]
+    acts = split(pages)
+    assert sum(len(act.pages) for act in acts) <= 2 * len(pages)
+    assert "acts found by their headings instead" in caplog.text

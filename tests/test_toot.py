@@ -291,3 +291,22 @@ def test_links_counted_in_full_count_every_code_point():
 
 def test_flag_after_line_break():
     assert length("\n🇫🇷") == 2 and length("Var\n🇫🇷🇫🇷") == 6
+
+
+def test_an_excerpt_from_a_page_read_poorly_is_short_and_said_uncertain():
+    real = real_acts()[0]
+    long = " ".join([real["excerpt"]] * 3)
+    scanned = item_of(real, matches=(Match(real["category"], "rule", 4, long, real["words"]),),
+                      poor_pages=frozenset({4}))
+    [quote] = [line for line in compose(scanned, [CATEGORIES[real["category"]]]).split("\n") if line.startswith("«")]
+    assert quote.endswith("» (page scannée, lecture incertaine)")
+    assert 40 <= len(quote.split(" »")[0]) - 2 <= 100 and " ".join(real["words"].split()) in quote
+
+
+def test_a_match_on_a_well_read_page_is_quoted_before_one_on_a_page_read_poorly():
+    real = real_acts()[0]
+    noise = Match(real["category"], "rule", 4, "… du 2 =)/D//O25 autorisant la captation d'images …", "captation")
+    clear = Match(real["category"], "rule", 3, real["excerpt"], real["words"])
+    toot = compose(item_of(real, matches=(noise, clear), poor_pages=frozenset({4})), [CATEGORIES[real["category"]]])
+    assert "O25" not in toot and "lecture incertaine" not in toot
+    assert " ".join(real["words"].split()) in toot

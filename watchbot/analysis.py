@@ -36,6 +36,7 @@ class Analysis:
     pages: tuple[Page, ...]
     ocr_pages: tuple[int, ...]
     acts: tuple[ClassifiedAct, ...]
+    poor_pages: tuple[int, ...] = ()
 
 
 def analyse_file(path: Path, ruleset: Ruleset, settings: ExtractSettings, workdir: Path) -> Analysis:
@@ -48,7 +49,7 @@ def analyse_file(path: Path, ruleset: Ruleset, settings: ExtractSettings, workdi
 
 def analyse(extraction: Extraction, ruleset: Ruleset) -> Analysis:
     acts = tuple(ClassifiedAct(act, tuple(classify(act, ruleset))) for act in split(extraction.pages))
-    return Analysis(extraction.pages, extraction.ocr_pages, acts)
+    return Analysis(extraction.pages, extraction.ocr_pages, acts, extraction.poor_pages)
 
 
 def act_key(act: Act) -> str:
@@ -77,6 +78,9 @@ def to_json(file: str, analysis: Analysis) -> dict:
         "file": file,
         "pages": len(numbers) if numbers else None,
         "ocr_pages": list(analysis.ocr_pages),
+        # page number (a string, as JSON keys are) -> OCR mean word confidence, 0 to 1 (null: no word read)
+        "ocr_quality": {str(page.number): page.quality for page in analysis.pages if page.ocr},
+        "poorly_read_pages": list(analysis.poor_pages),
         "acts": [_act_json(item) for item in analysis.acts],
     }
 

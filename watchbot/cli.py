@@ -14,10 +14,15 @@ from typing import Sequence
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classify, demo, discover, evaluate, feed,
                                reclassify, retry, rules, run, search, sources, status)
+from watchbot.store import UNUSABLE
 from watchbot.store.lock import LockHeld
+from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
 
 COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo)
+DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
+                 "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
+                 "already on the accounts are recognised and not posted again")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,19 +35,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (YamlError, UsageError) as error:
-        print(f"watchbot: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"watchbot: {printable(line)}", file=sys.stderr)
         return USAGE
     except LockHeld as error:
-        print(f"watchbot: {error}; nothing was done", file=sys.stderr)
+        print(f"watchbot: {printable(error)}; nothing was done", file=sys.stderr)
         return LOCKED
     except KeyboardInterrupt:
         return FAILED
+    except UNUSABLE as error:
+        reason = getattr(error, "orig", None) or error
+        print(f"watchbot: the database cannot be used: {printable(reason)}\n{DATABASE_HELP}", file=sys.stderr)
+        return USAGE
+    except OSError as error:  # the state directory: missing rights, a full disk
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"watchbot: {printable(where)}{error.strerror or error}\n{DATABASE_HELP}", file=sys.stderr)
+        return USAGE
 
 
 def _logging(args: argparse.Namespace) -> None:
     quiet = getattr(args, "quiet_logs", False)
     default = logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(PrintableLogs())
     if args.verbose < 2:  # -v is watchbot's own detail; the libraries' lines below a warning need -vv
         handler.addFilter(_watchbot_or_warning)
     logging.basicConfig(level=logging.DEBUG if args.verbose >= 2 else default, format="watchbot: %(message)s",

@@ -59,6 +59,8 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
     problems: list[Problem] = []
     base = path.parent
     values = _fields(doc, (), Config, problems, base, read_apart=READ_APART)
+    if values.get("run_deadline_seconds") == 0:  # a run that may not even start
+        problems.append(doc.problem(("run_deadline_seconds",), "'run_deadline_seconds' must be positive"))
     for key, cls in SECTIONS.items():
         values[key] = cls(**_fields(doc, (key,), cls, problems, base))
     if "sources" in doc.data:

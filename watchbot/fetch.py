@@ -4,9 +4,13 @@ Every request goes through `Fetcher`, which paces requests per platform (the add
 to: most prefecture sites share one, and its firewall sees them as one client), slows down for the rest
 of the run after repeated 429/503 answers from a platform, retries
 429/5xx answers and network errors with exponential back-off (honouring
-Retry-After up to a cap), follows redirects itself so that a redirect to a
-foreign host can be refused, caps sizes, and uses ETag / Last-Modified so that
-an unchanged index page is not transferred twice.
+Retry-After up to a cap), follows redirects itself so that a redirect to another
+origin can be refused, caps sizes, and uses ETag / Last-Modified so that an
+unchanged index page is not transferred twice.
+
+Each request has a total deadline, over its retries, headers and body: a timer
+shuts its socket down when the time is up, so a server that trickles one byte
+at a time, or sends headers and then nothing, cannot hold a run.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ import hashlib
 import logging
 import re
 import socket
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util import Retry
 
@@ -32,10 +41,9 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-CHUNK = 64 * 1024
+CHUNK = 16 * 1024
 STORM = 3  # this many 429/503 answers from one platform double its delay for the rest of the run
 MAX_DELAY = 60.0
-TRANSFER_TIMEOUTS = 10  # a whole transfer may last this many times the per-read timeout
 CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 CHALLENGE_BYTES = 64 * 1024  # how much of an error page is read to tell a challenge from a plain error
 # what anti-bot answers look like, instead of the page asked for (first match names it)
@@ -60,6 +68,10 @@ class FetchError(Exception):
         self.reason = reason
         self.retry_later = retry_later
         self.gone = gone
+
+
+class TimeUp(FetchError):
+    """The source's or the run's deadline has passed: nothing more is fetched for it."""
 
 
 class ChallengeError(FetchError):
@@ -104,6 +116,105 @@ class Download:
     size: int
 
 
+class Deadline:
+    """The end of one request's time: when it passes, the sockets armed with it are shut down."""
+
+    def __init__(self, seconds: float, what: str, final: bool = False):
+        self.end = time.monotonic() + seconds
+        self.what = what  # "the request deadline of 600 s", for the reason of a failure
+        self.final = final  # the source's or run's deadline rather than the request's
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def passed(self) -> bool:
+        """Whether the time is up (a read timeout shortened to the time left may fire before the timer)."""
+        return self.expired or self.left() <= 0.01
+
+    def arm(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            if sock is None:
+                return
+            if self.expired:
+                _shut(sock)
+            else:
+                self._sockets.append(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> Deadline:
+        self._outer, _current.deadline = _current.deadline, self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _current.deadline = self._outer
+        self._timer.cancel()
+        with self._lock:
+            self._sockets.clear()
+
+
+class _Current(threading.local):
+    deadline: Deadline | None = None  # the deadline of the request this thread is making
+
+
+_current = _Current()
+
+
+def _current_deadline() -> Deadline:
+    """The deadline of the request being made: every request is made under one (Fetcher._deadline_for)."""
+    if _current.deadline is None:
+        raise RuntimeError("a request made outside its deadline")
+    return _current.deadline
+
+
+def _shut(sock: socket.socket) -> None:
+    try:  # the plain socket's shutdown, also for TLS: wakes up a read blocked in another thread
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class _Armed:
+    """A connection whose socket is handed to the current request's deadline before waiting for an answer."""
+
+    def getresponse(self):
+        if _current.deadline is not None:
+            _current.deadline.arm(self.sock)
+        return super().getresponse()
+
+
+class _ArmedHTTPConnection(_Armed, HTTPConnection):
+    pass
+
+
+class _ArmedHTTPSConnection(_Armed, HTTPSConnection):
+    pass
+
+
+class _ArmedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _ArmedHTTPConnection
+
+
+class _ArmedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _ArmedHTTPSConnection
+
+
+class _ArmedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _ArmedHTTPPool, "https": _ArmedHTTPSPool}
+
+
 class Fetcher:
     def __init__(self, settings: HttpSettings, allowed_hosts: Iterable[str], cache: HttpCache | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
@@ -115,6 +226,9 @@ class Fetcher:
         self.clock = clock
         self.max_retry_wait = max_retry_wait
         self.session = requests.Session()
+        self.session.mount("http://", _ArmedAdapter())
+        self.session.mount("https://", _ArmedAdapter())
+        self.until: tuple[float, str] | None = None  # a source's or run's end (monotonic clock), and its name
         self.session.headers.update({"User-Agent": settings.user_agent, "Accept-Language": "fr"})
         self.resolve = resolve or address_of
         self.requests = 0  # HTTP requests sent, retries included
@@ -129,15 +243,43 @@ class Fetcher:
     def __exit__(self, *exc_info: object) -> None:
         self.session.close()
 
+    @contextmanager
+    def limited(self, seconds: float, what: str) -> Iterator[None]:
+        """No request made inside ends later than `seconds` from now ("the source's deadline of 1800 s")."""
+        previous = self.until
+        end = time.monotonic() + seconds
+        if previous is None or end < previous[0]:
+            self.until = (end, f"{what} of {seconds:g} s")
+        try:
+            yield
+        finally:
+            self.until = previous
+
+    def _deadline(self) -> Deadline:
+        seconds = self.settings.request_deadline_seconds
+        if self.until and self.until[0] - time.monotonic() < seconds:
+            seconds, what = self.until[0] - time.monotonic(), self.until[1]
+            if seconds <= 0:
+                raise TimeUp("", f"not fetched: {what} has passed", retry_later=True)
+            return Deadline(seconds, what, final=True)
+        return Deadline(seconds, f"the request deadline of {seconds:g} s")
+
+    def _deadline_for(self, url: str) -> Deadline:
+        try:
+            return self._deadline()
+        except TimeUp as error:
+            raise TimeUp(url, error.reason, retry_later=True) from None
+
     def html(self, url: str) -> HtmlPage:
         """The HTML of a page and the URL it was found at after redirects (links are relative to it)."""
         url = normalize_url(url)
         cached = self.cache.get(url) if self.cache else None
-        response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {})
-        with response:
-            if response.status_code == 304 and cached:
-                return HtmlPage(response.url, cached.body)
-            page = self._html_of(url, response)
+        with self._deadline_for(url):
+            response = self._get(url, _validators(cached.etag, cached.last_modified) if cached else {})
+            with response:
+                if response.status_code == 304 and cached:
+                    return HtmlPage(response.url, cached.body)
+                page = self._html_of(url, response)
         etag, last_modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if self.cache and (etag or last_modified):
             self.cache.put(CachedPage(url, page.text, etag, last_modified))
@@ -150,7 +292,7 @@ class Fetcher:
             query = "&".join(filter(None, [parts.query, urlencode(fields)]))
             return self.html(urlunsplit(parts._replace(query=query)))
         url = normalize_url(url)
-        with self._get(url, {}, fields) as response:
+        with self._deadline_for(url), self._get(url, {}, fields) as response:
             return self._html_of(url, response)
 
     def _html_of(self, url: str, response: requests.Response) -> HtmlPage:
@@ -165,16 +307,17 @@ class Fetcher:
     def pdf(self, url: str, dest: Path) -> Download:
         """Stream a PDF to `dest` (a known RAA is never downloaded again, so no conditional request)."""
         url = normalize_url(url)
-        response = self._get(url, {})
-        with response:
-            if response.status_code != 200:
-                self._check_error_page(url, response)
-            partial = dest.with_name(dest.name + ".part")
-            try:
-                digest, size = self._save_pdf(url, response, partial)
-                partial.replace(dest)
-            finally:
-                partial.unlink(missing_ok=True)
+        with self._deadline_for(url):
+            response = self._get(url, {})
+            with response:
+                if response.status_code != 200:
+                    self._check_error_page(url, response)
+                partial = dest.with_name(dest.name + ".part")
+                try:
+                    digest, size = self._save_pdf(url, response, partial)
+                    partial.replace(dest)
+                finally:
+                    partial.unlink(missing_ok=True)
         return Download(url, dest, digest, size)
 
     def _check_error_page(self, url: str, response: requests.Response) -> None:
@@ -218,26 +361,28 @@ class Fetcher:
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"{what} too large: {int(declared)} bytes, the limit is {limit}")
         received = 0
-        # the timeout bounds each read; this bounds the whole transfer, against a server that trickles
-        deadline = self.clock() + TRANSFER_TIMEOUTS * self.settings.timeout_seconds
+        deadline = _current_deadline()
         try:
-            for chunk in response.raw.stream(CHUNK, decode_content=True):
+            while chunk := response.raw.read1(CHUNK, decode_content=True) if not deadline.passed() else b"":
                 received += len(chunk)
                 if received > limit:
                     raise FetchError(url, f"{what} too large: more than {limit} bytes")
-                if self.clock() > deadline:
-                    raise FetchError(url, f"too slow: {received} bytes in {TRANSFER_TIMEOUTS} × "
-                                          f"{self.settings.timeout_seconds:g} s", retry_later=True)
                 yield chunk
         except (requests.RequestException, OSError, Urllib3Error) as error:
+            if deadline.passed():
+                raise _too_slow(url, deadline, received) from None
             raise FetchError(url, f"the transfer broke off after {received} bytes ({type(error).__name__})",
                              retry_later=True) from None
+        if deadline.passed():
+            raise _too_slow(url, deadline, received)
         if declared.isdigit() and received < int(declared) and not response.headers.get("Content-Encoding"):
             raise FetchError(url, f"truncated: {received} of {declared} bytes arrived", retry_later=True)
 
     def _get(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         """GET (POST of `form` when given) with retries, following at most `max_redirects` redirects within
-        the allowed hosts; a redirect after a POST is a GET, as browsers do."""
+        the allowed hosts and the request's origin (see _check_redirect); a redirect after a POST is a GET,
+        as browsers do."""
+        origin = _origin(url)
         for _ in range(self.settings.max_redirects + 1):
             self._check_host(url, url)
             response = self._get_once(url, headers, form)
@@ -250,6 +395,7 @@ class Fetcher:
                 raise FetchError(url, f"HTTP {response.status_code} redirect without a Location")
             target = normalize_url(urljoin(url, location))
             self._check_host(target, url)
+            _check_redirect(url, target, origin)
             log.debug("%s redirects to %s", url, target)
             url = target
         raise FetchError(url, f"too many redirects (more than {self.settings.max_redirects})")
@@ -257,13 +403,17 @@ class Fetcher:
     def _get_once(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         attempts = self.settings.max_retries + 1
         attempt = 0
+        deadline = _current_deadline()
         while True:
             self._pace(url)
             try:
+                timeout = max(0.001, min(self.settings.timeout_seconds, deadline.left()))
                 response = self.session.request("GET" if form is None else "POST", url, data=form,
-                                                headers=headers, timeout=self.settings.timeout_seconds,
-                                                stream=True, allow_redirects=False)
+                                                headers=headers, timeout=timeout, stream=True,
+                                                allow_redirects=False)
             except requests.RequestException as error:
+                if deadline.passed():
+                    raise _too_slow(url, deadline, 0) from None
                 reason, wait = _network_reason(error), self._backoff(attempt)
             except ValueError as error:  # requests parses the Location even when not following it
                 raise FetchError(url, f"refused invalid URL in the answer: {error}") from None
@@ -281,6 +431,9 @@ class Fetcher:
                 raise FetchError(url, f"{reason}, gave up after {attempts} attempts", retry_later=True)
             if wait > self.max_retry_wait:
                 raise FetchError(url, f"{reason}, the server asks to wait {wait:.0f} s", retry_later=True)
+            if wait >= deadline.left():
+                raise (TimeUp if deadline.final else FetchError)(
+                    url, f"{reason}, no time left to retry within {deadline.what}", retry_later=True)
             log.info("%s: %s, retrying in %.1f s", url, reason, wait)
             self.sleep(wait)
 
@@ -325,10 +478,37 @@ class Fetcher:
             raise FetchError(origin, f"refused invalid URL {url!r}") from None
         if parts.scheme not in ("http", "https"):
             raise FetchError(origin, f"refused URL {url!r}: only http and https are fetched")
+        if parts.username is not None or parts.password is not None:
+            what = "URL" if url == origin else "redirect to a URL"
+            raise FetchError(origin, f"refused {what} with a user name or password")
         if host not in self.allowed_hosts:
             if url == origin:
                 raise FetchError(origin, f"refused: {host} is not the host of a configured source")
             raise FetchError(origin, f"refused redirect to {url}: {host} is not the host of a configured source")
+
+
+def _too_slow(url: str, deadline: Deadline, received: int) -> FetchError:
+    return (TimeUp if deadline.final else FetchError)(url, f"too slow: no complete answer within {deadline.what} ({received} bytes of the body "
+                           "received)", retry_later=True)
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(parts.scheme)
+
+
+def _check_redirect(url: str, target: str, origin: tuple[str, str, int | None]) -> None:
+    """A redirect keeps the request's scheme, host and port, or goes to the usual port of an allowed host
+    (http to https included, never back)."""
+    scheme, host, port = _origin(target)
+    if (scheme, host, port) == origin:
+        return
+    if port != DEFAULT_PORTS[scheme] or origin[0] == "https" and scheme == "http":
+        raise FetchError(url, f"refused redirect to {scheme}://{host}:{port}: only the scheme, host and port "
+                              f"of the request ({origin[0]}://{origin[1]}:{origin[2]}) or a usual port are followed")
 
 
 def address_of(host: str) -> str:

@@ -65,6 +65,7 @@ class Page:
     number: int | None
     text: str
     ocr: bool = False
+    quality: float | None = None  # OCR mean word confidence, 0 to 1; None: a text layer, or no word read
 
 
 @dataclass(frozen=True)

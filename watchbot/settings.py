@@ -27,7 +27,8 @@ class ConfigError(YamlError):
 class HttpSettings:
     user_agent: str = "watchbot/0.1 (+https://github.com/watchbot/watchbot; bot de veille des RAA)"
     delay_seconds: float = 5.0
-    timeout_seconds: float = 60.0
+    timeout_seconds: float = 60.0  # per read
+    request_deadline_seconds: float = 600.0  # per request, headers and body, retries included
     max_retries: int = 4
     max_pdf_bytes: int = 200 * 1024 * 1024
     max_html_bytes: int = 10 * 1024 * 1024
@@ -38,6 +39,8 @@ class HttpSettings:
 class CrawlSettings:
     lookback_months: int = 1  # the current month and this many before it
     max_index_pages: int = 200  # per source and run
+    max_links_per_page: int = 2000  # links read on one index page; the rest are left out with a warning
+    source_deadline_seconds: float = 1800.0  # the crawl of one source
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,13 @@ class ExtractSettings:
     ocr_jobs: int = 0  # 0 = one per core
     ocr_page_timeout_seconds: float = 180.0
     ocr_document_timeout_seconds: float = 1800.0
+    poor_quality_below: float = 0.7  # OCRed pages under this mean word confidence (0 to 1) are "read poorly"
     max_pages: int = 2000
-    max_attempts: int = 5  # a failing document is retried on this many runs
+    max_attempts: int = 5  # a document failing by its own fault is retried on this many runs
+    retry_days: int = 30  # a document failing for passing reasons (server, network, disk) is retried this long
+    max_memory_mb: int = 320  # address space the reader (reading, splitting, classifying) may add to its parent's
+    max_page_characters: int = 200_000  # text kept per page
+    max_document_characters: int = 5_000_000  # text kept per document
 
 
 @dataclass(frozen=True)
@@ -78,12 +86,22 @@ class Account:
                                            f"account '{self.name}': ${self.access_token_env} is empty or unset")])
             return value.strip()
         if self.access_token_file:
-            try:
-                return Path(self.access_token_file).read_text(encoding="utf-8").strip()
-            except OSError as error:
-                raise ConfigError([Problem(str(self.access_token_file), None, None,
-                                           f"account '{self.name}': cannot read token file: {error.strerror}")]) from None
+            return self._token_from_file(Path(self.access_token_file))
         raise ConfigError([Problem("config", None, None, f"account '{self.name}' has no token")])
+
+    def _token_from_file(self, path: Path) -> str:
+        """The token alone on the file's first line; anything else is an error that never shows the content."""
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            why = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+            raise ConfigError([Problem(str(path), None, None,
+                                       f"account '{self.name}': cannot read token file: {why}")]) from None
+        token = lines[0].strip() if lines else ""
+        if not token or len(token.split()) > 1 or any(line.strip() for line in lines[1:]):
+            raise ConfigError([Problem(str(path), None, None, f"account '{self.name}': the token file must hold "
+                                       "the access token alone, on its first line", "its content is not shown")])
+        return token
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,7 @@ class Config:
     database_url: str | None = None
     rules_dir: Path = BUNDLED_RULES
     not_before: date | None = None
+    run_deadline_seconds: float = 3 * 3600.0  # discovery and reading stop then; the run posts and ends
     http: HttpSettings = HttpSettings()
     crawl: CrawlSettings = CrawlSettings()
     extract: ExtractSettings = ExtractSettings()

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 import yaml
 
 Path_ = tuple[Any, ...]
+MAX_VALUES = 100_000  # values of a file once its aliases are expanded: a hand-written file has a few hundred
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
 
 
@@ -108,7 +109,11 @@ def parse(text: str, file: str) -> Document:
     loader = Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_size(node, file)
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise YamlError([Problem(file, None, None, "values nested too deeply")]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -119,6 +124,33 @@ def parse(text: str, file: str) -> Document:
     if node is not None:
         _collect(node, (), positions)
     return Document(file, data, positions)
+
+
+def _check_size(root: yaml.Node, file: str) -> None:
+    """Refuse an alias that contains itself, or aliases that expand to more than MAX_VALUES values
+    ("billion laughs": a few lines that would take gigabytes once expanded)."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        where = (file, node.start_mark.line + 1, node.start_mark.column + 1)
+        if id(node) in open_:
+            raise YamlError([Problem(*where, "a recursive alias: this value contains itself",
+                                     "write the value out instead of an alias")])
+        open_.add(id(node))
+        children = [item for pair in node.value for item in pair] if isinstance(node, yaml.MappingNode) else \
+            node.value if isinstance(node, yaml.SequenceNode) else []
+        total = 1 + sum(map(size, children))
+        open_.discard(id(node))
+        if total > MAX_VALUES:
+            raise YamlError([Problem(*where, f"more than {MAX_VALUES} values once its aliases are expanded",
+                                     "an alias bomb? write the values out instead of aliases")])
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 def _collect(node: yaml.Node, path: Path_, positions: dict[Path_, Position]) -> None:

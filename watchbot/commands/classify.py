@@ -9,8 +9,11 @@ from pathlib import Path
 
 from watchbot.analysis import analyse_file, to_json
 from watchbot.commands import FAILED, OK, load_rules
+from watchbot.pipeline import READ_MARGIN
+from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError
 from watchbot.settings import ExtractSettings
+from watchbot.terminal import printable
 
 
 def register(commands, common) -> None:
@@ -29,10 +32,13 @@ def handle(args) -> int:
     results, status = [], OK
     with tempfile.TemporaryDirectory(prefix="watchbot-") as workdir:
         for path in args.paths:
-            try:
-                analysis = analyse_file(path, ruleset, ExtractSettings(), Path(workdir))
-            except (ExtractError, OSError) as error:
-                print(f"watchbot: {path}: {error}", file=sys.stderr)
+            settings = ExtractSettings()
+            try:  # in a child with the run's limits: a hostile file costs that file
+                analysis = run_in_child(analyse_file, path, ruleset, settings, Path(workdir),
+                                        timeout=settings.ocr_document_timeout_seconds + READ_MARGIN,
+                                        memory_mb=settings.max_memory_mb)
+            except (ExtractError, ChildFailed, OSError) as error:
+                print(f"watchbot: {printable(path)}: {printable(error)}", file=sys.stderr)
                 status = FAILED
                 continue
             results.append(to_json(str(path), analysis))
@@ -46,14 +52,15 @@ def handle(args) -> int:
 
 
 def describe(result: dict) -> str:
-    lines = [f"{result['file']}: {result['pages']} pages, {len(result['acts'])} acts, "
-             f"OCR on pages {result['ocr_pages'] or 'none'}"]
+    poor = f", read poorly: {result['poorly_read_pages']}" if result["poorly_read_pages"] else ""
+    lines = [f"{printable(result['file'])}: {result['pages']} pages, {len(result['acts'])} acts, "
+             f"OCR on pages {result['ocr_pages'] or 'none'}{poor}"]
     for act in result["acts"]:
         if not act["categories"]:
             continue
         pages = f"p. {act['first_page']}-{act['last_page']}"
-        lines.append(f"  [{', '.join(act['categories'])}] {act['ref'] or '-'} {pages}: {act['title']}")
+        lines.append(f"  [{', '.join(act['categories'])}] {printable(act['ref'] or '-')} {pages}: {printable(act['title'])}")
         for match in act["matches"]:
-            lines.append(f"      {match['category']}: « {match['words']} » p. {match['page']}, {match['zone']} "
+            lines.append(f"      {match['category']}: « {printable(match['words'])} » p. {match['page']}, {match['zone']} "
                          f"({match['rule']})")
     return "\n".join(lines)

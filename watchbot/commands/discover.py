@@ -10,6 +10,7 @@ from watchbot import config as configuration, discover
 from watchbot.clock import Clock
 from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
 from watchbot.fetch import FetchError, Fetcher
+from watchbot.terminal import printable
 
 log = logging.getLogger("watchbot")
 
@@ -42,7 +43,8 @@ def handle(args) -> int:
             found += listings
             if not args.json:
                 for item in listings:
-                    print(f"{item.source}\t{item.published or '?'}\t{item.title}\t{item.url}")
+                    print("\t".join(printable(field) for field in (item.source, item.published or "?", item.title,
+                                                                    item.url)))
     if args.json:
         json.dump([{"source": item.source, "url": item.url, "title": item.title,
                     "published": item.published.isoformat() if item.published else None} for item in found],

@@ -13,6 +13,7 @@ from watchbot.clock import utcnow
 from watchbot.store import documents, open_database, posts, runs, sources
 from watchbot.store.models import PostRow
 from watchbot.store.states import QUEUED, DocumentState, PostState
+from watchbot.terminal import printable
 
 
 def register(commands, common) -> None:
@@ -41,8 +42,14 @@ def report(config: Config, last_runs: int = 5) -> str:
         _section("Failed documents", [
             f"{row.url} ({row.attempts} attempts): {row.last_error}"
             for row in documents.in_state(sessions, DocumentState.FAILED)]),
+        _section("Waiting documents", [
+            f"{row.url}: retried after {_when(row.retry_at)} UTC; last error: {row.last_error}"
+            for row in documents.in_state(sessions, DocumentState.WAITING)]),
         _section("Gone documents", [
             f"{row.url}: {row.last_error}" for row in documents.in_state(sessions, DocumentState.GONE)]),
+        _section("Pages read poorly", [
+            f"{url}: " + ", ".join(f"p. {number} ({quality:.2f})" for number, quality in pages)
+            for url, pages in documents.poorly_read(sessions, config.extract.poor_quality_below)]),
         _section("Queued toots", [
             f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}: {_why(row)}"
             for row in posts.in_states(sessions, QUEUED)]),
@@ -75,7 +82,8 @@ def _failed_toots(config: Config, rows: list[PostRow]) -> str:
 
 
 def _section(title: str, lines: list[str], count: int | None = None) -> str:
-    return f"{title} ({len(lines) if count is None else count})\n" + "\n".join(f"  {line}" for line in lines or ["none"])
+    return (f"{title} ({len(lines) if count is None else count})\n"
+            + "\n".join(f"  {printable(line)}" for line in lines or ["none"]))
 
 
 def _when(moment: datetime | None) -> str:

@@ -83,9 +83,10 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     if isinstance(options, AttrapOptions):
         return _from_attrap(source, fetcher, options, span, settings.max_index_pages)
     walk = Walk(source.code, source.index_url, options, fetcher, span, recent, today,
-                settings.max_index_pages, progress)
+                settings.max_index_pages, progress, settings.max_links_per_page)
     try:
-        documents = walk.run()
+        with fetcher.limited(settings.source_deadline_seconds, "the source's deadline"):
+            documents = walk.run()
     except ChallengeError as error:
         raise DiscoverError(f"index page unreachable: {error}{BROWSER_HINT}", source=source.code,
                             retry_later=True, challenge=True) from error

@@ -28,7 +28,7 @@ import soupsieve
 
 from watchbot.discover.dates import Period, find_period
 from watchbot.discover.page import Choice, DocumentLink, Link, Parsed, keep, offset_of, parse
-from watchbot.fetch import Fetcher, FetchError, HtmlPage
+from watchbot.fetch import Fetcher, FetchError, HtmlPage, TimeUp
 from watchbot.models import CrawlOptions
 from watchbot.urls import host_of, normalize_url
 
@@ -132,7 +132,8 @@ class Walk:
     whose pages are always read again (the current period and the look-back)."""
 
     def __init__(self, code: str, index_url: str, options: CrawlOptions, fetcher: Fetcher,
-                 window: Period, recent: Period, today: date, max_pages: int, progress: Progress | None = None):
+                 window: Period, recent: Period, today: date, max_pages: int, progress: Progress | None = None,
+                 max_links: int = 2000):
         self.code = code
         self.index_url = normalize_url(index_url)
         self.options = options
@@ -142,6 +143,7 @@ class Walk:
         self.today = today
         self.max_pages = max_pages
         self.progress = progress or Progress()
+        self.max_links = max_links
         self.host = host_of(index_url)
         self.document_hosts = {self.host, *(host.lower() for host in options.hosts)}
         self.areas = tuple(_folder(prefix) for prefix in (urlsplit(self.index_url).path, *options.areas))
@@ -206,7 +208,8 @@ class Walk:
             if visit.url == self.index_url:  # an old index URL redirects: its new place is the area
                 self.areas += (_folder(urlsplit(page.url).path),)
             visit = replace(visit, url=page.url)
-        parsed = parse(page.text, page.url, self.options.navigation, self.options.scope, self.options.documents)
+        parsed = self._capped(parse(page.text, page.url, self.options.navigation, self.options.scope,
+                                    self.options.documents), page.url)
         if visit.choice and not parsed.documents:
             parsed = self._submit(visit.choice) or parsed
         self._collect(parsed, visit)
@@ -220,7 +223,7 @@ class Walk:
         try:
             return self.fetcher.html(visit.url)
         except FetchError as error:
-            if visit.url == self.index_url:
+            if visit.url == self.index_url or isinstance(error, TimeUp):
                 raise
             if visit.choice:  # not a page of its own: the site wants its form submitted
                 log.debug("%s: %s, submitting the form instead", self.code, error)
@@ -229,16 +232,27 @@ class Walk:
             self.failures.append(error)
             return None
 
+    def _capped(self, parsed: Parsed, url: str) -> Parsed:
+        """At most `max_links` documents and as many navigation links of one page: a crawl trap stays small."""
+        if max(len(parsed.documents), len(parsed.links)) <= self.max_links:
+            return parsed
+        log.warning("%s: %s lists %d documents and %d links, only the first %d of each are read", self.code, url,
+                    len(parsed.documents), len(parsed.links), self.max_links)
+        return replace(parsed, documents=parsed.documents[:self.max_links], links=parsed.links[:self.max_links])
+
     def _submit(self, choice: Choice) -> Parsed | None:
         """The page the site answers when the option is chosen in its form, as a browser sends it."""
         self.fetched += 1
         try:
             page = self.fetcher.form(choice.action, choice.method, {choice.field: choice.value})
         except FetchError as error:
+            if isinstance(error, TimeUp):
+                raise
             log.warning("%s: %s", self.code, error)
             self.failures.append(error)
             return None
-        return parse(page.text, page.url, self.options.navigation, self.options.scope, self.options.documents)
+        return self._capped(parse(page.text, page.url, self.options.navigation, self.options.scope,
+                                  self.options.documents), page.url)
 
     def _collect(self, parsed: Parsed, visit: Visit) -> None:
         for document in parsed.documents:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
+from typing import Callable, Iterator
 from urllib.parse import parse_qsl, unquote, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -84,10 +85,11 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
     soup = BeautifulSoup(html, "lxml")
     root = soup.select_one(scope) or soup
     documents: dict[str, DocumentLink] = {}
+    shared: dict[int, date | None] = {}
     for anchor in root.select("a[href]"):
         url = absolute(page_url, attribute(anchor, "href"))
         if url and is_listed(url):
-            keep(documents, DocumentLink(url, title_of(anchor, url), date_of(anchor, url)))
+            keep(documents, DocumentLink(url, title_of(anchor, url), date_of(anchor, url, shared)))
     for option in root.select("select option[value]"):
         url = absolute(page_url, _site_relative(attribute(option, "value")))
         if url and is_listed(url):
@@ -191,29 +193,36 @@ def _own_text(node) -> str:
     return str(node)
 
 
-def date_of(anchor: Tag, url: str) -> date | None:
+def date_of(anchor: Tag, url: str, shared: dict[int, date | None] | None = None) -> date | None:
     """The publication date, from the first carrier that has one: the link's detail and title, its card's
-    detail, its table row, its text, its file name."""
-    for text in _date_carriers(anchor, url):
-        found = find_date(text)
-        if found:
-            return found
-    return None
+    detail, its table row, its text, its file name.
+
+    `shared` keeps the date of each card and table row already read: a row or card holding
+    thousands of links is read once, not once per link.
+    """
+    shared = {} if shared is None else shared
+    return next(filter(None, _carrier_dates(anchor, url, shared)), None)
 
 
-def _date_carriers(anchor: Tag, url: str):
+def _carrier_dates(anchor: Tag, url: str, shared: dict[int, date | None]) -> Iterator[date | None]:
     for detail in anchor.select(", ".join("." + name for name in DETAIL_CLASSES)):
-        yield detail.get_text(" ")
-    yield attribute(anchor, "title")
+        yield find_date(detail.get_text(" "))
+    yield find_date(attribute(anchor, "title"))
     card = anchor.find_parent(class_="fr-card")
     if card:
-        for detail in card.select(".fr-card__detail"):
-            yield detail.get_text(" ")
+        yield _shared_date(card, shared, lambda: next(filter(None, (
+            find_date(detail.get_text(" ")) for detail in card.select(".fr-card__detail"))), None))
     row = anchor.find_parent("tr")
     if row:
-        yield row.get_text(" ")
-    yield anchor.get_text(" ")
-    yield file_title(url)
+        yield _shared_date(row, shared, lambda: find_date(row.get_text(" ")))
+    yield find_date(anchor.get_text(" "))
+    yield find_date(file_title(url))
+
+
+def _shared_date(element: Tag, shared: dict[int, date | None], read: Callable[[], date | None]) -> date | None:
+    if id(element) not in shared:
+        shared[id(element)] = read()
+    return shared[id(element)]
 
 
 def _pagination(root: Tag, page_url: str) -> tuple[PageLink, ...]:

@@ -15,6 +15,7 @@ title repeated in every page footer counts once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
@@ -34,6 +35,10 @@ DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in
 # is also looked for in the title zone of the body, in its first characters.
 BODY_HEAD = 400
 EXCERPT_CONTEXT = 90
+TOKEN = re.compile(r"\S+")
+# What OCR makes of stains and stamps (« du 2 =)/D//O25 autorisant »): signs no sentence of an act puts
+# in a word, and doubled slashes outside a URL.
+NOISE = re.compile(r"[=|~^{}\[\]<>\\_]|(?<!:)//")
 MAX_EXCERPT = 240
 
 
@@ -165,14 +170,14 @@ def _cached_in(text: str) -> Callable[[str], bool]:
 
 
 def excerpt(raw: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> str:
-    """The raw text around ``raw[start:end]``, cut at spaces, on one line, short."""
+    """The raw text around ``raw[start:end]``, cut at spaces and before OCR noise, on one line, short."""
     context = max(context - (end - start) // 2, 20)  # long words leave less room around them
-    left = max(start - context, 0)
-    right = min(end + context, len(raw))
-    if left > 0:
+    left = _after_noise(raw, max(start - context, 0), start)
+    right = _before_noise(raw, end, min(end + context, len(raw)))
+    if left > 0 and not raw[left - 1].isspace():
         space = raw.find(" ", left, start)
         left = space + 1 if space >= 0 else left
-    if right < len(raw):
+    if right < len(raw) and not raw[right].isspace():
         space = raw.rfind(" ", end, right)
         right = space if space >= 0 else right
     text = one_line(raw[left:right])
@@ -180,4 +185,19 @@ def excerpt(raw: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> s
     if cut:
         text = text[:MAX_EXCERPT].rsplit(" ", 1)[0]
     return ("… " if left > 0 else "") + text + (" …" if cut or right < len(raw) else "")
+
+
+def _after_noise(raw: str, left: int, start: int) -> int:
+    """Where an excerpt starting at ``left`` may start: after the last OCR noise before the match."""
+    noise = [token for token in TOKEN.finditer(raw, left, start) if NOISE.search(token.group())]
+    if not noise:
+        return left
+    after = raw[noise[-1].end():start]
+    return start - len(after.lstrip())
+
+
+def _before_noise(raw: str, end: int, right: int) -> int:
+    """Where an excerpt ending at ``right`` may end: before the first OCR noise after the match."""
+    noise = next((token for token in TOKEN.finditer(raw, end, right) if NOISE.search(token.group())), None)
+    return end + len(raw[end:noise.start()].rstrip()) if noise else right
 

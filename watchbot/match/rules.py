@@ -19,7 +19,9 @@ A rule file, for people who are not programmers (see rules/README.md)::
 Plain words match the folded text (see ``watchbot.match.normalize``): case,
 accents, apostrophes, dashes, spacing and a plural s/x do not matter, and a
 trailing ``*`` stands for any ending. Regular expressions run on the folded
-text too. Everything is compiled once, by ``load``.
+text too, with RE2: its time is linear in the text, whatever the pattern, so a
+rule cannot hang a run (RE2 has no backreferences and no look-around).
+Everything is compiled once, by ``load``.
 
 ``where`` names the zones of the act (see ``watchbot.match.zones``) in which a
 pattern counts: one name or a list of them, ``body`` (every zone but the
@@ -36,6 +38,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+import re2
 
 from watchbot import yamlfile
 from watchbot.models import Category
@@ -73,7 +77,7 @@ class RuleError(ValueError):
 class Finder:
     """One phrase or regular expression, searched in folded text."""
 
-    regex: re.Pattern[str]
+    regex: Any  # a compiled re or re2 pattern: search(text, position) -> match with span()
     literal: str  # a substring every match contains: cheap to look for first
     bounded: bool  # phrases must start and end on word boundaries
 
@@ -213,13 +217,24 @@ def _word_regex(token: str) -> str:
 
 
 def compile_regex(source: str) -> Finder:
-    """A regular expression; its accented letters are folded like the text."""
+    """A regular expression, for RE2; its accented letters are folded like the text."""
     folded = "".join(fold(char) if not char.isascii() else char for char in source)
     try:
-        regex = re.compile(folded, re.IGNORECASE)
-    except re.error as error:
-        raise RuleError(f"invalid regular expression: {error}") from error
+        regex = re2.compile(folded, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        raise RuleError(f"invalid regular expression: {reason}") from None
     return Finder(regex, "", bounded=False)
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the error is reported with its file and line instead
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
 
 
 def compile_pattern(spec: str | dict, default_where: frozenset[str] = PLACES["any"]) -> Pattern:
@@ -395,7 +410,8 @@ def _check_pattern(document: yamlfile.Document, path: tuple, item: Any) -> list[
 
 def _hint(error: RuleError) -> str:
     if "regular expression" in str(error):
-        return "check brackets and backslashes; or write plain words instead of 'regex'"
+        return ("check brackets and backslashes; backreferences (\\1) and look-arounds ((?=…), (?<!…)) are "
+                "not supported; or write plain words instead of 'regex'")
     return "write words with letters or digits"
 
 

@@ -7,7 +7,8 @@ the answer was lost) is first looked up on the account: found, it is posted; not
 is sent again with the same Idempotency-Key, except for visibilities a server may not list
 back to their author (followers-only, direct): those wait for a human decision
 (`watchbot retry --sending`), as a blind re-send could post them twice on servers that
-ignore the key.
+ignore the key. Before an account's first toot of a run, its last statuses are read: a toot
+they already show (a lost or replaced database) is counted as found, not posted again.
 
 A refusal of the account (wrong token, missing scope, suspension) stops that account for
 the run and keeps its toots queued, whatever the server's status code.
@@ -25,8 +26,8 @@ from watchbot.clock import utcnow
 from watchbot.match.rules import Ruleset
 from watchbot.models import Category, Source
 from watchbot.publish.post import LISTED, AccountRefused, Delivered, Poster, PostFailed, RetryLater, TooLong
-from watchbot.publish.toot import Limit, TootError, TootInput, compose, content_warning, page_link
-from watchbot.settings import Account, ConfigError
+from watchbot.publish.toot import WORD_JOINER, Limit, TootError, TootInput, compose, content_warning, page_link
+from watchbot.settings import Account, ConfigError, ExtractSettings
 from watchbot.store import Sessions, acts, posts
 from watchbot.store.records import QueuedPost, StoredAct
 from watchbot.store.states import PostState
@@ -77,6 +78,7 @@ class Sender:
     sources: Mapping[str, Source]  # by code, to name a toot's source
     out: TextIO
     user_agent: str
+    poor_quality_below: float = ExtractSettings.poor_quality_below  # an excerpt of such a page is said uncertain
     counts: PostCounts = field(default_factory=PostCounts)
 
     def send(self, accounts: Sequence[Account], *, dry_run: bool, max_posts: int | None) -> PostCounts:
@@ -102,8 +104,10 @@ class Sender:
     def _send_account(self, account: Account, queued: Sequence[QueuedPost]) -> None:
         try:
             poster = Poster(account.api_base_url, account.token(), user_agent=self.user_agent)
+            # a lost or replaced database must not post again what the account already shows
+            recent = poster.recent()
             for post in queued:
-                self._deliver(poster, account, post)
+                self._deliver(poster, account, post, recent)
         except RetryLater as error:
             self.counts.errors += 1
             log.warning("account %s: posting stopped for this run: %s", account.name, error.reason)
@@ -127,9 +131,13 @@ class Sender:
         """Say why the account's queued toots wait (those a human must decide on keep their reason)."""
         posts.wait(self.sessions, account.name, reason, retry_at, keep=HELD)
 
-    def _deliver(self, poster: Poster, account: Account, post: QueuedPost) -> None:
+    def _deliver(self, poster: Poster, account: Account, post: QueuedPost,
+                 recent: Sequence[tuple[Delivered, str]]) -> None:
         try:
             if post.state == PostState.SENDING and self._recovered(poster, account, post):
+                return
+            if post.state != PostState.SENDING and (shown := _shown(recent, self._marker(post.act))):
+                self._posted(post, shown, found=True)
                 return
             delivered = self._post(poster, account, post)
         except RetryLater as error:
@@ -237,7 +245,7 @@ class Sender:
 
     def _render(self, stored: StoredAct, categories: Sequence[Category], limit: Limit,
                 spoiler: str | None = None) -> str:
-        return render(stored, categories, self.sources, limit, spoiler)
+        return render(stored, categories, self.sources, limit, spoiler, self.poor_quality_below)
 
     @staticmethod
     def _marker(stored: StoredAct) -> list[str]:
@@ -246,9 +254,15 @@ class Sender:
         return marker + [f"Acte n° {stored.act.ref}"] if stored.act.ref else marker
 
 
+def _shown(recent: Sequence[tuple[Delivered, str]], marker: Sequence[str]) -> Delivered | None:
+    wanted = [text.replace(WORD_JOINER, "") for text in marker]
+    return next((delivered for delivered, text in recent if all(part in text for part in wanted)), None)
+
+
 def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[str, Source], limit: Limit,
-           spoiler: str | None = None) -> str:
-    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike)."""
+           spoiler: str | None = None, poor_quality_below: float = ExtractSettings.poor_quality_below) -> str:
+    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike); an excerpt
+    from a page whose OCR quality is under `poor_quality_below` is said to be uncertain."""
     source = sources.get(stored.source_code)
     names = {category.name for category in categories}
     item = TootInput(
@@ -259,5 +273,6 @@ def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[s
         published=stored.published,
         act=stored.act,
         matches=tuple(match for match in stored.matches if match.category in names),
+        poor_pages=frozenset(number for number, quality in stored.qualities if quality < poor_quality_below),
     )
     return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)

@@ -209,6 +209,11 @@ class Poster:
             page = self._call(functools.partial(self._api.fetch_next, page)) if seen < limit else None
         return None
 
+    def recent(self) -> list[tuple[Delivered, str]]:
+        """The account's last statuses (one page), each with its text and link targets."""
+        page = self._call(lambda: self._api.account_statuses(self._me(), limit=PAGE_SIZE))
+        return [(_delivered(status), _plain(status.get("content") or "")) for status in page or ()]
+
     def _me(self) -> str:
         if self._account_id is None:
             self._account_id = str(self._call(self._api.account_verify_credentials)["id"])

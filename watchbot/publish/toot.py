@@ -27,6 +27,7 @@ import grapheme
 from mastodon import Mastodon
 from mastodon._url_regex import url_regex  # Mastodon's URL regex, the one get_status_length uses
 from requests.utils import requote_uri
+from urllib.parse import urlsplit
 
 from watchbot.models import Act, Category, Match
 from watchbot.text import one_line
@@ -35,6 +36,8 @@ WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
 MIN_EXCERPT = 40  # shorter than this, an excerpt says nothing: drop it
 MAX_EXCERPT = 200
+SCAN_EXCERPT = 100  # an excerpt from a page read poorly by OCR is kept short, and said to be uncertain
+SCAN_NOTE = " (page scannée, lecture incertaine)"
 MAX_NAME = 120  # the RAA name is also cut to the title's budget
 MIN_TITLE = 20
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -89,6 +92,7 @@ class TootInput:
     published: date | None
     act: Act
     matches: tuple[Match, ...]  # the act's matches for this account's categories
+    poor_pages: frozenset[int] = frozenset()  # pages of the document that OCR read poorly
 
 
 def compose(item: TootInput, categories: Sequence[Category], max_characters: int = 500,
@@ -101,18 +105,18 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
     if not categories:
         raise TootError("a toot needs at least one category")
     title = clean(item.act.title) or clean(item.document_title)
-    excerpt, words = _excerpt(item.matches)
+    excerpt, words, scanned = _excerpt(item.matches, item.poor_pages)
 
     def render(title_budget: int, excerpt_budget: int, name_budget: int | None) -> str:
         return _render(item, categories, _shorten(title, title_budget), _window(excerpt, words, excerpt_budget),
-                       name_budget)
+                       name_budget, scanned)
 
     limit = max_characters - length("", spoiler_text, url_length)
 
     def overshoot(title_budget: int, excerpt_budget: int, name_budget: int | None) -> int:
         return length(render(title_budget, excerpt_budget, name_budget), url_length=url_length) - limit
 
-    longest = min(len(excerpt), MAX_EXCERPT)
+    longest = min(len(excerpt), SCAN_EXCERPT if scanned else MAX_EXCERPT)
     full_name = min(len(title), MAX_NAME)
     excerpt_budget = _largest(lambda budget: overshoot(len(title), budget, full_name), min(MIN_EXCERPT, longest),
                               longest)
@@ -135,7 +139,7 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
 
 
 def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str,
-            name_budget: int | None) -> str:
+            name_budget: int | None, scanned: bool) -> str:
     labels = " · ".join(f"{category.emoji} {category.label}".strip() for category in categories)
     place = f"{item.source_name} ({item.department})" if item.department else item.source_name
     head = [f"{labels} — {neutralise(clean(place))}", neutralise(title)]
@@ -145,7 +149,7 @@ def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt
     head.append(_paper(item, name_budget))
     blocks = ["\n".join(line for line in head if line)]
     if excerpt:
-        blocks.append(f"« {neutralise(excerpt)} »")
+        blocks.append(f"« {neutralise(excerpt)} »" + (SCAN_NOTE if scanned else ""))
     page = item.act.first_page or next((m.page for m in item.matches if m.page), None)
     blocks.append(page_link(item.document_url, page))
     blocks.append(" ".join(f"#{tag}" for tag in hashtags(categories, item.department)))
@@ -192,11 +196,18 @@ def _line_length(line: str) -> int:
 
 
 def page_link(url: str, page: int | None) -> str:
-    """The document's URL (percent-encoded, without its fragment) opening at `page` when known."""
+    """The document's URL (percent-encoded, without its fragment) opening at `page` when known.
+
+    The URL comes from a site: every `@` is percent-encoded too, as Mastodon looks for mentions in the
+    whole text, links included (a query holding `.@admin@example.org` would mention that account).
+    """
     if not url.strip().lower().startswith(("http://", "https://")):
         raise TootError(f"not a web link: {url[:100]!r}")
-    base = requote_uri(url.split("#", 1)[0].strip())
-    return f"{base}#page={page}" if page and page > 0 else base
+    if "@" in urlsplit(url).netloc:
+        raise TootError("a link with a user name is never posted")
+    base = requote_uri(clean(url).split("#", 1)[0].replace(" ", "%20")).replace("@", "%40")
+    # after a "=" or "&", Mastodon would read "#page" as a hashtag: such a link opens at its first page
+    return f"{base}#page={page}" if page and page > 0 and re.search(r"[\w/)]$", base) else base
 
 
 def page_range(first: int | None, last: int | None) -> str:
@@ -258,13 +269,14 @@ def neutralise(text: str) -> str:
     return LINKABLE.sub(lambda found: found.group() + WORD_JOINER, text)
 
 
-def _excerpt(matches: Sequence[Match]) -> tuple[str, str]:
-    """The first match's excerpt and words; its ellipses ("… text …") written as the toot writes its own."""
-    for match in matches:
+def _excerpt(matches: Sequence[Match], poor_pages: frozenset[int]) -> tuple[str, str, bool]:
+    """The first match's excerpt and words, a match on a page read poorly only when there is no other, and
+    whether it is one; its ellipses ("… text …") written as the toot writes its own."""
+    for match in sorted(matches, key=lambda match: match.page in poor_pages):
         text = re.sub(r"^(?:\.\.\.|…)\s*|\s*(?:\.\.\.|…)$", ELLIPSIS, clean(match.excerpt))
         if text.strip(ELLIPSIS):
-            return text, clean(match.words)
-    return "", ""
+            return text, clean(match.words), match.page in poor_pages
+    return "", "", False
 
 
 def _shorten(text: str, budget: int) -> str:

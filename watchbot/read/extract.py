@@ -10,8 +10,10 @@ footer over scanned act bodies). Text layers showing decoding glitches
 
 from __future__ import annotations
 
+import errno
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -21,6 +23,8 @@ import pypdfium2.raw as pdfium_c
 from watchbot.read import ocr
 from watchbot.settings import ExtractSettings
 from watchbot.models import Page
+
+log = logging.getLogger(__name__)
 
 MIN_BODY_LETTERS = 100  # fewer letters than this outside the header and footer bands: maybe a scan
 MIN_IMAGE_COVER = 0.25  # share of the page area covered by images for a low-text page to be a scan
@@ -36,13 +40,18 @@ WORD = re.compile(r"\S+")
 
 
 class ExtractError(Exception):
-    """A document whose text cannot be read; str(error) is the reason."""
+    """A document whose text cannot be read; str(error) is the reason, `retry_later` when not its fault."""
+
+    def __init__(self, reason: str, retry_later: bool = False):
+        super().__init__(reason)
+        self.retry_later = retry_later
 
 
 @dataclass(frozen=True)
 class Extraction:
     pages: tuple[Page, ...]
     ocr_pages: tuple[int, ...] = ()  # 1-based page numbers
+    poor_pages: tuple[int, ...] = ()  # OCRed pages whose quality is under extract.poor_quality_below
 
 
 @dataclass(frozen=True)
@@ -69,13 +78,36 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
     layers = read_layers(path, settings.max_pages)
     needed = [layer.number for layer in layers if layer.unusable] if settings.ocr else []
     try:
-        texts = ocr.ocr_pages(path, needed, settings, workdir)
+        readings = ocr.ocr_pages(path, needed, settings, workdir)
     except ocr.OcrError as error:
         raise ExtractError(str(error)) from None
     except OSError as error:  # the work directory: missing, full, not writable
-        raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}") from None
-    pages = tuple(merge(layer, texts.get(layer.number)) for layer in layers)
-    return Extraction(pages=pages, ocr_pages=tuple(needed))
+        raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}",
+                           retry_later=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
+    pages = capped(tuple(merge(layer, readings.get(layer.number)) for layer in layers), settings)
+    return Extraction(pages=pages, ocr_pages=tuple(needed),
+                      poor_pages=poorly_read(pages, settings.poor_quality_below))
+
+
+def poorly_read(pages: tuple[Page, ...], below: float) -> tuple[int, ...]:
+    return tuple(page.number for page in pages
+                 if page.number is not None and page.quality is not None and page.quality < below)
+
+
+def capped(pages: tuple[Page, ...], settings: ExtractSettings) -> tuple[Page, ...]:
+    """The pages with at most `max_page_characters` each and `max_document_characters` in all: a text bomb
+    costs neither memory in splitting and classifying nor room in the database."""
+    kept, total = [], 0
+    for page in pages:
+        room = max(0, min(settings.max_page_characters, settings.max_document_characters - total))
+        if len(page.text) > room:
+            log.warning("page %s: text cut from %d to %d characters (extract.max_page_characters %d, "
+                        "extract.max_document_characters %d)", page.number, len(page.text), room,
+                        settings.max_page_characters, settings.max_document_characters)
+            page = replace(page, text=page.text[:room])
+        total += len(page.text)
+        kept.append(page)
+    return tuple(kept)
 
 
 def read_text_file(path: Path) -> Extraction:
@@ -97,13 +129,14 @@ def pages_of_text(text: str) -> tuple[Page, ...]:
     return tuple(Page(number=index, text=part) for index, part in enumerate(parts, 1))
 
 
-def merge(layer: Layer, ocr_text: str | None) -> Page:
-    if ocr_text is None:
+def merge(layer: Layer, reading: ocr.Reading | None) -> Page:
+    if reading is None:
         return Page(number=layer.number, text=layer.text)
+    text = reading.text
     if layer.scanned and not is_garbage(layer.text) and layer.text.strip():
         # the exact header overlay (act id, title) is worth keeping beside the OCR of the scan
-        return Page(number=layer.number, text=f"{layer.text.strip()}\n{ocr_text}", ocr=True)
-    return Page(number=layer.number, text=ocr_text, ocr=True)
+        text = f"{layer.text.strip()}\n{text}"
+    return Page(number=layer.number, text=text, ocr=True, quality=reading.quality)
 
 
 def is_garbage(text: str) -> bool:

@@ -19,6 +19,7 @@ Every pattern is linear (no nested quantifiers), so any text is safe.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -55,6 +56,9 @@ CLOSING = re.compile(r"\bFait [àa] [^\n]{1,60}?,? le\b|^[ \t]*SIGN[ÉE][ \t]*$|
                      re.IGNORECASE | re.MULTILINE)
 HEADING_LINES = 15  # a heading opening an act sits in the first lines of its page
 MAX_TITLE = 300
+OVERLAP = 2  # a Sommaire's acts may cover the document's pages at most this many times
+
+log = logging.getLogger("watchbot")
 
 
 @dataclass(frozen=True)
@@ -76,15 +80,26 @@ def split(pages: Sequence[Page]) -> list[Act]:
         pages = [Page(None, "\n".join(page.text for page in pages))]
     entries, (end_page, end_offset) = sommaire_entries(pages)
     if entries and numbered:
-        return acts_by_page(pages, entries, end_page + 1)
+        return listed_or_headed(pages, acts_by_page(pages, entries, end_page + 1))
     if entries:
         return acts_by_position(pages[0].text, entries, end_offset)
     entries, after = table_entries(pages)
     if entries and numbered:
-        return acts_by_page(pages, entries, after)
+        return listed_or_headed(pages, acts_by_page(pages, entries, after))
     if numbered:
         return acts_by_heading(pages)
     return [whole(pages)]
+
+
+def listed_or_headed(pages: Sequence[Page], acts: list[Act]) -> list[Act]:
+    """The acts a Sommaire lists, unless they overlap beyond reason: a Sommaire whose page numbers jump back
+    and forth would have every page classified thousands of times. Then the acts found by their headings."""
+    assigned = sum(len(act.pages) for act in acts)
+    if assigned <= OVERLAP * len(pages) + len(acts):
+        return acts
+    log.warning("the Sommaire's %d acts would span %d pages of a %d-page document: acts found by their "
+                "headings instead", len(acts), assigned, len(pages))
+    return acts_by_heading(pages)
 
 
 def sommaire_entries(pages: Sequence[Page]) -> tuple[list[Entry], tuple[int, int]]:

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, TypeDecorator, \
-    UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Text, \
+    TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from watchbot.clock import utcnow
@@ -71,6 +71,7 @@ class DocumentRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[DocumentState] = mapped_column(State(DocumentState), default=DocumentState.NEW, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column()  # a waiting document is retried from then on
     last_error: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     page_count: Mapped[int | None] = mapped_column(Integer)
@@ -90,6 +91,7 @@ class PageRow(Base):
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     ocr: Mapped[bool] = mapped_column(Boolean, default=False)
+    quality: Mapped[float | None] = mapped_column(Float)  # OCR mean word confidence, 0 to 1; None: text layer
 
     document: Mapped[DocumentRow] = relationship(back_populates="pages")
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from watchbot.analysis import ClassifiedAct, act_key, fingerprint
 from watchbot.models import Act, Match, Page
 from watchbot.store.models import ActRow, MatchRow, PageRow, PostRow
@@ -25,6 +28,7 @@ class StoredAct:
     raa_url: str
     published: date | None
     found_at: datetime  # when its RAA was read (else first seen)
+    qualities: tuple[tuple[int, float], ...] = ()  # (page number, OCR quality) of its RAA's OCRed pages
 
     @property
     def categories(self) -> list[str]:
@@ -55,11 +59,12 @@ def match_of(row: MatchRow) -> Match:
 
 
 def page_rows(pages: Sequence[Page]) -> list[PageRow]:
-    return [PageRow(number=page.number, text=page.text, ocr=page.ocr) for page in pages if page.number is not None]
+    return [PageRow(number=page.number, text=page.text, ocr=page.ocr, quality=page.quality) for page in pages
+            if page.number is not None]
 
 
 def page_of(row: PageRow) -> Page:
-    return Page(row.number, row.text, row.ocr)
+    return Page(row.number, row.text, row.ocr, row.quality)
 
 
 def act_row(item: ClassifiedAct) -> ActRow:
@@ -76,7 +81,21 @@ def stored_act(row: ActRow, pages: Sequence[Page] = ()) -> StoredAct:
     document = row.document
     return StoredAct(row.id, row.key, Act(row.ref, row.title, row.first_page, row.last_page, spanned),
                      tuple(match_of(match) for match in row.matches), document.source_code, document.title,
-                     document.url, document.published, document.processed_at or document.first_seen_at)
+                     document.url, document.published, document.processed_at or document.first_seen_at,
+                     _qualities(row, pages))
+
+
+def _qualities(row: ActRow, pages: Sequence[Page]) -> tuple[tuple[int, float], ...]:
+    """The OCR quality of each page of the act's document (from `pages` when given: no query)."""
+    if pages:
+        return tuple((page.number, page.quality) for page in pages
+                     if page.number is not None and page.quality is not None)
+    session = object_session(row)
+    if session is None:
+        return ()
+    found = session.execute(select(PageRow.number, PageRow.quality).where(
+        PageRow.document_id == row.document_id, PageRow.quality.is_not(None)).order_by(PageRow.number))
+    return tuple((number, quality) for number, quality in found if quality is not None)
 
 
 def queued_post(row: PostRow) -> QueuedPost:

@@ -9,7 +9,8 @@ class DocumentState(StrEnum):
     NEW = "new"  # to read
     SKIPPED = "skipped"  # published before not_before: kept, never read
     DONE = "done"  # read: pages, acts and matches stored
-    FAILED = "failed"  # retried on later runs while attempts < extract.max_attempts
+    FAILED = "failed"  # its own fault: retried on later runs while attempts < extract.max_attempts
+    WAITING = "waiting"  # a passing failure: retried from retry_at on, while younger than extract.retry_days
     GONE = "gone"  # the site answered 404 or 410: never fetched again
 
 
@@ -21,4 +22,4 @@ class PostState(StrEnum):
 
 
 QUEUED = (PostState.PENDING, PostState.SENDING)  # toots still to post
-TO_READ = (DocumentState.NEW, DocumentState.FAILED)
+TO_READ = (DocumentState.NEW, DocumentState.FAILED, DocumentState.WAITING)

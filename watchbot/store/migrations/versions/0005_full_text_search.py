@@ -1,7 +1,7 @@
 """full-text search over page texts
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003
 Create Date: 2026-12-01 06:40:00
 
 Both: an index from a page to the acts spanning it.
@@ -22,7 +22,7 @@ from alembic import op
 
 
 revision = '0005'
-down_revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
