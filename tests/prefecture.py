@@ -23,7 +23,7 @@ INDEX_PATH = "/Publications/RAA"
 class Document:
     file: Path
     title: str
-    published: date
+    published: date | None  # None: the index page gives no date
     name: str | None = None  # served under this file name instead of the file's own
 
     @property
@@ -38,9 +38,9 @@ def serve(server: SiteServer, documents: list[Document]) -> str:
     for document in documents:
         kind = "text/html" if document.file.read_bytes()[:4] != b"%PDF" else "application/pdf"
         server.route(quote(document.href), Route(body=document.file.read_bytes(), content_type=kind))
+        day = f" - {document.published:%d/%m/%Y}" if document.published else ""
         items.append(f'<li><a id= class="fr-link fr-link--download" href="{document.href}">Télécharger '
-                     f'{document.title} <span class="fr-link__detail">PDF - 1,00 Mb - '
-                     f'{document.published:%d/%m/%Y}</span></a></li>')
+                     f'{document.title} <span class="fr-link__detail">PDF - 1,00 Mb{day}</span></a></li>')
     server.route(INDEX_PATH, '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>RAA - Les '
                              "services de l'État en Seine-et-Marne</title></head><body><main><div "
                              f'class="fr-downloads-group"><ul>{"".join(items)}</ul></div></main></body></html>')

@@ -38,12 +38,12 @@ from watchbot import config as configuration, discover, pipeline
 from watchbot.analysis import analyse_file
 from watchbot.cli import _logging, build_parser, main
 from watchbot.discover.dates import window
-from watchbot.discover.dsfr import Options, Walk
+from watchbot.discover.dsfr import Walk
 from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.match import rules
 from watchbot.match.classify import classify
-from watchbot.models import Act, Category, Match, Page, Source
+from watchbot.models import Act, Category, CrawlOptions, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
 from watchbot.read import ocr
 from watchbot.read.child import ChildFailed, run_in_child
@@ -146,7 +146,7 @@ def test_a_slow_server_cannot_hold_a_request_past_its_deadline(raw_server, attac
             trickle(connection, b"<p>" + b"x" * 4997, 0.2)
 
     server = raw_server(answer)
-    elapsed, error = timed(lambda: Fetcher(FAST, ["127.0.0.1"]).page(server.url("/RAA")))
+    elapsed, error = timed(lambda: Fetcher(FAST, ["127.0.0.1"]).html(server.url("/RAA")))
     assert isinstance(error, FetchError) and error.retry_later
     assert "too slow" in error.reason and "request deadline of 1.5 s" in error.reason
     assert elapsed < 2.5
@@ -194,7 +194,7 @@ def test_link_extraction_is_linear_in_the_page_size():
         index = "http://127.0.0.1/Publications/RAA"
         site = SimpleNamespace(html=lambda url: HtmlPage(url, html))
         recent = window(date(2026, 3, 1), 1)
-        walk = Walk("big", index, Options(), site, recent, recent, date(2026, 3, 1), max_pages=1, max_links=100_000)
+        walk = Walk("big", index, CrawlOptions(), site, recent, recent, date(2026, 3, 1), max_pages=1, max_links=100_000)
         start = time.process_time()
         assert len(walk.run()) == count
         return time.process_time() - start
@@ -226,7 +226,7 @@ def test_a_redirect_leaves_neither_the_port_nor_takes_a_user_name(site_server, t
         location = target.format(other=other.url("/").split(":")[2].strip("/"), port=site_server.url("/").split(":")[2].strip("/"))
         site_server.route("/old", Route(status=302, location=location))
         with pytest.raises(FetchError, match="refused redirect") as caught:
-            Fetcher(FAST, [site_server.host]).page(site_server.url("/old"))
+            Fetcher(FAST, [site_server.host]).html(site_server.url("/old"))
         assert "secret" not in str(caught.value)
         assert other.requests == [] and site_server.paths() == ["/old"]
     finally:

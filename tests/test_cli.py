@@ -1,4 +1,4 @@
-"""The commands other than `run`: discover, classify, rules check, eval, exit codes (SPEC §2)."""
+"""The commands other than `run`: discover, classify, rules check, eval, exit codes (README: Commands)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import pytest
 
 from watchbot import config as configuration
 from watchbot.cli import main
+from watchbot.settings import Config, HttpSettings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -64,12 +65,15 @@ def test_a_full_file_is_read(tmp_path):
     ("http:\n  max_retries: -1\n", ["must not be negative"]),
     ("sources: [pref833]\n", ["unknown source 'pref833'", "pref83"]),
     ("accounts:\n  a:\n    api_base_url: https://x\n    access_token_env: T\n    categories: []\n",
-     ["needs a list of categories"]),
+     ["watchbot.yaml:2:3: 'accounts.a' needs categories"]),
     ("accounts:\n  a:\n    api_base_url: https://x\n    categories: [drones]\n",
      ["exactly one of access_token_env and access_token_file"]),
     ("accounts:\n  a:\n    api_base_url: https://x\n    access_token_env: T\n    categories: [drones]\n"
-     "    visibility: everyone\n", ["watchbot.yaml:6", "visibility must be one of"]),
+     "    visibility: everyone\n", ["watchbot.yaml:6", "'accounts.a.visibility' must be one of public, unlisted, private"]),
     ("not_before: yesterday\n", ["'not_before' must be date"]),
+    ("accounts:\n  a:\n    api_base_url: https://x\n    access_token_env: T\n    categories: drones\n",
+     ["watchbot.yaml:5:5: 'accounts.a.categories' must be a list of texts, not 'drones'"]),
+    ("extract:\n  ocr: 1\n", ["watchbot.yaml:2:3: 'extract.ocr' must be bool, not 1"]),
     ("http: [1, 2\n", ["invalid YAML"]),
 ])
 def test_errors_exit_2_naming_file_line_and_key(tmp_path, capsys, text, expected):
@@ -79,6 +83,12 @@ def test_errors_exit_2_naming_file_line_and_key(tmp_path, capsys, text, expected
     for part in expected:
         assert part in error
     assert "watchbot.db" not in {p.name for p in tmp_path.rglob("*")}
+
+
+def test_a_null_value_keeps_the_default(tmp_path):
+    config = configuration.load(str(write(tmp_path, "rules_dir: null\nhttp: {delay_seconds: null, max_retries: 2}\n")))
+    assert (config.http.delay_seconds, config.http.max_retries) == (HttpSettings().delay_seconds, 2)
+    assert config.rules_dir == Config().rules_dir
 
 
 def test_missing_config_file_is_a_usage_error(tmp_path, capsys):
@@ -127,3 +137,27 @@ def test_bad_source_options_are_a_config_error(tmp_path, capsys):
     assert main(["run", "--config", str(path)]) == 2
     error = capsys.readouterr().err
     assert "watchbot.yaml:3" in error and "unknown strategy 'teleport'" in error
+
+
+@pytest.mark.parametrize("account, expected", [
+    ("    access_token_env: T\n    categories: [drones, drnoes]\n",
+     ["watchbot.yaml:5:26: no rule file defines the category 'drnoes' (did you mean 'drones'?)"]),
+    ("    access_token_env: T\n    categories: [drones]\n    content_warnings: {rave: Rave}\n",
+     ["watchbot.yaml:6:24: no rule file defines the category 'rave' (did you mean 'rave_ban'?)"]),
+    ("    categories: [drones]\n    access_token_file: missing.token\n",
+     ["watchbot.yaml:5:5: cannot read token file", "missing.token: No such file or directory"]),
+])
+def test_accounts_are_checked_against_the_rules_and_the_disk(tmp_path, capsys, account, expected):
+    path = write(tmp_path, "accounts:\n  a:\n    api_base_url: https://mastodon.example\n" + account)
+    assert main(["run", "--config", str(path)]) == 2
+    error = capsys.readouterr().err
+    for part in expected:
+        assert part in error
+
+
+@pytest.mark.parametrize("url", ["mastodon.example", "ftp://mastodon.example", "https://"])
+def test_an_account_needs_an_http_url(tmp_path, capsys, url):
+    path = write(tmp_path, f"accounts:\n  a:\n    api_base_url: '{url}'\n    access_token_env: T\n"
+                           "    categories: [drones]\n")
+    assert main(["run", "--config", str(path)]) == 2
+    assert f"watchbot.yaml:3:5: 'accounts.a': '{url}' is not an http(s) URL with a host" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -10,10 +11,10 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchbot.discover import DiscoverError, options_for
+from watchbot.discover import DiscoverError, source, spip
 from watchbot.discover.dates import Period, find_date, find_period, window
 from watchbot.discover.page import parse
-from watchbot.models import Source
+from watchbot.models import CrawlOptions
 
 REAL = Path(__file__).parent / "data" / "sites" / "real"
 TODAY = date(2026, 8, 20)
@@ -214,21 +215,23 @@ def test_the_window_is_the_current_month_and_the_look_back():
     assert window(TODAY, 0) == Period(date(2026, 8, 1), TODAY)
 
 
-def source(**options) -> Source:
-    return Source("pref99", "Préfecture test", "https://www.test.gouv.fr/Publications/RAA", options=options)
+def crawl_plan(strategy: str = "dsfr", **options) -> CrawlOptions:
+    return source("pref99", "Préfecture test", "https://www.test.gouv.fr/Publications/RAA", strategy=strategy,
+                  options=options).crawl
 
 
 def test_options_are_checked_with_a_clear_message():
-    assert options_for(source(skip="r[ée]gional")).skip == "r[ée]gional"
-    assert options_for(source(areas="/RAA")).areas == ("/RAA",)
+    assert crawl_plan(skip="r[ée]gional").skip == "r[ée]gional"
+    assert crawl_plan(areas="/RAA").areas == ("/RAA",)
+    assert crawl_plan("spip", areas="/ile-de-france") == replace(spip.OPTIONS, areas=("/ile-de-france",))
     with pytest.raises(DiscoverError, match="unknown option.*skipp.*valid options: areas"):
-        options_for(source(skipp="x"))
+        crawl_plan(skipp="x")
     with pytest.raises(DiscoverError, match="'exclude' is not a valid regular expression"):
-        options_for(source(exclude="(sommaire"))
+        crawl_plan(exclude="(sommaire")
     with pytest.raises(DiscoverError, match="'navigation' is not a valid CSS selector"):
-        options_for(source(navigation="a[href"))
+        crawl_plan(navigation="a[href")
     with pytest.raises(DiscoverError, match="unknown strategy 'drupal'"):
-        options_for(Source("x", "x", "https://x.fr/", strategy="drupal"))
+        crawl_plan("drupal")
 
 
 @settings(max_examples=300, deadline=None)

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from conftest import corpus
-from watchbot.discover import DiscoverError, crawl, options_for
+from watchbot import discover
+from watchbot.discover import DiscoverError, crawl
 from watchbot.fetch import Fetcher
 from watchbot.models import Source
 from watchbot.settings import CrawlSettings, HttpSettings
@@ -19,8 +20,9 @@ QUERY = "/api/v1/search?administration=pref92&start_date=2025-10-01&end_date=202
 
 
 def source(server, **options) -> Source:
-    return Source("pref92-attrap", "Hauts-de-Seine par Attrap", server.url("/api/v1/search"), strategy="attrap",
-                  options={"administration": "pref92", "hosts": ["www.hauts-de-seine.gouv.fr"], **options})
+    return discover.source("pref92-attrap", "Hauts-de-Seine par Attrap", server.url("/api/v1/search"),
+                           strategy="attrap",
+                           options={"administration": "pref92", "hosts": ["www.hauts-de-seine.gouv.fr"], **options})
 
 
 def run(server, **options):
@@ -40,7 +42,7 @@ def test_the_raa_of_one_administration_are_listed_until_older_ones_come(site_ser
     assert all(listing.url.startswith("https://www.hauts-de-seine.gouv.fr/contenu/telechargement/")
                for listing in found)
     assert site_server.paths() == [QUERY + "1", QUERY + "2"]
-    assert options_for(source(site_server)).hosts == ("www.hauts-de-seine.gouv.fr",)
+    assert source(site_server).crawl.hosts == ("www.hauts-de-seine.gouv.fr",)
 
 
 def test_an_answer_that_is_not_the_api_is_an_error(site_server):
@@ -57,4 +59,4 @@ def test_no_raa_is_an_error(site_server):
 
 def test_the_administration_is_required(site_server):
     with pytest.raises(DiscoverError, match="needs the option 'administration'"):
-        options_for(source(site_server, administration=""))
+        source(site_server, administration="")

@@ -14,7 +14,7 @@ import pytest
 from httpserver import Route, SiteServer
 from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
-from watchbot.discover import DiscoverError, browser, crawl
+from watchbot.discover import DiscoverError, browser, crawl, source
 from watchbot.fetch import Fetcher
 from watchbot.models import Source
 from watchbot.settings import HttpSettings
@@ -47,7 +47,7 @@ def challenged():
 
 
 def source_on(server: SiteServer, **options) -> Source:
-    return Source("pp", "Préfecture de police (test)", server.url(INDEX_PATH), options=options)
+    return source("pp", "Préfecture de police (test)", server.url(INDEX_PATH), options=options)
 
 
 @needs_browser

@@ -20,6 +20,7 @@ import yaml
 from httpserver import DictCache, Route, SiteServer
 from watchbot.discover import registry as sources
 from watchbot.settings import CrawlSettings, HttpSettings
+from watchbot import discover
 from watchbot.discover import DiscoverError, Progress, crawl
 from watchbot.fetch import Fetcher
 from watchbot.models import Source
@@ -46,9 +47,9 @@ def serve(server: SiteServer, pages: dict, etags: bool = False) -> None:
 
 
 def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None, progress=None, max_pages=200) -> list[tuple]:
-    source = Source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
-                    strategy=run.get("strategy", spec.get("strategy", "dsfr")),
-                    options=run.get("options", spec.get("options", {})))
+    source = discover.source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
+                             strategy=run.get("strategy", spec.get("strategy", "dsfr")),
+                             options=run.get("options", spec.get("options", {})))
     fetcher = Fetcher(SETTINGS, [server.host], cache=cache)
     listings = crawl(source, fetcher, today=run["today"], since=run.get("since"), progress=progress,
                      settings=CrawlSettings(lookback_months=run.get("lookback_months", 1),
@@ -137,7 +138,7 @@ def test_a_challenge_is_reported_as_such(site_server, where):
 def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):
     spec = load(SITES / "dims-session.yaml")
     serve(site_server, spec["pages"])
-    without = Source("pref57", "test", site_server.url(spec["index"]), strategy="dims")
+    without = discover.source("pref57", "test", site_server.url(spec["index"]), strategy="dims")
     with pytest.raises(DiscoverError, match="no RAA found at .*: the site may have changed"):
         crawl(without, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
     assert "Cookie" not in site_server.requests[0].headers

@@ -74,7 +74,6 @@ def test_text_layer_of_the_special_raa(tmp_path):
     # the apostrophes of this file are cp1252 bytes that PDFium gives as C1 controls ("l\x92enregistrement")
     assert "l’enregistrement" in result.pages[2].text
     assert not any(0x80 <= ord(char) <= 0x9F for page in result.pages for char in page.text)
-    assert result.garbled_pages == ()
 
 
 def test_glyph_number_text_layer_is_unusable():
@@ -83,14 +82,6 @@ def test_glyph_number_text_layer_is_unusable():
     assert extract.is_garbage(glyphs.read_text(encoding="utf-8")[:3000])
     assert not extract.is_garbage(sane.read_text(encoding="utf-8"))
     assert extract.Layer(1, glyphs.read_text(encoding="utf-8")[:3000], body_letters=500).unusable
-
-
-def test_mojibake_is_flagged_not_repaired():
-    page = corpus("idf/derived/raa_db_pages/id4_pref92_RAA_sp_cial_SGAD_du_18_novembre_2024_Vol-2.txt")
-    text = page.read_text(encoding="utf-8")
-    assert "sØcuritØ" in text and extract.GARBLED.search(text)
-    assert not extract.GARBLED.search(corpus("idf/derived/pdftotext/RAA%20n%C2%B008%20du%2017%20janvier%202025.txt")
-                                      .read_text(encoding="utf-8"))
 
 
 def test_html_challenge_page_is_not_a_pdf(tmp_path):

@@ -90,7 +90,7 @@ def test_a_feed_keeps_the_newest_acts_up_to_max_entries(tmp_path, database_url):
         path = tmp_path / "config.yaml"
         path.write_text(f"database_url: {database_url}\nfeeds: {{max_entries: 2}}\n", encoding="utf-8")
         config = configuration.load(str(path))
-        feeds.write_all(session, config, rules.load(BUNDLED_RULES), tmp_path / "out")
+        feeds.write_all(sessions, config, rules.load(BUNDLED_RULES), tmp_path / "out")
     feed = parsed(tmp_path / "out" / "categories" / "rave_ban.atom")
     assert [entry.title for entry in feed.entries] == ["Interdiction n°2", "Interdiction n°1"]
     assert feed.entries[0].id == "tag:watchbot.invalid,2026:act:key2"

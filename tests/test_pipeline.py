@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import date, timedelta
+import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,7 +20,8 @@ from watchbot import analysis, config as configuration, pipeline
 from watchbot.cli import main
 from watchbot.commands import load_rules
 from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, PageRow, PostRow, SourceRow, utcnow
+from watchbot.clock import Clock, utcnow
+from watchbot.store.models import DocumentRow, PageRow, PostRow, RunRow, SourceRow
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
@@ -181,13 +183,14 @@ def test_reclassify_applies_edited_rules_without_reading_again_or_posting_twice(
                                                                                monkeypatch, caplog):
     caplog.set_level(logging.INFO, logger="watchbot")
     tokens(monkeypatch, strict_mastodon)
-    drones_only = tmp_path / "rules"
-    drones_only.mkdir()
-    shutil.copy(RULES / "drones.yaml", drones_only)
+    before = tmp_path / "rules"  # the rules before an edit taught them the CCTV authorisations
+    shutil.copytree(RULES, before)
+    (before / "videoprotection.yaml").write_text("label: Vidéoprotection\nstrong:\n  - mot que nul acte ne contient\n",
+                                                 encoding="utf-8")
     cctv = Document(corpus("idf/pdfs/RAA%20n%C2%B015%20du%2029%20janvier%202024.pdf"), "RAA n°15", date(2024, 1, 29))
     index = serve(site_server, [DRONE, cctv])
     config = write_config(tmp_path, index, strict_mastodon, database_url=database_url,
-                          extra=f"rules_dir: {drones_only}\n")
+                          extra=f"rules_dir: {before}\n")
     assert main(["run", "--config", str(config)]) == 0
     posted = len(strict_mastodon.statuses)
     assert not any("Vidéoprotection" in status["text"] for status in strict_mastodon.statuses)
@@ -249,6 +252,46 @@ def test_a_configured_not_before_applies_to_raa_seen_before(tmp_path, database_u
     assert downloads(site_server, older) == downloads(site_server, NEGATIVE) == 1
 
 
+@pytest.fixture
+def local_date_differs_from_utc(monkeypatch):
+    """A server clock whose date is not UTC's right now (as on a French server between 00:00 and 02:00)."""
+    zone = "XXX-14" if datetime.now(timezone.utc).hour >= 10 else "XXX+12"  # POSIX: UTC+14, UTC-12
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    assert datetime.now().date() != datetime.now(timezone.utc).date()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_first_run_reads_no_undated_raa_whatever_the_time_zone(tmp_path, database_url, site_server,
+                                                                 local_date_differs_from_utc):
+    undated = Document(NEGATIVE_RAA, "Recueil spécial", None, name="recueil-special.pdf")
+    config = write_config(tmp_path, serve(site_server, [undated]), database_url=database_url, not_before=None)
+
+    assert main(["run", "--config", str(config)]) == 0
+    assert [(row.published, row.status) for row in rows(config, DocumentRow)] == [(None, "skipped")]
+    assert downloads(site_server, undated) == 0
+
+
+def test_a_document_gone_from_the_site_is_reported_once_and_never_fetched_again(tmp_path, database_url,
+                                                                                site_server, capsys):
+    gone = Document(NEGATIVE_RAA, "RAA n°12 retiré", date(2025, 1, 22), name="RAA retiré.pdf")
+    config = write_config(tmp_path, serve(site_server, [DRONE, gone]), database_url=database_url)
+    site_server.route(quote(gone.href), Route(status=410))
+
+    assert main(["run", "--config", str(config)]) == 1
+    assert "documents 2 new, 1 processed, 0 failed, 1 gone" in rows(config, RunRow)[0].summary
+    assert main(["run", "--config", str(config)]) == 0
+    assert downloads(site_server, gone) == 1
+    assert {row.title: (row.status, row.attempts) for row in rows(config, DocumentRow)} == {
+        DRONE.title: ("done", 1), gone.title: ("gone", 1)}
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)]) == 0
+    report = capsys.readouterr().out
+    assert "Failed documents (0)" in report and "Gone documents (1)" in report and "HTTP 410" in report
+
+
 def test_every_raa_since_not_before_is_read_however_far_back(tmp_path, database_url, site_server):
     """not_before 2026-10-01, today 2026-12-01: October is beyond the one-month look-back, still read."""
     months = {"10-Octobre": Document(DRONE_RAA, "RAA spécial d'octobre", date(2026, 10, 14), "oct.pdf"),
@@ -265,7 +308,8 @@ def test_every_raa_since_not_before_is_read_however_far_back(tmp_path, database_
                                              f'</span></a></main>')
     path = write_config(tmp_path, site_server.url(INDEX_PATH), database_url=database_url, not_before="2026-10-01")
     config = configuration.load(str(path))
-    summary = pipeline.run(config, load_rules(config.rules_dir), sources=config.sources, today=date(2026, 12, 1))
+    summary = pipeline.run(config, load_rules(config.rules_dir), sources=config.sources,
+                           clock=Clock(datetime(2026, 12, 1, 12, tzinfo=timezone.utc)))
     assert summary.exit_code == 0 and summary.requests == {"pref77": 4}
     assert {row.title: row.status for row in rows(path, DocumentRow)} == {
         "RAA spécial d'octobre": "done", "RAA de novembre": "done"}

@@ -26,7 +26,8 @@ from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
 from watchbot.settings import BUNDLED_RULES, Account, Config
-from watchbot.store import open_database
+from watchbot.store import open_database, posts
+from watchbot.store.states import PostState
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
 
 ACTS = json.loads((Path(__file__).parent / "data" / "toot" / "acts.json").read_text(encoding="utf-8"))
@@ -410,7 +411,7 @@ def queued(tmp_path: Path, account: Account) -> sessionmaker:
             session.add(DocumentRow(source_code=VAR.code, url=real["raa_url"], title=real["raa_name"],
                                     published=date.fromisoformat(real["raa_date"]), acts=[act]))
             session.flush()
-            outbox.enqueue(session, act, [real["category"]], [account])
+            posts.enqueue(session, act, [real["category"]], [account])
         session.commit()
     return sessions
 
@@ -421,10 +422,8 @@ def account_on(server: StrictMastodon, visibility: str = "unlisted") -> Account:
 
 
 def send(sessions: sessionmaker, account: Account) -> outbox.PostCounts:
-    counts = outbox.PostCounts()
-    outbox.Sender(sessions, RULESET, {VAR.code: VAR}, counts, io.StringIO(), "test").send(
+    return outbox.Sender(sessions, RULESET, {VAR.code: VAR}, io.StringIO(), "test").send(
         [account], dry_run=False, max_posts=None)
-    return counts
 
 
 def rows(sessions: sessionmaker) -> list[PostRow]:
@@ -515,7 +514,7 @@ def test_a_held_toot_is_sent_again_by_retry_sending(tmp_path, monkeypatch):
             session.commit()
         counts = send(sessions, account)
         assert (counts.sent, counts.held) == (len(ACTS) - 1, 1) and marker(ACTS[0]) not in links(takahe)
-        assert [row.id for row in outbox.requeue(sessions, statuses=["sending"])] == [1]
+        assert [row.id for row in posts.requeue(sessions, states=[PostState.SENDING])] == [1]
         counts = send(sessions, account)
         assert (counts.sent, counts.held) == (1, 0) and set(links(takahe).values()) == {1}
         assert len(links(takahe)) == len(ACTS)
@@ -533,8 +532,8 @@ def test_retry_queues_failed_toots_again_never_a_posted_one(strict_mastodon, tmp
     assert [row.status for row in rows(sessions)] == ["failed", "failed", "posted"]
     status = report(Config(database_url=str(sessions.kw["bind"].url), path=tmp_path / "watchbot.yaml"))
     assert f"watchbot retry --config {tmp_path / 'watchbot.yaml'} --account surveillance --failed" in status
-    assert [row.id for row in outbox.requeue(sessions, statuses=["failed"], account="surveillance")] == [1, 2]
-    assert outbox.requeue(sessions, statuses=["failed"]) == []
+    assert [row.id for row in posts.requeue(sessions, states=[PostState.FAILED], account="surveillance")] == [1, 2]
+    assert posts.requeue(sessions, states=[PostState.FAILED]) == []
     assert rows(sessions)[0].idempotency_key != failed_key  # Akkoma would replay the refusal to the old key
     assert send(sessions, account).sent == 2 and set(links(strict_mastodon).values()) == {1}
     assert len(links(strict_mastodon)) == len(ACTS)

@@ -47,7 +47,7 @@ def test_every_labelled_var_act_is_found_with_its_id_title_and_start_page():
 @pytest.mark.parametrize("ref", ["83-2025-06-06-00001", "D77-2024-01-31-00001", "2B-2026-08-12-00001",
                                  "BFC-2022-07-04-00011", "2026-07-10-00019", "75-2024-02-03-00001"])
 def test_act_identifiers_of_every_demaraa_prefecture(ref):
-    # the formats seen on the prefectures' recueils (../shared/SITE-STRUCTURES.md §8), in a Sommaire entry
+    # the formats seen on the prefectures' recueils, in a Sommaire entry
     text = f"Sommaire\nPréfecture / Cabinet\n{ref} - Arrêté portant interdiction (2 pages) Page 3\n"
     [act] = split([Page(1, "RECUEIL"), Page(2, text), Page(3, ref), Page(4, f"Cabinet - {ref} - Arrêté 4"),
                    Page(5, f"Cabinet - {ref} - Arrêté 5")])

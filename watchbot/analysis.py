@@ -72,7 +72,7 @@ def _digest(text: str) -> str:
 
 
 def to_json(file: str, analysis: Analysis) -> dict:
-    """One entry of `watchbot classify --json` (SPEC §5)."""
+    """One entry of `watchbot classify --json`."""
     numbers = [page.number for page in analysis.pages if page.number is not None]
     return {
         "file": file,

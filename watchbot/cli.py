@@ -1,4 +1,4 @@
-"""The `watchbot` command (SPEC §2). Logs go to stderr, --json output to stdout.
+"""The `watchbot` command (README: Commands). Logs go to stderr, --json output to stdout.
 
 Exit codes: 0 success; 1 some sources, documents or toots failed (retried next
 run); 2 usage, configuration or ruleset error; 3 another run holds the lock.
@@ -11,12 +11,10 @@ import logging
 import sys
 from typing import Sequence
 
-from alembic.util.exc import CommandError
-from sqlalchemy.exc import DatabaseError
-
 from watchbot import __version__
 from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classify, demo, discover, evaluate, feed,
                                reclassify, retry, rules, run, search, sources, status)
+from watchbot.store import UNUSABLE
 from watchbot.store.lock import LockHeld
 from watchbot.terminal import PrintableLogs, printable
 from watchbot.yamlfile import YamlError
@@ -45,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return LOCKED
     except KeyboardInterrupt:
         return FAILED
-    except (DatabaseError, CommandError) as error:
+    except UNUSABLE as error:
         reason = getattr(error, "orig", None) or error
         print(f"watchbot: the database cannot be used: {printable(reason)}\n{DATABASE_HELP}", file=sys.stderr)
         return USAGE

@@ -1,28 +1,34 @@
-"""The configuration file (SPEC §3): defaults, validation, secrets.
+"""The configuration file (README: Configuration): read, typed and checked, every problem with its place.
 
-Every unknown key or bad value is reported with its file, line and a hint;
-`load` raises ConfigError, which the CLI turns into exit code 2.
+One mechanism declares the keys: the fields of the settings dataclasses (`watchbot.settings`) with their
+types and defaults. `_fields` reads a mapping against one of them: unknown keys (with the nearest valid
+one), types (text, numbers, yes/no, dates, paths, lists of texts, maps of texts, a Literal's choices),
+negative numbers; a null value keeps the default. The values are then checked against each other, the
+rules and the disk (`_account`). `load` raises ConfigError, which the CLI turns into exit code 2.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import fields, replace
-from datetime import date
+import types
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Sequence, Union, get_args, get_origin, get_type_hints
 
 from watchbot import yamlfile
+from watchbot.discover import registry
+from watchbot.match import rules
 from watchbot.models import Source
-from watchbot.settings import (Account, Config, ConfigError, CrawlSettings, ExtractSettings, FeedSettings,
-                               HttpSettings, VISIBILITIES)
+from watchbot.settings import (BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings,
+                               FeedSettings, HttpSettings)
+from watchbot.urls import is_http_url
 from watchbot.yamlfile import Problem
 
-TOP_KEYS = ("state_dir", "database_url", "rules_dir", "not_before", "run_deadline_seconds", "http", "crawl",
-            "extract", "feeds", "sources", "accounts")
-SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")
-ACCOUNT_KEYS = ("api_base_url", "access_token_env", "access_token_file", "categories", "visibility",
-                "max_posts_per_run", "content_warnings")
+SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings}
+READ_APART = ("sources", "accounts", *SECTIONS)  # Config fields that are not plain values
+NOT_KEYS = ("path", "name")  # Config.path and Account.name are not written as keys
+INVALID = object()
 
 
 def locate(explicit: str | None) -> Path | None:
@@ -48,88 +54,88 @@ def load(explicit: str | None = None) -> Config:
 
 
 def _build(doc: yamlfile.Document, path: Path) -> Config:
-    data = doc.data
-    if not isinstance(data, dict):
+    if not isinstance(doc.data, dict):
         raise ConfigError([doc.problem((), "the configuration must be a mapping of keys to values")])
-    problems = doc.unknown_keys((), data, TOP_KEYS)
+    problems: list[Problem] = []
     base = path.parent
-    values: dict[str, Any] = {"path": path}
-    if "state_dir" in data:
-        values["state_dir"] = _resolve(base, _typed(doc, ("state_dir",), str, problems))
-    if "database_url" in data:
-        values["database_url"] = _typed(doc, ("database_url",), (str, type(None)), problems)
-    if "rules_dir" in data and data["rules_dir"] is not None:
-        values["rules_dir"] = _resolve(base, _typed(doc, ("rules_dir",), str, problems))
-    if data.get("not_before") is not None:
-        values["not_before"] = _typed(doc, ("not_before",), date, problems)
-    if "run_deadline_seconds" in data:
-        deadline = _typed(doc, ("run_deadline_seconds",), float, problems)
-        if deadline is not None and deadline <= 0:
-            problems.append(doc.problem(("run_deadline_seconds",), "'run_deadline_seconds' must be positive"))
-        elif deadline is not None:
-            values["run_deadline_seconds"] = deadline
-    for key, cls in (("http", HttpSettings), ("crawl", CrawlSettings), ("extract", ExtractSettings),
-                     ("feeds", FeedSettings)):
-        if key in data:
-            values[key] = _settings(doc, key, cls, problems)
-    if values.get("feeds") and values["feeds"].dir:
-        values["feeds"] = replace(values["feeds"], dir=str(_resolve(base, values["feeds"].dir)))
-    if "sources" in data:
+    values = _fields(doc, (), Config, problems, base, read_apart=READ_APART)
+    if values.get("run_deadline_seconds") == 0:  # a run that may not even start
+        problems.append(doc.problem(("run_deadline_seconds",), "'run_deadline_seconds' must be positive"))
+    for key, cls in SECTIONS.items():
+        values[key] = cls(**_fields(doc, (key,), cls, problems, base))
+    if "sources" in doc.data:
         values["sources"] = _sources(doc, problems)
-    if "accounts" in data:
-        values["accounts"] = _accounts(doc, base, problems)
+    if doc.data.get("accounts") is not None:
+        categories = [file.stem for file in rules.rule_files(values.get("rules_dir", BUNDLED_RULES))]
+        values["accounts"] = _accounts(doc, base, categories, problems)
     if problems:
         raise ConfigError(problems)
-    return Config(**values)
+    return Config(path=path, **values)
 
 
-def _resolve(base: Path, value: Any) -> Any:
-    return base / value if isinstance(value, str) else value
+def _fields(doc: yamlfile.Document, path: yamlfile.Path_, cls: type, problems: list[Problem], base: Path, *,
+            read_apart: Sequence[str] = (), required: Sequence[str] = ()) -> dict[str, Any]:
+    """The values a mapping of the file gives to the fields of the dataclass `cls`."""
+    section = doc.value(path)
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        problems.append(doc.problem(path, f"'{_dotted(path)}' must be a mapping"))
+        return {}
+    names = [field.name for field in fields(cls) if field.name not in NOT_KEYS]
+    problems += doc.unknown_keys(path, section, names)
+    for name in required:
+        if section.get(name) in (None, "", []):
+            problems.append(doc.problem(path, f"'{_dotted(path)}' needs {name}"))
+    kinds = get_type_hints(cls)
+    values = {}
+    for name in names:
+        if name not in read_apart and section.get(name) is not None:
+            value = _value(doc, (*path, name), kinds[name], base, problems)
+            if value is not INVALID:
+                values[name] = value
+    return values
 
 
-def _typed(doc, path, kind, problems: list[Problem]) -> Any:
-    value = _get(doc.data, path)
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+def _value(doc: yamlfile.Document, path: yamlfile.Path_, kind: Any, base: Path, problems: list[Problem]) -> Any:
+    """The value at `path` as the type `kind` wants it, or INVALID with a problem added."""
+    value = doc.value(path)
+    if get_origin(kind) in (Union, types.UnionType):  # X | None: null was handled by the caller
+        kind = next(arg for arg in get_args(kind) if arg is not type(None))
+    if get_origin(kind) is Literal:
+        if value in get_args(kind):
+            return value
+        return _bad(doc, path, "one of " + ", ".join(get_args(kind)), value, problems)
+    if get_origin(kind) is tuple:
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        return _bad(doc, path, "a list of texts", value, problems)
+    if get_origin(kind) is dict:
+        if isinstance(value, dict) and all(isinstance(item, (str, int, float)) for item in value.values()):
+            return {str(key): str(item) for key, item in value.items()}
+        return _bad(doc, path, "a mapping of texts", value, problems)
+    if kind is Path:
+        return base / value if isinstance(value, str) else _bad(doc, path, "a path", value, problems)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-        names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
-        problems.append(doc.problem(path, f"'{'.'.join(map(str, path))}' must be {names}, not {value!r}"))
-        return None
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        return _bad(doc, path, kind.__name__, value, problems)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        problems.append(doc.problem(path, f"'{_dotted(path)}' must not be negative"))
+        return INVALID
     return value
 
 
-def _get(data: Any, path) -> Any:
-    for key in path:
-        data = data[key]
-    return data
+def _bad(doc: yamlfile.Document, path: yamlfile.Path_, wanted: str, value: Any, problems: list[Problem]) -> Any:
+    problems.append(doc.problem(path, f"'{_dotted(path)}' must be {wanted}, not {value!r}"))
+    return INVALID
 
 
-def _settings(doc, key: str, cls, problems: list[Problem]):
-    section = doc.data[key]
-    if section is None:
-        return cls()
-    if not isinstance(section, dict):
-        problems.append(doc.problem((key,), f"'{key}' must be a mapping"))
-        return cls()
-    defaults = cls()
-    names = [f.name for f in fields(cls)]
-    problems += doc.unknown_keys((key,), section, names)
-    changes = {}
-    for name in names:
-        if name in section:
-            value = _typed(doc, (key, name), type(getattr(defaults, name)), problems)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-                problems.append(doc.problem((key, name), f"'{key}.{name}' must not be negative"))
-            elif value is not None:
-                changes[name] = value
-    return replace(defaults, **changes)
+def _dotted(path: yamlfile.Path_) -> str:
+    return ".".join(map(str, path))
 
 
-def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
-    from watchbot import discover
-    from watchbot.discover import registry
-
+def _sources(doc: yamlfile.Document, problems: list[Problem]) -> tuple[Source, ...] | None:
     value = doc.data["sources"]
     if value == "all" or value is None:
         return None
@@ -144,77 +150,69 @@ def _sources(doc, problems: list[Problem]) -> tuple[Source, ...] | None:
             if item in bundled:
                 result.append(bundled[item])
             else:
-                close = registry.suggest(item, bundled)
-                problems.append(doc.problem(path, f"unknown source '{item}'", close))
-        elif isinstance(item, dict):
-            problems += doc.unknown_keys(path, item, SOURCE_KEYS)
-            missing = [key for key in ("code", "name", "index_url") if not item.get(key)]
-            if missing:
-                problems.append(doc.problem(path, "a source needs " + ", ".join(missing)))
-                continue
-            base = bundled.get(item["code"])
-            source = Source(
-                code=str(item["code"]),
-                name=str(item["name"]),
-                index_url=str(item["index_url"]),
-                department=str(item["department"]) if item.get("department") is not None else
-                (base.department if base else None),
-                strategy=str(item.get("strategy", "dsfr")),
-                options=dict(item.get("options") or {}),
-            )
-            try:
-                discover.options_for(source)
-            except discover.DiscoverError as error:
-                problems.append(doc.problem(path, f"source '{source.code}': {error}"))
+                problems.append(doc.problem(path, f"unknown source '{item}'", registry.suggest(item, bundled)))
+            continue
+        source = registry.from_entry(doc, path, item, problems, registry.SOURCE_KEYS, bundled)
+        if source is not None:
             result.append(source)
-        else:
-            problems.append(doc.problem(path, "a source is a code or a mapping"))
     return tuple(result)
 
 
-def _accounts(doc, base: Path, problems: list[Problem]) -> tuple[Account, ...]:
+def _accounts(doc: yamlfile.Document, base: Path, known: Sequence[str],
+              problems: list[Problem]) -> tuple[Account, ...]:
+    """The accounts; `known` are the categories the rule files define (none: the rules' own check says why)."""
     value = doc.data["accounts"]
-    if value is None:
-        return ()
     if not isinstance(value, dict):
         problems.append(doc.problem(("accounts",), "'accounts' must map account names to settings"))
         return ()
     accounts = []
-    for name, item in value.items():
+    for name in value:
         path = ("accounts", name)
-        if not isinstance(item, dict):
-            problems.append(doc.problem(path, f"account '{name}' must be a mapping"))
-            continue
-        problems += doc.unknown_keys(path, item, ACCOUNT_KEYS)
-        if not item.get("api_base_url"):
-            problems.append(doc.problem(path, f"account '{name}' needs api_base_url"))
-        if bool(item.get("access_token_env")) == bool(item.get("access_token_file")):
-            problems.append(doc.problem(path, f"account '{name}' needs exactly one of access_token_env "
-                                              "and access_token_file"))
-        categories = item.get("categories")
-        if not isinstance(categories, list) or not categories or not all(isinstance(c, str) for c in categories):
-            problems.append(doc.problem((*path, "categories"), f"account '{name}' needs a list of categories"))
-            categories = []
-        visibility = item.get("visibility", "unlisted")
-        if visibility not in VISIBILITIES:
-            problems.append(doc.problem((*path, "visibility"), f"visibility must be one of {', '.join(VISIBILITIES)}"))
-        limit = item.get("max_posts_per_run", 20)
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-            problems.append(doc.problem((*path, "max_posts_per_run"), "max_posts_per_run must be a whole number"))
-            limit = 0
-        warnings = item.get("content_warnings") or {}
-        if not isinstance(warnings, dict):
-            problems.append(doc.problem((*path, "content_warnings"), "content_warnings maps a category to a text"))
-            warnings = {}
-        token_file = item.get("access_token_file")
-        accounts.append(Account(
-            name=str(name),
-            api_base_url=str(item.get("api_base_url", "")).rstrip("/"),
-            categories=tuple(categories),
-            access_token_env=item.get("access_token_env"),
-            access_token_file=str(_resolve(base, token_file)) if token_file else None,
-            visibility=visibility,
-            max_posts_per_run=limit,
-            content_warnings={str(k): str(v) for k, v in warnings.items()},
-        ))
+        count = len(problems)
+        values = _fields(doc, path, Account, problems, base, required=("api_base_url", "categories"))
+        if len(problems) == count:
+            problems += _account_problems(doc, path, values, known)
+        if len(problems) == count:
+            values["api_base_url"] = values["api_base_url"].rstrip("/")
+            accounts.append(Account(name=str(name), **values))
     return tuple(accounts)
+
+
+def _account_problems(doc: yamlfile.Document, path: yamlfile.Path_, values: dict[str, Any],
+                      known: Sequence[str]) -> list[Problem]:
+    """What an account's values say together, and with the rules and the disk."""
+    problems = []
+    if not is_http_url(values["api_base_url"]):
+        problems.append(doc.problem((*path, "api_base_url"), f"'{_dotted(path)}': '{values['api_base_url']}' "
+                                    "is not an http(s) URL with a host"))
+    if ("access_token_env" in values) == ("access_token_file" in values):
+        problems.append(doc.problem(path, f"'{_dotted(path)}' needs exactly one of access_token_env and "
+                                          "access_token_file"))
+    if "access_token_file" in values:
+        problems += _unreadable(doc, (*path, "access_token_file"), values["access_token_file"])
+    if known:
+        problems += _unknown_categories(doc, (*path, "categories"), values["categories"], known)
+        problems += _unknown_categories(doc, (*path, "content_warnings"), list(values.get("content_warnings", ())),
+                                        known)
+    return problems
+
+
+def _unknown_categories(doc: yamlfile.Document, path: yamlfile.Path_, names: Sequence[str],
+                        known: Sequence[str]) -> list[Problem]:
+    """A problem for each name that no rule file defines, at its place in the list or as a key of the mapping."""
+    problems = []
+    for index, name in enumerate(names):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "categories: " + ", ".join(sorted(known))
+            where = (*path, index) if path[-1] == "categories" else (*path, name)
+            problems.append(doc.problem(where, f"no rule file defines the category '{name}'", hint))
+    return problems
+
+
+def _unreadable(doc: yamlfile.Document, path: yamlfile.Path_, file: Path) -> list[Problem]:
+    try:
+        file.read_bytes()
+    except OSError as error:
+        return [doc.problem(path, f"cannot read token file {file}: {error.strerror}")]
+    return []

@@ -6,7 +6,7 @@ of the run after repeated 429/503 answers from a platform, retries
 429/5xx answers and network errors with exponential back-off (honouring
 Retry-After up to a cap), follows redirects itself so that a redirect to another
 origin can be refused, caps sizes, and uses ETag / Last-Modified so that an
-unchanged page or PDF is not transferred twice.
+unchanged index page is not transferred twice.
 
 Each request has a total deadline, over its retries, headers and body: a timer
 shuts its socket down when the time is up, so a server that trickles one byte
@@ -59,13 +59,15 @@ CHALLENGES = (
 
 
 class FetchError(Exception):
-    """A URL could not be fetched; `retry_later` says whether a later run may succeed."""
+    """A URL could not be fetched; `retry_later` when the cause may pass (network, 429, 5xx, truncation),
+    `gone` when the server says the document is no longer there (404, 410)."""
 
-    def __init__(self, url: str, reason: str, retry_later: bool = False):
+    def __init__(self, url: str, reason: str, retry_later: bool = False, gone: bool = False):
         super().__init__(f"{url}: {reason}")
         self.url = url
         self.reason = reason
         self.retry_later = retry_later
+        self.gone = gone
 
 
 class TimeUp(FetchError):
@@ -112,8 +114,6 @@ class Download:
     path: Path
     sha256: str
     size: int
-    etag: str | None
-    last_modified: str | None
 
 
 class Deadline:
@@ -168,6 +168,13 @@ class _Current(threading.local):
 
 
 _current = _Current()
+
+
+def _current_deadline() -> Deadline:
+    """The deadline of the request being made: every request is made under one (Fetcher._deadline_for)."""
+    if _current.deadline is None:
+        raise RuntimeError("a request made outside its deadline")
+    return _current.deadline
 
 
 def _shut(sock: socket.socket) -> None:
@@ -231,7 +238,10 @@ class Fetcher:
         self._delay: dict[str, float] = {}  # by platform, once a storm of 429/503 slowed it down
         self._busy: dict[str, int] = {}  # 429/503 answers by platform since its delay last changed
 
-    def close(self) -> None:
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self.session.close()
 
     @contextmanager
@@ -260,10 +270,6 @@ class Fetcher:
             return self._deadline()
         except TimeUp as error:
             raise TimeUp(url, error.reason, retry_later=True) from None
-
-    def page(self, url: str) -> str:
-        """The HTML of a page, decoded; a 304 answer gives back the cached body."""
-        return self.html(url).text
 
     def html(self, url: str) -> HtmlPage:
         """The HTML of a page and the URL it was found at after redirects (links are relative to it)."""
@@ -299,15 +305,12 @@ class Fetcher:
             raise ChallengeError(url, kind, response.status_code)
         return HtmlPage(response.url, decode(data, response.headers.get("Content-Type", "")))
 
-    def pdf(self, url: str, dest: Path, etag: str | None = None,
-            last_modified: str | None = None) -> Download | None:
-        """Stream a PDF to `dest`; None when the server says it has not changed."""
+    def pdf(self, url: str, dest: Path) -> Download:
+        """Stream a PDF to `dest` (a known RAA is never downloaded again, so no conditional request)."""
         url = normalize_url(url)
         with self._deadline_for(url):
-            response = self._get(url, _validators(etag, last_modified))
+            response = self._get(url, {})
             with response:
-                if response.status_code == 304:
-                    return None
                 if response.status_code != 200:
                     self._check_error_page(url, response)
                 partial = dest.with_name(dest.name + ".part")
@@ -316,8 +319,7 @@ class Fetcher:
                     partial.replace(dest)
                 finally:
                     partial.unlink(missing_ok=True)
-        return Download(url, dest, digest, size, response.headers.get("ETag"),
-                        response.headers.get("Last-Modified"))
+        return Download(url, dest, digest, size)
 
     def _check_error_page(self, url: str, response: requests.Response) -> None:
         """An error answer: a ChallengeError when its body is a challenge, else the plain HTTP error."""
@@ -360,7 +362,7 @@ class Fetcher:
         if declared.isdigit() and int(declared) > limit:
             raise FetchError(url, f"{what} too large: {int(declared)} bytes, the limit is {limit}")
         received = 0
-        deadline = _current.deadline
+        deadline = _current_deadline()
         try:
             while chunk := response.raw.read1(CHUNK, decode_content=True) if not deadline.passed() else b"":
                 received += len(chunk)
@@ -402,7 +404,7 @@ class Fetcher:
     def _get_once(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         attempts = self.settings.max_retries + 1
         attempt = 0
-        deadline = _current.deadline
+        deadline = _current_deadline()
         while True:
             self._pace(url)
             try:
@@ -517,7 +519,7 @@ def address_of(host: str) -> str:
         found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         return host
-    addresses = [entry[4][0] for entry in found]
+    addresses = [str(entry[4][0]) for entry in found]
     return next((address for address in addresses if ":" not in address), addresses[0] if addresses else host)
 
 
@@ -535,7 +537,8 @@ def _check_status(url: str, response: requests.Response) -> None:
         return
     # 404/410 mean the document is gone; anything else may be a passing state of the site or its firewall
     gone = response.status_code in (404, 410)
-    raise FetchError(url, f"HTTP {response.status_code} {response.reason or ''}".strip(), retry_later=not gone)
+    raise FetchError(url, f"HTTP {response.status_code} {response.reason or ''}".strip(), retry_later=not gone,
+                     gone=gone)
 
 
 def _check_pdf(url: str, head: bytes) -> None:

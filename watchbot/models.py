@@ -1,27 +1,52 @@
 """Plain data passed between the pipeline stages.
 
-discover -> Listing, fetch -> Download, extract -> Page, split -> Act,
-classify -> Match, post -> Delivery. No stage here touches the network, the
-disk or the database: those stay at the edges (fetch, store, cli).
+discover -> Listing, read -> Page, split -> Act, classify -> Match; the
+sources and categories they work with. Nothing here touches the network, the
+disk or the database: those stay at the edges (fetch, store, commands).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How to walk one site: a strategy's preset, with the source's own options over it."""
+
+    navigation: str = "a[href]"  # CSS of the links that may lead to more index pages
+    scope: str = "main"  # the part of the page that is read, when the page has one
+    areas: tuple[str, ...] = ()  # path prefixes navigation may enter, besides the index URL's own path
+    hosts: tuple[str, ...] = ()  # other hosts the site's documents live on (the index URL's host is implied)
+    skip: str | None = None  # regex (case-insensitive) on a link's text or URL: never followed
+    only: str | None = None  # regex: on the index page, only the links matching it are followed
+    exclude: str | None = None  # regex on a document's title or URL: not listed
+    documents: str | None = None  # regex on a URL: a document link, besides `.pdf` and /contenu/telechargement/
+    entry: str | None = None  # a page (URL or path) opened first, for the session cookie the site wants
+    browser: bool = False  # index pages read in a headless browser, for a site behind a JavaScript challenge
+
+
+@dataclass(frozen=True)
+class AttrapOptions:
+    """How to read a source through the Attrap search API instead of its site."""
+
+    administration: str = ""  # Attrap's code of the administration: pref94, ppparis…
+    query: str = ""  # Attrap's full-text query `s`; empty: every RAA
+    hosts: tuple[str, ...] = ()  # the hosts the documents live on
 
 
 @dataclass(frozen=True)
 class Source:
-    """A prefecture site: data from the bundled registry or the config."""
+    """A prefecture site, from the bundled registry or the config, its crawl plan resolved
+    (`watchbot.discover.source` builds it)."""
 
     code: str
     name: str
     index_url: str
     department: str | None = None
     strategy: str = "dsfr"
-    options: Mapping[str, Any] = field(default_factory=dict)
+    crawl: CrawlOptions | AttrapOptions = CrawlOptions()
 
 
 @dataclass(frozen=True)

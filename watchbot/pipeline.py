@@ -1,18 +1,17 @@
-"""`watchbot run`: one pass of discover -> fetch -> extract/split/classify -> outbox -> post.
+"""`watchbot run`: one pass of discover -> fetch -> read (extract, split, classify) -> publish.
 
-Every step commits what it has finished, so a run killed at any instant
-loses nothing: unfinished documents are processed again, and a toot whose
-request may have reached the server is looked up there before it is re-sent.
-SIGTERM and SIGINT stop a run where it is, kill the reader and release the lock;
-the run is recorded as interrupted. Discovery and reading stop at the run's
-deadline (`run_deadline_seconds`); what is left waits for the next run.
+Each step is a function of its inputs and commits what it has finished, so a run
+killed at any instant loses nothing: unfinished documents are read again, and a
+toot whose request may have reached the server is looked up there before it is
+re-sent. SIGTERM and SIGINT stop a run where it is, kill the reader and release
+the lock; the run is recorded as interrupted. Discovery and reading stop at the
+run's deadline (`run_deadline_seconds`); what is left waits for the next run.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -20,27 +19,29 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Iterable, Iterator, Sequence, TextIO
-
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from datetime import date, timedelta
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Iterator, NoReturn, Sequence, TextIO
 
 from watchbot import discover
-from watchbot.publish import feeds, outbox
+from watchbot.analysis import Analysis, analyse_file
+from watchbot.clock import Clock, utcnow
 from watchbot.discover import registry
-from watchbot.analysis import Analysis, act_key, analyse_file, fingerprint
-from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
-from watchbot.settings import Config
-from watchbot.read.extract import ExtractError
-from watchbot.fetch import FetchError, Fetcher, TimeUp
-from watchbot.store.lock import run_lock
-from watchbot.models import Listing, Source
+from watchbot.fetch import Download, FetchError, Fetcher, TimeUp
 from watchbot.match.rules import Ruleset
-from watchbot.store import open_database
+from watchbot.models import Listing, Source
+from watchbot.publish import feeds, outbox
+from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
+from watchbot.read.extract import ExtractError
+from watchbot.settings import Config, CrawlSettings, ExtractSettings
+from watchbot.store import (Sessions, database_identity, documents, open_database, runs, sources as source_history,
+                            sqlite_file, unavailable)
 from watchbot.store.cache import DatabaseHttpCache
-from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, RunRow, SourceRow, utcnow
+from watchbot.store.documents import Attempt
+from watchbot.store.lock import run_lock
+from watchbot.store.states import DocumentState
 
 log = logging.getLogger("watchbot")
 READ_MARGIN = 600  # seconds, beyond the OCR's own limit, for reading a document's text layer
@@ -56,6 +57,21 @@ class Stopped(BaseException):
         self.signum = signum
 
 
+@dataclass(frozen=True)
+class RunDeadline:
+    """When discovery and reading must stop (`run_deadline_seconds` from the run's start)."""
+
+    seconds: float
+    ends: float  # on the monotonic clock
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> RunDeadline:
+        return cls(seconds, time.monotonic() + seconds)
+
+    def left(self) -> float:
+        return self.ends - time.monotonic()
+
+
 @dataclass
 class Summary:
     sources_ok: int = 0
@@ -63,26 +79,28 @@ class Summary:
     documents_new: int = 0
     documents_done: int = 0
     documents_failed: int = 0
+    documents_gone: int = 0
+    documents_waiting: int = 0
     pages: int = 0
     pages_ocr: int = 0
     acts: int = 0
     matches: int = 0
-    documents_waiting: int = 0
     posts: outbox.PostCounts = field(default_factory=outbox.PostCounts)
     requests: dict[str, int] = field(default_factory=dict)  # index page requests by source
     interrupted: str | None = None  # the signal that stopped the run
 
     @property
     def exit_code(self) -> int:
-        failed = (self.sources_failed or self.documents_failed or self.documents_waiting or self.posts.failed
-                  or self.posts.errors)
+        failed = (self.sources_failed or self.documents_failed or self.documents_gone or self.documents_waiting
+                  or self.posts.failed or self.posts.errors)
         return 1 if failed or self.interrupted else 0
 
     def line(self) -> str:
         stopped = f"interrupted by {self.interrupted}; " if self.interrupted else ""
+        gone = f", {self.documents_gone} gone" if self.documents_gone else ""
         return (f"{stopped}sources {self.sources_ok} ok, {self.sources_failed} failed; "
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
-                f"{self.documents_failed} failed, {self.documents_waiting} waiting; pages {self.pages} "
+                f"{self.documents_failed} failed{gone}, {self.documents_waiting} waiting; pages {self.pages} "
                 f"({self.pages_ocr} OCRed); acts {self.acts}; matches {self.matches}; {self.posts.line()}; "
                 f"{self.requests_line()}")
 
@@ -91,47 +109,92 @@ class Summary:
         return (f"index requests {sum(self.requests.values())}"
                 + (f" (most: {', '.join(f'{code} {count}' for code, count in busiest)})" if busiest else ""))
 
+    def add_source(self, code: str, crawled: Crawled) -> None:
+        self.requests[code] = crawled.requests
+        if crawled.new is None:
+            self.sources_failed += 1
+        else:
+            self.sources_ok += 1
+            self.documents_new += crawled.new
+
+    def add_reading(self, reading: Reading) -> None:
+        if reading.state == DocumentState.FAILED:
+            self.documents_failed += 1
+        elif reading.state == DocumentState.GONE:
+            self.documents_gone += 1
+        elif reading.state == DocumentState.WAITING:
+            self.documents_waiting += 1
+        else:
+            self.documents_done += 1
+        self.pages += reading.pages
+        self.pages_ocr += reading.pages_ocr
+        self.acts += reading.acts
+        self.matches += len(reading.hits)
+
+
+@dataclass(frozen=True)
+class Crawled:
+    """What crawling one source gave: how many RAA were new (None: the crawl failed), in how many requests."""
+
+    new: int | None
+    requests: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading one document found; `hits` are the ids of its acts that match."""
+
+    state: DocumentState
+    pages: int = 0
+    pages_ocr: int = 0
+    acts: int = 0
+    hits: tuple[int, ...] = ()
+
 
 def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run: bool = False,
-        max_posts: int | None = None, out: TextIO | None = None, today: date | None = None) -> Summary:
+        max_posts: int | None = None, out: TextIO | None = None, clock: Clock | None = None) -> Summary:
     """One full pass, under the state directory's lock (LockHeld if another run has it)."""
+    clock = clock or Clock.system()
     with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
-        database = _identity(config.db_url)
-        with sessions() as session:
-            record = RunRow()
-            session.add(record)
-            session.commit()
-            work = Pass(config, ruleset, sessions, today or date.today())
-            try:
-                with _stoppable():
-                    summary = work.run(sources, dry_run, max_posts, out or sys.stdout)
-                    feeds.write_after_run(sessions, config, ruleset)
-            except Stopped as stop:
-                summary = work.summary
-                summary.interrupted = str(stop)
-                log.warning("run interrupted by %s: what it finished is kept, the rest waits for the next run",
-                            stop)
-            record.finished_at = utcnow()
-            record.exit_code = summary.exit_code
-            record.summary = summary.line()
-            session.merge(record)
-            session.commit()
-        if _identity(config.db_url) != database:
+        database = database_identity(config.db_url)
+        run_id = runs.start(sessions, clock.now)
+        summary = Summary()  # filled step by step: a stopped run records what it did
+        try:
+            with _stoppable():
+                steps(sessions, config, ruleset, sources, clock, summary, dry_run=dry_run, max_posts=max_posts,
+                      out=out or sys.stdout)
+                feeds.write_after_run(sessions, config, ruleset)
+        except Stopped as stop:
+            summary.interrupted = str(stop)
+            log.warning("run interrupted by %s: what it finished is kept, the rest waits for the next run", stop)
+        runs.finish(sessions, run_id, summary.exit_code, summary.line())
+        if database_identity(config.db_url) != database:
             raise OSError(errno.ENOENT, "the database file was deleted or replaced during the run, with what "
-                                        "the run recorded", config.db_url.removeprefix("sqlite:///"))
+                                        "the run recorded", str(sqlite_file(config.db_url)))
         return summary
 
 
-def _identity(url: str) -> tuple[int, int] | None:
-    """Which file a SQLite database is (device, inode); None for a server database or a missing file."""
-    if not url.startswith("sqlite:///"):
-        return None
-    try:
-        status = os.stat(url.removeprefix("sqlite:///"))
-    except FileNotFoundError:
-        return None
-    return status.st_dev, status.st_ino
+def steps(sessions: Sessions, config: Config, ruleset: Ruleset, sources: Sequence[Source], clock: Clock,
+          summary: Summary, *, dry_run: bool, max_posts: int | None, out: TextIO) -> None:
+    """Discover, read (until the run's deadline) and publish, adding up in `summary` what each step did."""
+    deadline = RunDeadline.starting_now(config.run_deadline_seconds)
+    hits: list[int] = []
+    with (Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions)) as fetcher,
+          fetcher.limited(deadline.seconds, "the run's deadline")):
+        for source in sources:
+            summary.add_source(source.code, discover_source(sessions, fetcher, source, config.crawl,
+                                                            config.not_before, clock))
+        ids = documents_to_read(sessions, [source.code for source in sources], config)
+        for done, document_id in enumerate(ids):
+            if deadline.left() <= 0:
+                log.warning("the run's deadline of %g s has passed: %d documents left for the next run",
+                            deadline.seconds, len(ids) - done)
+                break
+            reading = read_document(sessions, fetcher, document_id, config, ruleset, deadline)
+            summary.add_reading(reading)
+            hits += reading.hits
+    publish(sessions, config, ruleset, hits, summary.posts, dry_run=dry_run, max_posts=max_posts, out=out)
 
 
 @contextmanager
@@ -142,7 +205,7 @@ def _stoppable() -> Iterator[None]:
         yield
         return
 
-    def stop(signum, _frame):
+    def stop(signum: int, _frame: FrameType | None) -> NoReturn:
         raise Stopped(signum)
 
     previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
@@ -156,10 +219,10 @@ def _stoppable() -> Iterator[None]:
 def passing(error: BaseException) -> bool:
     """Whether a failure says nothing against the document: a server, the network, the disk, the database."""
     if isinstance(error, (FetchError, ExtractError)):
-        return getattr(error, "retry_later", False)
+        return error.retry_later
     if isinstance(error, OSError):
         return error.errno in PASSING_ERRNOS
-    return isinstance(error, OperationalError)
+    return unavailable(error)
 
 
 def reason(error: Exception) -> str:
@@ -170,212 +233,123 @@ def reason(error: Exception) -> str:
     return f"internal error: {type(error).__name__}: {error}"
 
 
-class Pass:
-    """The state of one run: settings, database sessions, counters."""
+# discover -------------------------------------------------------------------
 
-    def __init__(self, config: Config, ruleset: Ruleset, sessions: sessionmaker[Session], today: date):
-        self.config = config
-        self.ruleset = ruleset
-        self.sessions = sessions
-        self.today = today
-        self.summary = Summary()
-        self.new_hits: list[int] = []  # act ids matched in this run, for the account-less dry-run
-        self.ends = time.monotonic() + config.run_deadline_seconds
+def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settings: CrawlSettings,
+                    not_before: date | None, clock: Clock) -> Crawled:
+    """Crawl one source and store the RAA it lists."""
+    history = source_history.history(sessions, source, clock.now, discover.default_since(None, clock.today))
+    progress = discover.Progress.from_json(history.progress)
+    since = not_before or history.not_before
+    before = fetcher.requests
+    try:  # the window reaches back to not_before; pages earlier runs read are not read again
+        listings = discover.crawl(source, fetcher, today=clock.today, settings=settings, since=since,
+                                  progress=progress)
+    except Exception as error:  # whatever goes wrong with one source, the others go on
+        failure = reason(error)
+        source_history.record_failure(sessions, source.code, failure)
+        log.warning("source %s failed: %s (%d requests)", source.code, failure, fetcher.requests - before)
+        return Crawled(None, fetcher.requests - before)
+    # undated RAA found on the day of a source's first run already existed
+    state_of = partial(admission, not_before=since, first_run=history.first_run_day == clock.today)
+    new = source_history.record_crawl(sessions, source.code, listings, state_of, progress.to_json())
+    log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %d requests", source.code,
+            len(listings), new, fetcher.requests - before)
+    return Crawled(new, fetcher.requests - before)
 
-    def run(self, sources: Sequence[Source], dry_run: bool, max_posts: int | None, out: TextIO) -> Summary:
-        fetcher = Fetcher(self.config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(self.sessions))
-        with fetcher.limited(self.config.run_deadline_seconds, "the run's deadline"):
-            for source in sources:
-                self.discover(source, fetcher)
-            self.process_documents([source.code for source in sources], fetcher)
-        accounts = self.config.accounts
-        # queued toots may come from sources left out of this run (--source): name them all
-        by_code = {source.code: source for source in (*registry.bundled(), *(self.config.sources or ()))}
-        sender = outbox.Sender(self.sessions, self.ruleset, by_code, self.summary.posts, out,
-                               self.config.http.user_agent, self.config.extract.poor_quality_below)
-        if accounts:
-            sender.send(accounts, dry_run=dry_run, max_posts=max_posts)
-        else:
-            sender.print_acts(self.new_hits)
-        return self.summary
 
-    # discover ---------------------------------------------------------------
+def admission(listing: Listing, *, not_before: date | None, first_run: bool) -> DocumentState:
+    """A newly listed RAA is read if published since not_before, or undated and found after the first run."""
+    if listing.published is None:
+        return DocumentState.SKIPPED if first_run else DocumentState.NEW
+    if not_before is not None and listing.published < not_before:
+        return DocumentState.SKIPPED
+    return DocumentState.NEW
 
-    def discover(self, source: Source, fetcher: Fetcher) -> None:
-        with self.sessions() as session:
-            row = session.get(SourceRow, source.code) or self._new_source(session, source)
-            session.commit()  # no transaction stays open over the network
-            progress = discover.Progress.from_json(row.crawl_progress)
-            before = fetcher.requests
-            try:  # the window reaches back to not_before; pages earlier runs read are not read again
-                listings = discover.crawl(source, fetcher, today=self.today, settings=self.config.crawl,
-                                          since=self.config.not_before or row.not_before, progress=progress)
-            except Exception as error:  # whatever goes wrong with one source, the others go on
-                self.summary.requests[source.code] = fetcher.requests - before
-                row.last_error = reason(error)
-                session.commit()
-                self.summary.sources_failed += 1
-                log.warning("source %s failed: %s (%d requests)", source.code, row.last_error,
-                            self.summary.requests[source.code])
-                return
-            self.summary.requests[source.code] = fetcher.requests - before
-            new = self._record_listings(session, row, listings)
-            row.crawl_progress = progress.to_json()
-            row.last_found = len(listings)
-            row.last_success_at = utcnow()
-            row.last_error = None
-            session.commit()
-            self.summary.sources_ok += 1
-            self.summary.documents_new += new
-            log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %d requests",
-                    source.code, len(listings), new, self.summary.requests[source.code])
 
-    def _new_source(self, session: Session, source: Source) -> SourceRow:
-        # A first run records what exists without posting it: without a configured
-        # not_before, only RAA published in the week before this first run are read.
-        row = SourceRow(code=source.code, name=source.name,
-                        not_before=discover.default_since(None, self.today), last_found=0)
-        session.add(row)
-        session.flush()
-        return row
+# fetch, extract, split, classify -----------------------------------------------
 
-    def _record_listings(self, session: Session, source: SourceRow, listings: Iterable[Listing]) -> int:
-        known = set(session.scalars(select(DocumentRow.url).where(DocumentRow.url.in_([l.url for l in listings]))))
-        not_before = self.config.not_before or source.not_before
-        first_run = source.first_run_at.date() == self.today  # undated RAA found then already existed
-        new = 0
-        for listing in listings:
-            if listing.url in known:
-                continue
-            known.add(listing.url)
-            recent = listing.published is not None and listing.published >= not_before
-            undated_ok = listing.published is None and not first_run
-            session.add(DocumentRow(source_code=source.code, url=listing.url, title=listing.title,
-                                    published=listing.published,
-                                    status="new" if recent or undated_ok else "skipped"))
-            new += 1
-        return new
+def documents_to_read(sessions: Sessions, codes: Sequence[str], config: Config) -> list[int]:
+    if config.not_before:  # moved back: RAA skipped until now are read too
+        documents.reopen_skipped(sessions, codes, config.not_before)
+    return documents.to_read(sessions, codes, config.extract.max_attempts)
 
-    # fetch, extract, split, classify -----------------------------------------
 
-    def process_documents(self, codes: Sequence[str], fetcher: Fetcher) -> None:
-        limit = self.config.extract.max_attempts
-        with self.sessions() as session:
-            if self.config.not_before:  # moved back: RAA skipped until now are read too
-                session.execute(update(DocumentRow)
-                                .where(DocumentRow.status == "skipped", DocumentRow.source_code.in_(codes),
-                                       DocumentRow.published >= self.config.not_before)
-                                .values(status="new"))
-                session.commit()
-            ids = session.scalars(
-                select(DocumentRow.id)
-                .where(DocumentRow.source_code.in_(codes))
-                .where(DocumentRow.status.in_(("new", "failed", "waiting")))
-                .where(DocumentRow.attempts < limit)
-                .where(or_(DocumentRow.retry_at.is_(None), DocumentRow.retry_at <= utcnow()))
-                .order_by(DocumentRow.published.is_(None), DocumentRow.published, DocumentRow.id)
-            ).all()
-        for done, document_id in enumerate(ids):
-            if self.left() <= 0:
-                log.warning("the run's deadline of %g s has passed: %d documents left for the next run",
-                            self.config.run_deadline_seconds, len(ids) - done)
-                break
-            self.process(document_id, fetcher)
+def read_document(sessions: Sessions, fetcher: Fetcher, document_id: int, config: Config, ruleset: Ruleset,
+                  deadline: RunDeadline) -> Reading:
+    """Download, read and classify one document and store what it holds, or why that failed."""
+    attempt = documents.start_attempt(sessions, document_id)
+    try:
+        download, analysis = read(fetcher, attempt, config.state_dir, config.extract, ruleset, deadline)
+        hits = documents.record_reading(sessions, document_id, download, analysis, config.accounts)
+    except Exception as error:  # whatever goes wrong with one document, the others go on
+        failure = reason(error)
+        if isinstance(error, FetchError) and error.gone:  # retrying would only ask again for a missing file
+            documents.record_failure(sessions, document_id, failure, DocumentState.GONE)
+            log.warning("document %d is gone, it will not be fetched again: %s", document_id, failure)
+            return Reading(DocumentState.GONE)
+        if passing(error):
+            return wait(sessions, attempt, failure, config.extract)
+        documents.record_failure(sessions, document_id, failure, DocumentState.FAILED)
+        log.warning("document %d failed (attempt %d): %s", document_id, attempt.attempts, failure)
+        return Reading(DocumentState.FAILED)
+    pages = sum(page.number is not None for page in analysis.pages)
+    log.debug("document %d: saved %d pages, %d acts", document_id, pages, len(analysis.acts))
+    return Reading(DocumentState.DONE, pages, len(analysis.ocr_pages), len(analysis.acts), tuple(hits))
 
-    def left(self) -> float:
-        return self.ends - time.monotonic()
 
-    def process(self, document_id: int, fetcher: Fetcher) -> None:
-        with self.sessions() as session:
-            document = session.get(DocumentRow, document_id)
-            # Counted before the work: a PDF that crashes or hangs the process still uses up
-            # its attempts, instead of blocking every later run.
-            document.attempts += 1
-            session.commit()
-            try:
-                self._read(session, document, fetcher)
-                session.commit()
-            except Exception as error:  # whatever goes wrong with one document, the others go on
-                session.rollback()
-                if passing(error):
-                    self._wait(document, reason(error))
-                else:
-                    document.status = "failed"
-                    document.retry_at = None
-                    document.last_error = reason(error)
-                    self.summary.documents_failed += 1
-                    log.warning("document %d failed (attempt %d): %s", document_id, document.attempts,
-                                document.last_error)
-                session.commit()
+def wait(sessions: Sessions, attempt: Attempt, why: str, settings: ExtractSettings) -> Reading:
+    """A passing failure uses no attempt: the document is read again later, each wait longer (half its
+    age, from 30 minutes to a day), until it is `retry_days` old."""
+    now = utcnow()
+    age = now - attempt.first_seen_at
+    if age > timedelta(days=settings.retry_days):
+        failure = f"given up after {settings.retry_days} days of passing failures: {why}"
+        documents.record_failure(sessions, attempt.document_id, failure, DocumentState.FAILED,
+                                 attempts=settings.max_attempts)
+        log.warning("document %d: %s", attempt.document_id, failure)
+        return Reading(DocumentState.FAILED)
+    retry_at = now + min(MAX_WAIT, max(MIN_WAIT, age / 2))
+    documents.record_wait(sessions, attempt.document_id, why, retry_at)
+    log.warning("document %d waits until %s: %s", attempt.document_id, f"{retry_at:%Y-%m-%d %H:%M} UTC", why)
+    return Reading(DocumentState.WAITING)
 
-    def _wait(self, document: DocumentRow, why: str) -> None:
-        """A passing failure uses no attempt: the document is read again later, each wait longer (half its
-        age, from 30 minutes to a day), until it is `retry_days` old."""
-        document.attempts -= 1
-        now = utcnow()
-        age = now - _aware(document.first_seen_at)
-        if age > timedelta(days=self.config.extract.retry_days):
-            document.status, document.retry_at = "failed", None
-            document.attempts = self.config.extract.max_attempts
-            document.last_error = f"given up after {self.config.extract.retry_days} days of passing failures: {why}"
-            self.summary.documents_failed += 1
-            log.warning("document %d: %s", document.id, document.last_error)
-            return
-        document.status, document.last_error = "waiting", why
-        document.retry_at = now + min(MAX_WAIT, max(MIN_WAIT, age / 2))
-        self.summary.documents_waiting += 1
-        log.warning("document %d waits until %s: %s", document.id, f"{document.retry_at:%Y-%m-%d %H:%M} UTC", why)
 
-    def _read(self, session: Session, document: DocumentRow, fetcher: Fetcher) -> None:
-        pdf = self.config.state_dir / "downloads" / f"{document.id}.pdf"
-        workdir = self.config.state_dir / "work" / str(document.id)
-        pdf.parent.mkdir(parents=True, exist_ok=True)
+def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractSettings, ruleset: Ruleset,
+         deadline: RunDeadline) -> tuple[Download, Analysis]:
+    """Download the PDF, then read, split and classify it in a child under the time and memory limits."""
+    pdf = state_dir / "downloads" / f"{attempt.document_id}.pdf"
+    workdir = state_dir / "work" / str(attempt.document_id)
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log.debug("document %d: downloading %s", attempt.document_id, attempt.url)
+        download = fetcher.pdf(attempt.url, pdf)
+        log.debug("document %d: downloaded %d bytes, extracting", attempt.document_id, download.size)
+        limit = settings.ocr_document_timeout_seconds + READ_MARGIN
         try:
-            log.debug("document %d: downloading %s", document.id, document.url)
-            download = fetcher.pdf(document.url, pdf)
-            log.debug("document %d: downloaded %d bytes, extracting", document.id, download.size)
-            limit = self.config.extract.ocr_document_timeout_seconds + READ_MARGIN
-            try:
-                analysis = run_in_child(analyse_file, pdf, self.ruleset, self.config.extract, workdir,
-                                        timeout=min(limit, self.left()), memory_mb=self.config.extract.max_memory_mb)
-            except ChildTimedOut:
-                if self.left() > 0:
-                    raise
-                raise TimeUp(document.url, f"reading stopped: the run's deadline of "
-                                           f"{self.config.run_deadline_seconds:g} s has passed", retry_later=True) from None
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
-            pdf.unlink(missing_ok=True)
-        document.sha256, document.etag = download.sha256, download.etag
-        document.last_modified = download.last_modified
-        self._save(session, document, analysis)
-        log.debug("document %d: saved %d pages, %d acts", document.id, document.page_count, len(analysis.acts))
-
-    def _save(self, session: Session, document: DocumentRow, analysis: Analysis) -> None:
-        document.pages = [PageRow(number=page.number, text=page.text, ocr=page.ocr, quality=page.quality)
-                          for page in analysis.pages if page.number is not None]
-        document.page_count = len(document.pages)
-        document.ocr_pages = ",".join(map(str, analysis.ocr_pages))
-        document.status = "done"
-        document.last_error = None
-        document.processed_at = utcnow()
-        self.summary.documents_done += 1
-        self.summary.pages += document.page_count
-        self.summary.pages_ocr += len(analysis.ocr_pages)
-        for item in analysis.acts:
-            act = item.act
-            row = ActRow(ref=act.ref, title=act.title, first_page=act.first_page, last_page=act.last_page,
-                         key=act_key(act), fingerprint=fingerprint(act),
-                         matches=[MatchRow.of(match) for match in item.matches])
-            document.acts.append(row)
-            self.summary.acts += 1
-            if item.matches:
-                session.flush()
-                self.summary.matches += 1
-                self.new_hits.append(row.id)
-                outbox.enqueue(session, row, item.categories, self.config.accounts)
+            analysis = run_in_child(analyse_file, pdf, ruleset, settings, workdir,
+                                    timeout=min(limit, deadline.left()), memory_mb=settings.max_memory_mb)
+        except ChildTimedOut:
+            if deadline.left() > 0:
+                raise
+            raise TimeUp(attempt.url, f"reading stopped: the run's deadline of {deadline.seconds:g} s has passed",
+                         retry_later=True) from None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        pdf.unlink(missing_ok=True)
+    return download, analysis
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+# publish --------------------------------------------------------------------
+
+def publish(sessions: Sessions, config: Config, ruleset: Ruleset, hits: Sequence[int], counts: outbox.PostCounts,
+            *, dry_run: bool, max_posts: int | None, out: TextIO) -> outbox.PostCounts:
+    """Post (or print) the queued toots; with no account, print the toots of this run's matching acts.
+    `counts` is added up as toots go, so that a stopped run still says what it posted."""
+    # queued toots may come from sources left out of this run (--source): name them all
+    by_code = {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}
+    sender = outbox.Sender(sessions, ruleset, by_code, out, config.http.user_agent,
+                           config.extract.poor_quality_below, counts)
+    if config.accounts:
+        return sender.send(config.accounts, dry_run=dry_run, max_posts=max_posts)
+    return sender.print_acts(hits)

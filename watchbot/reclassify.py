@@ -10,18 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
-from sqlalchemy import select
-
-from watchbot.publish import outbox
 from watchbot.match.classify import classify
-from watchbot.settings import Config
-from watchbot.store.lock import run_lock
-from watchbot.models import Act, Match, Page
 from watchbot.match.rules import Ruleset
-from watchbot.store import open_database
-from watchbot.store.models import ActRow, DocumentRow, MatchRow
+from watchbot.models import Match
+from watchbot.settings import Config
+from watchbot.store import acts, open_database
+from watchbot.store.lock import run_lock
+from watchbot.store.records import StoredAct
 
 log = logging.getLogger("watchbot")
 
@@ -40,40 +36,32 @@ def reclassify(config: Config, ruleset: Ruleset, *, since: date | None = None, d
     changes = Changes()
     with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
-        with sessions() as session:
-            query = select(DocumentRow).where(DocumentRow.status == "done").order_by(DocumentRow.id)
-            if since is not None:
-                query = query.where(DocumentRow.published >= since)
-            for document in session.scalars(query):
-                pages = tuple(Page(page.number, page.text, page.ocr) for page in document.pages)
-                for row in document.acts:
-                    _reclassify(session, row, classify(_act(row, pages), ruleset), config, changes)
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
+        replaced: dict[int, list[Match]] = {}
+        queue: list[int] = []
+        for document_acts in acts.by_document(sessions, since):
+            for stored in document_acts:
+                matches = classify(stored.act, ruleset)
+                if _compare(stored, matches, changes):
+                    queue.append(stored.id)
+                if tuple(matches) != stored.matches:
+                    replaced[stored.id] = matches
+        if not dry_run:
+            acts.replace_matches(sessions, replaced, queue, config.accounts)
     return changes
 
 
-def _act(row: ActRow, pages: Sequence[Page]) -> Act:
-    first = row.first_page or 1
-    last = row.last_page or max((page.number for page in pages), default=0)
-    return Act(row.ref, row.title, row.first_page, row.last_page,
-               tuple(page for page in pages if first <= page.number <= last))
-
-
-def _reclassify(session, row: ActRow, matches: list[Match], config: Config, changes: Changes) -> None:
-    before = set(row.categories)
+def _compare(stored: StoredAct, matches: list[Match], changes: Changes) -> bool:
+    """Count and log the change of categories; True when the act gained one."""
+    before = set(stored.categories)
     after = {match.category for match in matches}
+    act = stored.act
     changes.acts += 1
-    if after - before:
-        changes.gained += 1
-        log.info("act %s «%s» now matches %s", row.ref or row.id, row.title[:80], ", ".join(sorted(after - before)))
     if before - after:
         changes.lost += 1
-        log.info("act %s «%s» no longer matches %s", row.ref or row.id, row.title[:80],
+        log.info("act %s «%s» no longer matches %s", act.ref or stored.id, act.title[:80],
                  ", ".join(sorted(before - after)))
-    row.matches = [MatchRow.of(match) for match in matches]
     if after - before:
-        session.flush()
-        outbox.enqueue(session, row, sorted(after), config.accounts)
+        changes.gained += 1
+        log.info("act %s «%s» now matches %s", act.ref or stored.id, act.title[:80], ", ".join(sorted(after - before)))
+        return True
+    return False

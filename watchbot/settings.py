@@ -1,6 +1,7 @@
-"""The settings every stage reads: plain frozen dataclasses with their defaults (SPEC §3).
+"""The settings every stage reads: plain frozen dataclasses with their defaults (README: Configuration).
 
-`watchbot.config` builds them from the configuration file; nothing here reads a file but a token.
+Their fields and types declare the keys of the configuration file: `watchbot.config` reads and checks
+the file against them; nothing here reads a file but a token.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from watchbot.models import Source
 from watchbot.yamlfile import Problem, YamlError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_RULES = PACKAGE_DIR / "bundled_rules"
-VISIBILITIES = ("public", "unlisted", "private")
 
 
 class ConfigError(YamlError):
@@ -60,7 +61,7 @@ class ExtractSettings:
 
 @dataclass(frozen=True)
 class FeedSettings:
-    dir: str = ""  # default: <state_dir>/feeds
+    dir: Path | None = None  # default: <state_dir>/feeds
     base_url: str = ""  # where dir is served, e.g. https://example.org/feeds/ (self links and entry ids)
     max_entries: int = 50
 
@@ -71,8 +72,8 @@ class Account:
     api_base_url: str
     categories: tuple[str, ...]
     access_token_env: str | None = None
-    access_token_file: str | None = None
-    visibility: str = "unlisted"
+    access_token_file: Path | None = None
+    visibility: Literal["public", "unlisted", "private"] = "unlisted"
     max_posts_per_run: int = 20
     content_warnings: dict[str, str] = field(default_factory=dict)
 
@@ -120,7 +121,7 @@ class Config:
 
     @property
     def feeds_dir(self) -> Path:
-        return Path(self.feeds.dir) if self.feeds.dir else self.state_dir / "feeds"
+        return self.feeds.dir or self.state_dir / "feeds"
 
     @property
     def db_url(self) -> str:

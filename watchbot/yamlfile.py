@@ -68,6 +68,18 @@ class Document:
             hint,
         )
 
+    def value(self, path: Path_) -> Any:
+        """The value at `path`, or None where the path leads nowhere."""
+        data = self.data
+        for key in path:
+            if isinstance(data, dict):
+                data = data.get(key)
+            elif isinstance(data, list) and isinstance(key, int) and key < len(data):
+                data = data[key]
+            else:
+                return None
+        return data
+
     def unknown_keys(self, path: Path_, mapping: dict, allowed: Iterable[str]) -> list[Problem]:
         allowed = list(allowed)
         problems = []

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from watchbot import config as configuration
 from watchbot.commands import OK, UsageError, config_option
-from watchbot.store import connect, migrate
+from watchbot.store import backend, connect, migrate, sqlite_file
 
 
 def register(commands, common) -> None:
@@ -21,17 +18,16 @@ def register(commands, common) -> None:
 
 def handle(args) -> int:
     config = configuration.load(args.config)
-    url = make_url(config.db_url)
-    if url.get_backend_name() != "sqlite" or not url.database:
+    path = sqlite_file(config.db_url)
+    if path is None:
         raise UsageError("browse opens a SQLite database file; this configuration uses "
-                         f"{url.get_backend_name()} (PostgreSQL has its own tools, e.g. pgweb or psql)")
+                         f"{backend(config.db_url)} (PostgreSQL has its own tools, e.g. pgweb or psql)")
     try:
         import uvicorn
 
         from watchbot.browse import datasette
     except ImportError as error:
         raise UsageError(f"browse needs Datasette: pip install 'watchbot[browse]' ({error})") from None
-    path = Path(url.database)
     if not path.exists():
         raise UsageError(f"no database at {path}: run watchbot first")
     migrate(connect(config.db_url))  # the search index of an older database

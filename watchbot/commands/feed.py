@@ -22,7 +22,6 @@ def register(commands, common) -> None:
 def handle(args) -> int:
     config = configuration.load(args.config)
     ruleset = load_rules(config.rules_dir)
-    with open_database(config.db_url)() as session:
-        for path in feeds.write_all(session, config, ruleset, args.out):
-            print(path)
+    for path in feeds.write_all(open_database(config.db_url), config, ruleset, args.out):
+        print(path)
     return OK

@@ -6,8 +6,8 @@ from datetime import date
 
 from watchbot import config as configuration
 from watchbot.commands import OK, UsageError, config_option
-from watchbot.publish.outbox import requeue
-from watchbot.store import open_database
+from watchbot.store import open_database, posts
+from watchbot.store.states import PostState
 from watchbot.store.lock import run_lock
 
 
@@ -29,12 +29,12 @@ def handle(args) -> int:
     config = configuration.load(args.config)
     if args.account and args.account not in {account.name for account in config.accounts}:
         raise UsageError(f"no account {args.account!r} in the configuration")
-    statuses = ["failed"] * (args.failed or not args.sending) + ["sending"] * args.sending
+    states = [PostState.FAILED] * (args.failed or not args.sending) + [PostState.SENDING] * args.sending
     with run_lock(config.state_dir, config.db_url):
-        rows = requeue(open_database(config.db_url), statuses=statuses, account=args.account, since=args.since)
+        rows = posts.requeue(open_database(config.db_url), states=states, account=args.account, since=args.since)
     for row in rows:
         print(f"#{row.id} {row.account}: queued again (last error: {row.last_error or 'none'})")
-    kinds = " or ".join(statuses)
+    kinds = " or ".join(states)
     print(f"{len(rows)} toot(s) queued again; the next `watchbot run` posts them" if rows
           else f"no {kinds} toot to queue again")
     return OK

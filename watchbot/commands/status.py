@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import shlex
-from datetime import timezone
-from itertools import groupby
-
-from sqlalchemy import select
+from datetime import datetime
 
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option
 from watchbot.publish.outbox import HELD
 from watchbot.settings import Config
-from watchbot.store import open_database
+from watchbot.clock import utcnow
+from watchbot.store import documents, open_database, posts, runs, sources
+from watchbot.store.models import PostRow
+from watchbot.store.states import QUEUED, DocumentState, PostState
 from watchbot.terminal import printable
-from watchbot.store.models import QUEUED, DocumentRow, PageRow, PostRow, RunRow, SourceRow, utcnow
 
 
 def register(commands, common) -> None:
@@ -29,54 +28,44 @@ def handle(args) -> int:
     return OK
 
 
-def report(config: Config, runs: int = 5) -> str:
+def report(config: Config, last_runs: int = 5) -> str:
     sessions = open_database(config.db_url)
-    with sessions() as session:
-        sections = [
-            _section("Last runs", [
-                f"#{row.id} {_when(row.started_at)} exit {row.exit_code if row.exit_code is not None else '?'}"
-                f" {row.summary or '(unfinished)'}"
-                for row in session.scalars(select(RunRow).order_by(RunRow.id.desc()).limit(runs))]),
-            _section("Sources", [
-                f"{row.code}: last success {_when(row.last_success_at)}, {row.last_found} RAA listed"
-                + (f"; last error: {row.last_error}" if row.last_error else "")
-                for row in session.scalars(select(SourceRow).order_by(SourceRow.code))]),
-            _section("Failed documents", [
-                f"{row.url} ({row.attempts} attempts): {row.last_error}"
-                for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "failed")
-                                           .order_by(DocumentRow.id))]),
-            _section("Waiting documents", [
-                f"{row.url}: retried after {_when(row.retry_at)} UTC; last error: {row.last_error}"
-                for row in session.scalars(select(DocumentRow).where(DocumentRow.status == "waiting")
-                                           .order_by(DocumentRow.id))]),
-            _section("Pages read poorly", _poor_pages(session, config.extract.poor_quality_below)),
-            _section("Queued toots", [
-                f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}: {_why(row)}"
-                for row in session.scalars(select(PostRow).where(PostRow.status.in_(QUEUED))
-                                           .order_by(PostRow.id))]),
-            _failed_toots(config, session.scalars(select(PostRow).where(PostRow.status == "failed")
-                                                  .order_by(PostRow.id)).all()),
-        ]
+    sections = [
+        _section("Last runs", [
+            f"#{row.id} {_when(row.started_at)} exit {row.exit_code if row.exit_code is not None else '?'}"
+            f" {row.summary or '(unfinished)'}"
+            for row in runs.last(sessions, last_runs)]),
+        _section("Sources", [
+            f"{row.code}: last success {_when(row.last_success_at)}, {row.last_found} RAA listed"
+            + (f"; last error: {row.last_error}" if row.last_error else "")
+            for row in sources.every(sessions)]),
+        _section("Failed documents", [
+            f"{row.url} ({row.attempts} attempts): {row.last_error}"
+            for row in documents.in_state(sessions, DocumentState.FAILED)]),
+        _section("Waiting documents", [
+            f"{row.url}: retried after {_when(row.retry_at)} UTC; last error: {row.last_error}"
+            for row in documents.in_state(sessions, DocumentState.WAITING)]),
+        _section("Gone documents", [
+            f"{row.url}: {row.last_error}" for row in documents.in_state(sessions, DocumentState.GONE)]),
+        _section("Pages read poorly", [
+            f"{url}: " + ", ".join(f"p. {number} ({quality:.2f})" for number, quality in pages)
+            for url, pages in documents.poorly_read(sessions, config.extract.poor_quality_below)]),
+        _section("Queued toots", [
+            f"#{row.id} {row.account} [{row.categories}] {row.act.title[:80]}: {_why(row)}"
+            for row in posts.in_states(sessions, QUEUED)]),
+        _failed_toots(config, posts.in_states(sessions, [PostState.FAILED])),
+    ]
     return "\n\n".join(sections)
-
-
-def _poor_pages(session, below: float) -> list[str]:
-    """One line per document: its OCRed pages whose mean word confidence is under `below`."""
-    rows = session.execute(select(DocumentRow.url, PageRow.number, PageRow.quality).join(PageRow.document)
-                           .where(PageRow.quality < below).order_by(DocumentRow.id, PageRow.number))
-    return [f"{url}: " + ", ".join(f"p. {number} ({quality:.2f})" for _, number, quality in pages)
-            for url, pages in groupby(rows, key=lambda row: row[0])]
 
 
 def _why(row: PostRow) -> str:
     """Why a queued toot waits."""
-    if row.status == "sending":
+    if row.status == PostState.SENDING:
         if row.wait_reason and row.wait_reason.startswith(HELD):
             return row.wait_reason
         return "sending: an interrupted run may have posted it; the next run looks for it on the account"
-    retry_at = row.retry_at and row.retry_at.replace(tzinfo=row.retry_at.tzinfo or timezone.utc)
-    if retry_at and retry_at > utcnow():
-        return f"retry after 429 until {retry_at:%Y-%m-%d %H:%M} UTC"
+    if row.retry_at and row.retry_at > utcnow():
+        return f"retry after 429 until {row.retry_at:%Y-%m-%d %H:%M} UTC"
     tried = f" ({row.attempts} attempts; last error: {row.last_error})" if row.attempts and row.last_error else ""
     if row.wait_reason:
         return row.wait_reason + tried
@@ -93,8 +82,9 @@ def _failed_toots(config: Config, rows: list[PostRow]) -> str:
 
 
 def _section(title: str, lines: list[str], count: int | None = None) -> str:
-    return f"{title} ({len(lines) if count is None else count})\n" + "\n".join(f"  {printable(line)}" for line in lines or ["none"])
+    return (f"{title} ({len(lines) if count is None else count})\n"
+            + "\n".join(f"  {printable(line)}" for line in lines or ["none"]))
 
 
-def _when(moment) -> str:
+def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"

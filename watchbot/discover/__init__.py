@@ -2,28 +2,29 @@
 
 A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
 and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr; `dims` for Moselle's
-mc.moselle.gouv.fr); a source's own `options` override the preset. The `attrap` strategy reads the
-Attrap search API instead of a site (see attrap.py). The crawl reads the pages whose period overlaps its window: from `since` (the
-source's not_before) or the look-back, whichever is earlier, to today; pages of closed periods read by
-an earlier run (remembered in a `Progress`) are not read again.
+mc.moselle.gouv.fr); a source's own `options` override the preset, once, when `source()` builds it. The
+`attrap` strategy reads the Attrap search API instead of a site (see attrap.py). The crawl reads the pages
+whose period overlaps its window: from `since` (the source's not_before) or the look-back, whichever is
+earlier, to today; pages of closed periods read by an earlier run (remembered in a `Progress`) are not
+read again. `allowed_hosts` says which hosts a crawl may reach.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
-from watchbot.discover.dsfr import Options, Progress, Walk
+from watchbot.discover.dsfr import Progress, Walk, crawl_options
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
-from watchbot.models import Listing, Source
+from watchbot.models import AttrapOptions, CrawlOptions, Listing, Source
 from watchbot.settings import CrawlSettings
 from watchbot.urls import host_of
 
-STRATEGIES = {"dsfr": Options(), "spip": spip.OPTIONS, "dims": dims.OPTIONS}
+STRATEGIES = {"dsfr": CrawlOptions(), "spip": spip.OPTIONS, "dims": dims.OPTIONS}
 
-__all__ = ["DiscoverError", "Progress", "STRATEGIES", "crawl", "default_since", "options_for"]
+__all__ = ["DiscoverError", "Progress", "STRATEGIES", "allowed_hosts", "crawl", "default_since", "source"]
 
 
 class DiscoverError(Exception):
@@ -38,15 +39,17 @@ class DiscoverError(Exception):
         self.challenge = challenge  # the site answered with an anti-bot challenge
 
 
-def options_for(source: Source) -> Options | attrap.Options:
-    preset = STRATEGIES.get(source.strategy)
-    if preset is None and source.strategy != "attrap":
-        raise DiscoverError(f"unknown strategy '{source.strategy}'; known: {', '.join(STRATEGIES)}, attrap",
-                            source=source.code)
+def source(code: str, name: str, index_url: str, *, department: str | None = None, strategy: str = "dsfr",
+           options: Mapping[str, Any] | None = None) -> Source:
+    """A source with its crawl plan resolved; DiscoverError for an unknown strategy or a bad option."""
+    preset = STRATEGIES.get(strategy)
+    if preset is None and strategy != "attrap":
+        raise DiscoverError(f"unknown strategy '{strategy}'; known: {', '.join(STRATEGIES)}, attrap", source=code)
     try:
-        return attrap.Options.build(source.options) if preset is None else Options.build(preset, source.options)
+        plan = attrap.attrap_options(options or {}) if preset is None else crawl_options(preset, options or {})
     except ValueError as error:
-        raise DiscoverError(str(error), source=source.code) from None
+        raise DiscoverError(str(error), source=code) from None
+    return Source(code, name, index_url, department, strategy, plan)
 
 
 def allowed_hosts(sources: Iterable[Source]) -> set[str]:
@@ -54,7 +57,7 @@ def allowed_hosts(sources: Iterable[Source]) -> set[str]:
     hosts = set()
     for source in sources:
         hosts.add(host_of(source.index_url))
-        hosts.update(options_for(source).hosts)
+        hosts.update(source.crawl.hosts)
     return hosts
 
 
@@ -75,8 +78,8 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     they were found; `progress` (updated in place) carries what earlier runs read and left unread."""
     recent = window(today, settings.lookback_months)
     span = Period(min(since, recent.start), today) if since else recent
-    options = options_for(source)
-    if isinstance(options, attrap.Options):
+    options = source.crawl
+    if isinstance(options, AttrapOptions):
         return _from_attrap(source, fetcher, options, span, settings.max_index_pages)
     try:
         with (fetcher.limited(settings.source_deadline_seconds, "the source's deadline"),
@@ -95,7 +98,7 @@ def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSetti
     return [Listing(source.code, document.url, document.title, document.published) for document in documents]
 
 
-def _from_attrap(source: Source, fetcher: Fetcher, options: attrap.Options, span: Period,
+def _from_attrap(source: Source, fetcher: Fetcher, options: AttrapOptions, span: Period,
                  max_pages: int) -> list[Listing]:
     try:
         listings = attrap.crawl(source, fetcher, options, span, max_pages)

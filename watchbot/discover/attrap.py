@@ -9,41 +9,35 @@ stay on the prefecture's own site: the source names those hosts in its `hosts` o
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
 from watchbot.discover.dates import Period
 from watchbot.fetch import Fetcher
-from watchbot.models import Listing, Source
+from watchbot.models import AttrapOptions, Listing, Source
 
 
-@dataclass(frozen=True)
-class Options:
-    administration: str = ""  # Attrap's code of the administration: pref94, ppparis…
-    query: str = ""  # Attrap's full-text query `s`; empty: every RAA
-    hosts: tuple[str, ...] = ()  # the hosts the documents live on
-
-    @classmethod
-    def build(cls, overrides: Mapping[str, Any]) -> Options:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
-        hosts = overrides.get("hosts", [])
-        hosts = [hosts] if isinstance(hosts, str) else hosts
-        if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
-            raise ValueError("option 'hosts' must be a list of strings")
-        values = {name: overrides.get(name, "") for name in ("administration", "query")}
-        if not all(isinstance(value, str) for value in values.values()):
-            raise ValueError("options 'administration' and 'query' must be strings")
-        if not values["administration"]:
-            raise ValueError("the attrap strategy needs the option 'administration' (e.g. pref94)")
-        return cls(hosts=tuple(host.lower() for host in hosts), **values)
+def attrap_options(overrides: Mapping[str, Any]) -> AttrapOptions:
+    """A source's options for the Attrap API; ValueError naming a bad option."""
+    known = {f.name for f in fields(AttrapOptions)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
+    hosts = overrides.get("hosts", [])
+    hosts = [hosts] if isinstance(hosts, str) else hosts
+    if not isinstance(hosts, list) or not all(isinstance(host, str) for host in hosts):
+        raise ValueError("option 'hosts' must be a list of strings")
+    values = {name: overrides.get(name, "") for name in ("administration", "query")}
+    if not all(isinstance(value, str) for value in values.values()):
+        raise ValueError("options 'administration' and 'query' must be strings")
+    if not values["administration"]:
+        raise ValueError("the attrap strategy needs the option 'administration' (e.g. pref94)")
+    return AttrapOptions(hosts=tuple(host.lower() for host in hosts), **values)
 
 
-def crawl(source: Source, fetcher: Fetcher, options: Options, span: Period, max_pages: int) -> list[Listing]:
+def crawl(source: Source, fetcher: Fetcher, options: AttrapOptions, span: Period, max_pages: int) -> list[Listing]:
     """The RAA of the administration published in the span, page after page until older ones come."""
     found: dict[str, Listing] = {}
     for number in range(1, max_pages + 1):
@@ -51,13 +45,14 @@ def crawl(source: Source, fetcher: Fetcher, options: Options, span: Period, max_
         listings = [_listing(source.code, element) for element in elements
                     if element.get("administration") == options.administration]
         fresh = [listing for listing in listings if listing.url not in found]
-        found.update((listing.url, listing) for listing in fresh if listing.published >= span.start)
-        if not fresh or any(listing.published < span.start for listing in fresh):
+        older = [listing for listing in fresh if listing.published is not None and listing.published < span.start]
+        found.update((listing.url, listing) for listing in fresh if listing not in older)
+        if not fresh or older:
             break
     return list(found.values())
 
 
-def _page_url(base: str, options: Options, span: Period, number: int) -> str:
+def _page_url(base: str, options: AttrapOptions, span: Period, number: int) -> str:
     query = {"administration": options.administration, "start_date": span.start.isoformat(),
              "end_date": span.end.isoformat(), "sort": "desc", "page": number}
     if options.query:

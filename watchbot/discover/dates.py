@@ -57,7 +57,7 @@ class Period:
         return Period(date(year, first, 1), date(year, last, calendar.monthrange(year, last)[1]))
 
 
-def fold(text: str) -> str:
+def simplify(text: str) -> str:
     """Lower case, no accents, words and numbers separated by single spaces ("Aout2" -> "aout 2")."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(char for char in text if not unicodedata.combining(char)).lower()
@@ -68,7 +68,7 @@ def fold(text: str) -> str:
 
 def find_date(text: str) -> date | None:
     """The first publication day written in `text`, or None."""
-    found = _days(fold(text))
+    found = _days(simplify(text))
     return found[0][1] if found else None
 
 
@@ -95,7 +95,7 @@ def _day(year: int, month: int, day: int) -> date | None:
 def find_period(text: str, context: Period | None, today: date) -> Period | None:
     """The span a navigation link stands for; a month without a year takes the context's year,
     else its latest occurrence up to today. None when the text names no period."""
-    folded = fold(text)
+    folded = simplify(text)
     days = _days(folded)
     if days:
         return _span_of_days(folded, days)
@@ -103,8 +103,9 @@ def find_period(text: str, context: Period | None, today: date) -> Period | None
     months = [MONTHS[name] for name in MONTH_WORD.findall(folded)]
     part = _year_part(folded)
     year = years[-1] if years else (context.year if context else None)
-    if months or part:
-        first, last = (min(months), max(months)) if months else part
+    span = (min(months), max(months)) if months else part
+    if span:
+        first, last = span
         if year is None:
             year = today.year if first <= today.month else today.year - 1
         return Period.of_months(year, first, last)

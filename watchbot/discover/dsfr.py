@@ -8,7 +8,7 @@ From the index page it walks, breadth first:
   descending list); once a page lists only older ones, only towards later pages (straight to the "last
   page" link when there is one) unless the list is in descending order;
 and collects every document link of the pages it reads. Per-site differences are options (see
-`Options`), never code.
+`CrawlOptions`), never code.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ import re
 from collections import deque
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 import soupsieve
 
 from watchbot.discover.dates import Period, find_period
-from watchbot.discover.page import Choice, Document, Link, Parsed, keep, offset_of, parse
-from watchbot.fetch import Fetcher, FetchError, HtmlPage, TimeUp
+from watchbot.discover.page import Choice, DocumentLink, Link, Parsed, keep, offset_of, parse
+from watchbot.fetch import FetchError, HtmlPage, TimeUp
+from watchbot.models import CrawlOptions
 from watchbot.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
@@ -36,55 +37,48 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 6
 
 
-@dataclass(frozen=True)
-class Options:
-    """How to walk one site; every field can be overridden per source in the registry."""
+def crawl_options(preset: CrawlOptions, overrides: Mapping[str, Any]) -> CrawlOptions:
+    """The preset with a source's options over it; ValueError naming a bad option."""
+    known = {f.name for f in fields(CrawlOptions)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for name, value in overrides.items():
+        if name in ("areas", "hosts"):
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ValueError(f"option '{name}' must be a list of strings")
+            value = tuple(value)
+        elif name == "browser":
+            if not isinstance(value, bool):
+                raise ValueError("option 'browser' must be true or false")
+        elif not isinstance(value, str):
+            raise ValueError(f"option '{name}' must be a string")
+        elif name == "entry":
+            if urlsplit(value).scheme not in ("", "http", "https"):
+                raise ValueError(f"option 'entry' must be an http(s) URL or a path, not '{value}'")
+        elif name in ("skip", "only", "exclude", "documents"):
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"option '{name}' is not a valid regular expression: {error}") from None
+        else:
+            try:
+                soupsieve.compile(value)
+            except soupsieve.SelectorSyntaxError as error:
+                raise ValueError(f"option '{name}' is not a valid CSS selector: {error}") from None
+        values[name] = value
+    return replace(preset, **values)
 
-    navigation: str = "a[href]"  # CSS of the links that may lead to more index pages
-    scope: str = "main"  # the part of the page that is read, when the page has one
-    areas: tuple[str, ...] = ()  # path prefixes navigation may enter, besides the index URL's own path
-    hosts: tuple[str, ...] = ()  # other hosts the site's documents live on (the index URL's host is implied)
-    skip: str | None = None  # regex (case-insensitive) on a link's text or URL: never followed
-    only: str | None = None  # regex: on the index page, only the links matching it are followed
-    exclude: str | None = None  # regex on a document's title or URL: not listed
-    documents: str | None = None  # regex on a URL: a document link, besides `.pdf` and /contenu/telechargement/
-    entry: str | None = None  # a page (URL or path) opened first, for the session cookie the site wants
-    browser: bool = False  # index pages read in a headless browser, for a site behind a JavaScript challenge
 
-    @classmethod
-    def build(cls, preset: Options, overrides: Mapping[str, Any]) -> Options:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
-        values = {f.name: getattr(preset, f.name) for f in fields(cls)}
-        for name, value in overrides.items():
-            if name in ("areas", "hosts"):
-                if isinstance(value, str):
-                    value = [value]
-                if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                    raise ValueError(f"option '{name}' must be a list of strings")
-                value = tuple(value)
-            elif name == "browser":
-                if not isinstance(value, bool):
-                    raise ValueError("option 'browser' must be true or false")
-            elif not isinstance(value, str):
-                raise ValueError(f"option '{name}' must be a string")
-            elif name == "entry":
-                if urlsplit(value).scheme not in ("", "http", "https"):
-                    raise ValueError(f"option 'entry' must be an http(s) URL or a path, not '{value}'")
-            elif name in ("skip", "only", "exclude", "documents"):
-                try:
-                    re.compile(value)
-                except re.error as error:
-                    raise ValueError(f"option '{name}' is not a valid regular expression: {error}") from None
-            else:
-                try:
-                    soupsieve.compile(value)
-                except soupsieve.SelectorSyntaxError as error:
-                    raise ValueError(f"option '{name}' is not a valid CSS selector: {error}") from None
-            values[name] = value
-        return cls(**values)
+class Pages(Protocol):
+    """Where a walk reads its pages: the fetcher, or a headless browser in front of it."""
+
+    def html(self, url: str) -> HtmlPage: ...
+
+    def form(self, url: str, method: str, fields: dict[str, str]) -> HtmlPage: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +88,7 @@ class Visit:
     url: str
     depth: int
     period: Period | None
-    hint: Document | None = None
+    hint: DocumentLink | None = None
     choice: Choice | None = None  # the form option that led here: submitted when its page lists nothing
 
     def closed_before(self, day: date, today: date) -> bool:
@@ -113,7 +107,7 @@ class Visit:
     @staticmethod
     def from_json(data: dict) -> Visit:
         period = data.get("period") and Period(*(date.fromisoformat(day) for day in data["period"]))
-        hint = data.get("hint") and Document(data["hint"][0], data["hint"][1],
+        hint = data.get("hint") and DocumentLink(data["hint"][0], data["hint"][1],
                                              data["hint"][2] and date.fromisoformat(data["hint"][2]))
         choice = data.get("choice") and Choice(*data["choice"])
         return Visit(data["url"], data["depth"], period or None, hint or None, choice or None)
@@ -148,7 +142,7 @@ class Walk:
     """One crawl of one source: `window` is every day looked for (back to not_before), `recent` the days
     whose pages are always read again (the current period and the look-back)."""
 
-    def __init__(self, code: str, index_url: str, options: Options, fetcher: Fetcher,
+    def __init__(self, code: str, index_url: str, options: CrawlOptions, fetcher: Pages,
                  window: Period, recent: Period, today: date, max_pages: int, progress: Progress | None = None,
                  max_links: int = 2000):
         self.code = code
@@ -164,7 +158,7 @@ class Walk:
         self.host = host_of(index_url)
         self.document_hosts = {self.host, *(host.lower() for host in options.hosts)}
         self.areas = tuple(_folder(prefix) for prefix in (urlsplit(self.index_url).path, *options.areas))
-        self.documents: dict[str, Document] = {}
+        self.documents: dict[str, DocumentLink] = {}
         self.failures: list[FetchError] = []
         self.fetched = 0
         self.known = 0  # pages of closed periods left unread because an earlier run read them
@@ -172,7 +166,7 @@ class Walk:
         self.seen: set[str] = set()
         self.order = itertools.count()
 
-    def run(self) -> list[Document]:
+    def run(self) -> list[DocumentLink]:
         """Reads the recent pages first, then the older ones, newest period first."""
         recent: deque[Visit] = deque([Visit(self.index_url, 0, None)])
         older: list[tuple[int, int, Visit]] = []  # a heap: latest period end first, then page order
@@ -204,7 +198,7 @@ class Walk:
         return list(self.documents.values())
 
     def _queue(self, visit: Visit, recent: deque[Visit], older: list[tuple[int, int, Visit]]) -> None:
-        if visit.closed_before(self.recent.start, self.today):
+        if visit.period is not None and visit.closed_before(self.recent.start, self.today):
             heapq.heappush(older, (-visit.period.end.toordinal(), next(self.order), visit))
         else:
             recent.append(visit)
@@ -279,7 +273,7 @@ class Walk:
             if self.options.exclude and _matches(self.options.exclude, document.title, document.url):
                 continue
             if document.published is None and visit.hint and visit.hint.published:
-                document = Document(document.url, document.title, visit.hint.published)
+                document = DocumentLink(document.url, document.title, visit.hint.published)
             keep(self.documents, document)
 
     def _next(self, parsed: Parsed, visit: Visit) -> list[Visit]:
@@ -321,7 +315,7 @@ class Walk:
         period = find_period(_words(link), visit.period, self.today)
         if period and not period.overlaps(self.window):
             return None
-        hint = Document(link.url, link.text, period.start) if period and period.start == period.end else None
+        hint = DocumentLink(link.url, link.text, period.start) if period and period.start == period.end else None
         return Visit(link.url, visit.depth + 1, period or visit.period, hint, link.choice)
 
     def _in_area(self, url: str) -> bool:

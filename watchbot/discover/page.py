@@ -13,11 +13,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
+from typing import Callable, Iterator
 from urllib.parse import parse_qsl, unquote, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from watchbot.discover.dates import find_date
+from watchbot.text import one_line
 from watchbot.urls import normalize_url
 
 DOCUMENT_PATH = re.compile(r"/(?:ire)?contenu/telechargement/", re.IGNORECASE)
@@ -31,7 +33,7 @@ DETAIL_CLASSES = ("fr-link__detail", "fr-card__detail", "field--type-datetime")
 
 
 @dataclass(frozen=True)
-class Document:
+class DocumentLink:
     url: str
     title: str
     published: date | None
@@ -63,7 +65,7 @@ class PageLink:
 
 @dataclass(frozen=True)
 class Parsed:
-    documents: tuple[Document, ...]
+    documents: tuple[DocumentLink, ...]
     links: tuple[Link, ...]
     pagination: tuple[PageLink, ...]
 
@@ -82,38 +84,44 @@ def parse(html: str, page_url: str, navigation: str = "a[href]", scope: str = "m
 
     soup = BeautifulSoup(html, "lxml")
     root = soup.select_one(scope) or soup
-    documents: dict[str, Document] = {}
+    documents: dict[str, DocumentLink] = {}
     shared: dict[int, date | None] = {}
     for anchor in root.select("a[href]"):
-        url = absolute(page_url, anchor["href"])
+        url = absolute(page_url, attribute(anchor, "href"))
         if url and is_listed(url):
-            keep(documents, Document(url, title_of(anchor, url), date_of(anchor, url, shared)))
+            keep(documents, DocumentLink(url, title_of(anchor, url), date_of(anchor, url, shared)))
     for option in root.select("select option[value]"):
-        url = absolute(page_url, _site_relative(option["value"]))
+        url = absolute(page_url, _site_relative(attribute(option, "value")))
         if url and is_listed(url):
-            keep(documents, Document(url, _clean(option.get_text(" ")) or file_title(url),
+            keep(documents, DocumentLink(url, one_line(option.get_text(" ")) or file_title(url),
                                       find_date(option.get_text(" ")) or find_date(file_title(url))))
     pagination = _pagination(root, page_url)
     paginated = {link.url for link in pagination}
-    links = [Link(url, _clean(anchor.get_text(" ")) or anchor.get("title", ""))
+    links = [Link(url, one_line(anchor.get_text(" ")) or attribute(anchor, "title"))
              for anchor in root.select(navigation)
-             if anchor.name == "a" and (url := absolute(page_url, anchor.get("href", ""))) and url not in paginated]
-    links += [Link(url, _clean(option.get_text(" ")) or option.get("title", ""), _choice(option, page_url))
+             if anchor.name == "a" and (url := absolute(page_url, attribute(anchor, "href"))) and url not in paginated]
+    links += [Link(url, one_line(option.get_text(" ")) or attribute(option, "title"), _choice(option, page_url))
               for option in root.select("select option[value]")
-              if "/" in option["value"] and (url := absolute(page_url, _site_relative(option["value"])))]
+              if "/" in attribute(option, "value") and (url := absolute(page_url, _site_relative(attribute(option, "value"))))]
     links = [link for link in links if not is_listed(link.url) and link.url != _base(page_url)]
     return Parsed(tuple(documents.values()), tuple(_unique(links)), pagination)
 
 
 def _choice(option: Tag, page_url: str) -> Choice:
-    select = option.find_parent("select")
+    select = option.find_parent("select") or option  # options are only looked for inside a <select>
     form = select.find_parent("form")
-    action = absolute(page_url, form.get("action", "")) if form else None
-    method = "post" if form and form.get("method", "").lower() == "post" else "get"
-    return Choice(action or _base(page_url), method, select.get("name") or select.get("id", ""), option["value"])
+    action = absolute(page_url, attribute(form, "action")) if form else None
+    method = "post" if form and attribute(form, "method").lower() == "post" else "get"
+    return Choice(action or _base(page_url), method, attribute(select, "name") or attribute(select, "id"), attribute(option, "value"))
 
 
-def keep(documents: dict[str, Document], found: Document) -> None:
+def attribute(tag: Tag, name: str) -> str:
+    """An attribute's value; a multi-valued one (class, rel) with its values joined by spaces; "" if absent."""
+    value = tag.get(name)
+    return value if isinstance(value, str) else " ".join(value or ())
+
+
+def keep(documents: dict[str, DocumentLink], found: DocumentLink) -> None:
     """Duplicated link blocks are common: keep one entry per URL, the one that has a date."""
     known = documents.get(found.url)
     if known is None or known.published is None and found.published is not None:
@@ -161,18 +169,18 @@ def is_document(url: str) -> bool:
 
 def file_title(url: str) -> str:
     name = unquote(PurePosixPath(urlsplit(url).path).name)
-    return _clean(re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE))
+    return one_line(re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE))
 
 
 def title_of(anchor: Tag, url: str) -> str:
     """The link's own words; else, in a table, its row's longest cell of words; else the file name."""
     parts = [text for child in anchor.children if (text := _own_text(child))]
-    title = DOWNLOAD_WORDS.sub("", _clean(" ".join(parts)))
+    title = DOWNLOAD_WORDS.sub("", one_line(" ".join(parts)))
     if len(title) >= 3:
         return title
     row = anchor.find_parent("tr")
     cells = [text for cell in row.find_all("td") if anchor not in cell.descendants
-             and WORD.search(text := _clean(cell.get_text(" ")))] if row else []
+             and WORD.search(text := one_line(cell.get_text(" ")))] if row else []
     return max(cells, key=len) if cells else file_title(url)
 
 
@@ -186,7 +194,8 @@ def _own_text(node) -> str:
 
 
 def date_of(anchor: Tag, url: str, shared: dict[int, date | None] | None = None) -> date | None:
-    """The publication date, from the first carrier that has one (SITE-STRUCTURES.md §5).
+    """The publication date, from the first carrier that has one: the link's detail and title, its card's
+    detail, its table row, its text, its file name.
 
     `shared` keeps the date of each card and table row already read: a row or card holding
     thousands of links is read once, not once per link.
@@ -195,10 +204,10 @@ def date_of(anchor: Tag, url: str, shared: dict[int, date | None] | None = None)
     return next(filter(None, _carrier_dates(anchor, url, shared)), None)
 
 
-def _carrier_dates(anchor: Tag, url: str, shared: dict[int, date | None]):
+def _carrier_dates(anchor: Tag, url: str, shared: dict[int, date | None]) -> Iterator[date | None]:
     for detail in anchor.select(", ".join("." + name for name in DETAIL_CLASSES)):
         yield find_date(detail.get_text(" "))
-    yield find_date(anchor.get("title", ""))
+    yield find_date(attribute(anchor, "title"))
     card = anchor.find_parent(class_="fr-card")
     if card:
         yield _shared_date(card, shared, lambda: next(filter(None, (
@@ -210,7 +219,7 @@ def _carrier_dates(anchor: Tag, url: str, shared: dict[int, date | None]):
     yield find_date(file_title(url))
 
 
-def _shared_date(element: Tag, shared: dict[int, date | None], read) -> date | None:
+def _shared_date(element: Tag, shared: dict[int, date | None], read: Callable[[], date | None]) -> date | None:
     if id(element) not in shared:
         shared[id(element)] = read()
     return shared[id(element)]
@@ -219,13 +228,13 @@ def _shared_date(element: Tag, shared: dict[int, date | None], read) -> date | N
 def _pagination(root: Tag, page_url: str) -> tuple[PageLink, ...]:
     found: dict[str, PageLink] = {}
     for anchor in root.select("a[href]"):
-        classes = " ".join(anchor.get("class") or ())
-        rel = " ".join(anchor.get("rel") or ())
-        if "fr-pagination__link" not in classes and not OFFSET.search(anchor["href"]) and rel not in ("next", "last"):
+        classes, rel = attribute(anchor, "class"), attribute(anchor, "rel")
+        if "fr-pagination__link" not in classes and not OFFSET.search(attribute(anchor, "href")) \
+                and rel not in ("next", "last"):
             continue
         if anchor.get("aria-disabled") == "true" or anchor.get("aria-current"):
             continue
-        url = absolute(page_url, anchor["href"])
+        url = absolute(page_url, attribute(anchor, "href"))
         url = url and _without_first_offset(url)
         if not url or url == _base(page_url):
             continue
@@ -249,5 +258,3 @@ def offset_of(url: str) -> int:
     return int(match.group(1) or match.group(2)) if match else 0
 
 
-def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

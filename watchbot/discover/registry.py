@@ -6,16 +6,18 @@ import difflib
 import functools
 import sys
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from watchbot import yamlfile
-from watchbot.discover import DiscoverError, options_for
+from watchbot.discover import DiscoverError, source as build_source
 from watchbot.models import Source
+from watchbot.urls import is_http_url
 from watchbot.yamlfile import Problem, YamlError
 
 REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
-KEYS = ("code", "name", "department", "index_url", "strategy", "options", "shape", "tested")
+SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")  # as in a configuration file
+KEYS = (*SOURCE_KEYS, "shape", "tested")
 
 
 @functools.cache
@@ -39,7 +41,7 @@ def load(path: Path) -> tuple[Source, ...]:
     problems: list[Problem] = []
     sources: dict[str, Source] = {}
     for index, entry in enumerate(document.data):
-        source = _source(document, index, entry, problems)
+        source = from_entry(document, (index,), entry, problems, KEYS)
         if source is None:
             continue
         if source.code in sources:
@@ -50,25 +52,30 @@ def load(path: Path) -> tuple[Source, ...]:
     return tuple(sources.values())
 
 
-def _source(document: yamlfile.Document, index: int, entry, problems: list[Problem]) -> Source | None:
+def from_entry(document: yamlfile.Document, path: yamlfile.Path_, entry: Any, problems: list[Problem],
+               keys: Sequence[str], departments: Mapping[str, Source] | None = None) -> Source | None:
+    """The source a registry or configuration entry describes, or None with its problems added.
+    A missing department is taken from `departments` by code."""
     if not isinstance(entry, dict):
-        problems.append(document.problem((index,), "a source is a mapping"))
+        problems.append(document.problem(path, "a source is a code or a mapping"))
         return None
-    problems += document.unknown_keys((index,), entry, KEYS)
+    problems += document.unknown_keys(path, entry, keys)
     missing = [key for key in ("code", "name", "index_url") if not entry.get(key)]
     if missing:
-        problems.append(document.problem((index,), "a source needs " + ", ".join(missing)))
+        problems.append(document.problem(path, "a source needs " + ", ".join(missing)))
         return None
-    source = Source(code=str(entry["code"]), name=str(entry["name"]), index_url=str(entry["index_url"]),
-                    department=str(entry["department"]) if entry.get("department") is not None else None,
-                    strategy=str(entry.get("strategy", "dsfr")), options=dict(entry.get("options") or {}))
-    if urlsplit(source.index_url).scheme not in ("http", "https"):
-        problems.append(document.problem((index, "index_url"), f"'{source.index_url}' is not an http(s) URL"))
+    code, index_url = str(entry["code"]), str(entry["index_url"])
+    known = (departments or {}).get(code)
+    department = entry.get("department", known.department if known else None)
+    if not is_http_url(index_url):
+        problems.append(document.problem((*path, "index_url"), f"'{index_url}' is not an http(s) URL with a host"))
     try:
-        options_for(source)
+        return build_source(code, str(entry["name"]), index_url,
+                            department=str(department) if department is not None else None,
+                            strategy=str(entry.get("strategy", "dsfr")), options=entry.get("options") or {})
     except DiscoverError as error:
-        problems.append(document.problem((index, "options"), error.reason))
-    return source
+        problems.append(document.problem((*path, "options"), error.reason))
+        return None
 
 
 def select(configured: Sequence[Source] | None, codes: Sequence[str]) -> list[Source]:

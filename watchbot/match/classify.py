@@ -24,6 +24,7 @@ from watchbot.models import Act, Match
 from watchbot.match.normalize import Normalized, normalize
 from watchbot.match.rules import Pattern, Rule, Ruleset, compile_pattern
 from watchbot.match.zones import TITLE, zones
+from watchbot.text import one_line
 
 DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in (
     "délégation + signature", "subdélégation + signature", "délégation de pouvoirs",  # « de la signature »
@@ -34,7 +35,7 @@ DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in
 # is also looked for in the title zone of the body, in its first characters.
 BODY_HEAD = 400
 EXCERPT_CONTEXT = 90
-TOKEN, SPACES = re.compile(r"\S+"), re.compile(r"\s*")
+TOKEN = re.compile(r"\S+")
 # What OCR makes of stains and stamps (« du 2 =)/D//O25 autorisant »): signs no sentence of an act puts
 # in a word, and doubled slashes outside a URL.
 NOISE = re.compile(r"[=|~^{}\[\]<>\\_]|(?<!:)//")
@@ -111,7 +112,7 @@ class _ActText:
         raw = self.act.title if zone.place < 0 else self.act.pages[zone.place].text
         start, end = (zone.offset + index for index in zone.text.raw_span(hit.start, hit.end))
         page = self.act.first_page if zone.place < 0 else self.act.pages[zone.place].number
-        return Match(category, hit.pattern.text, page, excerpt(raw, start, end), _one_line(raw[start:end]),
+        return Match(category, hit.pattern.text, page, excerpt(raw, start, end), one_line(raw[start:end]),
                      zone.zone)
 
 
@@ -179,7 +180,7 @@ def excerpt(raw: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> s
     if right < len(raw) and not raw[right].isspace():
         space = raw.rfind(" ", end, right)
         right = space if space >= 0 else right
-    text = _one_line(raw[left:right])
+    text = one_line(raw[left:right])
     cut = len(text) > MAX_EXCERPT
     if cut:
         text = text[:MAX_EXCERPT].rsplit(" ", 1)[0]
@@ -189,7 +190,10 @@ def excerpt(raw: str, start: int, end: int, context: int = EXCERPT_CONTEXT) -> s
 def _after_noise(raw: str, left: int, start: int) -> int:
     """Where an excerpt starting at ``left`` may start: after the last OCR noise before the match."""
     noise = [token for token in TOKEN.finditer(raw, left, start) if NOISE.search(token.group())]
-    return SPACES.match(raw, noise[-1].end(), start).end() if noise else left
+    if not noise:
+        return left
+    after = raw[noise[-1].end():start]
+    return start - len(after.lstrip())
 
 
 def _before_noise(raw: str, end: int, right: int) -> int:
@@ -197,6 +201,3 @@ def _before_noise(raw: str, end: int, right: int) -> int:
     noise = next((token for token in TOKEN.finditer(raw, end, right) if NOISE.search(token.group())), None)
     return end + len(raw[end:noise.start()].rstrip()) if noise else right
 
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()

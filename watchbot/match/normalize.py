@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterator, Sequence
 
+from watchbot.text import one_line
+
 # Folds that Unicode decomposition does not give, and characters that would
 # otherwise vanish with the rest of non-ASCII text.
 _SPECIAL = {
@@ -133,7 +135,7 @@ _STAGES: Sequence[_Sub] = (
     _Sub(re.compile(r"\b1\*"), "1er", guard="1*"),
     # Runs of white space become one space, none at the edges; the pattern
     # skips single spaces, which stay as they are.
-    _Sub(re.compile(r"\s{2,}|[^\S ]|\A\s|\s\Z"), _space, fast=lambda text: " ".join(text.split())),
+    _Sub(re.compile(r"\s{2,}|[^\S ]|\A\s|\s\Z"), _space, fast=one_line),
 )
 
 

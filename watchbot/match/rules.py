@@ -279,7 +279,9 @@ def _read(directory: Path) -> tuple[list[Rule], list[Problem]]:
     files = rule_files(directory)
     if not files:
         return [], [Problem(str(directory), None, None, "no rule file", "add <category>.yaml files")]
-    rules, problems, seen = [], [], {}
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
     for path in files:
         name = path.stem
         if not _NAME.fullmatch(name):
@@ -320,7 +322,7 @@ def _validate(document: yamlfile.Document) -> list[Problem]:
     if not data.get("strong") and not data.get("support"):
         problems.append(document.problem((), "empty category: no 'strong' nor 'support' pattern",
                                          "add at least one pattern under 'strong:'"))
-    supports = data.get("support") if isinstance(data.get("support"), list) else []
+    supports = data["support"] if isinstance(data.get("support"), list) else []
     if isinstance(data.get("min_support"), int) and data["min_support"] > len(supports):
         problems.append(document.problem(("min_support",), f"min_support is {data['min_support']} but there are "
                                          f"only {len(supports)} support patterns", "lower it or add patterns"))
@@ -328,7 +330,7 @@ def _validate(document: yamlfile.Document) -> list[Problem]:
 
 
 def _check_type(document: yamlfile.Document, path: tuple, kind: type, required: bool = False) -> list[Problem]:
-    value = _get(document.data, path)
+    value = document.value(path)
     if value is None:
         return [document.problem(path[:-1], f"missing '{path[-1]}'")] if required else []
     if not isinstance(value, kind) or isinstance(value, bool):
@@ -352,7 +354,7 @@ def _check_hashtags(document: yamlfile.Document) -> list[Problem]:
 
 
 def _check_where(document: yamlfile.Document, path: tuple) -> list[Problem]:
-    value = _get(document.data, path)
+    value = document.value(path)
     if value is None:
         return []
     if isinstance(value, list) and value:
@@ -369,7 +371,8 @@ def _check_patterns(document: yamlfile.Document, key: str) -> list[Problem]:
         return []
     if not isinstance(items, list):
         return [document.problem((key,), f"'{key}' must be a list of patterns", "one '- pattern' per line")]
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for index, item in enumerate(items):
         path = (key, index)
         problems += _check_pattern(document, path, item)
@@ -410,17 +413,6 @@ def _hint(error: RuleError) -> str:
         return ("check brackets and backslashes; backreferences (\\1) and look-arounds ((?=…), (?<!…)) are "
                 "not supported; or write plain words instead of 'regex'")
     return "write words with letters or digits"
-
-
-def _get(data: Any, path: tuple) -> Any:
-    for key in path:
-        if isinstance(data, dict):
-            data = data.get(key)
-        elif isinstance(data, list) and isinstance(key, int) and key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
 
 
 def _kind(value: Any) -> str:

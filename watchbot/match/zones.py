@@ -45,9 +45,12 @@ def zones(text: str, zone: str = TITLE) -> Iterator[tuple[str, int, int]]:
     (the zone where the previous page ended)."""
     start = 0
     for marker in _MARKER.finditer("\n" + text):  # the text starts a line
-        following = _next_zone(zone, marker.lastgroup)
+        group = marker.lastgroup
+        if group is None:  # every alternative of the pattern is a named group
+            continue
+        following = _next_zone(zone, group)
         if following != zone:
-            at = marker.start(marker.lastgroup) - 1
+            at = marker.start(group) - 1
             if at > start:
                 yield zone, start, at
             zone, start = following, at

@@ -18,8 +18,6 @@ from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from watchbot.discover import registry
 from watchbot.match.rules import Ruleset
@@ -27,7 +25,8 @@ from watchbot.models import Source
 from watchbot.publish.outbox import DRY_RUN_LIMIT, render
 from watchbot.publish.toot import TootError, page_link
 from watchbot.settings import Config
-from watchbot.store.models import ActRow, PostRow, SourceRow
+from watchbot.store import Sessions, acts, posts, sources as stored_sources
+from watchbot.store.records import StoredAct
 
 log = logging.getLogger("watchbot")
 ID_YEAR = 2026  # the date part of the tag: URIs; changing it would make every entry new to readers
@@ -37,59 +36,56 @@ ID_YEAR = 2026  # the date part of the tag: URIs; changing it would make every e
 class Feed:
     path: str  # relative to the feeds directory
     title: str
-    entries: Sequence[tuple[ActRow, Sequence[str]]]  # each act with the categories its toot names
+    entries: Sequence[tuple[StoredAct, Sequence[str]]]  # each act with the categories its toot names
 
 
-def write_all(session: Session, config: Config, ruleset: Ruleset, directory: Path | None = None) -> list[Path]:
+def write_all(sessions: Sessions, config: Config, ruleset: Ruleset, directory: Path | None = None) -> list[Path]:
     """Write every feed into `directory` (default: the configured one); return the files written."""
     directory = directory or config.feeds_dir
     sources = {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}
     written = []
-    for feed in _feeds(session, config, ruleset):
+    for feed in _feeds(sessions, config, ruleset):
         path = directory / feed.path
         _replace(path, _atom(feed, config, ruleset, sources))
         written.append(path)
     return written
 
 
-def write_after_run(sessions: sessionmaker[Session], config: Config, ruleset: Ruleset) -> None:
+def write_after_run(sessions: Sessions, config: Config, ruleset: Ruleset) -> None:
     """The run's last step: a feed that cannot be written is logged, the run is not undone."""
     try:
-        with sessions() as session:
-            log.debug("feeds written: %d", len(write_all(session, config, ruleset)))
+        log.debug("feeds written: %d", len(write_all(sessions, config, ruleset)))
     except OSError as error:
         log.error("the feeds could not be written in %s: %s", config.feeds_dir, error)
 
 
-def _feeds(session: Session, config: Config, ruleset: Ruleset) -> list[Feed]:
-    found = session.scalars(select(ActRow).where(ActRow.matches.any()).order_by(ActRow.id).options(
-        selectinload(ActRow.matches), selectinload(ActRow.document))).all()
+def _feeds(sessions: Sessions, config: Config, ruleset: Ruleset) -> list[Feed]:
+    found = acts.matched(sessions)
     feeds = []
     for account in config.accounts:
-        tooted = dict(session.execute(select(PostRow.act_key, PostRow.categories)
-                                      .where(PostRow.account == account.name)).all())
+        tooted = posts.categories_by_act_key(sessions, account.name)
         feeds.append(Feed(f"accounts/{_slug(account.name)}.atom", f"watchbot — compte {account.name}",
-                          _once([(act, tooted[act.key].split(",")) for act in found if act.key in tooted])))
+                          _once([(act, tooted[act.key]) for act in found if act.key in tooted])))
     for category in ruleset.categories.values():
         feeds.append(Feed(f"categories/{_slug(category.name)}.atom",
                           f"watchbot — {category.emoji} {category.label}".replace("  ", " "),
                           _once([(act, [category.name]) for act in found if category.name in act.categories])))
-    for source in session.scalars(select(SourceRow).order_by(SourceRow.code)):
+    for source in stored_sources.every(sessions):
         feeds.append(Feed(f"sources/{_slug(source.code)}.atom", f"watchbot — {source.name}",
-                          _once([(act, act.categories) for act in found if act.document.source_code == source.code])))
+                          _once([(act, act.categories) for act in found if act.source_code == source.code])))
     return feeds
 
 
-def _once(entries: Sequence[tuple[ActRow, Sequence[str]]]) -> list[tuple[ActRow, Sequence[str]]]:
+def _once(entries: Sequence[tuple[StoredAct, Sequence[str]]]) -> list[tuple[StoredAct, Sequence[str]]]:
     """The first of the acts sharing a key (the same act republished)."""
-    seen: dict[str, tuple[ActRow, Sequence[str]]] = {}
+    seen: dict[str, tuple[StoredAct, Sequence[str]]] = {}
     for entry in entries:
         seen.setdefault(entry[0].key, entry)
     return list(seen.values())
 
 
 def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, Source]) -> bytes:
-    newest = sorted(feed.entries, key=lambda entry: _found_at(entry[0]), reverse=True)[:config.feeds.max_entries]
+    newest = sorted(feed.entries, key=lambda entry: entry[0].found_at, reverse=True)[:config.feeds.max_entries]
     generator = FeedGenerator()
     generator.id(_url(config, feed.path) or _tag(config, f"feed:{feed.path}"))
     generator.title(feed.title)
@@ -98,7 +94,7 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
     generator.generator("watchbot")
     if _url(config, feed.path):
         generator.link(href=_url(config, feed.path), rel="self", type="application/atom+xml")
-    generator.updated(max((_found_at(act) for act, _ in newest), default=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+    generator.updated(max((act.found_at for act, _ in newest), default=datetime(2000, 1, 1, tzinfo=timezone.utc)))
     for act, names in reversed(newest):  # feedgen puts each new entry first
         categories = [ruleset.categories[name] for name in names if name in ruleset.categories]
         try:
@@ -109,17 +105,12 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
             continue
         entry = generator.add_entry()
         entry.id(_tag(config, f"act:{act.key}"))
-        entry.title(act.title or act.document.title)
-        entry.link(href=page_link(act.document.url, act.first_page))
+        entry.title(act.act.title or act.raa_title)
+        entry.link(href=page_link(act.raa_url, act.act.first_page))
         entry.content(text, type="text")
-        entry.updated(_found_at(act))
-        entry.published(_found_at(act))
+        entry.updated(act.found_at)
+        entry.published(act.found_at)
     return generator.atom_str(pretty=True)
-
-
-def _found_at(act: ActRow) -> datetime:
-    moment = act.document.processed_at or act.document.first_seen_at
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _url(config: Config, path: str) -> str | None:

@@ -312,5 +312,5 @@ def _delivered(status: Any) -> Delivered:
 def _plain(content: str) -> str:
     """A status's HTML as text, followed by its link targets (Mastodon abbreviates long links)."""
     soup = BeautifulSoup(content, "html.parser")
-    links = " ".join(html.unescape(a.get("href", "")) for a in soup.find_all("a"))
+    links = " ".join(html.unescape(href) for a in soup.find_all("a") if isinstance(href := a.get("href"), str))
     return f"{soup.get_text()} {links}".replace(WORD_JOINER, "")

@@ -1,4 +1,4 @@
-"""Compose the toot of an act for one account (SPEC §6), in French.
+"""Compose the toot of an act for one account (README: What the toots look like), in French.
 
 A toot fits the server's limit as the server counts it (`Limit`): Mastodon's
 way (graphemes, every URL as 23 characters, `@user@domain` as `@user`), or every
@@ -30,6 +30,7 @@ from requests.utils import requote_uri
 from urllib.parse import urlsplit
 
 from watchbot.models import Act, Category, Match
+from watchbot.text import one_line
 
 WORD_JOINER = "\u2060"
 ELLIPSIS = "…"
@@ -236,7 +237,7 @@ def hashtags(categories: Sequence[Category], department: str | None) -> list[str
     names = [tag for category in categories for tag in (category.hashtags or (category.name,))]
     if department and department.upper() in DEPARTMENTS:
         names.append(DEPARTMENTS[department.upper()])
-    tags = {}  # Mastodon's hashtags ignore case: the first spelling wins
+    tags: dict[str, str] = {}  # Mastodon's hashtags ignore case: the first spelling wins
     for tag in filter(None, map(hashtag, names)):
         tags.setdefault(tag.casefold(), tag)
     return list(tags.values())
@@ -260,7 +261,7 @@ def clean(text: str | None) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text = "".join(" " if char.isspace() else char for char in text
                    if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf"))
-    return " ".join(text.split())
+    return one_line(text)
 
 
 def neutralise(text: str) -> str:

@@ -5,11 +5,13 @@ PDFium, make it loop or exhaust memory. In a child process such a file costs
 one document, not the run (a hung run would also hold the lock, so every later
 cron run would stop at once with exit code 3). The child's address space is
 limited (RLIMIT_AS, inherited by the processes it starts), and the child is
-its own process group, killed whole when the time is up or the run stops.
+its own process group, killed whole when the time is up or the run stops, and
+it is killed when the run dies (even by SIGKILL), so it never holds the lock.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -17,6 +19,18 @@ import signal
 from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: the broken pipe ends the child when it answers
+        return None
+
+
+# looked up once here: a child forked from a process with threads must not load libraries (dlopen may deadlock)
+PRCTL = _libc_prctl()
 
 
 class ChildFailed(Exception):
@@ -41,7 +55,8 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     # not a daemon: the reader starts its own children (each page rendered for OCR); it is killed in any case
-    child = context.Process(target=_child, args=(send, function, args, memory_mb, what, own_group))
+    child = context.Process(target=_child, args=(os.getpid(), receive, send, function, args, memory_mb, what,
+                                                 own_group))
     try:
         # a stop signal raised while forking would be lost in the fork handlers: it waits until the child runs
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
@@ -69,7 +84,12 @@ def run_in_child(function: Callable[..., T], *args: Any, timeout: float, memory_
     return value
 
 
-def _child(send, function: Callable, args: tuple, memory_mb: int | None, what: str, own_group: bool) -> None:
+def _child(parent: int, receive, send, function: Callable, args: tuple, memory_mb: int | None, what: str,
+           own_group: bool) -> None:
+    # The child inherits the run's lock: if the run is killed, the child must not outlive it, nor block
+    # for ever on a pipe whose only reader is itself.
+    receive.close()
+    _die_with(parent)
     if own_group:  # a timeout kills the Tesseract processes it started too
         os.setpgrp()
     for number in STOP_SIGNALS:  # the parent's handlers are for the parent
@@ -86,6 +106,14 @@ def _child(send, function: Callable, args: tuple, memory_mb: int | None, what: s
         result = (True, error)
     send.send(result)
     send.close()
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies (Linux); exit at once if it already has."""
+    if PRCTL is not None:
+        PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _address_space() -> int:

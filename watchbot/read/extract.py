@@ -5,8 +5,7 @@ file). A page is OCRed when its text layer is glyph-number garbage, or when it
 is a scan: images cover much of the page and, outside the header and footer
 bands, it has almost no letters (DemaRAA recueils print a text header and
 footer over scanned act bodies). Text layers showing decoding glitches
-("sØcuritØ") are kept and listed in `garbled_pages`; normalisation repairs them
-for matching.
+("sØcuritØ") are kept as they are: normalisation repairs them for matching.
 """
 
 from __future__ import annotations
@@ -38,9 +37,6 @@ LETTER = re.compile(r"[^\W\d_]")
 GLYPH_NUMBER = re.compile(r"/\d+\b")  # "/0 /1 /2": glyph ids of fonts without a Unicode map
 JUNK = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f]")
 WORD = re.compile(r"\S+")
-LOWER = "a-zàâçéèêëîïôöùûü"
-# "sØcuritØ", "particuliŁres" (a font's é and è read as Ø and Ł), UTF-8 read as Latin-1, cp1252 read as Latin-1
-GARBLED = re.compile(f"[{LOWER}][ØŁ]|[ØŁ][{LOWER}]|Ã[\u00a0-\u00bf]")
 
 
 class ExtractError(Exception):
@@ -55,7 +51,6 @@ class ExtractError(Exception):
 class Extraction:
     pages: tuple[Page, ...]
     ocr_pages: tuple[int, ...] = ()  # 1-based page numbers
-    garbled_pages: tuple[int, ...] = ()  # text layers with decoding glitches, left for normalisation
     poor_pages: tuple[int, ...] = ()  # OCRed pages whose quality is under extract.poor_quality_below
 
 
@@ -90,13 +85,13 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
         raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}",
                            retry_later=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
     pages = capped(tuple(merge(layer, readings.get(layer.number)) for layer in layers), settings)
-    garbled = tuple(page.number for page in pages if not page.ocr and GARBLED.search(page.text))
-    return Extraction(pages=pages, ocr_pages=tuple(needed), garbled_pages=garbled,
+    return Extraction(pages=pages, ocr_pages=tuple(needed),
                       poor_pages=poorly_read(pages, settings.poor_quality_below))
 
 
 def poorly_read(pages: tuple[Page, ...], below: float) -> tuple[int, ...]:
-    return tuple(page.number for page in pages if page.quality is not None and page.quality < below)
+    return tuple(page.number for page in pages
+                 if page.number is not None and page.quality is not None and page.quality < below)
 
 
 def capped(pages: tuple[Page, ...], settings: ExtractSettings) -> tuple[Page, ...]:

@@ -280,7 +280,7 @@ class Reader:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
-            raise self.timed_out(number, page=left is None or left > timeout) from None
+            raise self.timed_out(number, page=left is None or left > (timeout or 0.0)) from None
         finally:
             with self.lock:
                 self.running.discard(process)
@@ -300,7 +300,8 @@ class Reader:
 
 def reading(text: str, tsv: str) -> Reading:
     """The text, with what Tesseract's TSV output tells of its words: confidences, boxes, lines."""
-    confidences, tall, long, lines = [], 0, 0, {}
+    confidences, tall, long = [], 0, 0
+    lines: dict[tuple[str, ...], list[tuple[float, float]]] = {}
     for row in tsv.splitlines()[1:]:
         fields = row.split("\t")
         # level 5 is a word; a confidence of -1 marks a block, paragraph or line without text of its own
@@ -320,8 +321,8 @@ def reading(text: str, tsv: str) -> Reading:
 
 def skew(lines) -> float:
     """The median slope, in degrees clockwise, of the bottoms of the words of each line."""
-    slopes = [slope(words) for words in lines if len(words) >= MIN_LINE_WORDS]
-    slopes = [value for value in slopes if value is not None]
+    found = [slope(words) for words in lines if len(words) >= MIN_LINE_WORDS]
+    slopes = [value for value in found if value is not None]
     return math.degrees(math.atan(statistics.median(slopes))) if slopes else 0.0
 
 

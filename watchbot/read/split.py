@@ -27,6 +27,7 @@ from itertools import takewhile
 from typing import Sequence
 
 from watchbot.models import Act, Page
+from watchbot.text import one_line
 
 ACT_ID = r"(?:[0-9A-Z]{1,3}-)?20\d\d-[01]\d-[0-3]\d-\d{5}"
 ENTRY = re.compile(rf"^[ \t]*({ACT_ID})[ \t]*-[ \t]*", re.MULTILINE)
@@ -126,7 +127,7 @@ def sommaire_entries(pages: Sequence[Page]) -> tuple[list[Entry], tuple[int, int
 def unglue(entries: list[Entry]) -> list[Entry]:
     """Undo a Sommaire page number glued to an entry's "Page p" ("Page 53" + "2" -> "Page 532"):
     in a DemaRAA Sommaire an act starts right after the previous one and its cover page."""
-    fixed = []
+    fixed: list[Entry] = []
     for i, entry in enumerate(entries):
         expected = None
         if fixed and fixed[-1].count is not None:
@@ -151,7 +152,7 @@ def page_entries(text: str) -> list[tuple[Entry, int]]:
             t += 1
         if t < len(tails) and tails[t].start() < limit:
             tail = tails[t]
-            title = collapse(text[start.end():tail.start()])
+            title = one_line(text[start.end():tail.start()])
             found.append((Entry(start.group(1), title, int(tail.group(2)), int(tail.group(1))), tail.end()))
     return found
 
@@ -166,23 +167,23 @@ def table_entries(pages: Sequence[Page]) -> tuple[list[Entry], int]:
             texts.append(page.text[start.start():])
             after = index + 1
     text = TABLE_WORDS.sub("", "\n".join(texts))
-    rows = []  # (start of the arrêté number, its date)
+    rows: list[tuple[int, re.Match[str]]] = []  # (start of the arrêté number, its date)
     for ref in TABLE_REF.finditer(text):
-        date = DATE.search(text, ref.start(), ref.start() + MAX_REF_CHARS)
-        if date and (not rows or ref.start() >= rows[-1][1].end()):
-            rows.append((ref.start(), date))
-    entries = []
-    for i, (start, date) in enumerate(rows):
+        day = DATE.search(text, ref.start(), ref.start() + MAX_REF_CHARS)
+        if day and (not rows or ref.start() >= rows[-1][1].end()):
+            rows.append((ref.start(), day))
+    entries: list[Entry] = []
+    for i, (begin, day) in enumerate(rows):
         end = rows[i + 1][0] if i + 1 < len(rows) else len(text)
         # the last number ending a line (a title line may end with a number too) that does not go back
         # in the table (a Sommaire page's own number may follow the last row)
         least = entries[-1].page if entries else 0
-        numbers = [number for number in TABLE_PAGE.finditer(text, date.end(), end) if int(number.group(1)) >= least]
-        if not numbers or laid_out(text, numbers[-1].start(1)):
+        cells = [cell for cell in TABLE_PAGE.finditer(text, day.end(), end) if int(cell.group(1)) >= least]
+        if not cells or laid_out(text, cells[-1].start(1)):
             return [], 0  # a row without page number, or cells side by side: not a table we can read
-        number = numbers[-1]
-        entries.append(Entry(collapse(text[start:date.start()]), collapse(text[date.end():number.start()]),
-                             int(number.group(1))))
+        cell = cells[-1]
+        entries.append(Entry(one_line(text[begin:day.start()]), one_line(text[day.end():cell.start()]),
+                             int(cell.group(1))))
     return entries, after
 
 
@@ -196,17 +197,24 @@ def laid_out(text: str, position: int) -> bool:
 def acts_by_page(pages: Sequence[Page], entries: Sequence[Entry], after: int) -> list[Act]:
     """Acts of a document whose pages are numbered, from Sommaire entries;
     act ids are looked for in the pages from index `after` on."""
-    last = pages[-1].number
+    last = number(pages[-1])
     offset = page_offset(pages[after:], entries)
     acts = []
     for i, entry in enumerate(entries):
-        first = max(entry.page + offset, pages[0].number)
+        first = max(entry.page + offset, number(pages[0]))
         end = printed_end(entries, i)
         stop = last if end is None else end + offset
         stop = max(min(stop, last), first)  # an act listed beyond the last page keeps its title, with no pages
-        chosen = tuple(page for page in pages if first <= page.number <= stop)
+        chosen = tuple(page for page in pages if first <= number(page) <= stop)
         acts.append(Act(entry.ref, entry.title, first, stop, chosen))
     return acts
+
+
+def number(page: Page) -> int:
+    """The PDF page number of a page of a numbered document."""
+    if page.number is None:
+        raise ValueError("an unnumbered page where every page has a number")
+    return page.number
 
 
 def printed_end(entries: Sequence[Entry], index: int) -> int | None:
@@ -229,7 +237,7 @@ def page_offset(pages: Sequence[Page], entries: Sequence[Entry]) -> int:
     for page in pages:
         for found in IDENTIFIER.finditer(page.text):
             if found.group(0) in remaining:
-                votes[page.number - remaining.pop(found.group(0))] += 1
+                votes[number(page) - remaining.pop(found.group(0))] += 1
     return votes.most_common(1)[0][0] if votes else 0
 
 
@@ -286,7 +294,7 @@ def describe(text: str) -> tuple[str | None, str]:
     if cover is None:
         return None, heading_title(head)
     lines = takewhile(lambda line: cover.group(1) not in line, head[cover.end():].strip().split("\n"))
-    return cover.group(1), collapse(" ".join(lines))[:MAX_TITLE]
+    return cover.group(1), one_line(" ".join(lines))[:MAX_TITLE]
 
 
 def heading_title(head: str) -> str:
@@ -295,13 +303,10 @@ def heading_title(head: str) -> str:
     match = TITLE_START.search(head) or HEADING.search(head)
     lines = head[match.start():].split("\n") if match else head.split("\n")[:1]
     title = lines[:1] + list(takewhile(lambda line: not TITLE_END.match(line), lines[1:4]))
-    return collapse(" ".join(title))[:MAX_TITLE]
+    return one_line(" ".join(title))[:MAX_TITLE]
 
 
 def whole(pages: Sequence[Page]) -> Act:
     first = pages[0].number if pages[0].number is not None else 1  # unnumbered, the text still starts on page 1
     return Act(*describe(pages[0].text), first, pages[-1].number, tuple(pages))
 
-
-def collapse(text: str) -> str:
-    return " ".join(text.split())

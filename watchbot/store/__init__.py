@@ -1,4 +1,8 @@
-"""The database: engine, migrations, sessions. Any SQLAlchemy URL (SQLite, PostgreSQL)."""
+"""The database: engine, migrations, sessions. Any SQLAlchemy URL (SQLite, PostgreSQL).
+
+Only this package speaks SQL: its modules (sources, documents, acts, posts, runs, cache, lock) answer
+named questions and take a `Sessions` factory, so that the other layers never hold a transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+Sessions = sessionmaker[Session]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+UNUSABLE = (DatabaseError, CommandError)  # a corrupt or unreadable database, a schema migrations cannot handle
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
@@ -41,7 +49,35 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def open_database(url: str) -> sessionmaker[Session]:
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for any other database."""
+    parsed = make_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
+
+
+def database_identity(url: str) -> tuple[int, int] | None:
+    """Which file a SQLite database is (device, inode); None for a server database or a missing file."""
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether an error is the database's passing trouble (busy, locked, unreachable): worth trying later."""
+    return isinstance(error, OperationalError)
+
+
+def backend(url: str) -> str:
+    """The database's kind: sqlite, postgresql…"""
+    return make_url(url).get_backend_name()
+
+
+def open_database(url: str) -> Sessions:
     """Connect, bring the schema up to date, and return a session factory."""
     engine = connect(url)
     migrate(engine)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from watchbot.clock import utcnow
 from watchbot.fetch import CachedPage
-from watchbot.store.models import HttpCacheRow, utcnow
+from watchbot.store import Sessions
+from watchbot.store.models import HttpCacheRow
 
 
 class DatabaseHttpCache:
-    def __init__(self, sessions: sessionmaker[Session]):
+    def __init__(self, sessions: Sessions):
         self.sessions = sessions
 
     def get(self, url: str) -> CachedPage | None:

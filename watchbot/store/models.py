@@ -1,24 +1,50 @@
-"""The database schema (SPEC §7). Changes ship as Alembic migrations in migrations/versions."""
+"""The database schema. Changes ship as Alembic migrations in migrations/versions."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Text, \
+    TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from watchbot.models import Match
+from watchbot.clock import utcnow
+from watchbot.store.states import DocumentState, PostState
 
 
-QUEUED = ("pending", "sending")  # outbox statuses of toots still to post
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime, read back aware (SQLite keeps no time zone: its values are UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+class State(TypeDecorator[Any]):
+    """A lifecycle state: stored as its string value, read back as the enum member."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, states: type[StrEnum]):
+        super().__init__()
+        self.states = states
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.states(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.states(value)
 
 
 class Base(DeclarativeBase):
-    pass
+    type_annotation_map = {datetime: UtcDateTime()}
 
 
 class SourceRow(Base):
@@ -26,9 +52,9 @@ class SourceRow(Base):
 
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    first_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_run_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[date | None] = mapped_column(Date)
-    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
     last_found: Mapped[int] = mapped_column(Integer, default=0)
     crawl_progress: Mapped[str | None] = mapped_column(Text)  # JSON of discover.Progress
@@ -42,19 +68,15 @@ class DocumentRow(Base):
     url: Mapped[str] = mapped_column(Text, unique=True)
     title: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[date | None] = mapped_column(Date)
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    # new -> done | failed (its own fault: retried while attempts < max) | waiting (a passing failure:
-    # retried from retry_at on, while the document is younger than extract.retry_days) | skipped (before not_before)
-    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[DocumentState] = mapped_column(State(DocumentState), default=DocumentState.NEW, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_at: Mapped[datetime | None] = mapped_column()  # a waiting document is retried from then on
     last_error: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    etag: Mapped[str | None] = mapped_column(Text)
-    last_modified: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int | None] = mapped_column(Integer)
     ocr_pages: Mapped[str] = mapped_column(Text, default="")  # comma-separated page numbers
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column()
 
     pages: Mapped[list[PageRow]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                                 order_by="PageRow.number")
@@ -111,11 +133,6 @@ class MatchRow(Base):
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
 
-    @classmethod
-    def of(cls, match: Match) -> MatchRow:
-        return cls(category=match.category, rule=match.rule, page=match.page, excerpt=match.excerpt,
-                   words=match.words, zone=match.zone)
-
 
 class PostRow(Base):
     """The outbox: one row per (act, account), written with the act's matches."""
@@ -128,18 +145,17 @@ class PostRow(Base):
     act_key: Mapped[str] = mapped_column(String(64))
     act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), index=True)
     categories: Mapped[str] = mapped_column(Text)  # comma-separated
-    # pending -> sending (a request may have reached the server) -> posted | failed; a refusal -> pending
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[PostState] = mapped_column(State(PostState), default=PostState.PENDING, index=True)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     wait_reason: Mapped[str | None] = mapped_column(Text)  # why a queued toot waits; None: never tried or sent
-    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # a 429's reset time
+    retry_at: Mapped[datetime | None] = mapped_column()  # a 429's reset time
     text: Mapped[str | None] = mapped_column(Text)
     remote_id: Mapped[str | None] = mapped_column(String(80))
     remote_url: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column()
 
     act: Mapped[ActRow] = relationship()
 
@@ -148,8 +164,8 @@ class RunRow(Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
     exit_code: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str | None] = mapped_column(Text)
 
@@ -163,4 +179,4 @@ class HttpCacheRow(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)

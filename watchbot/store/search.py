@@ -57,7 +57,11 @@ SNIPPETS = {
 
 def unindexed_revision(engine) -> str:
     """The revision just before the index: a database as it was without search (benchmarks, tests)."""
-    return ScriptDirectory.from_config(alembic_config(engine)).get_revision(INDEX_REVISION).down_revision
+    script = ScriptDirectory.from_config(alembic_config(engine)).get_revision(INDEX_REVISION)
+    parent = script.down_revision if script else None
+    if not isinstance(parent, str):
+        raise ValueError(f"migration {INDEX_REVISION} has no single parent revision")
+    return parent
 
 
 def compared(name: str | None, type_: str, _parents) -> bool:

@@ -1,0 +1,95 @@
+"""The structure: modules import only from their own layer or the layers below, with no import circle,
+and only the store speaks SQL."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "watchbot"
+
+# Lowest first. A module may import from its own layer and the layers before it.
+LAYERS = [
+    ["watchbot", "watchbot.models", "watchbot.settings", "watchbot.urls", "watchbot.yamlfile", "watchbot.clock",
+     "watchbot.text", "watchbot.terminal"],
+    ["watchbot.fetch"],
+    ["watchbot.discover"],
+    ["watchbot.read"],
+    ["watchbot.match"],
+    ["watchbot.analysis"],
+    ["watchbot.store"],
+    ["watchbot.publish"],
+    ["watchbot.pipeline", "watchbot.reclassify", "watchbot.demo", "watchbot.config", "watchbot.browse"],
+    ["watchbot.commands"],
+    ["watchbot.cli", "watchbot.__main__"],
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py") if "migrations" not in path.parts}
+
+
+def layer(module: str) -> int:
+    """The layer of a module: that of the longest listed name it is or lies under."""
+    best = max((name for names in LAYERS for name in names if module == name or module.startswith(name + ".")),
+               key=len)
+    return next(index for index, names in enumerate(LAYERS) if best in names)
+
+
+def imports(module: str) -> set[str]:
+    """The watchbot modules a module imports, anywhere in it (a function-level import counts too)."""
+    found = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                found.add(f"{node.module}.{alias.name}" if f"{node.module}.{alias.name}" in MODULES else node.module)
+    return found
+
+
+def test_every_module_has_a_layer():
+    assert [module for module in MODULES if module != "watchbot" and layer(module) == 0
+            and module not in LAYERS[0]] == []
+
+
+def test_no_import_runs_back_up():
+    upward = [f"{module} imports {imported}" for module in MODULES for imported in imports(module)
+              if imported in MODULES and layer(imported) > layer(module)]
+    assert upward == []
+
+
+def test_no_import_circle():
+    graph = {module: {name for name in imports(module) if name in MODULES} for module in MODULES}
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        assert module not in path, "import circle: " + " -> ".join(path[path.index(module):] + [module])
+        if module in done:
+            return
+        for imported in sorted(graph[module]):
+            visit(imported, path + [module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+
+
+def test_only_the_store_speaks_sql():
+    outside = [module for module in MODULES if not module.startswith("watchbot.store")
+               and any(name.split(".")[0] in ("sqlalchemy", "alembic") for name in _all_imports(module))]
+    assert outside == []
+
+
+def _all_imports(module: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names

@@ -1,0 +1,160 @@
+"""The outbox: one toot per act and account, queued with the act's matches, then posted exactly once."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, time, timezone
+from typing import Sequence
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from watchbot.clock import utcnow
+from watchbot.settings import Account
+from watchbot.store import Sessions
+from watchbot.store.models import ActRow, PostRow
+from watchbot.store.records import QueuedPost, queued_post
+from watchbot.store.states import QUEUED, PostState
+
+
+def idempotency_key(account: str, act_key: str, attempt: int = 0) -> str:
+    """The key of a toot's request; a new attempt gets a new key once the server refused the last one
+    (Pleroma and Akkoma replay any answer to a key for 6 hours, a refusal included)."""
+    seed = f"{account}|{act_key}" + (f"|{attempt}" if attempt else "")
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: Sequence[Account]) -> None:
+    """Queue, in the caller's transaction, one toot per account following any of the act's categories,
+    unless that account already has this act (same key, or same text republished)."""
+    for account in accounts:
+        wanted = [category for category in categories if category in account.categories]
+        if not wanted or _already_queued(session, account.name, act):
+            continue
+        session.add(PostRow(account=account.name, act_key=act.key, act_id=act.id, categories=",".join(wanted),
+                            idempotency_key=idempotency_key(account.name, act.key)))
+        session.flush()
+
+
+def _already_queued(session: Session, account: str, act: ActRow) -> bool:
+    same_act = (PostRow.act_key == act.key) | PostRow.act.has(ActRow.fingerprint == act.fingerprint)
+    return bool(session.scalar(select(exists().where(PostRow.account == account, same_act))))
+
+
+def queued(sessions: Sessions, account: str, limit: int) -> list[QueuedPost]:
+    """The account's oldest toots still to post, at most `limit`."""
+    with sessions() as session:
+        rows = session.scalars(select(PostRow).where(PostRow.account == account, PostRow.status.in_(QUEUED))
+                               .order_by(PostRow.id).limit(limit))
+        return [queued_post(row) for row in rows]
+
+
+def count_queued(sessions: Sessions, account: str) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).where(PostRow.account == account,
+                                                         PostRow.status.in_(QUEUED))) or 0
+
+
+def rate_limited_until(sessions: Sessions, account: str) -> datetime | None:
+    """The latest reset time a 429 gave for the account's queued toots, if any."""
+    with sessions() as session:
+        return session.scalar(select(func.max(PostRow.retry_at)).where(PostRow.account == account,
+                                                                        PostRow.status.in_(QUEUED)))
+
+
+def wait(sessions: Sessions, account: str, reason: str, retry_at: datetime | None, *, keep: str) -> None:
+    """Say why the account's queued toots wait, except those whose reason starts with `keep`."""
+    with sessions() as session:
+        session.execute(update(PostRow).where(
+            PostRow.account == account, PostRow.status.in_(QUEUED),
+            PostRow.wait_reason.is_(None) | ~PostRow.wait_reason.startswith(keep)).values(
+            wait_reason=reason[:500], retry_at=retry_at))
+        session.commit()
+
+
+def hold(sessions: Sessions, post_id: int, reason: str) -> None:
+    """A toot left `sending` that waits for a human decision."""
+    with sessions() as session:
+        session.get_one(PostRow, post_id).wait_reason = reason
+        session.commit()
+
+
+def mark_sending(sessions: Sessions, post_id: int, text: str, key: str) -> None:
+    """Before a request that may reach the server: the text sent, its Idempotency-Key, one more attempt."""
+    with sessions() as session:
+        row = session.get_one(PostRow, post_id)
+        row.text, row.idempotency_key, row.status = text, key, PostState.SENDING
+        row.attempts += 1
+        row.wait_reason = row.retry_at = None
+        session.commit()
+
+
+def mark_refused(sessions: Sessions, post_id: int, reason: str) -> None:
+    """The server answered without taking the toot: queued again."""
+    with sessions() as session:
+        row = session.get_one(PostRow, post_id)
+        row.status, row.last_error = PostState.PENDING, reason
+        session.commit()
+
+
+def record_error(sessions: Sessions, post_id: int, reason: str) -> None:
+    """A failure after which the server may have the toot: it stays `sending`."""
+    with sessions() as session:
+        session.get_one(PostRow, post_id).last_error = reason
+        session.commit()
+
+
+def mark_posted(sessions: Sessions, post_id: int, remote_id: str, remote_url: str | None) -> None:
+    with sessions() as session:
+        row = session.get_one(PostRow, post_id)
+        row.status, row.remote_id, row.remote_url = PostState.POSTED, remote_id, remote_url
+        row.posted_at, row.last_error, row.wait_reason, row.retry_at = utcnow(), None, None, None
+        session.commit()
+
+
+def mark_failed(sessions: Sessions, post_id: int, reason: str) -> None:
+    with sessions() as session:
+        row = session.get_one(PostRow, post_id)
+        row.status, row.last_error = PostState.FAILED, reason
+        session.commit()
+
+
+def requeue(sessions: Sessions, *, states: Sequence[PostState], account: str | None = None,
+            since: date | None = None) -> list[PostRow]:
+    """Put `failed` and/or `sending` toots back in the queue (never a posted one); the rows requeued.
+
+    A failed toot gets a new Idempotency-Key: the server refused the last one, and Pleroma and Akkoma
+    would replay that refusal. A `sending` toot keeps its key: a server that honours it answers with
+    the toot it may already have.
+    """
+    if not set(states) <= {PostState.FAILED, PostState.SENDING}:
+        raise ValueError(f"only failed and sending toots can be queued again, not {list(states)}")
+    query = select(PostRow).where(PostRow.status.in_(states)).order_by(PostRow.id)
+    if account:
+        query = query.where(PostRow.account == account)
+    if since:
+        query = query.where(PostRow.created_at >= datetime.combine(since, time(), timezone.utc))
+    with sessions() as session:
+        rows = list(session.scalars(query))
+        for row in rows:
+            if row.status == PostState.FAILED:
+                row.idempotency_key = idempotency_key(row.account, row.act_key, row.attempts + 1)
+            row.status = PostState.PENDING
+            row.wait_reason = f"queued again by `watchbot retry` on {utcnow():%Y-%m-%d %H:%M} UTC"
+            row.retry_at = None
+        session.commit()
+        return rows
+
+
+def categories_by_act_key(sessions: Sessions, account: str) -> dict[str, list[str]]:
+    """The categories each of the account's toots names, by the key of its act."""
+    with sessions() as session:
+        return {key: categories.split(",") for key, categories in session.execute(
+            select(PostRow.act_key, PostRow.categories).where(PostRow.account == account))}
+
+
+def in_states(sessions: Sessions, states: Sequence[PostState]) -> list[PostRow]:
+    """Toots in these states, with their act, oldest first."""
+    with sessions() as session:
+        return list(session.scalars(select(PostRow).options(joinedload(PostRow.act))
+                                    .where(PostRow.status.in_(states)).order_by(PostRow.id)))
