@@ -4,10 +4,10 @@
 
 1. Indexing cost in a run: the 232 Var RAA texts, cut into pages, are analysed (split + classify) and
    stored as the pipeline stores them (one transaction per RAA), once in a database without the index
-   (the revision before 0005) and once with it (head); the difference is what indexing costs.
+   (the revision before 0007) and once with it (head); the difference is what indexing costs.
 2. An archive of N pages (default 1,000,000) made from the real Var pages: copy k of a page has its
    lines shuffled and its digits permuted, so words and numbers vary as across real RAA. It is loaded
-   without the index, measured, then migration 0005 builds the index, as for an existing database.
+   without the index, measured, then migration 0007 builds the index, as for an existing database.
 3. Queries through watchbot.store.search, best-first and newest-first, median of 5 after one warm-up.
 PostgreSQL is the throw-away server of the tests (Debian's binaries, default settings).
 """

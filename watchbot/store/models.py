@@ -129,7 +129,7 @@ class MatchRow(Base):
     page: Mapped[int | None] = mapped_column(Integer)
     excerpt: Mapped[str] = mapped_column(Text)
     words: Mapped[str] = mapped_column(Text, default="")
-    zone: Mapped[str | None] = mapped_column(String(20))  # where in the act: title, dispositif…; None before 0008
+    zone: Mapped[str | None] = mapped_column(String(20))  # where in the act: title, dispositif…; None before 0003
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
 

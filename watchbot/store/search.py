@@ -1,6 +1,6 @@
 """Search the stored acts by the words of their pages, on SQLite (FTS5) and PostgreSQL alike.
 
-The index (migration 0005) covers the text of every stored page, titles included since an act's
+The index (migration 0007) covers the text of every stored page, titles included since an act's
 title is printed on its pages. A page found is reported through the acts that span it; an act is
 reported once, through its best page. The same parsed query is written for each database
 (watchbot.store.query), and both cut and fold words the same way, so both find the same acts;
@@ -27,8 +27,8 @@ SNIPPET_WORDS = 24
 # index): this many per act wanted. If they do not make enough acts, all the pages found are.
 CANDIDATES_PER_RESULT = 50
 
-INDEX_REVISION = "0005"  # the migration that makes the index
-# Alembic must leave these alone when it compares the models with the database: migration 0005 made them.
+INDEX_REVISION = "0007"  # the migration that makes the index
+# Alembic must leave these alone when it compares the models with the database: migration 0007 made them.
 SEARCH_TABLES = ("pages_fts", "pages_fts_config", "pages_fts_data", "pages_fts_docsize", "pages_fts_idx")
 SEARCH_INDEXES = ("pages_text_search",)
 

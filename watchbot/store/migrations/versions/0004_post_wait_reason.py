@@ -1,7 +1,7 @@
 """posts: why a queued toot waits, and until when after a 429
 
 Revision ID: 0004
-Revises: 0008
+Revises: 0003
 Create Date: 2026-12-01 06:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0008'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """sources: the crawl's progress (closed-period pages read, pages a capped run left unread)
 
-Revision ID: 0007
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01 06:35:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

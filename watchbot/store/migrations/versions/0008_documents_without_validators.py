@@ -1,23 +1,23 @@
 """documents without HTTP validators: a known RAA is never downloaded again, so its ETag and
 Last-Modified were never used
 
-Revision ID: 0002
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 07:10:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002'
-down_revision = '0005'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
     # ALTER TABLE ... DROP COLUMN (SQLite >= 3.35), not a batch copy of the table: dropping the old
-    # table failed with "database table is locked" right after 0005 had indexed existing pages
+    # table failed with "database table is locked" right after 0007 had indexed existing pages
     op.drop_column('documents', 'last_modified')
     op.drop_column('documents', 'etag')
 

@@ -1,7 +1,7 @@
 """full-text search over page texts
 
-Revision ID: 0005
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 06:40:00
 
 Both: an index from a page to the acts spanning it.
@@ -21,8 +21,8 @@ words SQLite does not, and the two must answer a query alike. The configuration 
 from alembic import op
 
 
-revision = '0005'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

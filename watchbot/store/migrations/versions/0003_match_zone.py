@@ -1,14 +1,14 @@
 """the zone of the act each match was found in
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0003
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

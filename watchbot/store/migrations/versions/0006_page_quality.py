@@ -1,15 +1,15 @@
 """page quality: the OCR mean word confidence of each page
 
-Revision ID: 0003
-Revises: 0006
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 06:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0006'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
