@@ -235,6 +235,10 @@ def reason(error: Exception) -> str:
 
 # discover -------------------------------------------------------------------
 
+def requests_made(count: int) -> str:
+    return f"{count} request{'s' if count != 1 else ''}"
+
+
 def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settings: CrawlSettings,
                     not_before: date | None, clock: Clock) -> Crawled:
     """Crawl one source and store the RAA it lists."""
@@ -248,13 +252,13 @@ def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settin
     except Exception as error:  # whatever goes wrong with one source, the others go on
         failure = reason(error)
         source_history.record_failure(sessions, source.code, failure)
-        log.warning("source %s failed: %s (%d requests)", source.code, failure, fetcher.requests - before)
+        log.warning("source %s failed: %s (%s)", source.code, failure, requests_made(fetcher.requests - before))
         return Crawled(None, fetcher.requests - before)
     # undated RAA found on the day of a source's first run already existed
     state_of = partial(admission, not_before=since, first_run=history.first_run_day == clock.today)
     new = source_history.record_crawl(sessions, source.code, listings, state_of, progress.to_json())
-    log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %d requests", source.code,
-            len(listings), new, fetcher.requests - before)
+    log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %s", source.code,
+            len(listings), new, requests_made(fetcher.requests - before))
     return Crawled(new, fetcher.requests - before)
 
 
