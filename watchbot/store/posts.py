@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, time, timezone
-from typing import Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -91,31 +91,28 @@ def mark_sending(sessions: Sessions, post_id: int, text: str, key: str) -> None:
 
 def mark_refused(sessions: Sessions, post_id: int, reason: str) -> None:
     """The server answered without taking the toot: queued again."""
-    with sessions() as session:
-        row = session.get_one(PostRow, post_id)
-        row.status, row.last_error = PostState.PENDING, reason
-        session.commit()
+    _update(sessions, post_id, status=PostState.PENDING, last_error=reason)
 
 
 def record_error(sessions: Sessions, post_id: int, reason: str) -> None:
     """A failure after which the server may have the toot: it stays `sending`."""
-    with sessions() as session:
-        session.get_one(PostRow, post_id).last_error = reason
-        session.commit()
+    _update(sessions, post_id, last_error=reason)
 
 
 def mark_posted(sessions: Sessions, post_id: int, remote_id: str, remote_url: str | None) -> None:
-    with sessions() as session:
-        row = session.get_one(PostRow, post_id)
-        row.status, row.remote_id, row.remote_url = PostState.POSTED, remote_id, remote_url
-        row.posted_at, row.last_error, row.wait_reason, row.retry_at = utcnow(), None, None, None
-        session.commit()
+    _update(sessions, post_id, status=PostState.POSTED, remote_id=remote_id, remote_url=remote_url,
+            posted_at=utcnow(), last_error=None, wait_reason=None, retry_at=None)
 
 
 def mark_failed(sessions: Sessions, post_id: int, reason: str) -> None:
+    _update(sessions, post_id, status=PostState.FAILED, last_error=reason)
+
+
+def _update(sessions: Sessions, post_id: int, **values: Any) -> None:
     with sessions() as session:
         row = session.get_one(PostRow, post_id)
-        row.status, row.last_error = PostState.FAILED, reason
+        for name, value in values.items():
+            setattr(row, name, value)
         session.commit()
 
 
