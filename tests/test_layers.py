@@ -81,15 +81,6 @@ def test_no_import_circle():
 
 def test_only_the_store_speaks_sql():
     outside = [module for module in MODULES if not module.startswith("watchbot.store")
-               and any(name.split(".")[0] in ("sqlalchemy", "alembic") for name in _all_imports(module))]
+               and any(name.split(".")[0] in ("sqlalchemy", "alembic") for name in imports(module))]
     assert outside == []
 
-
-def _all_imports(module: str) -> set[str]:
-    names = set()
-    for node in ast.walk(ast.parse(MODULES[module].read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-    return names

@@ -150,16 +150,22 @@ def test_the_command_prints_each_act_found_or_json(archive, capsys):
     assert "search: the query ends where a word was expected" in capsys.readouterr().err
 
 
+def one_page_act(session, text: str) -> DocumentRow:
+    """A stored RAA of one page holding one act, committed."""
+    session.add(SourceRow(code="pref83", name="Préfecture du Var"))
+    session.flush()
+    document = DocumentRow(source_code="pref83", url="https://www.var.gouv.fr/raa.pdf", title="RAA n°1")
+    document.pages = [PageRow(number=1, text=text)]
+    document.acts = [ActRow(title="Arrêté", first_page=1, last_page=1, key="k", fingerprint="f")]
+    session.add(document)
+    session.commit()
+    return document
+
+
 def test_the_index_follows_deleted_and_changed_pages(database_url):
     sessions = open_database(database_url)
     with sessions() as session:
-        session.add(SourceRow(code="pref83", name="Préfecture du Var"))
-        session.flush()
-        document = DocumentRow(source_code="pref83", url="https://www.var.gouv.fr/raa.pdf", title="RAA n°1")
-        document.pages = [PageRow(number=1, text="Arrêté autorisant un aéronef à Toulon")]
-        document.acts = [ActRow(title="Arrêté", first_page=1, last_page=1, key="k", fingerprint="f")]
-        session.add(document)
-        session.commit()
+        document = one_page_act(session, "Arrêté autorisant un aéronef à Toulon")
         assert len(search(session, "aeronef")) == 1
         document.pages[0].text = "Arrêté portant interdiction de rassemblement festif"
         session.commit()
@@ -173,13 +179,7 @@ def test_the_migration_indexes_the_pages_of_an_existing_database(database_url):
     engine = connect(database_url)
     command.upgrade(alembic_config(engine), unindexed_revision(engine))
     with sessionmaker(engine)() as session:
-        session.add(SourceRow(code="pref83", name="Préfecture du Var"))
-        session.flush()
-        document = DocumentRow(source_code="pref83", url="https://www.var.gouv.fr/raa.pdf", title="RAA n°1")
-        document.pages = [PageRow(number=1, text="Captation d'images par caméras installées sur des aéronefs")]
-        document.acts = [ActRow(title="Arrêté", first_page=1, last_page=1, key="k", fingerprint="f")]
-        session.add(document)
-        session.commit()
+        one_page_act(session, "Captation d'images par caméras installées sur des aéronefs")
     with open_database(database_url)() as session:
         [hit] = search(session, '"caméras installées"')
         assert hit.page == 1 and re.search(r"par \[caméras\]? ?\[?installées\] sur", hit.snippet)
