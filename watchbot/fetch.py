@@ -406,7 +406,7 @@ class Fetcher:
         attempt = 0
         deadline = _current_deadline()
         while True:
-            self._pace(url)
+            self.pace(url)
             try:
                 timeout = max(0.001, min(self.settings.timeout_seconds, deadline.left()))
                 response = self.session.request("GET" if form is None else "POST", url, data=form,
@@ -453,7 +453,7 @@ class Fetcher:
         """The current delay between two requests to the URL's platform."""
         return self._delay.get(self.platform(url), self.settings.delay_seconds)
 
-    def _pace(self, url: str) -> None:
+    def pace(self, url: str) -> None:
         platform = self.platform(url)
         last = self._last_request.get(platform)
         if last is not None:

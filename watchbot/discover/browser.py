@@ -89,7 +89,7 @@ class BrowserPages:
         seconds, bounded = self._time_for(url)
         from selenium.common.exceptions import TimeoutException, WebDriverException
 
-        self.fetcher._pace(url)  # paced and counted with the other requests to its platform
+        self.fetcher.pace(url)  # paced and counted with the other requests to its platform
         end = time.monotonic() + seconds
         try:
             self.driver.set_page_load_timeout(seconds)
