@@ -50,7 +50,7 @@ from PIL import Image
 
 from watchbot.read import extract
 from watchbot.read import ocr
-from watchbot.settings import ExtractSettings
+from watchbot.core.settings import ExtractSettings
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IDF = [
@@ -74,7 +74,7 @@ SCAN_DPI = 200
 CHILD = """
 import json, sys
 from pathlib import Path
-from watchbot.settings import ExtractSettings
+from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import extract_pdf
 result = extract_pdf(Path(sys.argv[1]), ExtractSettings(ocr=sys.argv[3] == "ocr"), Path(sys.argv[2]))
 print(json.dumps({"pages": len(result.pages), "ocr_pages": result.ocr_pages}))

@@ -22,8 +22,8 @@ from httpserver import DictCache, SiteServer  # noqa: E402
 from test_discover_sites import FIXTURES, load, serve  # noqa: E402
 from watchbot.discover import Progress, crawl, registry  # noqa: E402
 from watchbot.fetch import Fetcher  # noqa: E402
-from watchbot.models import Source  # noqa: E402
-from watchbot.settings import HttpSettings  # noqa: E402
+from watchbot.core.models import Source  # noqa: E402
+from watchbot.core.settings import HttpSettings  # noqa: E402
 
 FALLBACK = "year-flat"
 

@@ -27,10 +27,10 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from watchbot.analysis import act_key, analyse, fingerprint
+from watchbot.run.analysis import act_key, analyse, fingerprint
 from watchbot.match import rules
 from watchbot.match.evaluate import read_text
-from watchbot.models import Page
+from watchbot.core.models import Page
 from watchbot.read.extract import Extraction
 from watchbot.store import connect, migrate
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, SourceRow

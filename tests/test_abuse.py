@@ -34,8 +34,9 @@ from sqlalchemy.exc import OperationalError
 
 from httpserver import Route, SiteServer
 from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
-from watchbot import config as configuration, discover, pipeline
-from watchbot.analysis import analyse_file
+from watchbot import config as configuration, discover
+from watchbot.run import steps
+from watchbot.run.analysis import analyse_file
 from watchbot.cli import _logging, build_parser, main
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Walk
@@ -43,12 +44,12 @@ from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.match import rules
 from watchbot.match.classify import classify
-from watchbot.models import Act, Category, CrawlOptions, Match, Page, Source
+from watchbot.core.models import Act, Category, CrawlOptions, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
 from watchbot.read import ocr
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf
-from watchbot.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
+from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
 
@@ -603,4 +604,4 @@ def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, 
     (ChildFailed("reading the document crashed the reader (killed by signal SIGSEGV)"), False),
 ])
 def test_only_what_the_document_is_to_blame_for_uses_an_attempt(error, passing):
-    assert pipeline.passing(error) is passing
+    assert steps.passing(error) is passing

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from prefecture import DRONE_RAA
-from watchbot.analysis import act_key, fingerprint
-from watchbot.settings import ExtractSettings
+from watchbot.run.analysis import act_key, fingerprint
+from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import extract_pdf
-from watchbot.models import Act, Page
+from watchbot.core.models import Act, Page
 from watchbot.read.split import split
 
 

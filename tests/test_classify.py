@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from watchbot.match import rules
 from watchbot.match.classify import classify, excerpt, explain
 from watchbot.read.extract import read_text_file
-from watchbot.models import Act, Page
+from watchbot.core.models import Act, Page
 from watchbot.match.normalize import fold
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import pytest
 
 from watchbot import config as configuration
 from watchbot.cli import main
-from watchbot.settings import Config, HttpSettings
+from watchbot.core.settings import Config, HttpSettings
 
 
 def write(tmp_path: Path, text: str) -> Path:

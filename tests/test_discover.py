@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from watchbot.discover import DiscoverError, source, spip
 from watchbot.discover.dates import Period, find_date, find_period, window
 from watchbot.discover.page import parse
-from watchbot.models import CrawlOptions
+from watchbot.core.models import CrawlOptions
 
 REAL = Path(__file__).parent / "data" / "sites" / "real"
 TODAY = date(2026, 8, 20)

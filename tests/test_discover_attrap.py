@@ -11,8 +11,8 @@ from conftest import corpus
 from watchbot import discover
 from watchbot.discover import DiscoverError, crawl
 from watchbot.fetch import Fetcher
-from watchbot.models import Source
-from watchbot.settings import CrawlSettings, HttpSettings
+from watchbot.core.models import Source
+from watchbot.core.settings import CrawlSettings, HttpSettings
 
 SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
 TODAY = date(2025, 10, 31)

@@ -16,8 +16,8 @@ from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, wri
 from watchbot.cli import main
 from watchbot.discover import DiscoverError, browser, crawl, source
 from watchbot.fetch import Fetcher
-from watchbot.models import Source
-from watchbot.settings import HttpSettings
+from watchbot.core.models import Source
+from watchbot.core.settings import HttpSettings
 
 SETTINGS = HttpSettings(delay_seconds=0, max_retries=0, timeout_seconds=10)
 TODAY = date(2024, 2, 15)

@@ -19,11 +19,11 @@ import yaml
 
 from httpserver import DictCache, Route, SiteServer
 from watchbot.discover import registry as sources
-from watchbot.settings import CrawlSettings, HttpSettings
+from watchbot.core.settings import CrawlSettings, HttpSettings
 from watchbot import discover
 from watchbot.discover import DiscoverError, Progress, crawl
 from watchbot.fetch import Fetcher
-from watchbot.models import Source
+from watchbot.core.models import Source
 
 SITES = Path(__file__).parent / "data" / "sites"
 FIXTURES = sorted(SITES.glob("*.yaml"))

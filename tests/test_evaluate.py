@@ -9,7 +9,7 @@ import pytest
 
 from watchbot.match import evaluate
 from watchbot.match import rules
-from watchbot.models import Act, Page
+from watchbot.core.models import Act, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "rules"

@@ -11,10 +11,10 @@ import pytest
 from conftest import DATA, corpus
 from prefecture import DRONE_RAA, ROOT
 from scans import CCTV_REF, blurred, image_pdf, scans, turned
-from watchbot.analysis import analyse
+from watchbot.run.analysis import analyse
 from watchbot.match import rules
 from watchbot.read import extract
-from watchbot.settings import ExtractSettings
+from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import ExtractError, extract_pdf, read_layers, read_text_file
 
 SPECIAL = DRONE_RAA  # the demo's copy: Seine-et-Marne special RAA, 6 pages, drone act

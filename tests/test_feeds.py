@@ -12,7 +12,7 @@ from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.match import rules
 from watchbot.publish import feeds
-from watchbot.settings import BUNDLED_RULES, ConfigError
+from watchbot.core.settings import BUNDLED_RULES, ConfigError
 from watchbot.store import open_database
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, SourceRow
 

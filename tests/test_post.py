@@ -21,11 +21,11 @@ from mastodon import Mastodon, MastodonNotFoundError
 from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
 from watchbot.commands.status import report
 from watchbot.match import rules
-from watchbot.models import Act, Category, Match, Source
+from watchbot.core.models import Act, Category, Match, Source
 from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
-from watchbot.settings import BUNDLED_RULES, Account, Config
+from watchbot.core.settings import BUNDLED_RULES, Account, Config
 from watchbot.store import open_database, posts
 from watchbot.store.states import PostState
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from watchbot.match import rules
 from watchbot.match.normalize import fold
 from watchbot.match.zones import ZONES
-from watchbot.yamlfile import YamlError
+from watchbot.core.yamlfile import YamlError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "rules"

@@ -15,7 +15,7 @@ from hypothesis import assume, given, settings, strategies as st
 from conftest import corpus
 from mastodon_servers import entities, mastodon_length
 from mastodon import Mastodon
-from watchbot.models import Act, Category, Match
+from watchbot.core.models import Act, Category, Match
 from watchbot.publish.toot import (TootError, TootInput, compose, content_warning, french_date, hashtag, hashtags, length,
                            page_link, ref_date)
 

@@ -16,8 +16,8 @@ from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classi
                                reclassify, retry, rules, run, search, sources, status)
 from watchbot.store import UNUSABLE
 from watchbot.store.lock import LockHeld
-from watchbot.terminal import PrintableLogs, printable
-from watchbot.yamlfile import YamlError
+from watchbot.core.terminal import PrintableLogs, printable
+from watchbot.core.yamlfile import YamlError
 
 COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo)
 DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "

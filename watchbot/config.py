@@ -1,6 +1,6 @@
 """The configuration file (README: Configuration): read, typed and checked, every problem with its place.
 
-One mechanism declares the keys: the fields of the settings dataclasses (`watchbot.settings`) with their
+One mechanism declares the keys: the fields of the settings dataclasses (`watchbot.core.settings`) with their
 types and defaults. `_fields` reads a mapping against one of them: unknown keys (with the nearest valid
 one), types (text, numbers, yes/no, dates, paths, lists of texts, maps of texts, a Literal's choices),
 negative numbers; a null value keeps the default. The values are then checked against each other, the
@@ -16,14 +16,14 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal, Sequence, Union, get_args, get_origin, get_type_hints
 
-from watchbot import yamlfile
+from watchbot.core import yamlfile
 from watchbot.discover import registry
 from watchbot.match import rules
-from watchbot.models import Source
-from watchbot.settings import (BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings,
+from watchbot.core.models import Source
+from watchbot.core.settings import (BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings,
                                FeedSettings, HttpSettings)
-from watchbot.urls import is_http_url
-from watchbot.yamlfile import Problem
+from watchbot.core.urls import is_http_url
+from watchbot.core.yamlfile import Problem
 
 SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings}
 READ_APART = ("sources", "accounts", *SECTIONS)  # Config fields that are not plain values

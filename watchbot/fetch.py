@@ -34,8 +34,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util import Retry
 
-from watchbot.settings import HttpSettings
-from watchbot.urls import host_of, normalize_url
+from watchbot.core.settings import HttpSettings
+from watchbot.core.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
 

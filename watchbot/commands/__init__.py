@@ -14,8 +14,8 @@ from typing import Sequence
 from watchbot.discover import registry
 from watchbot.match import rules as ruleset_files
 from watchbot.match.rules import Ruleset
-from watchbot.models import Source
-from watchbot.settings import BUNDLED_RULES, Config
+from watchbot.core.models import Source
+from watchbot.core.settings import BUNDLED_RULES, Config
 
 OK, FAILED, USAGE, LOCKED = 0, 1, 2, 3
 

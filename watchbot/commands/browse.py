@@ -25,7 +25,7 @@ def handle(args) -> int:
     try:
         import uvicorn
 
-        from watchbot.browse import datasette
+        from watchbot.commands.archive import datasette
     except ImportError as error:
         raise UsageError(f"browse needs Datasette: pip install 'watchbot[browse]' ({error})") from None
     if not path.exists():

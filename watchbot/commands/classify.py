@@ -7,13 +7,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from watchbot.analysis import analyse_file, to_json
+from watchbot.run.analysis import analyse_file, to_json
 from watchbot.commands import FAILED, OK, load_rules
-from watchbot.pipeline import READ_MARGIN
+from watchbot.run.steps import READ_MARGIN
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError
-from watchbot.settings import ExtractSettings
-from watchbot.terminal import printable
+from watchbot.core.settings import ExtractSettings
+from watchbot.core.terminal import printable
 
 
 def register(commands, common) -> None:

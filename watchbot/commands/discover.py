@@ -7,10 +7,10 @@ import logging
 import sys
 
 from watchbot import config as configuration, discover
-from watchbot.clock import Clock
+from watchbot.core.clock import Clock
 from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
 from watchbot.fetch import FetchError, Fetcher
-from watchbot.terminal import printable
+from watchbot.core.terminal import printable
 
 log = logging.getLogger("watchbot")
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option, load_rules
-from watchbot.reclassify import reclassify
+from watchbot.run.reclassify import reclassify
 
 log = logging.getLogger("watchbot")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from watchbot.commands import OK, USAGE
 from watchbot.match import rules
-from watchbot.settings import BUNDLED_RULES
+from watchbot.core.settings import BUNDLED_RULES
 
 
 def register(commands, common) -> None:

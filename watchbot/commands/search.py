@@ -11,7 +11,7 @@ from watchbot import config as configuration
 from watchbot.commands import OK, UsageError, config_option
 from watchbot.store import open_database
 from watchbot.store.query import QueryError
-from watchbot.store.search import MARK, SORTS, Filters, Hit, search
+from watchbot.store.search import MARK, SORTS, Filters, SearchHit, search
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
 
@@ -56,7 +56,7 @@ def handle(args) -> int:
     return OK
 
 
-def to_json(hit: Hit) -> dict:
+def to_json(hit: SearchHit) -> dict:
     document = hit.document
     return {"source": document.source_code, "source_name": hit.source_name, "ref": hit.act.ref,
             "title": hit.act.title, "categories": hit.act.categories, "raa": document.title,
@@ -64,7 +64,7 @@ def to_json(hit: Hit) -> dict:
             "page": hit.page, "link": hit.link, "snippet": hit.snippet}
 
 
-def describe(hits: list[Hit], bold: bool = False) -> str:
+def describe(hits: list[SearchHit], bold: bool = False) -> str:
     if not hits:
         return "No act found."
     blocks = []

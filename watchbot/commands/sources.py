@@ -13,8 +13,8 @@ from datetime import date
 from watchbot import config as configuration, discover
 from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
 from watchbot.fetch import Fetcher, FetchError
-from watchbot.models import Source
-from watchbot.settings import Config
+from watchbot.core.models import Source
+from watchbot.core.settings import Config
 
 COLUMNS = ("source", "reachable", "RAA", "newest", "requests", "challenge", "problem")
 

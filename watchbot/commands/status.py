@@ -8,12 +8,12 @@ from datetime import datetime
 from watchbot import config as configuration
 from watchbot.commands import OK, config_option
 from watchbot.publish.outbox import HELD
-from watchbot.settings import Config
-from watchbot.clock import utcnow
+from watchbot.core.settings import Config
+from watchbot.core.clock import utcnow
 from watchbot.store import documents, open_database, posts, runs, sources
 from watchbot.store.models import PostRow
 from watchbot.store.states import QUEUED, DocumentState, PostState
-from watchbot.terminal import printable
+from watchbot.core.terminal import printable
 
 
 def register(commands, common) -> None:

@@ -18,9 +18,9 @@ from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Progress, Walk, crawl_options
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
-from watchbot.models import AttrapOptions, CrawlOptions, Listing, Source
-from watchbot.settings import CrawlSettings
-from watchbot.urls import host_of
+from watchbot.core.models import AttrapOptions, CrawlOptions, Listing, Source
+from watchbot.core.settings import CrawlSettings
+from watchbot.core.urls import host_of
 
 STRATEGIES = {"dsfr": CrawlOptions(), "spip": spip.OPTIONS, "dims": dims.OPTIONS}
 

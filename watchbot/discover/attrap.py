@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from watchbot.discover.dates import Period
 from watchbot.fetch import Fetcher
-from watchbot.models import AttrapOptions, Listing, Source
+from watchbot.core.models import AttrapOptions, Listing, Source
 
 
 def attrap_options(overrides: Mapping[str, Any]) -> AttrapOptions:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 from watchbot.fetch import CHALLENGE_BYTES, ChallengeError, Fetcher, FetchError, HtmlPage, TimeUp, challenge_in
-from watchbot.urls import host_of, normalize_url
+from watchbot.core.urls import host_of, normalize_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -7,6 +7,6 @@ dd/mm/yyyy, a `javascript:void(0);` link, then the download link) whose download
 `.pdf` nor `/contenu/telechargement/`: `index.php?dims_op=doc_file_download&docfile_md5id=<md5>`.
 """
 
-from watchbot.models import CrawlOptions
+from watchbot.core.models import CrawlOptions
 
 OPTIONS = CrawlOptions(scope="body", documents=r"[?&]dims_op=doc_file_download")

@@ -29,8 +29,8 @@ import soupsieve
 from watchbot.discover.dates import Period, find_period
 from watchbot.discover.page import Choice, DocumentLink, Link, Parsed, keep, offset_of, parse
 from watchbot.fetch import FetchError, HtmlPage, TimeUp
-from watchbot.models import CrawlOptions
-from watchbot.urls import host_of, normalize_url
+from watchbot.core.models import CrawlOptions
+from watchbot.core.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
 

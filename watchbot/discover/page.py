@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, unquote, urldefrag, urlencode, urljoin, urls
 from bs4 import BeautifulSoup, Tag
 
 from watchbot.discover.dates import find_date
-from watchbot.text import one_line
-from watchbot.urls import normalize_url
+from watchbot.core.text import one_line
+from watchbot.core.urls import normalize_url
 
 DOCUMENT_PATH = re.compile(r"/(?:ire)?contenu/telechargement/", re.IGNORECASE)
 OTHER_FILE = re.compile(r"\.(?:docx?|odt|ods|xlsx?|csv|zip|jpe?g|png|gif|mp[34]|pptx?)$", re.IGNORECASE)

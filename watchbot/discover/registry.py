@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from watchbot import yamlfile
+from watchbot.core import yamlfile
 from watchbot.discover import DiscoverError, source as build_source
-from watchbot.models import Source
-from watchbot.urls import is_http_url
-from watchbot.yamlfile import Problem, YamlError
+from watchbot.core.models import Source
+from watchbot.core.urls import is_http_url
+from watchbot.core.yamlfile import Problem, YamlError
 
 REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
 SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")  # as in a configuration file

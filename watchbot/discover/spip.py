@@ -7,7 +7,7 @@ with `a.link-download`. The generic crawler walks it with these options; the per
 names the region's folder (e.g. "/ile-de-france"), as year articles live outside the tag page's path.
 """
 
-from watchbot.models import CrawlOptions
+from watchbot.core.models import CrawlOptions
 
 OPTIONS = CrawlOptions(
     navigation="article.news-list-item h2.news-list-title a, div.sommaire-content ol li a, "

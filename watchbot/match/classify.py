@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
 
-from watchbot.models import Act, Match
+from watchbot.core.models import Act, Match
 from watchbot.match.normalize import Normalized, normalize
 from watchbot.match.rules import Pattern, Rule, Ruleset, compile_pattern
 from watchbot.match.zones import TITLE, zones
-from watchbot.text import one_line
+from watchbot.core.text import one_line
 
 DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in (
     "délégation + signature", "subdélégation + signature", "délégation de pouvoirs",  # « de la signature »

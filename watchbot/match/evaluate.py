@@ -27,7 +27,7 @@ from typing import Callable
 
 from watchbot.match.classify import classify, explain
 from watchbot.read.extract import pages_of_text
-from watchbot.models import Act, Match, Page
+from watchbot.core.models import Act, Match, Page
 from watchbot.match.rules import Rule, Ruleset
 
 

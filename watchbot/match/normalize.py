@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterator, Sequence
 
-from watchbot.text import one_line
+from watchbot.core.text import one_line
 
 # Folds that Unicode decomposition does not give, and characters that would
 # otherwise vanish with the rest of non-ASCII text.

@@ -41,11 +41,11 @@ from typing import Any, Callable, Iterator
 
 import re2
 
-from watchbot import yamlfile
-from watchbot.models import Category
+from watchbot.core import yamlfile
+from watchbot.core.models import Category
 from watchbot.match.normalize import fold
 from watchbot.match.zones import DISPOSITIF, TITLE, ZONES
-from watchbot.yamlfile import Problem, YamlError
+from watchbot.core.yamlfile import Problem, YamlError
 
 # Names of a set of zones: each zone, and these groups (« both », the older name of « any »).
 PLACES = {**{zone: frozenset({zone}) for zone in ZONES}, "body": frozenset(ZONES) - {TITLE},

@@ -21,10 +21,10 @@ from feedgen.feed import FeedGenerator
 
 from watchbot.discover import registry
 from watchbot.match.rules import Ruleset
-from watchbot.models import Source
+from watchbot.core.models import Source
 from watchbot.publish.outbox import DRY_RUN_LIMIT, render
 from watchbot.publish.toot import TootError, page_link
-from watchbot.settings import Config
+from watchbot.core.settings import Config
 from watchbot.store import Sessions, acts, posts, sources as stored_sources
 from watchbot.store.records import StoredAct
 

@@ -29,8 +29,8 @@ from mastodon._url_regex import url_regex  # Mastodon's URL regex, the one get_s
 from requests.utils import requote_uri
 from urllib.parse import urlsplit
 
-from watchbot.models import Act, Category, Match
-from watchbot.text import one_line
+from watchbot.core.models import Act, Category, Match
+from watchbot.core.text import one_line
 
 WORD_JOINER = "\u2060"
 ELLIPSIS = "…"

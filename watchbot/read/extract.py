@@ -21,8 +21,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from watchbot.read import ocr
-from watchbot.settings import ExtractSettings
-from watchbot.models import Page
+from watchbot.core.settings import ExtractSettings
+from watchbot.core.models import Page
 
 log = logging.getLogger(__name__)
 

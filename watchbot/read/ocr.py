@@ -45,7 +45,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
-from watchbot.settings import ExtractSettings
+from watchbot.core.settings import ExtractSettings
 
 DPI = 300
 MAX_PIXELS = 40_000_000  # a poster-sized page is rendered at a lower resolution rather than exhausting memory

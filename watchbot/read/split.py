@@ -26,8 +26,8 @@ from dataclasses import dataclass, replace
 from itertools import takewhile
 from typing import Sequence
 
-from watchbot.models import Act, Page
-from watchbot.text import one_line
+from watchbot.core.models import Act, Page
+from watchbot.core.text import one_line
 
 ACT_ID = r"(?:[0-9A-Z]{1,3}-)?20\d\d-[01]\d-[0-3]\d-\d{5}"
 ENTRY = re.compile(rf"^[ \t]*({ACT_ID})[ \t]*-[ \t]*", re.MULTILINE)

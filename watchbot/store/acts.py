@@ -8,8 +8,8 @@ from typing import Iterator, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from watchbot.models import Match
-from watchbot.settings import Account
+from watchbot.core.models import Match
+from watchbot.core.settings import Account
 from watchbot.store import Sessions, posts
 from watchbot.store.models import ActRow, DocumentRow
 from watchbot.store.records import StoredAct, match_row, page_of, stored_act

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from watchbot.clock import utcnow
+from watchbot.core.clock import utcnow
 from watchbot.fetch import CachedPage
 from watchbot.store import Sessions
 from watchbot.store.models import HttpCacheRow

@@ -9,10 +9,10 @@ from typing import Sequence
 
 from sqlalchemy import or_, select, update
 
-from watchbot.analysis import Analysis
-from watchbot.clock import utcnow
+from watchbot.run.analysis import Analysis
+from watchbot.core.clock import utcnow
 from watchbot.fetch import Download
-from watchbot.settings import Account
+from watchbot.core.settings import Account
 from watchbot.store import Sessions, posts
 from watchbot.store.models import DocumentRow, PageRow
 from watchbot.store.records import act_row, page_rows

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, DateTime, Dialect, Float, ForeignKey, Inde
     TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from watchbot.clock import utcnow
+from watchbot.core.clock import utcnow
 from watchbot.store.states import DocumentState, PostState
 
 

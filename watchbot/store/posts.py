@@ -9,8 +9,8 @@ from typing import Any, Sequence
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from watchbot.clock import utcnow
-from watchbot.settings import Account
+from watchbot.core.clock import utcnow
+from watchbot.core.settings import Account
 from watchbot.store import Sessions
 from watchbot.store.models import ActRow, PostRow
 from watchbot.store.records import QueuedPost, queued_post

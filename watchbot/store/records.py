@@ -9,8 +9,8 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from watchbot.analysis import ClassifiedAct, act_key, fingerprint
-from watchbot.models import Act, Match, Page
+from watchbot.run.analysis import ClassifiedAct, act_key, fingerprint
+from watchbot.core.models import Act, Match, Page
 from watchbot.store.models import ActRow, MatchRow, PageRow, PostRow
 from watchbot.store.states import PostState
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from watchbot.clock import utcnow
+from watchbot.core.clock import utcnow
 from watchbot.store import Sessions
 from watchbot.store.models import RunRow
 

@@ -82,7 +82,7 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class Hit:
+class SearchHit:
     act: ActRow
     source_name: str
     page: int
@@ -98,7 +98,7 @@ class Hit:
 
 
 def search(session: Session, query: str, filters: Filters = Filters(), limit: int = 20,
-           sort: str = "relevance") -> list[Hit]:
+           sort: str = "relevance") -> list[SearchHit]:
     """The acts whose pages answer `query` (see watchbot.store.query), best first or newest first."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: {' or '.join(SORTS)}")
@@ -113,7 +113,7 @@ def search(session: Session, query: str, filters: Filters = Filters(), limit: in
         select(ActRow).where(ActRow.id.in_([act_id for act_id, _ in found]))
         .options(selectinload(ActRow.document), selectinload(ActRow.matches)))}
     names = dict(session.execute(select(SourceRow.code, SourceRow.name)).all())
-    return [Hit(acts[act_id], names.get(acts[act_id].document.source_code, ""), page,
+    return [SearchHit(acts[act_id], names.get(acts[act_id].document.source_code, ""), page,
                 _snippet(session, dialect, match, acts[act_id].document_id, page))
             for act_id, page in found]
 

@@ -8,8 +8,8 @@ from typing import Callable, Sequence
 
 from sqlalchemy import select
 
-from watchbot.clock import local_date, utcnow
-from watchbot.models import Listing, Source
+from watchbot.core.clock import local_date, utcnow
+from watchbot.core.models import Listing, Source
 from watchbot.store import Sessions
 from watchbot.store.models import DocumentRow, SourceRow
 from watchbot.store.states import DocumentState

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from watchbot.match.classify import classify
-from watchbot.settings import ExtractSettings
+from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import Extraction, extract_pdf, read_text_file
-from watchbot.models import Act, Match, Page
+from watchbot.core.models import Act, Match, Page
 from watchbot.match.normalize import fold
 from watchbot.match.rules import Ruleset
 from watchbot.read.split import IDENTIFIER, split

@@ -13,8 +13,8 @@ from datetime import date
 
 from watchbot.match.classify import classify
 from watchbot.match.rules import Ruleset
-from watchbot.models import Match
-from watchbot.settings import Config
+from watchbot.core.models import Match
+from watchbot.core.settings import Config
 from watchbot.store import acts, open_database
 from watchbot.store.lock import run_lock
 from watchbot.store.records import StoredAct

@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from watchbot.models import Source
-from watchbot.yamlfile import Problem, YamlError
+from watchbot.core.models import Source
+from watchbot.core.yamlfile import Problem, YamlError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 BUNDLED_RULES = PACKAGE_DIR / "bundled_rules"
 
 

@@ -1,0 +1,1 @@
+"""The small shared leaves: the stages' dataclasses, settings, clock, text, terminal, URLs and YAML files."""
