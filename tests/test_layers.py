@@ -15,6 +15,7 @@ LAYERS = [
     ["watchbot.fetch"],
     ["watchbot.discover"],
     ["watchbot.read"],
+    ["watchbot.facts"],
     ["watchbot.match"],
     ["watchbot.analysis"],
     ["watchbot.store"],
