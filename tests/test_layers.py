@@ -14,6 +14,7 @@ LAYERS = [
     ["watchbot.fetch"],
     ["watchbot.discover"],
     ["watchbot.read"],
+    ["watchbot.facts"],
     ["watchbot.match"],
     ["watchbot.run.analysis"],
     ["watchbot.store"],

@@ -1,5 +1,5 @@
-"""A non-editable install (the Docker image's) carries the rules, the sources, the migrations and
-the demo's real RAA."""
+"""A non-editable install (the Docker image's) carries the rules, the sources, the migrations, the
+gazetteer's communes and the demo's real RAA."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_the_wheel_holds_every_data_file(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     rules = {f"watchbot/bundled_rules/{path.name}" for path in (ROOT / "rules").glob("*.yaml")}
     assert len(rules) == 7 and rules <= names
-    assert {"watchbot/discover/sources.yaml", "watchbot/store/migrations/env.py",
+    assert {"watchbot/discover/sources.yaml", "watchbot/facts/communes.tsv.gz", "watchbot/store/migrations/env.py",
             "watchbot/store/migrations/versions/0001_initial_schema.py"} <= names
     demo = {name for name in names if name.startswith("watchbot/demo_data/site/")}
     assert sum(name.endswith(".pdf") for name in demo) == 3 and sum(name.endswith(".html") for name in demo) == 2

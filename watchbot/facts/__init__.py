@@ -1,0 +1,1 @@
+"""The facts of an act: what it authorises or bans, where, when, why, by whom."""
