@@ -7,7 +7,8 @@ import struct
 import pytest
 
 from watchbot.facts.build_communes import point
-from watchbot.facts.gazetteer import Commune, gazetteer, normalise
+from watchbot.core.models import Commune
+from watchbot.facts.gazetteer import gazetteer, normalise
 
 
 def codes(name: str, department: str | None = None) -> list[str]:

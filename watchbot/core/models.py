@@ -105,3 +105,40 @@ class Category:
     emoji: str = ""
     hashtags: tuple[str, ...] = ()
     description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A commune (kind "commune"), an arrondissement municipal of Paris, Lyon or Marseille ("arrondissement"),
+    or a former commune, now a commune déléguée ("deleguee") or associée ("associee") of current_insee.
+    A commune déléguée may have the code of its commune nouvelle. No place for a few new communes."""
+
+    insee: str
+    name: str
+    department: str
+    latitude: float | None
+    longitude: float | None
+    current_insee: str | None
+    kind: str
+
+
+KINDS = ("initial", "renewal", "modification", "extension", "repeal")
+SCOPES = ("commune", "department", "site")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What an act authorises or bans: its kind (one of KINDS), the first and last day its measure applies and
+    the hours, where (communes, scope: one of SCOPES, named places), why (purposes), by whom (operators), and
+    the maximum number of cameras or aircraft. A field the act does not state is empty."""
+
+    kind: str = "initial"
+    start: date | None = None
+    end: date | None = None
+    times: tuple[str, ...] = ()
+    communes: tuple[Commune, ...] = ()
+    scope: str = ""
+    places: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+    cameras: int | None = None

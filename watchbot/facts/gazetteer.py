@@ -7,9 +7,10 @@ import gzip
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from watchbot.core.models import Commune
 
 DATA = Path(__file__).with_name("communes.tsv.gz")
 # INSEE's articles, written after the name in parentheses by some lists (« Havre (Le) ») and left out of keys.
@@ -20,21 +21,6 @@ SUR = re.compile(r"\bs/")  # « Châlons s/ Marne »
 WORD = re.compile(r"[^\W_]+")
 # « 16e », « 16ème », « 1er », « 16e arrondissement », « 16 arrdt »: the number alone.
 ORDINAL = re.compile(r"\b(\d+) ?(?:er|ere|eme|e)?(?: (?:arrondissement|arrdt|arrt|arr))?\b")
-
-
-@dataclass(frozen=True, slots=True)
-class Commune:
-    """A commune (kind "commune"), an arrondissement municipal of Paris, Lyon or Marseille ("arrondissement"),
-    or a former commune, now a commune déléguée ("deleguee") or associée ("associee") of current_insee.
-    A commune déléguée may have the code of its commune nouvelle. No place for a few new communes."""
-
-    insee: str
-    name: str
-    department: str
-    latitude: float | None
-    longitude: float | None
-    current_insee: str | None
-    kind: str
 
 
 def normalise(name: str) -> str:

@@ -1,0 +1,202 @@
+"""The days and hours an act's measure applies, read on folded text (``watchbot.match.normalize.fold``).
+
+The forms real acts use: a range (« du lundi 10 au vendredi 14 février 2025 de 15h00 à 22h00 », « du samedi
+25 janvier 2025 à 18h05 au dimanche 26 janvier 2025 à 01h05 », « à compter du 3 mars jusqu'au 31 mars
+2025 »), a list (« les 11, 12 et 13 juin 2025 »), a day (« le samedi 1er mai de 8h à 20h »,
+« le 12/06/2026 »), an end alone (« jusqu'au 31 décembre inclus »). A day written without a year takes the
+year of the act's date (the next year when that puts it months before the act). A date that names another
+text (« l'arrêté n° … du 24 avril 2025 », « la demande du … », « signé le … ») is no period.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {"janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
+          "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
+          "novembre": 11, "nov": 11, "decembre": 12, "dec": 12}
+_WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_TIME = r"(?:\d{1,2}\s?(?:h|heures?)(?:\s?\d{2})?|minuit|midi)"
+_SEP = r"(?:\s*,)?\s+"
+# How a date is written before it names another text, or the act's signature.
+REFERENCE = re.compile(
+    r"(?:\b(?:arrete|ap|decret|loi|ordonnance|circulaire|courrier|lettre|demande|declaration|deliberation|avis|"
+    r"instruction|convention|jugement|decision|commission)\b[^;:]{0,60}\b(?:du|le|en date du)|\ben date du|"
+    r"\bsigne le|\bpublie le|\brecu le|\bdate du|(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
+PERIOD_WORDS = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong")
+DAYS_BEFORE_NEXT_YEAR = 180
+
+
+def _date(name: str, *, day_only: bool = False) -> str:
+    """A date with uniquely named groups: a day with a month and a year (words or digits), or a day alone."""
+    worded = (rf"{_WEEKDAY}(?P<{name}_d>\d{{1,2}}|premier)(?:\s?(?:er|eme|e)(?![a-z]))?"
+              rf"(?:\s+(?P<{name}_m>{_MONTH})\.?(?![a-z])(?:\s+(?P<{name}_y>\d{{4}})(?!\d))?)"
+              + ("?" if day_only else ""))
+    digits = (rf"(?P<{name}_nd>\d{{1,2}})(?P<{name}_s>[/.\s])(?P<{name}_nm>\d{{1,2}})(?P={name}_s)"
+              rf"(?P<{name}_ny>\d{{4}}|\d{{2}})(?!\d)")
+    return rf"(?<![\d/.])(?:{digits}|{worded})"
+
+
+def _time(name: str) -> str:
+    return rf"(?P<{name}>{_TIME})"
+
+
+def _slot(name: str) -> str:
+    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h »."""
+    return (rf"(?:{_SEP}(?:de|des|entre|a partir de)\s+{_time(name + '_from')}"
+            rf"(?:\s+(?:a|et|jusqu'a)\s+{_time(name + '_to')})?)?")
+
+
+RANGE = re.compile(
+    rf"(?:du|le|depuis le|a compter du|a partir du|entre le)\s+{_date('a', day_only=True)}"
+    rf"(?:{_SEP}(?:a|des|de|a partir de)\s+{_time('a_t')})?"
+    rf"(?:{_SEP}(?:au|jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
+    rf"(?:{_SEP}(?:a|jusqu'a)\s+{_time('b_t')})?" + _slot("s"))
+LIST = re.compile(
+    rf"les\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
+    rf"\s+et\s+{_WEEKDAY}(?P<last>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})\.?(?![a-z])(?:\s+(?P<y>\d{{4}}))?" + _slot("s"))
+UNTIL = re.compile(rf"jusqu'au\s+{_date('b')}")
+SINGLE = re.compile(_date("a") + _slot("s"))
+ACT_DATE = re.compile(r"\b(?:arrete|ap|decision)\b[^;:]{0,40}?\bdu\s+" + _date("a"))
+
+
+@dataclass(frozen=True)
+class Span:
+    """A period read in a text: its first and last day (None when not said), its hours, where it was read."""
+
+    start: date | None
+    end: date | None
+    times: tuple[str, ...]
+    at: int
+
+
+def periods(text: str, act_day: date | None) -> list[Span]:
+    """The periods a folded text states, in the order they appear (dates naming other texts left out)."""
+    found: list[Span] = []
+    for pattern in (RANGE, LIST, UNTIL, SINGLE):
+        for match in pattern.finditer(text):
+            if _is_reference(text, match.start()):
+                continue
+            span = _span(pattern, match, act_day)
+            if span is not None:
+                found.append(span)
+            text = text[:match.start()] + " " * (match.end() - match.start()) + text[match.end():]
+    return sorted(found, key=lambda span: span.at)
+
+
+def act_date(title: str) -> date | None:
+    """The date a folded title gives its act (« arrêté n° … du 31 janvier 2025 », « AP du 19 août 2024 »)."""
+    found = ACT_DATE.search(title)
+    return _parsed(found, "a", None, None) if found else None
+
+
+def _is_reference(text: str, start: int) -> bool:
+    before = text[max(0, start - 80):start]
+    reference = REFERENCE.search(before)
+    return reference is not None and not PERIOD_WORDS.search(before[reference.start():])
+
+
+def _span(pattern: re.Pattern[str], match: re.Match[str], act_day: date | None) -> Span | None:
+    if pattern is LIST:
+        month, year = MONTHS[match["m"]], _year(match["y"], act_day)
+        start, end = _day(year, month, match["first"]), _day(year, month, match["last"])
+        return _dated(start, end, _slots(match), match.start(), act_day)
+    year = _year(None, act_day)
+    if pattern is UNTIL:
+        return _dated(None, _parsed(match, "b", None, year), (), match.start(), act_day)
+    if pattern is SINGLE:
+        day = _parsed(match, "a", None, year)
+        return _dated(day, day, _slots(match), match.start(), act_day)
+    end = _parsed(match, "b", None, year)
+    start = _parsed(match, "a", end.month if end else None, end.year if end else year)
+    if start and end and not getattr(end, "yearless", False):  # its year is the end's, which the text gives
+        start = date(start.year, start.month, start.day)
+    if start and end and start > end and start.month == end.month:
+        start = _month_before(start)
+    times = ((f"{_clock(match['a_t'] or '')}-{_clock(match['b_t'] or '')}",) if match["a_t"] or match["b_t"]
+             else _slots(match))
+    return _dated(start, end, times, match.start(), act_day)
+
+
+def _dated(start: date | None, end: date | None, times: tuple[str, ...], at: int, act_day: date | None) -> Span | None:
+    """The span with a year-less day moved to the year after the act's when it would be long before it."""
+    if start is None and end is None:
+        return None
+    if act_day is not None:
+        start, end = (_after(day, act_day) for day in (start, end))
+        if start and end and end < start:
+            end = _safe(end.year + 1, end.month, end.day) if end.year == start.year else None
+    return Span(_plain(start), _plain(end), times, at)
+
+
+def _plain(day: date | None) -> date | None:
+    return date(day.year, day.month, day.day) if day else None
+
+
+def _after(day: date | None, act_day: date) -> date | None:
+    if day is not None and getattr(day, "yearless", False) and day < act_day - timedelta(days=DAYS_BEFORE_NEXT_YEAR):
+        return _safe(day.year + 1, day.month, day.day)
+    return day
+
+
+class _YearlessDate(date):
+    """A day whose year came from the act's date, not from the text."""
+
+    yearless = True
+
+
+def _parsed(match: re.Match[str], name: str, month: int | None, year: int | None) -> date | None:
+    if match[f"{name}_nd"]:
+        full = match[f"{name}_ny"]
+        return _safe(int(full) + (2000 if len(full) == 2 else 0), int(match[f"{name}_nm"]), int(match[f"{name}_nd"]))
+    day = match[f"{name}_d"]
+    if day is None:
+        return None
+    month = MONTHS[match[f"{name}_m"]] if match[f"{name}_m"] else month
+    given = match[f"{name}_y"]
+    year = int(given) if given else year
+    if month is None or year is None:
+        return None
+    parsed = _day(year, month, day)
+    if parsed is not None and not given:
+        return _YearlessDate(parsed.year, parsed.month, parsed.day)
+    return parsed
+
+
+def _year(given: str | None, act_day: date | None) -> int | None:
+    return int(given) if given else act_day.year if act_day else None
+
+
+def _day(year: int | None, month: int, day: str) -> date | None:
+    return _safe(year, month, 1 if day == "premier" else int(day)) if year else None
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_before(day: date) -> date:
+    previous = day.replace(day=1) - timedelta(days=1)
+    return _safe(previous.year, previous.month, day.day) or previous
+
+
+def _slots(match: re.Match[str]) -> tuple[str, ...]:
+    if not match["s_from"]:
+        return ()
+    return (f"{_clock(match['s_from'])}-{_clock(match['s_to'] or '')}",)
+
+
+def _clock(written: str) -> str:
+    """« 15h00 », « 8 heures », « 18 h 05 », « minuit » as « 15:00 », « 08:00 », « 18:05 », « 00:00 »."""
+    if not written:
+        return ""
+    if written in ("minuit", "midi"):
+        return "00:00" if written == "minuit" else "12:00"
+    hours, minutes = re.match(r"(\d{1,2})\D*(\d{2})?", written).groups()  # type: ignore[union-attr]
+    return f"{int(hours):02d}:{minutes or '00'}"

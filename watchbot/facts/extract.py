@@ -1,0 +1,149 @@
+"""Read an act's facts (SPEC §9): what it authorises or bans, where, when, why, by whom, with how many cameras.
+
+An act is read as a legal document (``watchbot.match.zones``): its title first (the Sommaire's and the one
+printed on its first page), then its dispositif (the articles), then its considérants; never its visas,
+which cite other acts, nor its signature, whose date is not the measure's. Considérant clauses that quote
+a law (« l'article L. 242-5 … permet … ») are left out too: they list every purpose the law allows, not
+the one this act serves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from watchbot.core.models import Act, Facts
+from watchbot.core.text import one_line
+from watchbot.facts import places
+from watchbot.facts.dates import Span, act_date, periods
+from watchbot.facts.gazetteer import Gazetteer, gazetteer
+from watchbot.match.normalize import fold
+from watchbot.match.vocabulary import Term, Vocabulary
+from watchbot.match.zones import CONSIDERANTS, DISPOSITIF, SIGNATURE, TITLE, zones
+
+# The first words that say what the act does to an act that exists: the earliest one in the title wins, so
+# « modifiant l'arrêté … portant renouvellement … » is a modification.
+KIND_WORDS = re.compile(r"\b(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|retirant|retrait d(?:e l'|u |es ))"
+                        r"|(?P<modification>modifi(?:ant|catif|cative|cation))"
+                        r"|(?P<renewal>renouvel(?:ant|lement))"
+                        r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
+NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
+           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30}
+_NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")"
+CAMERAS = (
+    re.compile(r"nombre maximal de cameras[^.;]{0,160}?fixe a " + _NUMBER + r"\b"),
+    re.compile(r"au moyen (?:de |d')" + _NUMBER + r" cameras?\b"),
+    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur)"),
+)
+ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\b")
+ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 », « DUPA-2024-1564 »
+# A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
+OTHER_ACT = re.compile(r"\b(?:de |d')?l'arrete\b|\bl'ap\b")
+# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none.
+BUNDLE = re.compile(r"^\W*arretes\b|\bissus de la commission|\bcommunication des arretes")
+RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
+OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
+LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n")
+CLAUSE = re.compile(r"[^;]+")
+
+
+@dataclass(frozen=True)
+class ActText:
+    """The raw text of an act's zones that facts are read from."""
+
+    title: str
+    dispositif: str
+    considerants: str
+    signature: str
+
+    @classmethod
+    def of(cls, act: Act) -> ActText:
+        parts: dict[str, list[str]] = {TITLE: [act.title or ""], DISPOSITIF: [], CONSIDERANTS: [], SIGNATURE: []}
+        zone = TITLE
+        for page in act.pages:
+            text = _without_running_lines(page.text, act.ref, one_line(act.title or ""))
+            for zone, start, end in zones(text, zone):
+                if zone in parts:
+                    parts[zone].append(text[start:end])
+        return cls(*("\n".join(parts[name]) for name in (TITLE, DISPOSITIF, CONSIDERANTS, SIGNATURE)))
+
+
+def read_facts(act: Act, vocabulary: Vocabulary, department: str | None = None, published: date | None = None,
+               communes_of: Gazetteer | None = None) -> Facts:
+    """The facts of one act; ``department`` (the source's) narrows the communes looked for, ``published`` (the
+    RAA's date) stands for the act's date when the act gives none."""
+    text = ActText.of(act)
+    title, dispositif = fold(text.title), fold(text.dispositif)
+    if BUNDLE.search(fold(act.title or "")):
+        return Facts(kind="")
+    considerants = _own_clauses(fold(text.considerants))
+    act_day = _act_day(act.ref, fold(text.signature), title) or published
+    act_kind = kind(title)
+    own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
+    period = _period([dispositif, own_title], act_day)
+    found = places.communes([text.title, text.dispositif, text.considerants], communes_of or gazetteer(), department)
+    named, is_site = places.sites([text.title, text.dispositif])
+    return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
+                 scope=places.scope([title, dispositif], found, is_site), places=named,
+                 purposes=_terms(vocabulary.purposes, [title, dispositif, considerants]),
+                 operators=_terms(vocabulary.operators, [title, dispositif]) or
+                 _terms(vocabulary.operators, [considerants]),
+                 cameras=_cameras([dispositif, title]))
+
+
+def kind(title: str) -> str:
+    """What the act does to the acts it names, from its folded title: initial unless it says otherwise."""
+    found = KIND_WORDS.search(title)
+    return found.lastgroup if found and found.lastgroup else "initial"
+
+
+def _own_clauses(considerants: str) -> str:
+    return ";".join(clause for clause in CLAUSE.findall(considerants) if not LAW_CLAUSE.search(clause))
+
+
+def _act_day(ref: str | None, signature: str, title: str) -> date | None:
+    """The act's date: in its identifier (« 83-2025-02-10-00001 »), else its signature's, else its title's."""
+    if ref and (found := ACT_DAY.search(ref)):
+        return date(int(found["y"]), int(found["m"]), int(found["d"]))
+    days = [span.end for span in periods(signature, None) if span.end]
+    if days or (days := [day for day in [act_date(title)] if day]):
+        return days[-1]
+    if ref and (year := ACT_YEAR.search(ref)):
+        return date(int(year["y"]), 1, 1)
+    return None
+
+
+def _without_running_lines(text: str, ref: str | None, title: str) -> str:
+    """A page without its header and footer lines, which repeat the act's identifier and its title."""
+    return "\n".join(line for line in text.split("\n")
+                     if not (ref and ref in line) and not (len(line) >= RUNNING_LINE and one_line(line) in title))
+
+
+def _period(texts: list[str], act_day: date | None) -> Span:
+    """The span from the earliest to the latest day of the first text that states a period."""
+    for text in texts:
+        spans = [span for span in periods(text, act_day) if not _recalled(span, act_day)]
+        starts = [span.start for span in spans if span.start]
+        ends = [span.end for span in spans if span.end]
+        if starts or ends:
+            times = tuple(dict.fromkeys(time for span in spans for time in span.times))
+            return Span(min(starts, default=None), max(ends, default=None), times, spans[0].at)
+    return Span(None, None, (), 0)
+
+
+def _recalled(span: Span, act_day: date | None) -> bool:
+    day = span.start or span.end
+    return act_day is not None and day is not None and day < act_day - OLDEST
+
+
+def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
+    return tuple(term.name for term in terms if any(next(term.spans(text), None) for text in texts))
+
+
+def _cameras(texts: list[str]) -> int | None:
+    for text in texts:
+        for pattern in CAMERAS:
+            if found := pattern.search(text):
+                return int(found["n"]) if found["n"].isdigit() else NUMBERS[found["n"]]
+    return None

@@ -1,0 +1,115 @@
+"""The vocabulary of facts beside the rules: `rules/facts/purposes.yaml` and `rules/facts/operators.yaml`.
+
+Each file maps a name (as exports and statistics write it) to its label in toots, the words that say it
+and the words that, covering a word found, cancel it::
+
+    manifestation:
+      label: manifestation
+      words: [manifestation, cortège, rassemblement revendicatif]
+      unless: [manifestation sportive]
+
+Words are written as in the rules (one phrase or a ``regex:`` each) and compiled once, with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from watchbot.core import yamlfile
+from watchbot.core.yamlfile import Problem, YamlError
+from watchbot.match.rules import Finder, RuleError, compile_regex, compile_words
+
+FILES = ("purposes", "operators")
+TERM_KEYS = ("label", "words", "unless")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One purpose or operator: its name, its label, and where a folded text says it."""
+
+    name: str
+    label: str
+    words: tuple[Finder, ...]
+    unless: tuple[Finder, ...] = ()
+
+    def spans(self, text: str) -> Iterator[tuple[int, int]]:
+        """Where ``text`` says it: each span of its words that no ``unless`` words cover."""
+        cancelled = [span for finder in self.unless for span in finder.finditer(text)]
+        for finder in self.words:
+            for start, end in finder.finditer(text):
+                if not any(left <= start and end <= right for left, right in cancelled):
+                    yield start, end
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    purposes: tuple[Term, ...] = ()
+    operators: tuple[Term, ...] = ()
+
+    def labels(self) -> dict[str, str]:
+        return {term.name: term.label for term in (*self.purposes, *self.operators)}
+
+
+def load(rules_dir: Path) -> Vocabulary:
+    """The vocabulary of ``rules_dir/facts/``; none when the folder is absent. YamlError lists every problem."""
+    terms, problems = _read(rules_dir / "facts")
+    if problems:
+        raise YamlError(problems)
+    return Vocabulary(**terms)
+
+
+def check(rules_dir: Path) -> list[Problem]:
+    return _read(rules_dir / "facts")[1]
+
+
+def _read(directory: Path) -> tuple[dict[str, tuple[Term, ...]], list[Problem]]:
+    terms: dict[str, tuple[Term, ...]] = {}
+    problems: list[Problem] = []
+    for name in FILES:
+        path = directory / f"{name}.yaml"
+        if not path.exists():
+            continue
+        try:
+            document = yamlfile.load(path)
+        except YamlError as error:
+            problems += error.problems
+            continue
+        read, found = _terms(document)
+        terms[name], problems = read, problems + found
+    return terms, problems
+
+
+def _terms(document: yamlfile.Document) -> tuple[tuple[Term, ...], list[Problem]]:
+    if not isinstance(document.data, dict):
+        return (), [document.problem((), "a vocabulary file maps names to {label, words, unless}")]
+    terms, problems = [], []
+    for name, entry in document.data.items():
+        if not isinstance(entry, dict):
+            problems.append(document.problem((name,), "expected a mapping with label: and words:"))
+            continue
+        problems += document.unknown_keys((name,), entry, TERM_KEYS)
+        words = _finders(document, (name, "words"), problems)
+        if not words:
+            problems.append(document.problem((name,), "no words", "add words: [ … ]"))
+        unless = _finders(document, (name, "unless"), problems)
+        terms.append(Term(str(name), str(entry.get("label", name)), words, unless))
+    return tuple(terms), problems
+
+
+def _finders(document: yamlfile.Document, path: yamlfile.Path_, problems: list[Problem]) -> tuple[Finder, ...]:
+    items = document.value(path) or []
+    if not isinstance(items, list):
+        problems.append(document.problem(path, "expected a list"))
+        return ()
+    finders = []
+    for index, item in enumerate(items):
+        try:
+            if isinstance(item, dict) and set(item) == {"regex"}:
+                finders.append(compile_regex(str(item["regex"])))
+            else:
+                finders.append(compile_words(str(item)))
+        except RuleError as error:
+            problems.append(document.problem((*path, index), str(error)))
+    return tuple(finders)
