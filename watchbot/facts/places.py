@@ -17,12 +17,17 @@ from watchbot.facts.gazetteer import Gazetteer, normalise
 # A run of capitalised words, the small words of place names between them (« Saint-Cyr-sur-Mer »,
 # « La Seyne sur Mer », « Châlons s/ Marne »), and an arrondissement's number (« Paris 16e »).
 _CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
-_LINK = r"(?:[\s-]+(?:sur|sous|en|le|la|les|de|du|des|d'|d’|l'|l’|aux|lès|lez|et|s/|St|Ste)(?=[\s-]))"
-RUN = re.compile(rf"{_CAPITAL}(?:(?:{_LINK})*[\s-]+(?:{_CAPITAL}|\d{{1,2}}(?:e|er|ème)\b))*")
+_GAP = r"(?:[ \t]*-[ \t]*\n?[ \t]*|[ \t]+)"  # a new line starts a new run, except after a hyphen
+_LINK = rf"(?:{_GAP}(?:sur|sous|en|le|la|les|de|du|des|d'|d’|l'|l’|aux|lès|lez|et|s/|St|Ste)(?={_GAP}))"
+RUN = re.compile(rf"{_CAPITAL}(?:(?:{_LINK})*{_GAP}(?:{_CAPITAL}|\d{{1,2}}(?:e|er|ème)\b))*")
 NOT_PLACES = re.compile(
-    r"(?:tribunal administratif|cour administrative d'appel|cour d'appel|tribunal judiciaire|pr[ée]f[eè]t|"
-    r"pr[ée]fecture|sous-pr[ée]f\w*|pr[ée]fet de police|procureur de la r[ée]publique|recueil des actes|"
-    r"journal officiel|code)\s+(?:de la |de l'|de l’|du |des |de |d'|d’)", re.IGNORECASE)
+    r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
+    r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
+    r"journal\s+officiel|code|d[ée]partement)\s+(?:de la |de l'|de l’|du |des |de |d'|d’)\s*", re.IGNORECASE)
+# The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
+NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
+# The Préfecture de police acts for Paris and the three départements around it.
+AREAS = {"75": ("75", "92", "93", "94")}
 SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
               "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
@@ -34,53 +39,87 @@ _SITE = re.compile(
     r"(?P<name>(?:\s+(?:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
     r"(?=\s*(?:[,;:()\n«»]|\s(?:à|a|au|le|les|du|de|dans|pour|sur|en|et|ainsi|afin|lors|situé|sis)\s|$))",
     re.IGNORECASE)
-DATELINE = re.compile(rf"{_CAPITAL}(?:[\s-]+{_CAPITAL})*,\s+le\s+\d")
+ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
+MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
+TOKEN_BREAK = re.compile(r"[\s'’]+")
+DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 _NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|Stadium|Dôme))")
 DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement|dans le departement"
                              r"|sur le departement|du departement (?:du|de la|de l'|des|de)")
 
 
 def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
-    """The communes the raw texts name, in their order, the first text that names any winning."""
+    """The communes the raw texts name, in their order, the first text that names any winning; else the one
+    commune of the département whose name starts with a word of the first text (« Décines » for
+    Décines-Charpieu, « CHERBOURG » for Cherbourg-en-Cotentin)."""
     for text in texts:
         found = _communes_in(text, gazetteer, department)
         if found:
             return found
+    return _shortened(texts[0], gazetteer, department) if department and texts else ()
+
+
+def _shortened(text: str, gazetteer: Gazetteer, department: str) -> tuple[Commune, ...]:
+    starts: dict[str, list[Commune]] = {}
+    for key, found in _names(gazetteer, department).items():
+        if " " in key:
+            starts.setdefault(key.split()[0], []).extend(commune for commune in found if not commune.current_insee)
+    for run in RUN.finditer(_without_institutions(text)):
+        for token in TOKEN_BREAK.split(run.group()):
+            candidates = starts.get(normalise(token), []) if len(token) >= MIN_SHORTENED else []
+            if len(candidates) == 1:
+                return (candidates[0],)
     return ()
 
 
 def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
     text = _without_institutions(text)
-    names = gazetteer.names_in_department(department) if department else gazetteer.names
+    names = _names(gazetteer, department)
     found: dict[str, Commune] = {}
     for run in RUN.finditer(text):
-        words = normalise(run.group()).split()
-        for commune in _longest_names(words, names, gazetteer.max_words, strict=department is None):
+        tokens = [token for token in TOKEN_BREAK.split(run.group()) if token]
+        for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
             found.setdefault(commune.current_insee or commune.insee, commune)
     return tuple(found.values())
 
 
+def _names(gazetteer: Gazetteer, department: str | None) -> dict[str, list[Commune]]:
+    if department is None:
+        return gazetteer.names
+    names: dict[str, list[Commune]] = {}
+    for code in AREAS.get(department, (department,)):
+        for key, communes in gazetteer.names_in_department(code).items():
+            names.setdefault(key, []).extend(communes)
+    return names
+
+
 def _without_institutions(text: str) -> str:
-    """The text with « tribunal administratif de Toulon », « préfet du Var »… and datelines (« Grenoble, le »)
-    blanked out."""
-    for pattern in (NOT_PLACES, DATELINE):
+    """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
+    Cedex ») and datelines (« Grenoble, le ») blanked out."""
+    for pattern in (NOT_PLACES, ADDRESS, DATELINE):
         while found := pattern.search(text):
             end = found.end()
-            if pattern is NOT_PLACES and (name := RUN.match(text, end)):
+            if pattern is NOT_PLACES and (name := NAMES.match(text, end)):
                 end = name.end()
             text = text[:found.start()] + "_" * (end - found.start()) + text[end:]
     return text
 
 
-def _longest_names(words: list[str], names: dict[str, list[Commune]], max_words: int, strict: bool) -> list[Commune]:
-    """The communes named by the longest runs of ``words``, left to right."""
+def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words: int,
+                   strict: bool) -> list[Commune]:
+    """The communes named by the longest runs of whole ``tokens`` (words or hyphenated names), left to right.
+    In a run of mixed case a name must end the run's capitalised words: « Val » of « Val des Rougières »,
+    « Paris » of « Paris La Défense » are none."""
+    capitals = [index for index, token in enumerate(tokens) if token[0].isupper()]
+    shouting = all(token.isupper() or not token.isalpha() for token in tokens)
     found, index = [], 0
-    while index < len(words):
-        for size in range(min(max_words, len(words) - index), 0, -1):
-            candidates = names.get(" ".join(words[index:index + size]), [])
-            if candidates and (not strict or len(candidates) == 1):
+    while index < len(tokens):
+        for end in range(min(len(tokens), index + max_words), index, -1):
+            candidates = names.get(normalise(" ".join(tokens[index:end])), [])
+            last = shouting or not any(capital >= end for capital in capitals)
+            if candidates and last and (not strict or len(candidates) == 1):
                 found.append(candidates[0])
-                index += size
+                index = end
                 break
         else:
             index += 1
