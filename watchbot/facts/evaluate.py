@@ -69,7 +69,7 @@ def evaluate_facts(labels: Iterable[Path], corpus: Path, vocabulary: Vocabulary)
             report.missing.append(f"{row['file']} {row['ref']}")
             continue
         report.acts += 1
-        facts = read_facts(act, vocabulary, department=row["department"] or None)
+        facts = read_facts(act, vocabulary, row["category"].split(";"), department=row["department"] or None)
         for name in FIELDS:
             _score(report, name, _expected(row, name), _read(facts, name), row)
     return report

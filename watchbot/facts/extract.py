@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Collection
 
 from watchbot.core.models import Act, Facts
 from watchbot.core.text import one_line
@@ -46,6 +47,16 @@ RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of th
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
 LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n")
 CLAUSE = re.compile(r"[^;]+")
+RAW_SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")
+SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=article\b)")  # not the dot of « l'article L.511-1 »
+DECIDES = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong|\bcree\b|est fixe")
+# Who enforces a ban is named in its last article (« … sont chargés de l'exécution »); who checks the people
+# entering a protection perimeter, in the article on searches.
+ENFORCES = re.compile(DECIDES.pattern + r"|\bcharges?\b")
+CHECKS = re.compile(r"\binstaure|\binstitue|(?:realise|effectue|accompli)e?s? par|responsable du dispositif")
+BANS = frozenset({"demonstration_ban", "rave_ban"})
+PRIVATE_SYSTEMS = frozenset({"videoprotection"})
+CATEGORY_PURPOSES = {"rave_ban": "rave", "silt_perimeter": "terrorisme", "demonstration_ban": "manifestation"}
 
 
 @dataclass(frozen=True)
@@ -69,8 +80,8 @@ class ActText:
         return cls(*("\n".join(parts[name]) for name in (TITLE, DISPOSITIF, CONSIDERANTS, SIGNATURE)))
 
 
-def read_facts(act: Act, vocabulary: Vocabulary, department: str | None = None, published: date | None = None,
-               communes_of: Gazetteer | None = None) -> Facts:
+def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (), department: str | None = None,
+               published: date | None = None, communes_of: Gazetteer | None = None) -> Facts:
     """The facts of one act; ``department`` (the source's) narrows the communes looked for, ``published`` (the
     RAA's date) stands for the act's date when the act gives none."""
     text = ActText.of(act)
@@ -83,12 +94,11 @@ def read_facts(act: Act, vocabulary: Vocabulary, department: str | None = None, 
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
     found = places.communes([text.title, text.dispositif, text.considerants], communes_of or gazetteer(), department)
-    named, is_site = places.sites([text.title, text.dispositif])
+    named, is_site = _places(text, categories)
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
-                 scope=places.scope([title, dispositif], found, is_site), places=named,
-                 purposes=_terms(vocabulary.purposes, [title, dispositif, considerants]),
-                 operators=_terms(vocabulary.operators, [title, dispositif]) or
-                 _terms(vocabulary.operators, [considerants]),
+                 scope=places.scope(title, dispositif, found, is_site), places=named,
+                 purposes=_purposes(vocabulary.purposes, [title, dispositif, considerants], categories),
+                 operators=_operators(vocabulary.operators, title, dispositif, categories),
                  cameras=_cameras([dispositif, title]))
 
 
@@ -135,6 +145,38 @@ def _period(texts: list[str], act_day: date | None) -> Span:
 def _recalled(span: Span, act_day: date | None) -> bool:
     day = span.start or span.end
     return act_day is not None and day is not None and day < act_day - OLDEST
+
+
+def _places(text: ActText, categories: Collection[str]) -> tuple[tuple[str, ...], bool]:
+    """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
+    or of the articles that decide."""
+    if set(categories) <= PRIVATE_SYSTEMS and categories:
+        return places.establishment(text.title), True
+    deciding = [sentence for sentence in RAW_SENTENCE_END.split(text.dispositif) if DECIDES.search(fold(sentence))]
+    return places.sites([text.title, "\n".join(deciding)])
+
+
+def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:
+    """Why: what the act says, and what its category says of itself (a rave ban's purpose is a rave party;
+    a protection perimeter's, terrorism; a demonstration ban's, a demonstration). A rave ban's or a
+    demonstration ban's considérants tell of everything that may happen at one: only its title and articles
+    count."""
+    implied = [CATEGORY_PURPOSES[name] for name in categories if name in CATEGORY_PURPOSES]
+    if "rave_ban" in categories:
+        return tuple(implied)
+    said = _terms(terms, texts[:2] if set(categories) & BANS else texts)
+    return tuple(term.name for term in terms if term.name in said or term.name in implied)
+
+
+def _operators(terms: tuple[Term, ...], title: str, dispositif: str, categories: Collection[str]) -> tuple[str, ...]:
+    """Who carries the measure out, as the sentence that decides it says (« la captation … par la direction
+    interdépartementale de la police nationale … est autorisée »), else the title. A CCTV system is run by
+    the establishment that asked for it: the forces its articles allow to view the images are no operators."""
+    if set(categories) <= PRIVATE_SYSTEMS and categories:
+        return _terms(terms, [title])
+    decides = ENFORCES if set(categories) & BANS else CHECKS if "silt_perimeter" in categories else DECIDES
+    deciding = [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(sentence)]
+    return _terms(terms, deciding) or _terms(terms, [title])
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:

@@ -35,10 +35,15 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "lycée", "école", "hôpital", "centre hospitalier")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours")
 _SITE = re.compile(
-    r"\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b"
-    r"(?P<name>(?:\s+(?:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
-    r"(?=\s*(?:[,;:()\n«»]|\s(?:à|a|au|le|les|du|de|dans|pour|sur|en|et|ainsi|afin|lors|situé|sis)\s|$))",
-    re.IGNORECASE)
+    r"(?i:\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b)"
+    r"(?P<name>(?:\s+(?i:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
+    r"(?=\s*(?:[,;:()\n«».]|\s(?i:à|a|au|le|les|du|de|dans|pour|sur|en|et|ainsi|afin|lors|situé|sis)\s|$))")
+# A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
+# « Vidéoprotection-Archives municipales-Le Mans ».
+ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)\s*(?:(?i:pour|de)\s+"
+                           r"(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|espace|bijouterie|"
+                           r"enseigne|commerce)\s+)?|-\s*)(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
+                           re.MULTILINE)
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
 TOKEN_BREAK = re.compile(r"[\s'’]+")
@@ -126,6 +131,12 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     return found
 
 
+def establishment(title: str) -> tuple[str, ...]:
+    """The establishment a CCTV authorisation's title names."""
+    found = ESTABLISHMENT.search(title)
+    return (_tidy(found["name"]),) if found else ()
+
+
 def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
     """The named places of the first text that names any, and whether one is a site (not an area of a town)."""
     for text in texts:
@@ -142,12 +153,13 @@ def _tidy(name: str) -> str:
     return " ".join(name.split()).strip(" -–'’")
 
 
-def scope(folded_texts: list[str], found_communes: tuple[Commune, ...], is_site: bool) -> str:
-    """« site » for a named site, « commune » for communes, « department » for the whole département."""
+def scope(title: str, dispositif: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:
+    """« department » when the title says the whole département, else « site » for a named site, « commune »
+    for communes, « department » when the articles say the whole département (all folded texts)."""
+    if DEPARTMENT_WIDE.search(title):
+        return "department"
     if is_site:
         return "site"
     if found_communes:
         return "commune"
-    if any(DEPARTMENT_WIDE.search(text) for text in folded_texts):
-        return "department"
-    return ""
+    return "department" if DEPARTMENT_WIDE.search(dispositif) else ""
