@@ -35,8 +35,13 @@ _NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")"
 CAMERAS = (
     re.compile(r"nombre maximal de cameras[^.;]{0,160}?fixe a " + _NUMBER + r"\b"),
     re.compile(r"au moyen (?:de |d')" + _NUMBER + r" cameras?\b"),
-    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur)"),
+    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur|pietons?|individuelles?)"),
 )
+# A CCTV system's cameras, counted where the authorisation lists them: « comportant 13 caméras intérieures »,
+# « comportant 2 caméras intérieures et 4 caméras extérieures ».
+SYSTEM_CAMERAS = re.compile(r"comportant ((?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?"
+                            r"(?:,? (?:et )?(?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?)*)")
+COUNT = re.compile(r"(\d{1,3}|[a-z]+) cameras?")
 ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\b")
 ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 », « DUPA-2024-1564 »
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
@@ -185,7 +190,15 @@ def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
 
 def _cameras(texts: list[str]) -> int | None:
     for text in texts:
+        if listed := SYSTEM_CAMERAS.search(text):
+            counts = [_number(count) for count in COUNT.findall(listed.group(1))]
+            if all(count is not None for count in counts):
+                return sum(count for count in counts if count is not None)
         for pattern in CAMERAS:
             if found := pattern.search(text):
-                return int(found["n"]) if found["n"].isdigit() else NUMBERS[found["n"]]
+                return _number(found["n"])
     return None
+
+
+def _number(written: str) -> int | None:
+    return int(written) if written.isdigit() else NUMBERS.get(written)
