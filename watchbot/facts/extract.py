@@ -98,7 +98,7 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     act_kind = kind(title)
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
-    found = places.communes([text.title, text.dispositif, text.considerants], communes_of or gazetteer(), department)
+    found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
     named, is_site = _places(text, categories)
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
                  scope=places.scope(title, dispositif, found, is_site), places=named,

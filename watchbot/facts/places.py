@@ -23,7 +23,8 @@ RUN = re.compile(rf"{_CAPITAL}(?:(?:{_LINK})*{_GAP}(?:{_CAPITAL}|\d{{1,2}}(?:e|e
 NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
-    r"journal\s+officiel|code|d[ée]partement)\s+(?:de la |de l'|de l’|du |des |de |d'|d’)\s*", re.IGNORECASE)
+    r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
+    r"commissariat)\s+(?:de la |de l'|de l’|du |des |de |d'|d’)\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
 # The Préfecture de police acts for Paris and the three départements around it.
