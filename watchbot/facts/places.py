@@ -33,7 +33,8 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
-              "lycée", "école", "hôpital", "centre hospitalier")
+              "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
+              "hypercacher", "marché")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours")
 _SITE = re.compile(
     r"(?i:\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b)"
@@ -49,6 +50,9 @@ ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
 TOKEN_BREAK = re.compile(r"[\s'’]+")
 DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
+# « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
+COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,60}?"
+                     r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
 _NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|Stadium|Dôme))")
 DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement|dans le departement"
                              r"|sur le departement|du departement (?:du|de la|de l'|des|de)")
@@ -144,6 +148,7 @@ def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
         named = [(_tidy(match["kind"] + match["name"]), match["kind"].lower() not in AREA_WORDS)
                  for match in _SITE.finditer(text)]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
+        named += [(_tidy(match.group()), True) for match in COUNTED.finditer(text)]
         if named:
             places = tuple(dict.fromkeys(name for name, _ in named))
             return places, any(is_site for _, is_site in named)
