@@ -23,7 +23,7 @@ Prints, in one run:
    their share of French words (pages turned by 90 or 270 degrees are landscape:
    read once, with Tesseract's orientation detection).
 
-    .venv/bin/python benchmarks/bench_extract.py [--ocrmypdf] [CORPUS_DIR]
+    .venv/bin/python -m benchmarks.bench_extract [--ocrmypdf] [CORPUS_DIR]
 
 CPU seconds are given beside wall seconds because they hardly move when other
 work shares the machine; the load average is printed before each OCR section.

@@ -3,7 +3,7 @@
 For every RAA labelled in var-2025-acts-dev.csv, split its text and compare the
 acts found with the labelled acts: identifier, title, start page.
 
-    .venv/bin/python benchmarks/bench_split.py [CORPUS_DIR]
+    .venv/bin/python -m benchmarks.bench_split [CORPUS_DIR]
 """
 
 from __future__ import annotations

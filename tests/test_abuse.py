@@ -32,8 +32,8 @@ from mastodon._url_regex import url_regex
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
+from tests.support.httpserver import Route, SiteServer
+from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
 from watchbot import config as configuration, discover
 from watchbot.run import steps
 from watchbot.run.analysis import analyse_file

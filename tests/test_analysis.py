@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prefecture import DRONE_RAA
+from tests.support.prefecture import DRONE_RAA
 from watchbot.run.analysis import act_key, fingerprint
 from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import extract_pdf

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from conftest import corpus
+from tests.support.corpus import corpus
 from watchbot import discover
 from watchbot.discover import DiscoverError, crawl
 from watchbot.fetch import Fetcher

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
+from tests.support.httpserver import Route, SiteServer
+from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
 from watchbot.discover import DiscoverError, browser, crawl, source
 from watchbot.fetch import Fetcher

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import DATA, corpus
-from prefecture import DRONE_RAA, ROOT
-from scans import CCTV_REF, blurred, image_pdf, scans, turned
+from tests.support.corpus import DATA, corpus
+from tests.support.prefecture import DRONE_RAA, ROOT
+from tests.support.scans import CCTV_REF, blurred, image_pdf, scans, turned
 from watchbot.run.analysis import analyse
 from watchbot.match import rules
 from watchbot.read import extract

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import feedparser
 import pytest
 
-from prefecture import DRONE_RAA, Document, serve, tokens, write_config
+from tests.support.prefecture import DRONE_RAA, Document, serve, tokens, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.match import rules

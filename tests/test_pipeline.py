@@ -13,9 +13,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select, update
 
-from conftest import corpus
-from httpserver import Route
-from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from tests.support.corpus import corpus
+from tests.support.httpserver import Route
+from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
 from watchbot import config as configuration
 from watchbot.run import analysis, pipeline
 from watchbot.cli import main

@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from mastodon import Mastodon, MastodonNotFoundError
 
-from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
+from tests.support.mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
 from watchbot.commands.status import report
 from watchbot.match import rules
 from watchbot.core.models import Act, Category, Match, Source

@@ -12,8 +12,8 @@ import grapheme
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from conftest import corpus
-from mastodon_servers import entities, mastodon_length
+from tests.support.corpus import corpus
+from tests.support.mastodon_servers import entities, mastodon_length
 from mastodon import Mastodon
 from watchbot.core.models import Act, Category, Match
 from watchbot.publish.toot import (TootError, TootInput, compose, content_warning, french_date, hashtag, hashtags, length,
