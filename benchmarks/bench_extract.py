@@ -48,9 +48,8 @@ from typing import Any
 import pypdfium2 as pdfium
 from PIL import Image
 
-from watchbot.read import extract
-from watchbot.read import ocr
 from watchbot.core.settings import ExtractSettings
+from watchbot.read import extract, ocr
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IDF = [

@@ -17,7 +17,8 @@ from datetime import timedelta
 from tests.support.httpserver import DictCache, SiteServer
 from tests.support.sites import FIXTURES, load_site, serve_site
 from watchbot.core.settings import HttpSettings
-from watchbot.discover import Progress, crawl, registry, source as build_source
+from watchbot.discover import Progress, crawl, registry
+from watchbot.discover import source as build_source
 from watchbot.fetch import Fetcher
 
 FALLBACK = "year-flat"

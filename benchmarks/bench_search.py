@@ -28,11 +28,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from tests.support import postgres  # the tests' throw-away PostgreSQL server
-from watchbot.run.analysis import act_key, analyse, fingerprint
+from watchbot.core.models import Page
 from watchbot.match import rules
 from watchbot.match.evaluate import read_text
-from watchbot.core.models import Page
 from watchbot.read.extract import Extraction
+from watchbot.run.analysis import act_key, analyse, fingerprint
 from watchbot.store import connect, migrate
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, SourceRow
 from watchbot.store.search import search, unindexed_revision

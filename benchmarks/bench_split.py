@@ -16,7 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from watchbot.read.extract import read_text_file
-from watchbot.read.split import ACT_ID as ACT_ID_PATTERN, split
+from watchbot.read.split import ACT_ID as ACT_ID_PATTERN
+from watchbot.read.split import split
 
 ACT_ID = re.compile(ACT_ID_PATTERN)
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -17,12 +17,12 @@ import pytest
 
 from tests.support.httpserver import DictCache, Route, SiteServer
 from tests.support.sites import FIXTURES, SITES, load_site, serve_site
-from watchbot.discover import registry as sources
-from watchbot.core.settings import CrawlSettings, HttpSettings
 from watchbot import discover
-from watchbot.discover import DiscoverError, Progress, crawl
-from watchbot.fetch import Fetcher
 from watchbot.core.models import Source
+from watchbot.core.settings import CrawlSettings, HttpSettings
+from watchbot.discover import DiscoverError, Progress, crawl
+from watchbot.discover import registry as sources
+from watchbot.fetch import Fetcher
 
 TODAY = date(2026, 8, 20)
 SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
