@@ -32,24 +32,25 @@ from mastodon._url_regex import url_regex
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
-from watchbot import config as configuration, discover
-from watchbot.run import steps
-from watchbot.run.analysis import analyse_file
+from tests.support.httpserver import Route, SiteServer
+from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
+from watchbot import config as configuration
+from watchbot import discover
 from watchbot.cli import _logging, build_parser, main
+from watchbot.core.models import Act, Category, CrawlOptions, Match, Page, Source
+from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Walk
 from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.match import rules
 from watchbot.match.classify import classify
-from watchbot.core.models import Act, Category, CrawlOptions, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
 from watchbot.read import ocr
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf
-from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
+from watchbot.run import steps
+from watchbot.run.analysis import analyse_file
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
 

@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 import pytest
 
-from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
+from tests.support.httpserver import Route, SiteServer
+from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
-from watchbot.discover import DiscoverError, browser, crawl, source
-from watchbot.fetch import Fetcher
 from watchbot.core.models import Source
 from watchbot.core.settings import HttpSettings
+from watchbot.discover import DiscoverError, browser, crawl, source
+from watchbot.fetch import Fetcher
 
 SETTINGS = HttpSettings(delay_seconds=0, max_retries=0, timeout_seconds=10)
 TODAY = date(2024, 2, 15)

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import corpus
-from httpserver import DictCache, Route, SiteServer
+from tests.support.corpus import corpus
+from tests.support.httpserver import DictCache, Route, SiteServer
 from watchbot.core.settings import HttpSettings
-from watchbot.fetch import ChallengeError, Fetcher, FetchError
 from watchbot.core.urls import normalize_url
+from watchbot.fetch import ChallengeError, Fetcher, FetchError
 
 DATA = Path(__file__).parent / "data" / "pdfs"
 SETTINGS = HttpSettings(user_agent="watchbot-test (+mailto:test@example.org)", delay_seconds=0,
