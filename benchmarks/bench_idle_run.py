@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from httpserver import DictCache, SiteServer  # noqa: E402
 from test_discover_sites import FIXTURES, load, serve  # noqa: E402
-from watchbot.discover import Progress, crawl, registry  # noqa: E402
+from watchbot.discover import Progress, allowed_origins, crawl, registry  # noqa: E402
 from watchbot.fetch import Fetcher  # noqa: E402
 from watchbot.core.models import Source  # noqa: E402
 from watchbot.core.settings import HttpSettings  # noqa: E402
@@ -49,7 +49,6 @@ def main() -> int:
     specs = {path.stem: load(path) for path in FIXTURES}
     clock = Clock()
     settings = HttpSettings()
-    fetcher = Fetcher(settings, ["127.0.0.1"], cache=DictCache(), sleep=clock.sleep, clock=clock)
     plan = []
     for source in registry.bundled():
         name = fixture_of(source.code)
@@ -62,6 +61,8 @@ def main() -> int:
                       strategy=run.get("strategy", spec.get("strategy", "dsfr")),
                       options=run.get("options", spec.get("options", {})))
         plan.append((site, run["today"], Progress(), name))
+    fetcher = Fetcher(settings, allowed_origins(site for site, *_ in plan), cache=DictCache(), sleep=clock.sleep,
+                      clock=clock)
     try:
         for label in ("first run", "idle run"):
             start, counts = clock.now, []
