@@ -17,7 +17,7 @@ from datetime import timedelta
 from tests.support.httpserver import DictCache, SiteServer
 from tests.support.sites import FIXTURES, load_site, serve_site
 from watchbot.core.settings import HttpSettings
-from watchbot.discover import Progress, crawl, registry
+from watchbot.discover import Progress, allowed_origins, crawl, registry
 from watchbot.discover import source as build_source
 from watchbot.fetch import Fetcher
 
@@ -45,7 +45,6 @@ def main() -> int:
     specs = {path.stem: load_site(path) for path in FIXTURES}
     clock = Clock()
     settings = HttpSettings()
-    fetcher = Fetcher(settings, ["127.0.0.1"], cache=DictCache(), sleep=clock.sleep, clock=clock)
     plan = []
     for source in registry.bundled():
         name = fixture_of(source.code)
@@ -58,6 +57,8 @@ def main() -> int:
                             strategy=run.get("strategy", spec.get("strategy", "dsfr")),
                             options=run.get("options", spec.get("options", {})))
         plan.append((site, run["today"], Progress(), name))
+    fetcher = Fetcher(settings, allowed_origins(site for site, *_ in plan), cache=DictCache(), sleep=clock.sleep,
+                      clock=clock)
     try:
         for label in ("first run", "idle run"):
             start, counts = clock.now, []

@@ -26,7 +26,7 @@ def source(server, **options) -> Source:
 
 
 def run(server, **options):
-    return crawl(source(server, **options), Fetcher(SETTINGS, [server.host]), today=TODAY,
+    return crawl(source(server, **options), Fetcher(SETTINGS, [server.base]), today=TODAY,
                  since=date(2025, 10, 1), settings=CrawlSettings(lookback_months=0))
 
 

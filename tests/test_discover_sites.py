@@ -32,7 +32,7 @@ def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None, progress=No
     source = discover.source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
                              strategy=run.get("strategy", spec.get("strategy", "dsfr")),
                              options=run.get("options", spec.get("options", {})))
-    fetcher = Fetcher(SETTINGS, [server.host], cache=cache)
+    fetcher = Fetcher(SETTINGS, [server.base], cache=cache)
     listings = crawl(source, fetcher, today=run["today"], since=run.get("since"), progress=progress,
                      settings=CrawlSettings(lookback_months=run.get("lookback_months", 1),
                                             max_index_pages=max_pages))
@@ -73,7 +73,7 @@ def test_an_unreachable_index_is_a_discover_error(site_server):
     site_server.route("/Publications/RAA", Route(status=503))
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [site_server.host], sleep=lambda seconds: None),
+        crawl(source, Fetcher(SETTINGS, [site_server.base], sleep=lambda seconds: None),
               today=TODAY)
     assert caught.value.retry_later and caught.value.source == "pref99"
     assert str(caught.value).startswith(f"index page unreachable: {source.index_url}: HTTP 503")
@@ -83,14 +83,14 @@ def test_failed_subpages_with_nothing_found_are_a_discover_error(site_server):
     site_server.route("/Publications/RAA", '<main><a href="/Publications/RAA/RAA-2026">RAA 2026</a></main>')
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError, match="no document found, 1 page.s. failed.*HTTP 404"):
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
 
 
 def test_an_index_without_raa_nor_links_is_an_error_naming_it(site_server):
     site_server.route("/Publications/RAA", '<main><h1>Recueil des actes administratifs</h1><p>En travaux</p></main>')
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert str(caught.value) == f"no RAA found at {source.index_url}: the site may have changed"
     assert not caught.value.retry_later and caught.value.source == "pref99"
 
@@ -100,7 +100,7 @@ def test_links_that_lead_to_no_raa_are_an_error(site_server):
     site_server.route("/Publications/RAA/RAA-2026", '<main><h1>RAA 2026</h1></main>')
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError, match=r"no RAA found at .* nor on the 1 page\(s\) it leads to: the site may"):
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
 
 
 @pytest.mark.parametrize("where", ["/Publications/RAA", "/Publications/RAA/RAA-2026"])
@@ -110,7 +110,7 @@ def test_a_challenge_is_reported_as_such(site_server, where):
                                    status=403))
     source = Source("pp", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert caught.value.challenge and caught.value.source == "pp"
     assert "HTTP 403 with a JavaScript challenge (the Préfecture de police's) instead of the page" in str(caught.value)
     assert str(caught.value).endswith("read in a headless browser (option browser: true, after scripts/setup "
@@ -122,7 +122,7 @@ def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):
     serve_site(site_server, spec["pages"])
     without = discover.source("pref57", "test", site_server.url(spec["index"]), strategy="dims")
     with pytest.raises(DiscoverError, match="no RAA found at .*: the site may have changed"):
-        crawl(without, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(without, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert "Cookie" not in site_server.requests[0].headers
     found = run_crawl(site_server, spec, spec["runs"][0])
     assert len(found) == 4
@@ -135,7 +135,7 @@ def test_max_pages_bounds_a_crawl(site_server):
     spec = load_site(SITES / "root-paginated-detail.yaml")
     serve_site(site_server, spec["pages"])
     source = Source("pref71", "test", site_server.url(spec["index"]))
-    crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY, settings=CrawlSettings(max_index_pages=3))
+    crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY, settings=CrawlSettings(max_index_pages=3))
     assert len(site_server.requests) == 3
 
 

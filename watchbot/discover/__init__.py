@@ -7,8 +7,8 @@ mc.moselle.gouv.fr) walk a site with the generic crawler, each from its preset o
 source's own `options` override the preset, once, when `source()` builds it. `attrap` reads the Attrap
 search API instead of a site (see attrap.py). The crawl reads the pages whose period overlaps its window:
 from `since` (the source's not_before) or the look-back, whichever is earlier, to today; pages of closed
-periods read by an earlier run (remembered in a `Progress`) are not read again. `allowed_hosts` says which
-hosts a crawl may reach.
+periods read by an earlier run (remembered in a `Progress`) are not read again. `allowed_origins` says which
+origins (scheme, host and port) a crawl may reach.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from typing import Any, Iterable, Mapping, Protocol
 
 from watchbot.core.models import AttrapOptions, CrawlOptions, Listing, Source
 from watchbot.core.settings import CrawlSettings
-from watchbot.core.urls import host_of
 from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Progress, Walk, crawl_options
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
+from watchbot.fetch.guard import origin_of
 
-__all__ = ["DiscoverError", "Job", "Progress", "STRATEGIES", "Strategy", "allowed_hosts", "crawl", "default_since",
+__all__ = ["DiscoverError", "Job", "Progress", "STRATEGIES", "Strategy", "allowed_origins", "crawl", "default_since",
            "source"]
 
 
@@ -53,13 +53,14 @@ def source(code: str, name: str, index_url: str, *, department: str | None = Non
     return Source(code, name, index_url, department, strategy, plan)
 
 
-def allowed_hosts(sources: Iterable[Source]) -> set[str]:
-    """The hosts a crawl of these sources may reach: their index pages' and their strategies' extra hosts."""
-    hosts = set()
+def allowed_origins(sources: Iterable[Source]) -> set[str]:
+    """What a crawl of these sources may reach (see Fetcher): their index pages' scheme, host and port, and
+    their strategies' extra hosts (on the default ports)."""
+    allowed = set()
     for source in sources:
-        hosts.add(host_of(source.index_url))
-        hosts.update(source.crawl.hosts)
-    return hosts
+        allowed.add(str(origin_of(source.index_url)))
+        allowed.update(source.crawl.hosts)
+    return allowed
 
 
 DEFAULT_CRAWL = CrawlSettings()
@@ -130,7 +131,7 @@ class SiteCrawl:
                                 retry_later=True, challenge=True) from error
         except FetchError as error:
             raise DiscoverError(f"index page unreachable: {error}", source=source.code,
-                                retry_later=error.retry_later) from error
+                                retry_later=error.passing) from error
         if not documents:
             _nothing_found(source, walk)
         return [Listing(source.code, document.url, document.title, document.published) for document in documents]
@@ -149,7 +150,7 @@ class AttrapSearch:
             listings = attrap.crawl(source, fetcher, options, job.span, job.settings.max_index_pages)
         except FetchError as error:
             raise DiscoverError(f"the Attrap API is unreachable: {error}", source=source.code,
-                                retry_later=error.retry_later,
+                                retry_later=error.passing,
                                 challenge=isinstance(error, ChallengeError)) from error
         except ValueError as error:
             raise DiscoverError(str(error), source=source.code, retry_later=True) from None
@@ -172,7 +173,7 @@ def _nothing_found(source: Source, walk: Walk) -> None:
                             challenge=True)
     if walk.failures:
         raise DiscoverError(f"no document found, {len(walk.failures)} page(s) failed, first: {walk.failures[0]}",
-                            source=source.code, retry_later=any(failure.retry_later for failure in walk.failures))
+                            source=source.code, retry_later=any(failure.passing for failure in walk.failures))
     if walk.known or walk.progress.pending:
         return
     where = f"no RAA found at {source.index_url}"
