@@ -1,6 +1,6 @@
 """Acts classified per second with the full ruleset, on the Var corpus, on one core.
 
-    .venv/bin/python benchmarks/bench_classify.py [--texts DIR] [--rules DIR]
+    .venv/bin/python -m benchmarks.bench_classify [--texts DIR] [--rules DIR]
 
 The texts are whole RAA (``<sha256>.txt``): they are split into acts first
 (not timed), then every act is classified (timed). Target (issue 5): the whole

@@ -23,7 +23,7 @@ Prints, in one run:
    their share of French words (pages turned by 90 or 270 degrees are landscape:
    read once, with Tesseract's orientation detection).
 
-    .venv/bin/python benchmarks/bench_extract.py [--ocrmypdf] [CORPUS_DIR]
+    .venv/bin/python -m benchmarks.bench_extract [--ocrmypdf] [CORPUS_DIR]
 
 CPU seconds are given beside wall seconds because they hardly move when other
 work shares the machine; the load average is printed before each OCR section.
@@ -48,9 +48,8 @@ from typing import Any
 import pypdfium2 as pdfium
 from PIL import Image
 
-from watchbot.read import extract
-from watchbot.read import ocr
 from watchbot.core.settings import ExtractSettings
+from watchbot.read import extract, ocr
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 IDF = [

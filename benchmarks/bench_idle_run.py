@@ -6,24 +6,20 @@ A first run reads the window back to the default first-run week and fills the co
 cache and the crawl progress; the second, idle run is measured: requests per source and the time the
 pacing makes it last (a fake clock: the local server's own answer time is left out).
 
-    .venv/bin/python benchmarks/bench_idle_run.py
+    .venv/bin/python -m benchmarks.bench_idle_run
 """
 
 from __future__ import annotations
 
 import sys
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from httpserver import DictCache, SiteServer  # noqa: E402
-from test_discover_sites import FIXTURES, load, serve  # noqa: E402
-from watchbot.discover import Progress, crawl, registry  # noqa: E402
-from watchbot.fetch import Fetcher  # noqa: E402
-from watchbot.core.models import Source  # noqa: E402
-from watchbot.core.settings import HttpSettings  # noqa: E402
+from tests.support.httpserver import DictCache, SiteServer
+from tests.support.sites import FIXTURES, load_site, serve_site
+from watchbot.core.settings import HttpSettings
+from watchbot.discover import Progress, allowed_origins, crawl, registry
+from watchbot.discover import source as build_source
+from watchbot.fetch import Fetcher
 
 FALLBACK = "year-flat"
 
@@ -46,22 +42,23 @@ def fixture_of(code: str) -> str:
 
 def main() -> int:
     servers: dict[str, SiteServer] = {}
-    specs = {path.stem: load(path) for path in FIXTURES}
+    specs = {path.stem: load_site(path) for path in FIXTURES}
     clock = Clock()
     settings = HttpSettings()
-    fetcher = Fetcher(settings, ["127.0.0.1"], cache=DictCache(), sleep=clock.sleep, clock=clock)
     plan = []
     for source in registry.bundled():
         name = fixture_of(source.code)
         if name not in servers:
             servers[name] = SiteServer().start()
-            serve(servers[name], specs[name]["pages"], etags=True)
+            serve_site(servers[name], specs[name]["pages"], etags=True)
         spec = specs[name]
         run = spec["runs"][0]
-        site = Source(source.code, source.name, servers[name].url(run.get("index", spec["index"])),
-                      strategy=run.get("strategy", spec.get("strategy", "dsfr")),
-                      options=run.get("options", spec.get("options", {})))
+        site = build_source(source.code, source.name, servers[name].url(run.get("index", spec["index"])),
+                            strategy=run.get("strategy", spec.get("strategy", "dsfr")),
+                            options=run.get("options", spec.get("options", {})))
         plan.append((site, run["today"], Progress(), name))
+    fetcher = Fetcher(settings, allowed_origins(site for site, *_ in plan), cache=DictCache(), sleep=clock.sleep,
+                      clock=clock)
     try:
         for label in ("first run", "idle run"):
             start, counts = clock.now, []

@@ -1,6 +1,6 @@
 """Full-text search at archive scale, on SQLite and PostgreSQL: query time, index size, indexing cost.
 
-    .venv/bin/python benchmarks/bench_search.py [--pages N] [--no-postgres] [--texts DIR]
+    .venv/bin/python -m benchmarks.bench_search [--pages N] [--no-postgres] [--texts DIR]
 
 1. Indexing cost in a run: the 232 Var RAA texts, cut into pages, are analysed (split + classify) and
    stored as the pipeline stores them (one transaction per RAA), once in a database without the index
@@ -27,18 +27,17 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from watchbot.run.analysis import act_key, analyse, fingerprint
+from tests.support import postgres  # the tests' throw-away PostgreSQL server
+from watchbot.core.models import Page
 from watchbot.match import rules
 from watchbot.match.evaluate import read_text
-from watchbot.core.models import Page
 from watchbot.read.extract import Extraction
+from watchbot.run.analysis import act_key, analyse, fingerprint
 from watchbot.store import connect, migrate
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, SourceRow
 from watchbot.store.search import search, unindexed_revision
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-import postgres  # noqa: E402  (the tests' throw-away PostgreSQL server)
 
 PAGE_CHARACTERS = 2400  # a typical RAA page
 PAGES_PER_DOCUMENT = 100

@@ -3,7 +3,7 @@
 For every RAA labelled in var-2025-acts-dev.csv, split its text and compare the
 acts found with the labelled acts: identifier, title, start page.
 
-    .venv/bin/python benchmarks/bench_split.py [CORPUS_DIR]
+    .venv/bin/python -m benchmarks.bench_split [CORPUS_DIR]
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from watchbot.read.extract import read_text_file
-from watchbot.read.split import ACT_ID as ACT_ID_PATTERN, split
+from watchbot.read.split import ACT_ID as ACT_ID_PATTERN
+from watchbot.read.split import split
 
 ACT_ID = re.compile(ACT_ID_PATTERN)
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

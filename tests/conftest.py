@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-import postgres
+from tests.support import postgres
 
-pytest_plugins = ["httpserver", "mastodon_servers"]
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-DATA = Path(__file__).resolve().parent / "data"
-
-
-def corpus(relative: str) -> Path:
-    """A file of the shared real corpus, or a skip naming what is missing."""
-    path = CORPUS / relative
-    if not path.exists():
-        pytest.skip(f"real corpus file {path} is absent (the shared/ folder is not beside this checkout)")
-    return path
+pytest_plugins = ["tests.support.httpserver", "tests.support.mastodon_servers"]
 
 
 @pytest.fixture(scope="session")

@@ -32,24 +32,25 @@ from mastodon._url_regex import url_regex
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, tokens, write_config
-from watchbot import config as configuration, discover
-from watchbot.run import steps
-from watchbot.run.analysis import analyse_file
+from tests.support.httpserver import Route, SiteServer
+from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, tokens, write_config
+from watchbot import config as configuration
+from watchbot import discover
 from watchbot.cli import _logging, build_parser, main
+from watchbot.core.models import Act, Category, CrawlOptions, Match, Page, Source
+from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Walk
 from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.match import rules
 from watchbot.match.classify import classify
-from watchbot.core.models import Act, Category, CrawlOptions, Match, Page, Source
 from watchbot.publish.toot import TootInput, compose
 from watchbot.read import ocr
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf
-from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
+from watchbot.run import steps
+from watchbot.run.analysis import analyse_file
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
 
@@ -147,8 +148,8 @@ def test_a_slow_server_cannot_hold_a_request_past_its_deadline(raw_server, attac
             trickle(connection, b"<p>" + b"x" * 4997, 0.2)
 
     server = raw_server(answer)
-    elapsed, error = timed(lambda: Fetcher(FAST, ["127.0.0.1"]).html(server.url("/RAA")))
-    assert isinstance(error, FetchError) and error.retry_later
+    elapsed, error = timed(lambda: Fetcher(FAST, [server.url("")]).html(server.url("/RAA")))
+    assert isinstance(error, FetchError) and error.passing
     assert "too slow" in error.reason and "request deadline of 1.5 s" in error.reason
     assert elapsed < 2.5
 
@@ -157,7 +158,7 @@ def test_a_trickled_pdf_leaves_no_partial_file(raw_server, tmp_path):
     server = raw_server(lambda connection, path: (
         connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 9000\r\n\r\n"),
         trickle(connection, b"%PDF-1.4\n" + b"0" * 8991, 0.05)))
-    elapsed, error = timed(lambda: Fetcher(FAST, ["127.0.0.1"]).pdf(server.url("/a.pdf"), tmp_path / "a.pdf"))
+    elapsed, error = timed(lambda: Fetcher(FAST, [server.url("")]).pdf(server.url("/a.pdf"), tmp_path / "a.pdf"))
     assert isinstance(error, FetchError) and "too slow" in error.reason
     assert elapsed < 2.5 and list(tmp_path.iterdir()) == []
 
@@ -173,7 +174,7 @@ def test_an_endless_tree_of_slow_pages_ends_at_the_source_deadline(raw_server):
     server = raw_server(answer)
     source = Source(code="trap", name="Piège", index_url=server.url("/Publications/RAA"))
     settings = CrawlSettings(source_deadline_seconds=2, max_index_pages=10_000)
-    elapsed, error = timed(lambda: discover.crawl(source, Fetcher(FAST, ["127.0.0.1"]), today=date(2026, 3, 1),
+    elapsed, error = timed(lambda: discover.crawl(source, Fetcher(FAST, [server.url("")]), today=date(2026, 3, 1),
                                                   settings=settings))
     assert isinstance(error, discover.DiscoverError) and error.retry_later
     assert "the source's deadline of 2 s" in str(error)
@@ -208,7 +209,7 @@ def test_links_per_page_are_capped_with_a_warning(site_server, caplog):
     site_server.route("/Publications/RAA", rows_of_links(5000, document=False))
     source = Source(code="trap", name="Piège", index_url=site_server.url("/Publications/RAA"))
     settings = CrawlSettings(max_links_per_page=50, max_index_pages=100_000, source_deadline_seconds=20)
-    fetcher = Fetcher(HttpSettings(delay_seconds=0, max_retries=0), [site_server.host])
+    fetcher = Fetcher(HttpSettings(delay_seconds=0, max_retries=0), [site_server.base])
     with pytest.raises(discover.DiscoverError):  # every page it leads to is missing
         discover.crawl(source, fetcher, today=date(2026, 3, 1), settings=settings)
     assert len(site_server.requests) == 51
@@ -227,9 +228,26 @@ def test_a_redirect_leaves_neither_the_port_nor_takes_a_user_name(site_server, t
         location = target.format(other=other.url("/").split(":")[2].strip("/"), port=site_server.url("/").split(":")[2].strip("/"))
         site_server.route("/old", Route(status=302, location=location))
         with pytest.raises(FetchError, match="refused redirect") as caught:
-            Fetcher(FAST, [site_server.host]).html(site_server.url("/old"))
+            Fetcher(FAST, [site_server.base]).html(site_server.url("/old"))
         assert "secret" not in str(caught.value)
         assert other.requests == [] and site_server.paths() == ["/old"]
+    finally:
+        other.stop()
+
+
+def test_a_link_to_another_port_of_the_source_host_is_refused(tmp_path, site_server, capsys):
+    other = SiteServer().start()  # the same host, 127.0.0.1, on another port
+    try:
+        serve(other, [NEGATIVE])
+        index = other.routes[INDEX_PATH][0].data.decode().replace('href="/', f'href="{other.base}/')
+        site_server.route(INDEX_PATH, index)
+        config = write_config(tmp_path, site_server.url(INDEX_PATH))
+        assert main(["run", "--config", str(config)]) == 1
+        document = database_rows(config, DocumentRow)[0]
+        assert document.url == other.url(quote(NEGATIVE.href)) and document.status != "done"
+        assert document.last_error == (f"{document.url}: refused: {other.base} is not the scheme, host and port "
+                                       f"of a configured source (configured for 127.0.0.1: {site_server.base})")
+        assert other.requests == []
     finally:
         other.stop()
 
@@ -596,7 +614,7 @@ def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, 
 
 @pytest.mark.parametrize("error, passing", [
     (OSError(errno.ENOSPC, "No space left on device"), True),
-    (FetchError("u", "HTTP 503, gave up after 5 attempts", retry_later=True), True),
+    (FetchError("u", "HTTP 503, gave up after 5 attempts", passing=True), True),
     (FetchError("u", "HTTP 404 Not Found"), False),
     (ExtractError("OCR work directory w: No space left on device", retry_later=True), True),
     (ExtractError("broken or truncated PDF"), False),

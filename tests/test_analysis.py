@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from prefecture import DRONE_RAA
-from watchbot.run.analysis import act_key, fingerprint
+from tests.support.prefecture import DRONE_RAA
+from watchbot.core.models import Act, Page
 from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import extract_pdf
-from watchbot.core.models import Act, Page
 from watchbot.read.split import split
+from watchbot.run.analysis import act_key, fingerprint
 
 
 def test_a_republished_act_keeps_its_fingerprint_under_a_new_identifier(tmp_path):

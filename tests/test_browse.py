@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
 from watchbot.store import open_database
 from watchbot.store.search import search

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from httpserver import Route
-from prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from tests.support.httpserver import Route
+from tests.support.prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
 
 DATA = Path(__file__).resolve().parent / "data"

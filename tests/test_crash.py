@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import corpus
-from mastodon_servers import StrictMastodon
-from prefecture import Document, serve, write_config
+from tests.support.corpus import corpus
+from tests.support.mastodon_servers import StrictMastodon
+from tests.support.prefecture import Document, serve, write_config
 from watchbot.cli import main
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow

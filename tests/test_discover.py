@@ -11,10 +11,12 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from watchbot.discover import DiscoverError, source, spip
+from watchbot.core.models import CrawlOptions, Listing, Source
+from watchbot.core.settings import HttpSettings
+from watchbot.discover import STRATEGIES, DiscoverError, Job, crawl, source, spip
 from watchbot.discover.dates import Period, find_date, find_period, window
 from watchbot.discover.page import parse
-from watchbot.core.models import CrawlOptions
+from watchbot.fetch import Fetcher
 
 REAL = Path(__file__).parent / "data" / "sites" / "real"
 TODAY = date(2026, 8, 20)
@@ -232,6 +234,38 @@ def test_options_are_checked_with_a_clear_message():
         crawl_plan(navigation="a[href")
     with pytest.raises(DiscoverError, match="unknown strategy 'drupal'"):
         crawl_plan("drupal")
+
+
+
+class OneDocument:
+    """A strategy listing one document, that keeps the jobs it was given."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    def options(self, overrides) -> CrawlOptions:
+        if set(overrides) - {"hosts"}:
+            raise ValueError("only 'hosts'")
+        return CrawlOptions(hosts=tuple(overrides.get("hosts", ())))
+
+    def crawl(self, source: Source, fetcher: Fetcher, job: Job) -> list[Listing]:
+        self.jobs.append(job)
+        return [Listing(source.code, "https://docs.test.gouv.fr/raa.pdf", "RAA", job.today)]
+
+
+def test_a_strategy_registered_by_name_plans_and_crawls_its_sources(monkeypatch):
+    strategy = OneDocument()
+    monkeypatch.setitem(STRATEGIES, "static", strategy)
+    plan = source("pref99", "Préfecture test", "https://www.test.gouv.fr/RAA", strategy="static",
+                  options={"hosts": ["docs.test.gouv.fr"]})
+    assert (plan.strategy, plan.crawl) == ("static", CrawlOptions(hosts=("docs.test.gouv.fr",)))
+    with pytest.raises(DiscoverError, match="only 'hosts'"):
+        source("pref99", "Préfecture test", "https://www.test.gouv.fr/RAA", strategy="static", options={"skip": "x"})
+
+    listings = crawl(plan, Fetcher(HttpSettings(), []), today=TODAY, since=date(2026, 1, 15))
+    assert listings == [Listing("pref99", "https://docs.test.gouv.fr/raa.pdf", "RAA", TODAY)]
+    [job] = strategy.jobs
+    assert (job.span, job.recent, job.today) == (Period(date(2026, 1, 15), TODAY), window(TODAY, 1), TODAY)
 
 
 @settings(max_examples=300, deadline=None)

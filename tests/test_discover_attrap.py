@@ -7,12 +7,12 @@ from datetime import date
 
 import pytest
 
-from conftest import corpus
+from tests.support.corpus import corpus
 from watchbot import discover
-from watchbot.discover import DiscoverError, crawl
-from watchbot.fetch import Fetcher
 from watchbot.core.models import Source
 from watchbot.core.settings import CrawlSettings, HttpSettings
+from watchbot.discover import DiscoverError, crawl
+from watchbot.fetch import Fetcher
 
 SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
 TODAY = date(2025, 10, 31)
@@ -26,7 +26,7 @@ def source(server, **options) -> Source:
 
 
 def run(server, **options):
-    return crawl(source(server, **options), Fetcher(SETTINGS, [server.host]), today=TODAY,
+    return crawl(source(server, **options), Fetcher(SETTINGS, [server.base]), today=TODAY,
                  since=date(2025, 10, 1), settings=CrawlSettings(lookback_months=0))
 
 

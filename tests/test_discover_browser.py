@@ -11,13 +11,13 @@ from urllib.parse import quote
 
 import pytest
 
-from httpserver import Route, SiteServer
-from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
+from tests.support.httpserver import Route, SiteServer
+from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
-from watchbot.discover import DiscoverError, browser, crawl, source
-from watchbot.fetch import Fetcher
 from watchbot.core.models import Source
 from watchbot.core.settings import HttpSettings
+from watchbot.discover import DiscoverError, browser, crawl, source
+from watchbot.fetch import Fetcher
 
 SETTINGS = HttpSettings(delay_seconds=0, max_retries=0, timeout_seconds=10)
 TODAY = date(2024, 2, 15)
@@ -56,7 +56,7 @@ def test_the_browser_passes_the_challenge_and_hands_its_cookie_to_the_pdf_downlo
     [page] = challenged.routes[INDEX_PATH]  # with a tracker on another host (localhost is 127.0.0.1)
     tracker = f"http://localhost:{site_server.base.rsplit(':', 1)[1]}/tracker.png"
     challenged.route(INDEX_PATH, replace(page, body=page.body.replace("</main>", f'<img src="{tracker}"></main>')))
-    fetcher = Fetcher(SETTINGS, [challenged.host])
+    fetcher = Fetcher(SETTINGS, [challenged.base])
     [listing] = crawl(source_on(challenged, browser=True), fetcher, today=TODAY, since=SINCE)
     assert listing.url == challenged.url(quote(RAA.href)) and listing.published == RAA.published
     index = [logged.headers.get("Cookie", "") for logged in challenged.requests if logged.path == INDEX_PATH]
@@ -83,7 +83,7 @@ def test_a_run_reads_and_classifies_the_raa_behind_the_challenge(challenged, tmp
 
 def test_without_the_browser_the_challenge_is_reported_with_the_way_through(challenged):
     with pytest.raises(DiscoverError) as caught:
-        crawl(source_on(challenged), Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
+        crawl(source_on(challenged), Fetcher(SETTINGS, [challenged.base]), today=TODAY, since=SINCE)
     assert caught.value.challenge and caught.value.source == "pp"
     assert "a JavaScript or CAPTCHA challenge" in caught.value.reason
     assert "headless browser (option browser: true, after scripts/setup --browser)" in caught.value.reason
@@ -93,7 +93,7 @@ def test_a_missing_browser_fails_the_source_saying_how_to_install_it(challenged,
     monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
     source = source_on(challenged, browser=True)
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
+        crawl(source, Fetcher(SETTINGS, [challenged.base]), today=TODAY, since=SINCE)
     assert caught.value.reason == (
         f"index page unreachable: {source.index_url}: this source is read in a headless browser (option "
         f"browser: true), but {tmp_path / 'chromium'} not found: run scripts/setup --browser (it installs "
@@ -121,7 +121,7 @@ def test_a_challenge_the_browser_cannot_pass_fails_within_the_page_deadline(chal
     monkeypatch.setattr(browser, "PAGE_DEADLINE_SECONDS", 2.0)
     challenged.route(INDEX_PATH, Route(body=CHALLENGE.replace("window.location.reload();", "")))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source_on(challenged, browser=True), Fetcher(SETTINGS, [challenged.host]), today=TODAY, since=SINCE)
+        crawl(source_on(challenged, browser=True), Fetcher(SETTINGS, [challenged.base]), today=TODAY, since=SINCE)
     assert caught.value.challenge and caught.value.retry_later
     assert (f"index page unreachable: {challenged.url(INDEX_PATH)}: a JavaScript or CAPTCHA challenge not passed "
             "within 2 s in the headless browser") in caught.value.reason

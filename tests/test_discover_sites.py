@@ -3,7 +3,7 @@ through the real Fetcher (pacing 0).
 
 Each tests/data/sites/<shape>.yaml holds: `shape`, the registry `sources` it stands for, the `index`
 path, `pages` (path -> HTML, or a mapping with `file` (a page under tests/data/sites/), `status`,
-`location`, `headers`, `cookie` and `without_cookie`, see tests/httpserver.py), and `runs`, each with
+`location`, `headers`, `cookie` and `without_cookie`, see tests/support/httpserver.py), and `runs`, each with
 `today`, optional `since` (not_before), `index`, `lookback_months`, `options`, `strategy`, the
 `expect`ed listings ([path, title, date]) and the paths that must stay `unread`.
 """
@@ -12,45 +12,27 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
-import yaml
 
-from httpserver import DictCache, Route, SiteServer
-from watchbot.discover import registry as sources
-from watchbot.core.settings import CrawlSettings, HttpSettings
+from tests.support.httpserver import DictCache, Route, SiteServer
+from tests.support.sites import FIXTURES, SITES, load_site, serve_site
 from watchbot import discover
-from watchbot.discover import DiscoverError, Progress, crawl
-from watchbot.fetch import Fetcher
 from watchbot.core.models import Source
+from watchbot.core.settings import CrawlSettings, HttpSettings
+from watchbot.discover import DiscoverError, Progress, crawl
+from watchbot.discover import registry as sources
+from watchbot.fetch import Fetcher
 
-SITES = Path(__file__).parent / "data" / "sites"
-FIXTURES = sorted(SITES.glob("*.yaml"))
 TODAY = date(2026, 8, 20)
 SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
-
-
-def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def serve(server: SiteServer, pages: dict, etags: bool = False) -> None:
-    for path, page in pages.items():
-        if isinstance(page, str):
-            page = {"body": page}
-        body = (SITES / page["file"]).read_text(encoding="utf-8") if "file" in page else page.get("body", "")
-        server.route(path, Route(body=body, status=page.get("status", 200), location=page.get("location"),
-                                 headers=page.get("headers", {}), cookie=page.get("cookie"),
-                                 without_cookie=page.get("without_cookie", ""),
-                                 etag=f'"{abs(hash(body))}"' if etags else None))
 
 
 def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None, progress=None, max_pages=200) -> list[tuple]:
     source = discover.source(spec.get("sources", ["test"])[0], "fixture", server.url(run.get("index", spec["index"])),
                              strategy=run.get("strategy", spec.get("strategy", "dsfr")),
                              options=run.get("options", spec.get("options", {})))
-    fetcher = Fetcher(SETTINGS, [server.host], cache=cache)
+    fetcher = Fetcher(SETTINGS, [server.base], cache=cache)
     listings = crawl(source, fetcher, today=run["today"], since=run.get("since"), progress=progress,
                      settings=CrawlSettings(lookback_months=run.get("lookback_months", 1),
                                             max_index_pages=max_pages))
@@ -60,14 +42,14 @@ def run_crawl(server: SiteServer, spec: dict, run: dict, cache=None, progress=No
 
 def cases() -> list:
     return [pytest.param(path, number, id=f"{path.stem}-{number}")
-            for path in FIXTURES for number, _ in enumerate(load(path)["runs"])]
+            for path in FIXTURES for number, _ in enumerate(load_site(path)["runs"])]
 
 
 @pytest.mark.parametrize("path, number", cases())
 def test_fixture_site_is_crawled_end_to_end(site_server, path, number):
-    spec = load(path)
+    spec = load_site(path)
     run = spec["runs"][number]
-    serve(site_server, spec["pages"])
+    serve_site(site_server, spec["pages"])
     found = run_crawl(site_server, spec, run)
     assert sorted(found, key=str) == sorted((tuple(item) for item in run["expect"]), key=str)
     requested = Counter(site_server.paths())
@@ -76,8 +58,8 @@ def test_fixture_site_is_crawled_end_to_end(site_server, path, number):
 
 
 def test_a_second_crawl_is_conditional_and_finds_the_same(site_server):
-    spec = load(SITES / "year-month.yaml")
-    serve(site_server, spec["pages"], etags=True)
+    spec = load_site(SITES / "year-month.yaml")
+    serve_site(site_server, spec["pages"], etags=True)
     cache = DictCache()
     first = run_crawl(site_server, spec, spec["runs"][0], cache)
     read = len(site_server.requests)
@@ -91,7 +73,7 @@ def test_an_unreachable_index_is_a_discover_error(site_server):
     site_server.route("/Publications/RAA", Route(status=503))
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [site_server.host], sleep=lambda seconds: None),
+        crawl(source, Fetcher(SETTINGS, [site_server.base], sleep=lambda seconds: None),
               today=TODAY)
     assert caught.value.retry_later and caught.value.source == "pref99"
     assert str(caught.value).startswith(f"index page unreachable: {source.index_url}: HTTP 503")
@@ -101,14 +83,14 @@ def test_failed_subpages_with_nothing_found_are_a_discover_error(site_server):
     site_server.route("/Publications/RAA", '<main><a href="/Publications/RAA/RAA-2026">RAA 2026</a></main>')
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError, match="no document found, 1 page.s. failed.*HTTP 404"):
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
 
 
 def test_an_index_without_raa_nor_links_is_an_error_naming_it(site_server):
     site_server.route("/Publications/RAA", '<main><h1>Recueil des actes administratifs</h1><p>En travaux</p></main>')
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert str(caught.value) == f"no RAA found at {source.index_url}: the site may have changed"
     assert not caught.value.retry_later and caught.value.source == "pref99"
 
@@ -118,7 +100,7 @@ def test_links_that_lead_to_no_raa_are_an_error(site_server):
     site_server.route("/Publications/RAA/RAA-2026", '<main><h1>RAA 2026</h1></main>')
     source = Source("pref99", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError, match=r"no RAA found at .* nor on the 1 page\(s\) it leads to: the site may"):
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
 
 
 @pytest.mark.parametrize("where", ["/Publications/RAA", "/Publications/RAA/RAA-2026"])
@@ -128,7 +110,7 @@ def test_a_challenge_is_reported_as_such(site_server, where):
                                    status=403))
     source = Source("pp", "test", site_server.url("/Publications/RAA"))
     with pytest.raises(DiscoverError) as caught:
-        crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert caught.value.challenge and caught.value.source == "pp"
     assert "HTTP 403 with a JavaScript challenge (the Préfecture de police's) instead of the page" in str(caught.value)
     assert str(caught.value).endswith("read in a headless browser (option browser: true, after scripts/setup "
@@ -136,11 +118,11 @@ def test_a_challenge_is_reported_as_such(site_server, where):
 
 
 def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):
-    spec = load(SITES / "dims-session.yaml")
-    serve(site_server, spec["pages"])
+    spec = load_site(SITES / "dims-session.yaml")
+    serve_site(site_server, spec["pages"])
     without = discover.source("pref57", "test", site_server.url(spec["index"]), strategy="dims")
     with pytest.raises(DiscoverError, match="no RAA found at .*: the site may have changed"):
-        crawl(without, Fetcher(SETTINGS, [site_server.host]), today=TODAY)
+        crawl(without, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert "Cookie" not in site_server.requests[0].headers
     found = run_crawl(site_server, spec, spec["runs"][0])
     assert len(found) == 4
@@ -150,10 +132,10 @@ def test_the_moselle_list_needs_the_cookie_of_its_entry_page(site_server):
 
 
 def test_max_pages_bounds_a_crawl(site_server):
-    spec = load(SITES / "root-paginated-detail.yaml")
-    serve(site_server, spec["pages"])
+    spec = load_site(SITES / "root-paginated-detail.yaml")
+    serve_site(site_server, spec["pages"])
     source = Source("pref71", "test", site_server.url(spec["index"]))
-    crawl(source, Fetcher(SETTINGS, [site_server.host]), today=TODAY, settings=CrawlSettings(max_index_pages=3))
+    crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY, settings=CrawlSettings(max_index_pages=3))
     assert len(site_server.requests) == 3
 
 
@@ -162,8 +144,8 @@ EVERY_RUN = [BACKFILL, f"{BACKFILL}/RAA-2026", f"{BACKFILL}/RAA-2026/12-Decembre
 
 
 def test_a_backfill_spread_over_runs_picks_up_where_the_last_stopped(site_server):
-    spec = load(SITES / "backfill.yaml")
-    serve(site_server, spec["pages"])
+    spec = load_site(SITES / "backfill.yaml")
+    serve_site(site_server, spec["pages"])
     progress, found, reads = Progress(), set(), []
     for _ in range(5):
         before = len(site_server.requests)
@@ -179,8 +161,8 @@ def test_a_backfill_spread_over_runs_picks_up_where_the_last_stopped(site_server
 
 
 def test_pages_of_closed_periods_are_read_once_until_not_before_moves_back(site_server):
-    spec = load(SITES / "backfill.yaml")
-    serve(site_server, spec["pages"])
+    spec = load_site(SITES / "backfill.yaml")
+    serve_site(site_server, spec["pages"])
     progress = Progress()
     for since in (date(2026, 10, 1), date(2026, 10, 1), date(2026, 8, 1)):
         before = len(site_server.requests)
@@ -198,7 +180,7 @@ def test_pages_of_closed_periods_are_read_once_until_not_before_moves_back(site_
 def test_fixtures_and_registry_agree():
     notes = sources.notes()
     for path in FIXTURES:
-        for code in load(path).get("sources", []):
+        for code in load_site(path).get("sources", []):
             assert path.stem in notes[code]["tested"].split(", "), f"{code} should name {path.stem} in `tested`"
     named = {name for note in notes.values() for name in note["tested"].split(", ") if name}
     existing = {path.stem for path in FIXTURES} | {f"real-{p.name[-2:]}" for p in (SITES / "real").glob("prefecture-*")}

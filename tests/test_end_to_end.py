@@ -11,7 +11,16 @@ from datetime import date
 
 from sqlalchemy import select
 
-from prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from tests.support.prefecture import (
+    CHALLENGE_PAGE,
+    DRONE_RAA,
+    NEGATIVE_RAA,
+    Document,
+    downloads,
+    serve,
+    tokens,
+    write_config,
+)
 from watchbot.cli import main
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow

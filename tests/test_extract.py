@@ -8,14 +8,14 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import DATA, corpus
-from prefecture import DRONE_RAA, ROOT
-from scans import CCTV_REF, blurred, image_pdf, scans, turned
-from watchbot.run.analysis import analyse
+from tests.support.corpus import DATA, corpus
+from tests.support.prefecture import DRONE_RAA, ROOT
+from tests.support.scans import CCTV_REF, blurred, image_pdf, scans, turned
+from watchbot.core.settings import ExtractSettings
 from watchbot.match import rules
 from watchbot.read import extract
-from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import ExtractError, extract_pdf, read_layers, read_text_file
+from watchbot.run.analysis import analyse
 
 SPECIAL = DRONE_RAA  # the demo's copy: Seine-et-Marne special RAA, 6 pages, drone act
 CHALLENGE = DATA / "pdfs" / "2024_01493_05102024.pdf"

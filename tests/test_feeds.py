@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta, timezone
 import feedparser
 import pytest
 
-from prefecture import DRONE_RAA, Document, serve, tokens, write_config
+from tests.support.prefecture import DRONE_RAA, Document, serve, tokens, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
+from watchbot.core.settings import BUNDLED_RULES, ConfigError
 from watchbot.match import rules
 from watchbot.publish import feeds
-from watchbot.core.settings import BUNDLED_RULES, ConfigError
 from watchbot.store import open_database
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, SourceRow
 

@@ -9,11 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import corpus
-from httpserver import DictCache, Route, SiteServer
+from tests.support.corpus import corpus
+from tests.support.httpserver import DictCache, Route, SiteServer
 from watchbot.core.settings import HttpSettings
-from watchbot.fetch import ChallengeError, Fetcher, FetchError
 from watchbot.core.urls import normalize_url
+from watchbot.fetch import ChallengeError, Fetcher, FetchError
+from watchbot.fetch.guard import Guard
 
 DATA = Path(__file__).parent / "data" / "pdfs"
 SETTINGS = HttpSettings(user_agent="watchbot-test (+mailto:test@example.org)", delay_seconds=0,
@@ -27,7 +28,7 @@ class Sleeps(list):
 
 
 def fetcher(server: SiteServer, settings: HttpSettings = SETTINGS, cache=None, sleep=None, **kwargs) -> Fetcher:
-    return Fetcher(settings, [server.host], cache=cache, sleep=Sleeps() if sleep is None else sleep, **kwargs)
+    return Fetcher(settings, [server.base], cache=cache, sleep=Sleeps() if sleep is None else sleep, **kwargs)
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_503_backs_off_exponentially_then_gives_up_for_this_run(site_server):
     sleeps = Sleeps()
     with pytest.raises(FetchError) as caught:
         fetcher(site_server, sleep=sleeps).html(site_server.url("/down"))
-    assert caught.value.retry_later
+    assert caught.value.passing
     assert "HTTP 503" in caught.value.reason and "3 attempts" in caught.value.reason
     assert sleeps == [1.0, 2.0]
     assert site_server.count("/down") == SETTINGS.max_retries + 1
@@ -75,7 +76,7 @@ def test_a_retry_after_beyond_the_cap_defers_to_the_next_run(site_server):
     sleeps = Sleeps()
     with pytest.raises(FetchError) as caught:
         fetcher(site_server, sleep=sleeps, max_retry_wait=60).html(site_server.url("/later"))
-    assert caught.value.retry_later and "3600" in caught.value.reason
+    assert caught.value.passing and "3600" in caught.value.reason
     assert sleeps == [] and site_server.count("/later") == 1
 
 
@@ -84,7 +85,7 @@ def test_a_timeout_is_retried_then_reported(site_server):
     settings = HttpSettings(delay_seconds=0, timeout_seconds=0.2, max_retries=1)
     with pytest.raises(FetchError) as caught:
         fetcher(site_server, settings).html(site_server.url("/slow"))
-    assert "timed out" in caught.value.reason and caught.value.retry_later
+    assert "timed out" in caught.value.reason and caught.value.passing
     assert site_server.count("/slow") == 2
 
 
@@ -95,7 +96,7 @@ def test_a_trickling_transfer_is_cut_short(site_server, tmp_path):
     settings = HttpSettings(delay_seconds=0, timeout_seconds=0.1, request_deadline_seconds=1, max_retries=0)
     with pytest.raises(FetchError, match="too slow") as caught:
         fetcher(site_server, settings).pdf(site_server.url("/slow.pdf"), tmp_path / "slow.pdf")
-    assert caught.value.retry_later and list(tmp_path.iterdir()) == []
+    assert caught.value.passing and list(tmp_path.iterdir()) == []
 
 
 def test_a_redirect_within_the_host_is_followed(site_server):
@@ -114,7 +115,7 @@ def test_a_redirect_to_a_foreign_host_is_refused(site_server):
         with pytest.raises(FetchError) as caught:
             fetcher(site_server).html(site_server.url("/doc.pdf"))
         assert "refused redirect" in caught.value.reason and "localhost" in caught.value.reason
-        assert not caught.value.retry_later
+        assert not caught.value.passing
         assert foreign.requests == []
     finally:
         foreign.stop()
@@ -124,6 +125,31 @@ def test_a_host_outside_the_sources_is_never_contacted(site_server):
     with pytest.raises(FetchError, match="not the host of a configured source"):
         Fetcher(SETTINGS, ["www.var.gouv.fr"]).html(site_server.url("/a"))
     assert site_server.requests == []
+
+
+def test_another_port_of_a_configured_host_is_never_contacted(site_server):
+    other = SiteServer().start()  # the same host, 127.0.0.1, on another port
+    try:
+        other.route("/x.pdf", Route(body=b"%PDF-1.4 elsewhere", content_type="application/pdf"))
+        with pytest.raises(FetchError) as caught:
+            fetcher(site_server).html(other.url("/x.pdf"))
+        assert caught.value.url == other.url("/x.pdf") and not caught.value.passing
+        assert caught.value.reason == (f"refused: {other.base} is not the scheme, host and port of a configured "
+                                       f"source (configured for 127.0.0.1: {site_server.base})")
+        assert other.requests == []
+    finally:
+        other.stop()
+
+
+def test_the_allowed_origins_are_the_configured_scheme_host_and_port():
+    guard = Guard(["https://www.var.gouv.fr", "http://127.0.0.1:8080", "www.nord.gouv.fr", "http://old.gouv.fr"])
+    allowed = ["https://www.var.gouv.fr/a", "https://www.var.gouv.fr:443/a", "http://127.0.0.1:8080/a",
+               "http://www.nord.gouv.fr/a", "https://www.nord.gouv.fr/a", "https://old.gouv.fr/a"]
+    refused = ["http://www.var.gouv.fr/a", "https://www.var.gouv.fr:8443/a", "http://127.0.0.1/a",
+               "http://127.0.0.1:8081/a", "https://www.nord.gouv.fr:8443/a", "http://old.gouv.fr:8080/a",
+               "http://[broken/a"]
+    assert [url for url in allowed if not guard.allows(url)] == []
+    assert [url for url in refused if guard.allows(url)] == []
 
 
 def test_an_invalid_url_or_redirect_is_refused_without_retrying(site_server):
@@ -178,7 +204,7 @@ def test_requests_to_one_host_are_paced(site_server):
     site_server.route("/p", "<p>x</p>")
     sleeps = Sleeps()
     now = [100.0]
-    client = Fetcher(HttpSettings(delay_seconds=5), [site_server.host], sleep=sleeps, clock=lambda: now[0])
+    client = Fetcher(HttpSettings(delay_seconds=5), [site_server.base], sleep=sleeps, clock=lambda: now[0])
     client.html(site_server.url("/p"))
     now[0] += 2.0
     client.html(site_server.url("/p"))
@@ -213,17 +239,18 @@ def servers():
 def test_hosts_on_one_address_share_the_delay(site_server):
     site_server.route("/p", "<p>x</p>")
     clock = Clock()
-    client = Fetcher(HttpSettings(delay_seconds=5), ["127.0.0.1", "localhost"], sleep=clock.sleep, clock=clock)
+    localhost = site_server.base.replace("127.0.0.1", "localhost")
+    client = Fetcher(HttpSettings(delay_seconds=5), [site_server.base, localhost], sleep=clock.sleep, clock=clock)
     client.html(site_server.url("/p"))
     clock.now += 2.0
-    client.html(f"http://localhost:{site_server.url('/p').rsplit(':', 1)[1]}")
+    client.html(f"{localhost}/p")
     assert clock.sleeps == [3.0] and client.requests == 2
     assert client.platform("http://localhost/") == client.platform(site_server.url("/")) == "127.0.0.1"
 
 
 def test_each_address_has_its_own_pace(servers):
     clock = Clock()
-    client = Fetcher(HttpSettings(delay_seconds=5), [server.host for server in servers], sleep=clock.sleep,
+    client = Fetcher(HttpSettings(delay_seconds=5), [server.base for server in servers], sleep=clock.sleep,
                      clock=clock)
     for server in (*servers, *servers):
         client.html(server.url("/p"))
@@ -236,14 +263,14 @@ def test_a_503_storm_slows_the_platform_down_for_the_rest_of_the_run(site_server
     site_server.route("/p", "<p>x</p>")
     clock = Clock()
     settings = HttpSettings(delay_seconds=5, max_retries=2)
-    client = Fetcher(settings, ["127.0.0.1", "localhost"], sleep=clock.sleep, clock=clock)
+    localhost = site_server.base.replace("127.0.0.1", "localhost")
+    client = Fetcher(settings, [site_server.base, localhost], sleep=clock.sleep, clock=clock)
     with pytest.raises(FetchError, match="HTTP 503, gave up after 3 attempts"):
         client.html(site_server.url("/busy"))
     assert client.delay(site_server.url("/")) == 10.0
-    port = site_server.url("/").rsplit(":", 1)[1]
     before = len(clock.sleeps)
-    client.html(f"http://localhost:{port}/p")
-    client.html(f"http://localhost:{port}/p")
+    client.html(f"{localhost}/p")
+    client.html(f"{localhost}/p")
     assert clock.sleeps[before:] == [10.0, 10.0]
 
 
@@ -279,7 +306,7 @@ def test_an_anti_bot_challenge_is_told_from_a_page_without_retrying(site_server,
     site_server.route("/RAA", Route(body=CLOUDFLARE_BLOCK, status=status))
     with pytest.raises(ChallengeError) as caught:
         fetcher(site_server).html(site_server.url("/RAA"))
-    assert caught.value.kind == "a Cloudflare challenge" and caught.value.retry_later
+    assert caught.value.kind == "a Cloudflare challenge" and caught.value.passing
     assert caught.value.reason.startswith(f"HTTP {status} with a Cloudflare challenge instead of the page")
     assert site_server.count("/RAA") == 1
 
@@ -301,7 +328,7 @@ def test_a_truncated_download_leaves_no_file(site_server, real_pdf, tmp_path):
     site_server.route("/cut.pdf", Route(body=real_pdf, content_type="application/pdf", truncate=100_000))
     with pytest.raises(FetchError) as caught:
         fetcher(site_server).pdf(site_server.url("/cut.pdf"), tmp_path / "cut.pdf")
-    assert caught.value.retry_later
+    assert caught.value.passing
     assert list(tmp_path.iterdir()) == []
 
 
@@ -316,7 +343,7 @@ def test_a_pdf_over_the_size_cap_is_refused(site_server, real_pdf, tmp_path):
 def test_a_missing_document_is_not_retried_later(site_server, tmp_path):
     with pytest.raises(FetchError) as caught:
         fetcher(site_server).pdf(site_server.url("/gone.pdf"), tmp_path / "gone.pdf")
-    assert caught.value.reason.startswith("HTTP 404") and caught.value.gone and not caught.value.retry_later
+    assert caught.value.reason.startswith("HTTP 404") and caught.value.gone and not caught.value.passing
     assert site_server.count("/gone.pdf") == 1
 
 

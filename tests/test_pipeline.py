@@ -13,15 +13,24 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select, update
 
-from conftest import corpus
-from httpserver import Route
-from prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, downloads, serve, tokens, write_config
+from tests.support.corpus import corpus
+from tests.support.httpserver import Route
+from tests.support.prefecture import (
+    DRONE_RAA,
+    INDEX_PATH,
+    NEGATIVE_RAA,
+    Document,
+    downloads,
+    serve,
+    tokens,
+    write_config,
+)
 from watchbot import config as configuration
-from watchbot.run import analysis, pipeline
 from watchbot.cli import main
 from watchbot.commands import load_rules
-from watchbot.store import open_database
 from watchbot.core.clock import Clock, utcnow
+from watchbot.run import analysis, pipeline
+from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PageRow, PostRow, RunRow, SourceRow
 
 RULES = Path(__file__).resolve().parents[1] / "rules"

@@ -13,22 +13,28 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+from mastodon import Mastodon, MastodonNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
-from mastodon import Mastodon, MastodonNotFoundError
-
-from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
+from tests.support.mastodon_servers import (
+    PROFILES,
+    MockMastodon,
+    StrictMastodon,
+    closed_port_url,
+    entities,
+    mastodon_length,
+)
 from watchbot.commands.status import report
-from watchbot.match import rules
 from watchbot.core.models import Act, Category, Match, Source
+from watchbot.core.settings import BUNDLED_RULES, Account, Config
+from watchbot.match import rules
 from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
-from watchbot.core.settings import BUNDLED_RULES, Account, Config
 from watchbot.store import open_database, posts
-from watchbot.store.states import PostState
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
+from watchbot.store.states import PostState
 
 ACTS = json.loads((Path(__file__).parent / "data" / "toot" / "acts.json").read_text(encoding="utf-8"))
 CATEGORIES = {

@@ -6,12 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from watchbot.match import rules
+from watchbot.core.yamlfile import YamlError
+from watchbot.match import patterns, rules
 from watchbot.match.normalize import fold
 from watchbot.match.zones import ZONES
-from watchbot.core.yamlfile import YamlError
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "rules"
@@ -20,7 +21,7 @@ INVALID = Path(__file__).parent / "data" / "rules" / "invalid"
 
 def found(words: str, text: str) -> list[str]:
     folded = fold(text)
-    return [folded[start:end] for start, end in rules.compile_words(words).finditer(folded)]
+    return [folded[start:end] for start, end in patterns.compile_words(words).finditer(folded)]
 
 
 def test_shipped_rules_load_with_their_labels():
@@ -55,21 +56,21 @@ def test_plain_words_match_what_they_mean(words, text, expected):
 
 
 def test_parts_joined_by_plus_must_be_close_together():
-    pattern = rules.compile_pattern({"words": "interdiction + manifestation", "within": 40})
+    pattern = patterns.compile_pattern({"words": "interdiction + manifestation", "within": 40})
     near = fold("portant interdiction partielle d'une manifestation déclarée")
     far = fold("interdiction de circulation " + "x " * 40 + "manifestation")
     assert pattern.find(near) is not None and pattern.find(far) is None
     start, end = pattern.find(near)
     assert near[start:end] == "interdiction partielle d'une manifestation"
-    in_order = rules.compile_pattern({"words": "institu* + périmètre de protection", "within": 40})
+    in_order = patterns.compile_pattern({"words": "institu* + périmètre de protection", "within": 40})
     assert in_order.find(fold("instituant un périmètre de protection")) is not None
     assert in_order.find(fold("lorsqu'un périmètre de protection a été institué")) is None
 
 
 def test_regex_runs_on_folded_text_with_its_accents_folded():
-    pattern = rules.compile_pattern({"regex": r"interdi\w+ (de |d'une )?manifestation"})
+    pattern = patterns.compile_pattern({"regex": r"interdi\w+ (de |d'une )?manifestation"})
     assert pattern.find(fold("INTERDICTION D’UNE MANIFESTATION")) is not None
-    assert rules.compile_pattern({"regex": "périmètre"}).find(fold("PÉRIMÈTRE")) is not None
+    assert patterns.compile_pattern({"regex": "périmètre"}).find(fold("PÉRIMÈTRE")) is not None
 
 
 def test_check_reports_every_problem_with_file_line_column_and_hint():
@@ -132,7 +133,7 @@ def test_check_empty_or_missing_directory(tmp_path):
 @given(st.text(), st.sampled_from(["caméra aéroportée", "L. 226-1", "interdi* + manifestation", "lra", "a"]))
 def test_matcher_never_fails_on_any_text(text, words):
     folded = fold(text)
-    pattern = rules.compile_pattern(words)
+    pattern = patterns.compile_pattern(words)
     span = pattern.find(folded)
     if span is not None:
         assert 0 <= span[0] < span[1] <= len(folded)

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from prefecture import Document, serve, write_config
-from scans import CCTV_REF, blurred, image_pdf, scans
+from tests.support.prefecture import Document, serve, write_config
+from tests.support.scans import CCTV_REF, blurred, image_pdf, scans
+from tests.test_pipeline import rows
 from watchbot.cli import main
 from watchbot.store.models import PageRow
-from test_pipeline import rows
 
 
 @pytest.mark.ocr

@@ -13,8 +13,8 @@ from alembic import command
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from httpserver import SiteServer
-from prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
+from tests.support.httpserver import SiteServer
+from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.store import alembic_config, connect, open_database

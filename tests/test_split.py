@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import corpus
-from prefecture import DRONE_RAA
+from tests.support.corpus import corpus
+from tests.support.prefecture import DRONE_RAA
+from watchbot.core.models import Page
 from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import extract_pdf, read_text_file
-from watchbot.core.models import Page
 from watchbot.read.split import ACT_ID, split
 
 SPECIAL = DRONE_RAA  # the demo's copy: Seine-et-Marne special RAA, 6 pages, drone act

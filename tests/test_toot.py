@@ -10,14 +10,25 @@ from pathlib import Path
 
 import grapheme
 import pytest
-from hypothesis import assume, given, settings, strategies as st
-
-from conftest import corpus
-from mastodon_servers import entities, mastodon_length
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from mastodon import Mastodon
+
+from tests.support.corpus import corpus
+from tests.support.mastodon_servers import entities, mastodon_length
 from watchbot.core.models import Act, Category, Match
-from watchbot.publish.toot import (TootError, TootInput, compose, content_warning, french_date, hashtag, hashtags, length,
-                           page_link, ref_date)
+from watchbot.publish.toot import (
+    TootError,
+    TootInput,
+    compose,
+    content_warning,
+    french_date,
+    hashtag,
+    hashtags,
+    length,
+    page_link,
+    ref_date,
+)
 
 DATA = Path(__file__).parent / "data" / "toot"
 CATEGORIES = {

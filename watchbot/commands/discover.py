@@ -29,7 +29,7 @@ def handle(args) -> int:
     sources = selected_sources(config, args.source)
     found, status = [], OK
     today = Clock.system().today
-    with Fetcher(config.http, discover.allowed_hosts(sources)) as fetcher:
+    with Fetcher(config.http, discover.allowed_origins(sources)) as fetcher:
         for source in sources:
             before = fetcher.requests
             try:

@@ -67,7 +67,7 @@ def table(rows: list[tuple[str, ...]]) -> str:
 def handle_check(args) -> int:
     config = configuration.load(args.config)
     sources = selected_sources(config, args.source)
-    fetcher = Fetcher(config.http, discover.allowed_hosts(sources))
+    fetcher = Fetcher(config.http, discover.allowed_origins(sources))
     today = date.today()
     health = [check(source, fetcher, config, today) for source in sources]
     print(table([COLUMNS, *(item.row() for item in health)]))

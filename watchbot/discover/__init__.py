@@ -1,30 +1,32 @@
 """Discovering the RAA a source publishes: `crawl(source, fetcher, today=…)` -> Listings.
 
-A strategy is a preset of crawler options (`dsfr` for the departmental sites, the Préfecture de police
-and anything with links to PDFs; `spip` for www.prefectures-regions.gouv.fr; `dims` for Moselle's
-mc.moselle.gouv.fr); a source's own `options` override the preset, once, when `source()` builds it. The
-`attrap` strategy reads the Attrap search API instead of a site (see attrap.py). The crawl reads the pages
-whose period overlaps its window: from `since` (the source's not_before) or the look-back, whichever is
-earlier, to today; pages of closed periods read by an earlier run (remembered in a `Progress`) are not
-read again. `allowed_hosts` says which hosts a crawl may reach.
+A source names its strategy, an object that checks the source's options and lists its documents (see
+`Strategy`), registered by name in `STRATEGIES`. `dsfr` (the departmental sites, the Préfecture de police
+and anything with links to PDFs), `spip` (www.prefectures-regions.gouv.fr) and `dims` (Moselle's
+mc.moselle.gouv.fr) walk a site with the generic crawler, each from its preset of crawler options; a
+source's own `options` override the preset, once, when `source()` builds it. `attrap` reads the Attrap
+search API instead of a site (see attrap.py). The crawl reads the pages whose period overlaps its window:
+from `since` (the source's not_before) or the look-back, whichever is earlier, to today; pages of closed
+periods read by an earlier run (remembered in a `Progress`) are not read again. `allowed_origins` says which
+origins (scheme, host and port) a crawl may reach.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 
+from watchbot.core.models import AttrapOptions, CrawlOptions, Listing, Source
+from watchbot.core.settings import CrawlSettings
 from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Progress, Walk, crawl_options
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
-from watchbot.core.models import AttrapOptions, CrawlOptions, Listing, Source
-from watchbot.core.settings import CrawlSettings
-from watchbot.core.urls import host_of
+from watchbot.fetch.guard import origin_of
 
-STRATEGIES = {"dsfr": CrawlOptions(), "spip": spip.OPTIONS, "dims": dims.OPTIONS}
-
-__all__ = ["DiscoverError", "Progress", "STRATEGIES", "allowed_hosts", "crawl", "default_since", "source"]
+__all__ = ["DiscoverError", "Job", "Progress", "STRATEGIES", "Strategy", "allowed_origins", "crawl", "default_since",
+           "source"]
 
 
 class DiscoverError(Exception):
@@ -42,23 +44,23 @@ class DiscoverError(Exception):
 def source(code: str, name: str, index_url: str, *, department: str | None = None, strategy: str = "dsfr",
            options: Mapping[str, Any] | None = None) -> Source:
     """A source with its crawl plan resolved; DiscoverError for an unknown strategy or a bad option."""
-    preset = STRATEGIES.get(strategy)
-    if preset is None and strategy != "attrap":
-        raise DiscoverError(f"unknown strategy '{strategy}'; known: {', '.join(STRATEGIES)}, attrap", source=code)
+    if strategy not in STRATEGIES:
+        raise DiscoverError(f"unknown strategy '{strategy}'; known: {', '.join(STRATEGIES)}", source=code)
     try:
-        plan = attrap.attrap_options(options or {}) if preset is None else crawl_options(preset, options or {})
+        plan = STRATEGIES[strategy].options(options or {})
     except ValueError as error:
         raise DiscoverError(str(error), source=code) from None
     return Source(code, name, index_url, department, strategy, plan)
 
 
-def allowed_hosts(sources: Iterable[Source]) -> set[str]:
-    """The hosts a crawl of these sources may reach: their index pages' and their strategies' extra hosts."""
-    hosts = set()
+def allowed_origins(sources: Iterable[Source]) -> set[str]:
+    """What a crawl of these sources may reach (see Fetcher): their index pages' scheme, host and port, and
+    their strategies' extra hosts (on the default ports)."""
+    allowed = set()
     for source in sources:
-        hosts.add(host_of(source.index_url))
-        hosts.update(source.crawl.hosts)
-    return hosts
+        allowed.add(str(origin_of(source.index_url)))
+        allowed.update(source.crawl.hosts)
+    return allowed
 
 
 DEFAULT_CRAWL = CrawlSettings()
@@ -72,45 +74,94 @@ def default_since(not_before: date | None, today: date) -> date:
     return not_before or today - timedelta(days=FIRST_RUN_DAYS)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One crawl of a source: the period it reads (`recent`: the look-back part of it), within the
+    settings' limits; `progress` (updated in place) carries what earlier runs read and left unread."""
+
+    span: Period
+    recent: Period
+    today: date
+    settings: CrawlSettings
+    progress: Progress | None = None
+
+
+class Strategy(Protocol):
+    """How the documents of a source are found."""
+
+    def options(self, overrides: Mapping[str, Any]) -> CrawlOptions | AttrapOptions:
+        """The source's crawl plan from its `options`; ValueError naming a bad option."""
+        ...
+
+    def crawl(self, source: Source, fetcher: Fetcher, job: Job) -> list[Listing]:
+        """The documents the source lists in the job's period; DiscoverError when there is none to be read."""
+        ...
+
+
 def crawl(source: Source, fetcher: Fetcher, *, today: date, settings: CrawlSettings = DEFAULT_CRAWL,
           since: date | None = None, progress: Progress | None = None) -> list[Listing]:
     """The documents listed on the source's index pages of the window, de-duplicated by URL, in the order
     they were found; `progress` (updated in place) carries what earlier runs read and left unread."""
     recent = window(today, settings.lookback_months)
     span = Period(min(since, recent.start), today) if since else recent
-    options = source.crawl
-    if isinstance(options, AttrapOptions):
-        return _from_attrap(source, fetcher, options, span, settings.max_index_pages)
-    try:
-        with (fetcher.limited(settings.source_deadline_seconds, "the source's deadline"),
-              browser.pages(fetcher, source.index_url, options.browser) as pages):
-            walk = Walk(source.code, source.index_url, options, pages, span, recent, today,
-                        settings.max_index_pages, progress, settings.max_links_per_page)
-            documents = walk.run()
-    except ChallengeError as error:
-        raise DiscoverError(f"index page unreachable: {error}{BROWSER_HINT}", source=source.code,
-                            retry_later=True, challenge=True) from error
-    except FetchError as error:
-        raise DiscoverError(f"index page unreachable: {error}", source=source.code,
-                            retry_later=error.retry_later) from error
-    if not documents:
-        _nothing_found(source, walk)
-    return [Listing(source.code, document.url, document.title, document.published) for document in documents]
+    return STRATEGIES[source.strategy].crawl(source, fetcher, Job(span, recent, today, settings, progress))
 
 
-def _from_attrap(source: Source, fetcher: Fetcher, options: AttrapOptions, span: Period,
-                 max_pages: int) -> list[Listing]:
-    try:
-        listings = attrap.crawl(source, fetcher, options, span, max_pages)
-    except FetchError as error:
-        raise DiscoverError(f"the Attrap API is unreachable: {error}", source=source.code,
-                            retry_later=error.retry_later, challenge=isinstance(error, ChallengeError)) from error
-    except ValueError as error:
-        raise DiscoverError(str(error), source=source.code, retry_later=True) from None
-    if not listings:
-        raise DiscoverError(f"no RAA found at {source.index_url} for {options.administration} since "
-                            f"{span.start}: the API may have changed", source=source.code)
-    return listings
+class SiteCrawl:
+    """A site walked by the generic crawler (see dsfr.py), from a preset of crawler options."""
+
+    def __init__(self, preset: CrawlOptions):
+        self.preset = preset
+
+    def options(self, overrides: Mapping[str, Any]) -> CrawlOptions:
+        return crawl_options(self.preset, overrides)
+
+    def crawl(self, source: Source, fetcher: Fetcher, job: Job) -> list[Listing]:
+        options = source.crawl
+        assert isinstance(options, CrawlOptions), f"{source.code}: a site's crawl plan, not {options}"
+        settings = job.settings
+        try:
+            with (fetcher.limited(settings.source_deadline_seconds, "the source's deadline"),
+                  browser.pages(fetcher, source.index_url, options.browser) as pages):
+                walk = Walk(source.code, source.index_url, options, pages, job.span, job.recent, job.today,
+                            settings.max_index_pages, job.progress, settings.max_links_per_page)
+                documents = walk.run()
+        except ChallengeError as error:
+            raise DiscoverError(f"index page unreachable: {error}{BROWSER_HINT}", source=source.code,
+                                retry_later=True, challenge=True) from error
+        except FetchError as error:
+            raise DiscoverError(f"index page unreachable: {error}", source=source.code,
+                                retry_later=error.passing) from error
+        if not documents:
+            _nothing_found(source, walk)
+        return [Listing(source.code, document.url, document.title, document.published) for document in documents]
+
+
+class AttrapSearch:
+    """A source read through the Attrap search API (see attrap.py)."""
+
+    def options(self, overrides: Mapping[str, Any]) -> AttrapOptions:
+        return attrap.attrap_options(overrides)
+
+    def crawl(self, source: Source, fetcher: Fetcher, job: Job) -> list[Listing]:
+        options = source.crawl
+        assert isinstance(options, AttrapOptions), f"{source.code}: an Attrap plan, not {options}"
+        try:
+            listings = attrap.crawl(source, fetcher, options, job.span, job.settings.max_index_pages)
+        except FetchError as error:
+            raise DiscoverError(f"the Attrap API is unreachable: {error}", source=source.code,
+                                retry_later=error.passing,
+                                challenge=isinstance(error, ChallengeError)) from error
+        except ValueError as error:
+            raise DiscoverError(str(error), source=source.code, retry_later=True) from None
+        if not listings:
+            raise DiscoverError(f"no RAA found at {source.index_url} for {options.administration} since "
+                                f"{job.span.start}: the API may have changed", source=source.code)
+        return listings
+
+
+STRATEGIES: dict[str, Strategy] = {"dsfr": SiteCrawl(CrawlOptions()), "spip": SiteCrawl(spip.OPTIONS),
+                                   "dims": SiteCrawl(dims.OPTIONS), "attrap": AttrapSearch()}
 
 
 def _nothing_found(source: Source, walk: Walk) -> None:
@@ -122,7 +173,7 @@ def _nothing_found(source: Source, walk: Walk) -> None:
                             challenge=True)
     if walk.failures:
         raise DiscoverError(f"no document found, {len(walk.failures)} page(s) failed, first: {walk.failures[0]}",
-                            source=source.code, retry_later=any(failure.retry_later for failure in walk.failures))
+                            source=source.code, retry_later=any(failure.passing for failure in walk.failures))
     if walk.known or walk.progress.pending:
         return
     where = f"no RAA found at {source.index_url}"

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from watchbot.fetch import CHALLENGE_BYTES, ChallengeError, Fetcher, FetchError, HtmlPage, TimeUp, challenge_in
+from watchbot.fetch import CHALLENGE_BYTES, ChallengeError, Fetcher, FetchError, HtmlPage, TimeUp, challenge_in, too_late
 from watchbot.core.urls import host_of, normalize_url
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,14 +55,14 @@ def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher |
 
     with tempfile.TemporaryDirectory(prefix="watchbot-chromium-", ignore_cleanup_errors=True) as profile:
         options = webdriver.ChromeOptions()
-        for flag in (*FLAGS, f"--user-data-dir={profile}", _only(fetcher.allowed_hosts)):
+        for flag in (*FLAGS, f"--user-data-dir={profile}", _only(fetcher.guard.hosts)):
             options.add_argument(flag)
         options.binary_location = str(CHROMIUM)
         try:
             driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         except WebDriverException as error:
             raise FetchError(index_url, f"the headless browser did not start: {_first_line(error)}",
-                             retry_later=True) from None
+                             passing=True) from None
         try:
             yield BrowserPages(driver, fetcher, host_of(index_url))
         finally:
@@ -84,8 +84,7 @@ class BrowserPages:
         url = normalize_url(url)
         if host_of(url) != self.host:
             return self.fetcher.html(url)
-        if self.host not in self.fetcher.allowed_hosts:
-            raise FetchError(url, f"refused: {self.host} is not the host of a configured source")
+        self.fetcher.guard.check(url, url)
         seconds, bounded = self._time_for(url)
         from selenium.common.exceptions import TimeoutException, WebDriverException
 
@@ -99,8 +98,8 @@ class BrowserPages:
         except TimeoutException:
             raise self._late(url, seconds, bounded) from None
         except WebDriverException as error:
-            raise FetchError(url, f"the headless browser failed: {_first_line(error)}", retry_later=True) from None
-        if host_of(page.url) not in self.fetcher.allowed_hosts:
+            raise FetchError(url, f"the headless browser failed: {_first_line(error)}", passing=True) from None
+        if not self.fetcher.guard.allows(page.url):
             raise FetchError(url, f"refused: the page led the browser to {page.url}, not to a configured source")
         if len(page.text) > self.fetcher.settings.max_html_bytes:
             raise FetchError(url, f"page too large: more than {self.fetcher.settings.max_html_bytes} characters")
@@ -113,7 +112,7 @@ class BrowserPages:
             return PAGE_DEADLINE_SECONDS, False
         left, what = self.fetcher.until[0] - time.monotonic(), self.fetcher.until[1]
         if left <= 0:
-            raise TimeUp(url, f"not fetched: {what} has passed", retry_later=True)
+            raise TimeUp(url, f"not fetched: {what} has passed")
         return min(left, PAGE_DEADLINE_SECONDS), left < PAGE_DEADLINE_SECONDS
 
     def _wait(self, end: float) -> None:
@@ -131,9 +130,8 @@ class BrowserPages:
             kind = None
         if kind:
             return NotPassed(url, kind, seconds)
-        what = (TimeUp if bounded else FetchError)
-        return what(url, f"too slow: the page did not load within {seconds:g} s in the headless browser",
-                    retry_later=True)
+        return too_late(url, f"too slow: the page did not load within {seconds:g} s in the headless browser",
+                        bounded)
 
     def _hand_over(self) -> None:
         """The browser's cookies and user agent go to the fetcher, for this host's PDFs."""
@@ -149,9 +147,7 @@ class NotPassed(ChallengeError):
     """The challenge was still there when the page's time was up."""
 
     def __init__(self, url: str, kind: str, seconds: float):
-        FetchError.__init__(self, url, f"{kind} not passed within {seconds:g} s in the headless browser",
-                            retry_later=True)
-        self.kind = kind
+        super().__init__(url, kind, f"{kind} not passed within {seconds:g} s in the headless browser")
 
 
 def _only(hosts) -> str:

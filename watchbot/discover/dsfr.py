@@ -26,11 +26,11 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import soupsieve
 
+from watchbot.core.models import CrawlOptions
+from watchbot.core.urls import host_of, normalize_url
 from watchbot.discover.dates import Period, find_period
 from watchbot.discover.page import Choice, DocumentLink, Link, Parsed, keep, offset_of, parse
 from watchbot.fetch import FetchError, HtmlPage, TimeUp
-from watchbot.core.models import CrawlOptions
-from watchbot.core.urls import host_of, normalize_url
 
 log = logging.getLogger(__name__)
 
@@ -43,34 +43,36 @@ def crawl_options(preset: CrawlOptions, overrides: Mapping[str, Any]) -> CrawlOp
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(known))}")
-    values: dict[str, Any] = {}
-    for name, value in overrides.items():
-        if name in ("areas", "hosts"):
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-                raise ValueError(f"option '{name}' must be a list of strings")
-            value = tuple(value)
-        elif name == "browser":
-            if not isinstance(value, bool):
-                raise ValueError("option 'browser' must be true or false")
-        elif not isinstance(value, str):
-            raise ValueError(f"option '{name}' must be a string")
-        elif name == "entry":
-            if urlsplit(value).scheme not in ("", "http", "https"):
-                raise ValueError(f"option 'entry' must be an http(s) URL or a path, not '{value}'")
-        elif name in ("skip", "only", "exclude", "documents"):
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"option '{name}' is not a valid regular expression: {error}") from None
-        else:
-            try:
-                soupsieve.compile(value)
-            except soupsieve.SelectorSyntaxError as error:
-                raise ValueError(f"option '{name}' is not a valid CSS selector: {error}") from None
-        values[name] = value
-    return replace(preset, **values)
+    return replace(preset, **{name: _option(name, value) for name, value in overrides.items()})
+
+
+def _option(name: str, value: Any) -> Any:
+    """A source's option, checked, as `CrawlOptions` holds it; ValueError saying what is wrong."""
+    if name in ("areas", "hosts"):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValueError(f"option '{name}' must be a list of strings")
+        return tuple(items)
+    if name == "browser":
+        if not isinstance(value, bool):
+            raise ValueError("option 'browser' must be true or false")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"option '{name}' must be a string")
+    if name == "entry":
+        if urlsplit(value).scheme not in ("", "http", "https"):
+            raise ValueError(f"option 'entry' must be an http(s) URL or a path, not '{value}'")
+    elif name in ("skip", "only", "exclude", "documents"):
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"option '{name}' is not a valid regular expression: {error}") from None
+    else:
+        try:
+            soupsieve.compile(value)
+        except soupsieve.SelectorSyntaxError as error:
+            raise ValueError(f"option '{name}' is not a valid CSS selector: {error}") from None
+    return value
 
 
 class Pages(Protocol):

@@ -21,10 +21,11 @@ from functools import cached_property
 from typing import Callable
 
 from watchbot.core.models import Act, Match
-from watchbot.match.normalize import Normalized, normalize
-from watchbot.match.rules import Pattern, Rule, Ruleset, compile_pattern
-from watchbot.match.zones import TITLE, zones
 from watchbot.core.text import one_line
+from watchbot.match.normalize import Normalized, normalize
+from watchbot.match.patterns import Pattern, compile_pattern
+from watchbot.match.rules import Rule, Ruleset
+from watchbot.match.zones import TITLE, zones
 
 DELEGATIONS = tuple(compile_pattern({"words": words, "within": 30}) for words in (
     "délégation + signature", "subdélégation + signature", "délégation de pouvoirs",  # « de la signature »

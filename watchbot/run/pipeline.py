@@ -61,7 +61,7 @@ def steps(sessions: Sessions, config: Config, ruleset: Ruleset, sources: Sequenc
     """Discover, read (until the run's deadline) and publish, adding up in `summary` what each step did."""
     deadline = RunDeadline.starting_now(config.run_deadline_seconds)
     hits: list[int] = []
-    with (Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions)) as fetcher,
+    with (Fetcher(config.http, discover.allowed_origins(sources), cache=DatabaseHttpCache(sessions)) as fetcher,
           fetcher.limited(deadline.seconds, "the run's deadline")):
         for source in sources:
             summary.add_source(source.code, discover_source(sessions, fetcher, source, config.crawl,

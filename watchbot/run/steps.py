@@ -39,7 +39,9 @@ MIN_WAIT, MAX_WAIT = timedelta(minutes=30), timedelta(hours=24)
 
 def passing(error: BaseException) -> bool:
     """Whether a failure says nothing against the document: a server, the network, the disk, the database."""
-    if isinstance(error, (FetchError, ExtractError)):
+    if isinstance(error, FetchError):
+        return error.passing
+    if isinstance(error, ExtractError):
         return error.retry_later
     if isinstance(error, OSError):
         return error.errno in PASSING_ERRNOS
@@ -157,8 +159,8 @@ def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractS
         except ChildTimedOut:
             if deadline.left() > 0:
                 raise
-            raise TimeUp(attempt.url, f"reading stopped: the run's deadline of {deadline.seconds:g} s has passed",
-                         retry_later=True) from None
+            raise TimeUp(attempt.url,
+                         f"reading stopped: the run's deadline of {deadline.seconds:g} s has passed") from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         pdf.unlink(missing_ok=True)

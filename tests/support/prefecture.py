@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from httpserver import Route, SiteServer
+from tests.support.httpserver import Route, SiteServer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_FILES = ROOT / "watchbot" / "demo_data" / "site" / "contenu" / "telechargement"
 DRONE_RAA = DEMO_FILES / "1001" / "2001" / "file" / "RAA n°D77-31-01-2024-special.pdf"
 NEGATIVE_RAA = DEMO_FILES / "1003" / "2003" / "file" / "RAA n°09 du 20 janvier 2025.pdf"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image
 
-from prefecture import DEMO_FILES
+from tests.support.prefecture import DEMO_FILES
 
 CCTV_RAA = DEMO_FILES / "1002" / "2002" / "file" / "RAA n°D77-30-10-2025.pdf"
 CCTV_REF = "D77-2025-10-29-00004"

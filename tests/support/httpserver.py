@@ -136,56 +136,64 @@ class SiteServer:
         return Route(body="<html><body>Not found</body></html>", status=404)
 
 
-def _handler(site: SiteServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._respond(site.answer("GET", self.path, dict(self.headers)))
+class RouteHandler(BaseHTTPRequestHandler):
+    """Answers each request with the route its site server gives."""
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
-            self._respond(site.answer("POST", self.path, dict(self.headers), body))
+    site: SiteServer
 
-        def _respond(self, route: Route) -> None:
-            if route.delay:
-                time.sleep(route.delay)
-            if _not_modified(route, self.headers):
-                self.send_response(304)
-                self._validators(route)
-                self.end_headers()
-                return
-            data = route.data
-            self.send_response(route.status)
-            self.send_header("Content-Type", route.content_type)
-            self.send_header("Content-Length", str(len(data)))
-            if route.location:
-                self.send_header("Location", route.location)
-            if route.retry_after:
-                self.send_header("Retry-After", route.retry_after)
+    def do_GET(self) -> None:
+        self._respond(self.site.answer("GET", self.path, dict(self.headers)))
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
+        self._respond(self.site.answer("POST", self.path, dict(self.headers), body))
+
+    def _respond(self, route: Route) -> None:
+        if route.delay:
+            time.sleep(route.delay)
+        if _not_modified(route, self.headers):
+            self.send_response(304)
             self._validators(route)
-            for name, value in route.headers.items():
-                self.send_header(name, value)
             self.end_headers()
-            data = data[:route.truncate] if route.truncate is not None else data
-            piece = 1024 if route.drip else len(data) or 1
-            try:
-                for start in range(0, len(data), piece):
-                    self.wfile.write(data[start:start + piece])
-                    self.wfile.flush()
-                    time.sleep(route.drip)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            self.close_connection = True
+            return
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Content-Length", str(len(route.data)))
+        if route.location:
+            self.send_header("Location", route.location)
+        if route.retry_after:
+            self.send_header("Retry-After", route.retry_after)
+        self._validators(route)
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self._send_body(route)
+        self.close_connection = True
 
-        def _validators(self, route: Route) -> None:
-            if route.etag:
-                self.send_header("ETag", route.etag)
-            if route.last_modified:
-                self.send_header("Last-Modified", route.last_modified)
-
-        def log_message(self, *args) -> None:
+    def _send_body(self, route: Route) -> None:
+        """The route's body, truncated and dripped as it says; a client gone away ends it."""
+        data = route.data[:route.truncate] if route.truncate is not None else route.data
+        piece = 1024 if route.drip else len(data) or 1
+        try:
+            for start in range(0, len(data), piece):
+                self.wfile.write(data[start:start + piece])
+                self.wfile.flush()
+                time.sleep(route.drip)
+        except (BrokenPipeError, ConnectionResetError):
             pass
 
-    return Handler
+    def _validators(self, route: Route) -> None:
+        if route.etag:
+            self.send_header("ETag", route.etag)
+        if route.last_modified:
+            self.send_header("Last-Modified", route.last_modified)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _handler(site: SiteServer) -> type[RouteHandler]:
+    return type("SiteHandler", (RouteHandler,), {"site": site})
 
 
 def _not_modified(route: Route, headers) -> bool:
