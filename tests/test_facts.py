@@ -11,10 +11,10 @@ from watchbot.core.models import Act, Page
 from watchbot.core.settings import BUNDLED_RULES
 from watchbot.facts.dates import periods
 from watchbot.facts.extract import kind, read_facts
-from watchbot.match import vocabulary
+from watchbot.match import rules
 from watchbot.match.normalize import fold
 
-VOCABULARY = vocabulary.load(BUNDLED_RULES)
+VOCABULARY = rules.load(BUNDLED_RULES).vocabulary
 DATA = Path(__file__).parent / "data" / "rules" / "acts"
 
 

@@ -35,6 +35,8 @@ from typing import Any
 from watchbot.core import yamlfile
 from watchbot.core.models import Category
 from watchbot.core.yamlfile import Problem, YamlError
+from watchbot.match import vocabulary
+from watchbot.match.vocabulary import Vocabulary
 from watchbot.match.patterns import PLACES, Pattern, RuleError, compile_pattern, zones_of
 from watchbot.match.zones import DISPOSITIF, TITLE
 
@@ -59,6 +61,7 @@ class Rule:
 @dataclass(frozen=True)
 class Ruleset:
     rules: tuple[Rule, ...]
+    vocabulary: Vocabulary = Vocabulary()  # of the facts: rules/facts/purposes.yaml and operators.yaml
 
     @cached_property
     def categories(self) -> dict[str, Category]:
@@ -67,15 +70,17 @@ class Ruleset:
 
 
 def load(directory: Path) -> Ruleset:
-    """Load and compile every rule file of ``directory``; YamlError lists every problem."""
+    """Load and compile every rule file of ``directory`` and the facts' vocabulary beside them; YamlError lists
+    every problem."""
     rules, problems = _read(Path(directory))
-    if problems:
-        raise YamlError(problems)
-    return Ruleset(tuple(rules))
+    terms, more = vocabulary.read(Path(directory))
+    if problems or more:
+        raise YamlError(problems + more)
+    return Ruleset(tuple(rules), terms)
 
 
 def check(directory: Path) -> list[Problem]:
-    return _read(Path(directory))[1]
+    return _read(Path(directory))[1] + vocabulary.read(Path(directory))[1]
 
 
 def rule_files(directory: Path) -> list[Path]:

@@ -19,7 +19,7 @@ from typing import Iterator
 
 from watchbot.core import yamlfile
 from watchbot.core.yamlfile import Problem, YamlError
-from watchbot.match.rules import Finder, RuleError, compile_regex, compile_words
+from watchbot.match.patterns import Finder, RuleError, compile_regex, compile_words
 
 FILES = ("purposes", "operators")
 TERM_KEYS = ("label", "words", "unless")
@@ -52,16 +52,10 @@ class Vocabulary:
         return {term.name: term.label for term in (*self.purposes, *self.operators)}
 
 
-def load(rules_dir: Path) -> Vocabulary:
-    """The vocabulary of ``rules_dir/facts/``; none when the folder is absent. YamlError lists every problem."""
+def read(rules_dir: Path) -> tuple[Vocabulary, list[Problem]]:
+    """The vocabulary of ``rules_dir/facts/`` (empty when the folder is absent) and the problems of its files."""
     terms, problems = _read(rules_dir / "facts")
-    if problems:
-        raise YamlError(problems)
-    return Vocabulary(**terms)
-
-
-def check(rules_dir: Path) -> list[Problem]:
-    return _read(rules_dir / "facts")[1]
+    return Vocabulary(**terms), problems
 
 
 def _read(directory: Path) -> tuple[dict[str, tuple[Term, ...]], list[Problem]]:
