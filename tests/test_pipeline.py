@@ -235,10 +235,10 @@ def test_a_token_echoed_by_the_server_never_reaches_logs_or_database(tmp_path, d
 def test_a_bug_on_one_document_does_not_stop_the_others(tmp_path, database_url, site_server, monkeypatch):
     real_analyse = analysis.analyse  # split and classify run in the reading child, forked with this patch
 
-    def analyse_or_fail(extraction, ruleset):
+    def analyse_or_fail(extraction, ruleset, *facts_context):
         if len(extraction.pages) == 6:  # the drone RAA
             raise RuntimeError("a bug in the splitter")
-        return real_analyse(extraction, ruleset)
+        return real_analyse(extraction, ruleset, *facts_context)
 
     monkeypatch.setattr(analysis, "analyse", analyse_or_fail)
     config = write_config(tmp_path, serve(site_server, [DRONE, NEGATIVE]), database_url=database_url)

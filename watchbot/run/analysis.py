@@ -1,4 +1,4 @@
-"""Read one document and classify its acts: extract -> split -> classify.
+"""Read one document and classify its acts: extract -> split -> classify -> facts.
 
 Shared by `watchbot classify` (files on disk, no database) and `watchbot run`.
 """
@@ -9,22 +9,28 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchbot.match.classify import classify
+import re
+from datetime import date
+
+from watchbot.core.models import Act, Facts, Match, Page
 from watchbot.core.settings import ExtractSettings
-from watchbot.read.extract import Extraction, extract_pdf, read_text_file
-from watchbot.core.models import Act, Match, Page
+from watchbot.facts.extract import read_facts
+from watchbot.match.classify import classify
 from watchbot.match.normalize import fold
 from watchbot.match.rules import Ruleset
+from watchbot.read.extract import Extraction, extract_pdf, read_text_file
 from watchbot.read.split import IDENTIFIER, split
 
 
 MIN_FINGERPRINT_TEXT = 200  # characters
+DEPARTMENT_OF_REF = re.compile(r"^D?(?P<department>\d[\dAB]\d?)-\d{4}-")  # « 83-2025-… », « D77-2024-… », « 2A-… »
 
 
 @dataclass(frozen=True)
 class ClassifiedAct:
     act: Act
     matches: tuple[Match, ...]
+    facts: Facts | None = None  # read for the acts with a category
 
     @property
     def categories(self) -> list[str]:
@@ -39,17 +45,33 @@ class Analysis:
     poor_pages: tuple[int, ...] = ()
 
 
-def analyse_file(path: Path, ruleset: Ruleset, settings: ExtractSettings, workdir: Path) -> Analysis:
+def analyse_file(path: Path, ruleset: Ruleset, settings: ExtractSettings, workdir: Path,
+                 department: str | None = None, published: date | None = None) -> Analysis:
     if path.suffix.lower() == ".txt":
         extraction = read_text_file(path)
     else:
         extraction = extract_pdf(path, settings, workdir)
-    return analyse(extraction, ruleset)
+    return analyse(extraction, ruleset, department, published)
 
 
-def analyse(extraction: Extraction, ruleset: Ruleset) -> Analysis:
-    acts = tuple(ClassifiedAct(act, tuple(classify(act, ruleset))) for act in split(extraction.pages))
+def analyse(extraction: Extraction, ruleset: Ruleset, department: str | None = None,
+            published: date | None = None) -> Analysis:
+    """The acts of a document, classified, with the facts of those in a category; ``department`` (the
+    source's, else the one an act's identifier names) and ``published`` (the RAA's date) help read them."""
+    acts = tuple(classified(act, ruleset, department, published) for act in split(extraction.pages))
     return Analysis(extraction.pages, extraction.ocr_pages, acts, extraction.poor_pages)
+
+
+def classified(act: Act, ruleset: Ruleset, department: str | None = None,
+               published: date | None = None) -> ClassifiedAct:
+    matches = tuple(classify(act, ruleset))
+    if not matches:
+        return ClassifiedAct(act, matches)
+    categories = sorted({match.category for match in matches})
+    found = DEPARTMENT_OF_REF.match(act.ref or "")
+    facts = read_facts(act, ruleset.vocabulary, categories, department or (found and found["department"]) or None,
+                       published)
+    return ClassifiedAct(act, matches, facts)
 
 
 def act_key(act: Act) -> str:
@@ -98,4 +120,21 @@ def _act_json(item: ClassifiedAct) -> dict:
              "words": m.words}
             for m in item.matches
         ],
+        **({"facts": facts_json(item.facts)} if item.facts else {}),
+    }
+
+
+def facts_json(facts: Facts) -> dict:
+    """The facts as SPEC §9 writes them: ISO dates, communes with their INSEE codes; empty when not stated."""
+    return {
+        "kind": facts.kind,
+        "start": facts.start.isoformat() if facts.start else None,
+        "end": facts.end.isoformat() if facts.end else None,
+        "times": list(facts.times),
+        "communes": [{"name": commune.name, "insee": commune.insee} for commune in facts.communes],
+        "scope": facts.scope,
+        "places": list(facts.places),
+        "purposes": list(facts.purposes),
+        "operators": list(facts.operators),
+        "cameras": facts.cameras,
     }

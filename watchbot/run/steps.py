@@ -107,7 +107,9 @@ def read_document(sessions: Sessions, fetcher: Fetcher, document_id: int, config
     """Download, read and classify one document and store what it holds, or why that failed."""
     attempt = documents.start_attempt(sessions, document_id)
     try:
-        download, analysis = read(fetcher, attempt, config.state_dir, config.extract, ruleset, deadline)
+        source = sources_by_code(config).get(attempt.source_code)
+        download, analysis = read(fetcher, attempt, config.state_dir, config.extract, ruleset, deadline,
+                                  source.department if source else None)
         hits = documents.record_reading(sessions, document_id, download, analysis, config.accounts)
     except Exception as error:  # whatever goes wrong with one document, the others go on
         failure = reason(error)
@@ -143,8 +145,9 @@ def wait(sessions: Sessions, attempt: Attempt, why: str, settings: ExtractSettin
 
 
 def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractSettings, ruleset: Ruleset,
-         deadline: RunDeadline) -> tuple[Download, Analysis]:
-    """Download the PDF, then read, split and classify it in a child under the time and memory limits."""
+         deadline: RunDeadline, department: str | None = None) -> tuple[Download, Analysis]:
+    """Download the PDF, then read, split and classify it (and read the facts of its acts in a category) in a
+    child under the time and memory limits."""
     pdf = state_dir / "downloads" / f"{attempt.document_id}.pdf"
     workdir = state_dir / "work" / str(attempt.document_id)
     pdf.parent.mkdir(parents=True, exist_ok=True)
@@ -154,7 +157,7 @@ def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractS
         log.debug("document %d: downloaded %d bytes, extracting", attempt.document_id, download.size)
         limit = settings.ocr_document_timeout_seconds + READ_MARGIN
         try:
-            analysis = run_in_child(analyse_file, pdf, ruleset, settings, workdir,
+            analysis = run_in_child(analyse_file, pdf, ruleset, settings, workdir, department, attempt.published,
                                     timeout=min(limit, deadline.left()), memory_mb=settings.max_memory_mb)
         except ChildTimedOut:
             if deadline.left() > 0:
@@ -174,9 +177,14 @@ def publish(sessions: Sessions, config: Config, ruleset: Ruleset, hits: Sequence
     """Post (or print) the queued toots; with no account, print the toots of this run's matching acts.
     `counts` is added up as toots go, so that a stopped run still says what it posted."""
     # queued toots may come from sources left out of this run (--source): name them all
-    by_code = {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}
+    by_code = sources_by_code(config)
     sender = outbox.Sender(sessions, ruleset, by_code, out, config.http.user_agent,
                            config.extract.poor_quality_below, counts)
     if config.accounts:
         return sender.send(config.accounts, dry_run=dry_run, max_posts=max_posts)
     return sender.print_acts(hits)
+
+
+def sources_by_code(config: Config) -> dict[str, Source]:
+    """Every source a stored document or toot may come from: the bundled ones and the configured ones."""
+    return {source.code: source for source in (*registry.bundled(), *(config.sources or ()))}

@@ -25,6 +25,8 @@ class Attempt:
     url: str
     attempts: int  # this one included
     first_seen_at: datetime
+    source_code: str = ""
+    published: date | None = None
 
 
 def reopen_skipped(sessions: Sessions, codes: Sequence[str], since: date) -> None:
@@ -56,7 +58,7 @@ def start_attempt(sessions: Sessions, document_id: int) -> Attempt:
         row = session.get_one(DocumentRow, document_id)
         row.attempts += 1
         session.commit()
-        return Attempt(row.id, row.url, row.attempts, row.first_seen_at)
+        return Attempt(row.id, row.url, row.attempts, row.first_seen_at, row.source_code, row.published)
 
 
 def record_failure(sessions: Sessions, document_id: int, reason: str, state: DocumentState,
