@@ -29,7 +29,7 @@ from sqlalchemy.orm import sessionmaker
 
 from watchbot.run.analysis import act_key, analyse, fingerprint
 from watchbot.match import rules
-from watchbot.match.evaluate import read_text
+from watchbot.evaluate.measure import read_text
 from watchbot.core.models import Page
 from watchbot.read.extract import Extraction
 from watchbot.store import connect, migrate

@@ -15,6 +15,7 @@ LAYERS = [
     ["watchbot.discover"],
     ["watchbot.read"],
     ["watchbot.match"],
+    ["watchbot.evaluate"],
     ["watchbot.run.analysis"],
     ["watchbot.store"],
     ["watchbot.publish"],
