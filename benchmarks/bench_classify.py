@@ -16,7 +16,7 @@ from pathlib import Path
 
 from watchbot.match import rules
 from watchbot.match.classify import classify
-from watchbot.match.evaluate import read_text
+from watchbot.evaluate.measure import read_text
 from watchbot.read.extract import pages_of_text
 from watchbot.read.split import split
 

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
+from watchbot.match import rules
 from watchbot.store import open_database
 from watchbot.store.search import search
 
@@ -100,6 +101,10 @@ def test_a_person_sees_the_latest_alerts_and_finds_the_drone_act_by_one_search(a
     assert link.get_attribute("href").endswith("RAA%20n%C2%B0D77-31-01-2024-special.pdf#page=3")
     screenshot(browser, tmp_path, "alertes")
 
+    browser.get(f"{archive}/watchbot/alertes_par_categorie")
+    assert "drones (Drones : Autorisation préfectorale de captation d'images" in browser.page_source
+    assert "rave_ban (Interdiction de rave party" in browser.page_source
+
     browser.get(f"{archive}/watchbot/recherche?q={quote('AERONEF* NOT rassemblement')}")
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Rechercher dans les actes")
     [row] = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
@@ -114,6 +119,14 @@ def test_a_person_sees_the_latest_alerts_and_finds_the_drone_act_by_one_search(a
     assert len(wanted) > 1
     assert [row.find_element(By.CSS_SELECTOR, "td:nth-child(2)").text for row in rows] == wanted
     assert all("[véhicules]" in row.text.lower() for row in rows)
+
+
+def test_the_category_help_is_built_from_the_rules(tmp_path):
+    archive = pytest.importorskip("watchbot.commands.archive")
+    (tmp_path / "cranes.yaml").write_text("label: Grues\ndescription: Des grues.\nstrong: [grue]\n", encoding="utf-8")
+    queries = archive.metadata("watchbot", rules.load(tmp_path))["databases"]["watchbot"]["queries"]
+    described = queries["alertes_par_categorie"]["description"]
+    assert described.endswith("l'une de celles des règles : cranes (Grues : Des grues.)") and "drones" not in described
 
 
 def test_browse_refuses_a_postgresql_database(tmp_path, capsys):

@@ -92,7 +92,9 @@ def test_rules_check_reports_every_problem_with_its_place(tmp_path, capsys):
 
 def test_rules_check_accepts_the_bundled_rules(capsys):
     assert main(["rules", "check"]) == 0
-    assert "7 categories OK" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "7 categories OK" in out
+    assert "  drones: Drones — Autorisation préfectorale de captation d'images par des caméras installées sur" in out
 
 
 def test_a_broken_ruleset_stops_run_with_exit_2(tmp_path, capsys):

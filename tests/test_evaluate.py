@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
-from watchbot.match import evaluate
+from watchbot.cli import main
+from watchbot.evaluate import measure, results
 from watchbot.match import rules
 from watchbot.core.models import Act, Page
 
@@ -15,14 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "rules"
 CORPUS = ROOT.parent / "shared" / "corpus"
 RULESET = rules.load(ROOT / "rules")
+RESULTS = ROOT / "docs" / "evaluation" / "results.json"
 
 
-def scores(report: evaluate.Report) -> dict[str, evaluate.Score]:
+def scores(report: measure.Report) -> dict[str, measure.Score]:
     return {score.category: score for score in report.scores}
 
 
 def test_shipped_rules_are_right_on_the_real_test_acts():
-    report = evaluate.evaluate(DATA / "labels" / "acts.csv", DATA / "acts", RULESET)
+    report = measure.evaluate(DATA / "labels" / "acts.csv", DATA / "acts", RULESET)
     assert report.acts == 20 and report.errors == [] and report.missing == []
     assert scores(report)["drones"].true_positives == 3
     assert report.traps["drones"] >= 4
@@ -30,14 +35,14 @@ def test_shipped_rules_are_right_on_the_real_test_acts():
 
 def test_report_lists_false_positives_with_words_and_traps(tmp_path):
     (tmp_path / "drones.yaml").write_text("label: Drones\nwhere: any\nstrong: [drone, aéronef]\n", encoding="utf-8")
-    report = evaluate.evaluate(DATA / "labels" / "acts.csv", DATA / "acts", rules.load(tmp_path))
+    report = measure.evaluate(DATA / "labels" / "acts.csv", DATA / "acts", rules.load(tmp_path))
     drones = scores(report)["drones"]
     assert drones.false_positives >= 4 and drones.false_negatives == 0
     assert drones.precision == drones.true_positives / (drones.true_positives + drones.false_positives)
     flight_ban = [error for error in report.errors if error.act == "83-2025-02-03-00007"]
     assert flight_ban[0].kind == "false positive" and flight_ban[0].trap
     assert any("drone" in word.lower() for word in flight_ban[0].words)
-    text = evaluate.format_report(report)
+    text = measure.format_report(report)
     assert "83-2025-02-03-00007" in text and "[trap]" in text and "matched: «" in text
     assert "traps wrongly flagged" in text
 
@@ -46,10 +51,10 @@ def test_report_lists_false_negatives(tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text("act_id,title,categories\n1,Arrêté portant interdiction d'une manifestation,"
                       "demonstration_ban\n2,Arrêté fixant les tarifs,rave_ban\n", encoding="utf-8")
-    report = evaluate.evaluate(labels, tmp_path, RULESET)
+    report = measure.evaluate(labels, tmp_path, RULESET)
     assert [(error.kind, error.category) for error in report.errors] == [("false negative", "rave_ban")]
     assert scores(report)["rave_ban"].recall == 0.0
-    assert "false negatives: 1" in evaluate.format_report(report)
+    assert "false negatives: 1" in measure.format_report(report)
 
 
 def test_whole_raa_texts_are_split_into_acts(tmp_path):
@@ -66,30 +71,30 @@ def test_whole_raa_texts_are_split_into_acts(tmp_path):
         return [Act(line, "", None, None, (Page(None, lines[index + 1]),))
                 for index, line in enumerate(lines) if line.startswith("83-") and index > 1]
 
-    report = evaluate.evaluate(labels, tmp_path, RULESET, splitter=split_on_ids)
+    report = measure.evaluate(labels, tmp_path, RULESET, splitter=split_on_ids)
     assert scores(report)["drones"].true_positives == 1
     assert report.missing == ["83-2025-01-01-00003"]
     assert [error.missing for error in report.errors] == [True]
-    assert "acts not found in their RAA by the splitter: 1" in evaluate.format_report(report)
+    assert "acts not found in their RAA by the splitter: 1" in measure.format_report(report)
 
 
 def test_bad_labels_file(tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text("act,title\n1,x\n", encoding="utf-8")
-    with pytest.raises(evaluate.LabelError, match="no 'categories' column"):
-        evaluate.evaluate(labels, tmp_path, RULESET)
-    with pytest.raises(evaluate.LabelError, match="cannot read"):
-        evaluate.evaluate(tmp_path / "absent.csv", tmp_path, RULESET)
+    with pytest.raises(measure.LabelError, match="no 'categories' column"):
+        measure.evaluate(labels, tmp_path, RULESET)
+    with pytest.raises(measure.LabelError, match="cannot read"):
+        measure.evaluate(tmp_path / "absent.csv", tmp_path, RULESET)
     labels.write_text("file,categories\nabsent.txt,drones\n", encoding="utf-8")
-    with pytest.raises(evaluate.LabelError, match="absent.txt"):
-        evaluate.evaluate(labels, tmp_path, RULESET)
+    with pytest.raises(measure.LabelError, match="absent.txt"):
+        measure.evaluate(labels, tmp_path, RULESET)
 
 
 def test_prefecture_de_police_titles_meet_the_targets():
-    report = evaluate.evaluate(DATA / "labels" / "pp-paris-titles.csv", DATA, RULESET)
+    report = measure.evaluate(DATA / "labels" / "pp-paris-titles.csv", DATA, RULESET)
     for score in report.scores:
         if score.positives >= 5:
-            assert score.precision >= 0.95 and score.recall >= 0.95, evaluate.format_report(report)
+            assert score.precision >= 0.95 and score.recall >= 0.95, measure.format_report(report)
     assert scores(report)["vsa"].positives == 45
 
 
@@ -97,7 +102,7 @@ def test_nord_pas_de_calais_acts_meet_the_targets():
     texts = CORPUS / "nord-pdc" / "acts"
     if not texts.is_dir():
         pytest.skip(f"real corpus not present: {texts}")
-    report = evaluate.evaluate(DATA / "labels" / "nord-pdc.csv", texts, RULESET)
+    report = measure.evaluate(DATA / "labels" / "nord-pdc.csv", texts, RULESET)
     assert report.errors == [] and report.acts == 16
 
 
@@ -107,56 +112,72 @@ def test_var_acts_meet_the_targets():
         pytest.skip(f"real corpus not present: {texts}")
     if importlib.util.find_spec("watchbot.read.split") is None:
         pytest.skip("watchbot.read.split is not there yet: the Var texts are whole RAA")
-    report = evaluate.evaluate(labels, texts, RULESET)
+    report = measure.evaluate(labels, texts, RULESET)
     for score in report.scores:
         if score.positives >= 5:
-            assert score.precision >= 0.95 and score.recall >= 0.95, evaluate.format_report(report)
+            assert score.precision >= 0.95 and score.recall >= 0.95, measure.format_report(report)
         if score.category in ("vsa", "lra", "demonstration_ban"):
-            assert score.false_positives == 0, evaluate.format_report(report)
-    assert not [error for error in report.errors if error.trap], evaluate.format_report(report)
+            assert score.false_positives == 0, measure.format_report(report)
+    assert not [error for error in report.errors if error.trap], measure.format_report(report)
 
 
 def test_false_negative_shows_what_was_found_all_the_same(tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text("act_id,title,categories\n1,Arrêté portant délégation de signature : périmètre de protection "
                       "instauré (L. 226-1),silt_perimeter\n", encoding="utf-8")
-    report = evaluate.evaluate(labels, tmp_path, RULESET)
+    report = measure.evaluate(labels, tmp_path, RULESET)
     [error] = report.errors
     assert error.kind == "false negative" and "delegation: délégation de signature [title]" in error.words
     assert any(word.startswith("strong: ") for word in error.words)
-    assert "found, not enough: « delegation: délégation de signature [title] »" in evaluate.format_report(report)
+    assert "found, not enough: « delegation: délégation de signature [title] »" in measure.format_report(report)
 
 
 REAL_ACTS = CORPUS / "real-acts" / "acts"
 
 
-def real_acts(split: str | None) -> evaluate.Report:
+def real_acts(split: str | None) -> measure.Report:
     if not REAL_ACTS.is_dir():
         pytest.skip(f"real corpus not present: {REAL_ACTS}")
-    return evaluate.evaluate(DATA / "labels" / "real-acts.csv", REAL_ACTS, RULESET, split=split)
+    return measure.evaluate(DATA / "labels" / "real-acts.csv", REAL_ACTS, RULESET, split=split)
 
 
 def test_real_acts_split_is_fixed_and_balanced():
-    tune, held_out = (evaluate.read_labels(DATA / "labels" / "real-acts.csv", split) for split in ("tune", "held-out"))
-    assert (len(tune), len(held_out)) == (108, 114)
+    tune, held_out = (measure.read_labels(DATA / "labels" / "real-acts.csv", split) for split in ("tune", "held-out"))
+    assert (len(tune), len(held_out)) == (127, 95)
     assert not {label.name for label in tune} & {label.name for label in held_out}
     drones = [sum("drones" in label.categories for label in half) for half in (tune, held_out)]
-    assert drones == [17, 18]
+    assert drones == [20, 15]
+
+
+def test_no_held_out_act_carries_a_wording_quoted_in_the_manifest():
+    if not REAL_ACTS.is_dir():
+        pytest.skip(f"real corpus not present: {REAL_ACTS}")
+    spec = importlib.util.spec_from_file_location("real_acts_split", DATA / "labels" / "real_acts_split.py")
+    assert spec and spec.loader
+    split = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split)
+    halves = {label.name: "held-out" for label in measure.read_labels(DATA / "labels" / "real-acts.csv", "held-out")}
+    manifest = (REAL_ACTS.parent / "MANIFEST.md").read_text(encoding="utf-8")
+    assert split.pattern("véhicules terrestres à moteur").search(split.fold("Les VEHICULES\nterrestres a moteur"))
+    assert list(split.exposed(halves, REAL_ACTS, manifest)) == []
+    tune = {label.name: "held-out" for label in measure.read_labels(DATA / "labels" / "real-acts.csv", "tune")}
+    assert len(split.exposed(tune, REAL_ACTS, manifest)) >= 19
 
 
 def test_real_acts_tuning_half_meets_the_targets():
     report = real_acts("tune")
-    assert report.errors == [] and report.trap_acts == 18, evaluate.format_report(report)
+    assert report.errors == [] and report.trap_acts == 23, measure.format_report(report)
 
 
 def test_real_acts_held_out_half_does_not_regress():
-    # Measured on the half nobody read (README, « Rules »): every category precision 1.000, recall 1.000
-    # but videoprotection 9 of 12.
+    # Measured on the half nobody read (docs/EVALUATION.md): precision 1.000 everywhere, recall 1.000 but
+    # videoprotection 8 of 11. Only the scores are shown, never the acts in error.
     report = real_acts("held-out")
-    assert not [error for error in report.errors if error.kind == "false positive"], evaluate.format_report(report)
+    table = measure.format_report(report, errors=False)
+    assert not [error for error in report.errors if error.kind == "false positive"], table
     for score in report.scores:
-        floor = 9 if score.category == "videoprotection" else score.positives
-        assert score.true_positives >= floor, evaluate.format_report(report)
+        floor = 8 if score.category == "videoprotection" else score.positives
+        assert score.true_positives >= floor, table
 
 
 def test_trap_kind_marks_every_false_positive_of_the_act(tmp_path):
@@ -165,6 +186,53 @@ def test_trap_kind_marks_every_false_positive_of_the_act(tmp_path):
                       encoding="utf-8")
     (tmp_path / "rules").mkdir()
     (tmp_path / "rules" / "drones.yaml").write_text("label: Drones\nstrong: [drone]\n", encoding="utf-8")
-    report = evaluate.evaluate(labels, tmp_path, rules.load(tmp_path / "rules"))
+    report = measure.evaluate(labels, tmp_path, rules.load(tmp_path / "rules"))
     assert report.trap_acts == 1 and [error.trap for error in report.errors] == [True]
-    assert "traps wrongly flagged: 1 (trap acts: 1)" in evaluate.format_report(report)
+    assert "traps wrongly flagged: 1 (trap acts: 1)" in measure.format_report(report)
+
+
+def test_documented_tables_are_the_results_file():
+    figures = results.read(RESULTS)
+    tables = 0
+    for doc in (ROOT / "README.md", ROOT / "docs" / "EVALUATION.md"):
+        text = doc.read_text(encoding="utf-8")
+        for marker in re.finditer(r"<!-- results: (.+?) -->\n", text):
+            expected = results.table(figures, marker.group(1).split(" | "))
+            assert text[marker.end():].startswith(expected + "\n"), f"{doc.name} should show:\n{expected}"
+            tables += 1
+    assert tables == 3
+    evaluation = (ROOT / "docs" / "EVALUATION.md").read_text(encoding="utf-8")
+    assert [name for name, entry in figures.items() if f'{entry["command"]} \\\n' not in evaluation] == []
+
+
+def test_results_file_holds_what_the_rules_score_today():
+    checked = 0
+    for name, entry in results.read(RESULTS).items():
+        words = shlex.split(entry["command"])[2:]
+        options = dict(zip(words[::2], words[1::2], strict=True))
+        labels = ROOT / options["--labels"]
+        texts = ROOT / options["--texts"] if "--texts" in options else labels.parent
+        if not labels.is_file() or not texts.is_dir():
+            continue
+        report = measure.evaluate(labels, texts, RULESET, split=options.get("--split"))
+        assert results.entry(report, entry["command"]) == entry, name
+        checked += 1
+    assert checked >= 1
+
+
+def test_eval_writes_its_figures_to_the_results_file(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("act_id,title,categories,split\n1,Arrêté portant interdiction d'une manifestation,"
+                      "demonstration_ban,tune\n2,AP Drone,drones,held-out\n3,Arrêté fixant les tarifs,drones,held-out\n",
+                      encoding="utf-8")
+    written = tmp_path / "docs" / "results.json"
+    written.parent.mkdir()
+    written.write_text(json.dumps({"other set": {"acts": 1}}), encoding="utf-8")
+    assert main(["eval", "--labels", str(labels), "--split", "held-out", "--write-results", str(written)]) == 0
+    out = capsys.readouterr().out
+    assert "false negatives: 1" in out and "tarifs" not in out
+    figures = results.read(written)
+    assert figures["other set"] == {"acts": 1}
+    held_out = figures["labels held-out"]
+    assert held_out["command"] == f"watchbot eval --labels {labels} --split held-out"
+    assert held_out["acts"] == 2 and held_out["scores"]["drones"] == [1, 0, 1]

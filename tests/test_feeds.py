@@ -60,6 +60,8 @@ def test_a_run_then_feed_writes_one_entry_per_act_with_its_toot_link_and_stable_
     drones = parsed(public / "categories" / "drones.atom")
     assert [item.id for item in drones.entries] == [entry.id]
     assert drones.feed.title == "watchbot — 🚁 Drones"
+    assert drones.feed.subtitle == rules.load(BUNDLED_RULES).categories["drones"].description
+    assert drones.feed.subtitle.startswith("Autorisation préfectorale de captation d'images")
     assert parsed(public / "categories" / "vsa.atom").entries == []
     assert [item.id for item in parsed(public / "sources" / "pref77.atom").entries] == [entry.id]
 

@@ -16,6 +16,7 @@ LAYERS = [
     ["watchbot.read"],
     ["watchbot.match"],
     ["watchbot.facts"],
+    ["watchbot.evaluate"],
     ["watchbot.run.analysis"],
     ["watchbot.store"],
     ["watchbot.publish"],

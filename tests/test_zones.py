@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from watchbot.match.evaluate import read_text
+from watchbot.evaluate.measure import read_text
 from watchbot.match.zones import zones
 
 DATA = Path(__file__).parent / "data" / "rules"

@@ -13,6 +13,7 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from watchbot.match.rules import Ruleset
 from watchbot.store.query import fts5, parse
 from watchbot.store.search import MARK, SNIPPET_WORDS
 
@@ -33,8 +34,8 @@ QUERIES = {
     },
     "alertes_par_categorie": {
         "title": "Alertes par catégorie et par préfecture",
-        "description": "Catégorie : drones, vsa, videoprotection, silt_perimeter, lra, demonstration_ban, "
-                       "rave_ban. Préfecture : son code (pref83) ou un mot de son nom. Laisser vide pour tout voir.",
+        "description": "Préfecture : son code (pref83) ou un mot de son nom. Laisser vide pour tout voir. "
+                       "Catégorie, l'une de celles des règles : {categories}",
         "sql": ALERTS.format(matches="WHERE (:categorie = '' OR category = :categorie)",
                              sources="AND (:prefecture = '' OR sources.code = :prefecture "
                                      "OR sources.name LIKE '%' || :prefecture || '%')"),
@@ -86,21 +87,26 @@ TABLES = {
 }
 
 
-def metadata(database: str) -> dict:
+def metadata(database: str, ruleset: Ruleset) -> dict:
+    """Datasette's titles and help, in French; the categories' help is the ruleset's own."""
+    categories = " ; ".join(f"{name} ({category.label}{' : ' + category.description if category.description else ''})"
+                            for name, category in sorted(ruleset.categories.items()))
+    queries = {name: {**query, "description": query["description"].format(categories=categories)}
+               if "{categories}" in query["description"] else query for name, query in QUERIES.items()}
     return {
         "title": "Archive de watchbot",
         "description": "Les recueils des actes administratifs des préfectures lus par watchbot : actes, pages, "
                        "alertes. Consultation seule.",
         "databases": {database: {"title": "Archive des RAA", "tables": TABLES, "queries": {
-            name: {**query, "hide_sql": True} for name, query in QUERIES.items()}}},
+            name: {**query, "hide_sql": True} for name, query in queries.items()}}},
     }
 
 
-def datasette(path: Path) -> Datasette:
+def datasette(path: Path, ruleset: Ruleset) -> Datasette:
     """A Datasette over the database file `path`, opened read-only."""
     if not pm.is_registered(sys.modules[__name__]):
         pm.register(sys.modules[__name__], name="watchbot")
-    return Datasette([str(path)], metadata=metadata(path.stem),
+    return Datasette([str(path)], metadata=metadata(path.stem, ruleset),
                      settings={"allow_download": False, "suggest_facets": False, "sql_time_limit_ms": 5000})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from watchbot import config as configuration
-from watchbot.commands import OK, UsageError, config_option
+from watchbot.commands import OK, UsageError, config_option, load_rules
 from watchbot.store import backend, connect, migrate, sqlite_file
 
 
@@ -30,7 +30,8 @@ def handle(args) -> int:
         raise UsageError(f"browse needs Datasette: pip install 'watchbot[browse]' ({error})") from None
     if not path.exists():
         raise UsageError(f"no database at {path}: run watchbot first")
+    ruleset = load_rules(config.rules_dir)
     migrate(connect(config.db_url))  # the search index of an older database
     print(f"watchbot: the archive is at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
-    uvicorn.run(datasette(path).app(), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(datasette(path, ruleset).app(), host="127.0.0.1", port=args.port, log_level="warning")
     return OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from watchbot.commands import OK, UsageError, load_rules
-from watchbot.match import evaluate
+from watchbot.evaluate import measure, results
 
 
 def register(commands, common) -> None:
@@ -18,16 +18,31 @@ def register(commands, common) -> None:
                         "(default: the labels file's folder); rows with neither are judged on their title")
     parser.add_argument("--split", choices=("tune", "held-out"),
                         help="only the rows of this half of the labels (their 'split' column): rules tuned by "
-                        "reading the 'tune' half are judged on the 'held-out' half")
+                        "reading the 'tune' half are judged on the 'held-out' half, of which only the scores "
+                        "are printed, never the acts in error")
     parser.add_argument("--rules", type=Path, metavar="DIR", help="ruleset directory (default: the bundled rules)")
+    parser.add_argument("--write-results", type=Path, metavar="FILE",
+                        help="also put the scores (counts only) in this JSON results file under --name, with "
+                        "the command that made them (docs/evaluation/results.json holds the published ones)")
+    parser.add_argument("--name", help="the labelled set's name in the results file (default: the labels file's "
+                        "name and the split)")
     parser.set_defaults(handler=handle)
 
 
 def handle(args) -> int:
     ruleset = load_rules(args.rules)
     try:
-        report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
-    except evaluate.LabelError as error:
+        report = measure.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
+        if args.write_results:
+            name = args.name or " ".join(filter(None, [args.labels.stem, args.split]))
+            results.write(args.write_results, name, report, command(args))
+    except measure.LabelError as error:
         raise UsageError(str(error)) from None
-    print(evaluate.format_report(report))
+    print(measure.format_report(report, errors=args.split != "held-out"))
     return OK
+
+
+def command(args) -> str:
+    """The command line that makes these figures again, the results file aside."""
+    options = [("--labels", args.labels), ("--texts", args.texts), ("--split", args.split), ("--rules", args.rules)]
+    return " ".join(["watchbot eval", *(f"{option} {value}" for option, value in options if value)])

@@ -28,4 +28,6 @@ def handle_check(args) -> int:
         return USAGE
     ruleset = rules.load(directory)
     print(f"{directory}: {len(ruleset.categories)} categories OK ({', '.join(sorted(ruleset.categories))})")
+    for name, category in sorted(ruleset.categories.items()):
+        print(f"  {name}: {category.label}" + (f" — {category.description}" if category.description else ""))
     return OK

@@ -79,9 +79,10 @@ class ActText:
         zone = TITLE
         for page in act.pages:
             text = _without_running_lines(page.text, act.ref, one_line(act.title or ""))
-            for zone, start, end in zones(text, zone):
-                if zone in parts:
-                    parts[zone].append(text[start:end])
+            for name, start, end in zones(text, zone):
+                zone = name  # where the next page starts
+                if name in parts:
+                    parts[name].append(text[start:end])
         return cls(*("\n".join(parts[name]) for name in (TITLE, DISPOSITIF, CONSIDERANTS, SIGNATURE)))
 
 

@@ -37,6 +37,7 @@ class Feed:
     path: str  # relative to the feeds directory
     title: str
     entries: Sequence[tuple[StoredAct, Sequence[str]]]  # each act with the categories its toot names
+    subtitle: str = ""
 
 
 def write_all(sessions: Sessions, config: Config, ruleset: Ruleset, directory: Path | None = None) -> list[Path]:
@@ -69,7 +70,8 @@ def _feeds(sessions: Sessions, config: Config, ruleset: Ruleset) -> list[Feed]:
     for category in ruleset.categories.values():
         feeds.append(Feed(f"categories/{_slug(category.name)}.atom",
                           f"watchbot — {category.emoji} {category.label}".replace("  ", " "),
-                          _once([(act, [category.name]) for act in found if category.name in act.categories])))
+                          _once([(act, [category.name]) for act in found if category.name in act.categories]),
+                          category.description))
     for source in stored_sources.every(sessions):
         feeds.append(Feed(f"sources/{_slug(source.code)}.atom", f"watchbot — {source.name}",
                           _once([(act, act.categories) for act in found if act.source_code == source.code])))
@@ -89,6 +91,8 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
     generator = FeedGenerator()
     generator.id(_url(config, feed.path) or _tag(config, f"feed:{feed.path}"))
     generator.title(feed.title)
+    if feed.subtitle:
+        generator.subtitle(feed.subtitle)
     generator.author({"name": "watchbot"})
     generator.language("fr")
     generator.generator("watchbot")

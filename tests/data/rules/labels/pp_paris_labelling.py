@@ -12,6 +12,14 @@ titles that do not say what the act does (« portant mesures de police
 applicables … à l'occasion d'appels à manifester », abrogations, refusals …).
 These decisions follow VOCABULARY.md, not watchbot's rules, and use plain `re`
 on the raw title, not watchbot's matcher.
+
+What this makes of the figures (docs/EVALUATION.md): the rows are keyword-labelled, not
+read one by one, and the triggers below are largely the rules' own phrases (« captation
+… image », « traitement algorithmique », « périmètre de protection », « interdiction …
+manifestation »), so the score measures how closely the rules agree with this script,
+not how right they are. The 120 titles it leaves out as unsure (abrogations, « appels à
+manifester », « à l'occasion de manifestations », refusals …), the hardest ones, are not
+in the CSV at all.
 """
 
 import csv

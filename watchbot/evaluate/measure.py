@@ -208,8 +208,8 @@ def _strip_notes(text: str) -> str:
     return re.sub(r"\A(?:#[^\n]*\n)+", "", text)
 
 
-def format_report(report: Report) -> str:
-    """The table of scores, then every error with the words that matched."""
+def format_report(report: Report, errors: bool = True) -> str:
+    """The table of scores, then (unless not ``errors``) every error with the words that matched."""
     lines = [f"{report.acts} acts", "",
              f"{'category':<20} {'pos':>4} {'TP':>4} {'FP':>4} {'FN':>4} {'precision':>9} {'recall':>7} "
              f"{'F1':>5} {'traps':>5}"]
@@ -223,11 +223,11 @@ def format_report(report: Report) -> str:
     lines += ["", f"traps wrongly flagged: {len(trapped)} (trap acts: {report.trap_acts})"]
     if report.missing:
         lines += ["", f"acts not found in their RAA by the splitter: {len(report.missing)}",
-                  *(f"  {name}" for name in report.missing)]
+                  *(f"  {name}" for name in report.missing if errors)]
     for kind in ("false positive", "false negative"):
-        errors = [error for error in report.errors if error.kind == kind]
-        lines += ["", f"{kind}s: {len(errors)}"]
-        lines += [_format_error(error) for error in errors]
+        listed = [error for error in report.errors if error.kind == kind]
+        lines += ["", f"{kind}s: {len(listed)}"]
+        lines += [_format_error(error) for error in listed if errors]
     return "\n".join(lines)
 
 
