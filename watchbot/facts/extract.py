@@ -101,8 +101,11 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     period = _period([dispositif, own_title], act_day)
     found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
     named, is_site = _places(text, categories)
+    scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, is_site)
+    if scope == "department":  # the communes its articles name are parts of it (forests, roads), not its place
+        found = ()
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
-                 scope=places.scope(title, dispositif, found, is_site), places=named,
+                 scope=scope, places=named,
                  purposes=_purposes(vocabulary.purposes, [title, dispositif, considerants], categories),
                  operators=_operators(vocabulary.operators, title, dispositif, categories),
                  cameras=_cameras([dispositif, title]))
@@ -181,8 +184,13 @@ def _operators(terms: tuple[Term, ...], title: str, dispositif: str, categories:
     if set(categories) <= PRIVATE_SYSTEMS and categories:
         return _terms(terms, [title])
     decides = ENFORCES if set(categories) & BANS else CHECKS if "silt_perimeter" in categories else DECIDES
-    deciding = [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(sentence)]
+    deciding = _deciding(dispositif, decides)
     return _terms(terms, deciding) or _terms(terms, [title])
+
+
+def _deciding(dispositif: str, decides: re.Pattern[str]) -> list[str]:
+    """The sentences of the folded articles that decide (authorise, ban, institute…)."""
+    return [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(sentence)]
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:

@@ -159,13 +159,11 @@ def _tidy(name: str) -> str:
     return " ".join(name.split()).strip(" -–'’")
 
 
-def scope(title: str, dispositif: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:
-    """« department » when the title says the whole département, else « site » for a named site, « commune »
-    for communes, « department » when the articles say the whole département (all folded texts)."""
-    if DEPARTMENT_WIDE.search(title):
+def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:
+    """« department » when the title or the articles that decide say the whole département, else « site » for
+    a named site, « commune » for communes (folded texts)."""
+    if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding):
         return "department"
     if is_site:
         return "site"
-    if found_communes:
-        return "commune"
-    return "department" if DEPARTMENT_WIDE.search(dispositif) else ""
+    return "commune" if found_communes else ""
