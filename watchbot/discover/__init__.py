@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
+from zoneinfo import available_timezones
 
 from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
@@ -40,8 +41,10 @@ class DiscoverError(Exception):
 
 
 def source(code: str, name: str, index_url: str, *, department: str | None = None, strategy: str = "dsfr",
-           options: Mapping[str, Any] | None = None) -> Source:
-    """A source with its crawl plan resolved; DiscoverError for an unknown strategy or a bad option."""
+           options: Mapping[str, Any] | None = None, timezone: str = "Europe/Paris") -> Source:
+    """A source with its crawl plan resolved; DiscoverError for an unknown strategy, a bad option or time zone."""
+    if timezone not in available_timezones():
+        raise DiscoverError(f"unknown time zone '{timezone}' (e.g. Europe/Paris, America/Cayenne)", source=code)
     preset = STRATEGIES.get(strategy)
     if preset is None and strategy != "attrap":
         raise DiscoverError(f"unknown strategy '{strategy}'; known: {', '.join(STRATEGIES)}, attrap", source=code)
@@ -49,7 +52,7 @@ def source(code: str, name: str, index_url: str, *, department: str | None = Non
         plan = attrap.attrap_options(options or {}) if preset is None else crawl_options(preset, options or {})
     except ValueError as error:
         raise DiscoverError(str(error), source=code) from None
-    return Source(code, name, index_url, department, strategy, plan)
+    return Source(code, name, index_url, department, strategy, plan, timezone)
 
 
 def allowed_hosts(sources: Iterable[Source]) -> set[str]:
