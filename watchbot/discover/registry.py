@@ -18,6 +18,7 @@ from watchbot.core.yamlfile import Problem, YamlError
 REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
 SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options", "timezone")  # as in a configuration file
 NOTES = ("shape", "tested", "evidence")
+EARLIER_EVIDENCE = "SITE-STRUCTURES.md §7 (index URLs live-checked 2026-08 by MaximeMaigret2/arrete-prefectoraux)"
 KEYS = (*SOURCE_KEYS, *NOTES)
 
 
@@ -149,7 +150,7 @@ def coverage_table() -> str:
 def _row(source: Source, note: Mapping[str, str]) -> str:
     name = source.name + (f" ({source.timezone})" if source.timezone != "Europe/Paris" else "")
     cells = (f"`{source.code}`", name, source.strategy, source.index_url, note["shape"], note["tested"] or "—",
-             note["evidence"] or "—")
+             note["evidence"] or EARLIER_EVIDENCE)
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
