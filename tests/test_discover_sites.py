@@ -11,13 +11,14 @@ path, `pages` (path -> HTML, or a mapping with `file` (a page under tests/data/s
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
 from tests.support.httpserver import DictCache, Route, SiteServer
 from tests.support.sites import FIXTURES, SITES, load_site, serve_site
 from watchbot import discover
+from watchbot.core.clock import Clock
 from watchbot.core.models import Source
 from watchbot.core.settings import CrawlSettings, HttpSettings
 from watchbot.discover import DiscoverError, Progress, crawl
@@ -185,3 +186,31 @@ def test_fixtures_and_registry_agree():
     named = {name for note in notes.values() for name in note["tested"].split(", ") if name}
     existing = {path.stem for path in FIXTURES} | {f"real-{p.name[-2:]}" for p in (SITES / "real").glob("prefecture-*")}
     assert named <= existing
+
+
+@pytest.mark.parametrize("instant, zone, day", [
+    (datetime(2025, 10, 24, 2, 13, 22, tzinfo=timezone.utc), "America/Cayenne", date(2025, 10, 23)),
+    (datetime(2025, 10, 24, 2, 13, 22, tzinfo=timezone.utc), "Europe/Paris", date(2025, 10, 24)),
+    (datetime(2026, 9, 1, 1, 30, tzinfo=timezone.utc), "America/Guadeloupe", date(2026, 8, 31)),
+    (datetime(2026, 9, 1, 1, 30, tzinfo=timezone.utc), "America/Martinique", date(2026, 8, 31)),
+    (datetime(2026, 8, 13, 21, 30, tzinfo=timezone.utc), "Indian/Reunion", date(2026, 8, 14)),
+    (datetime(2026, 8, 13, 21, 30, tzinfo=timezone.utc), "Europe/Paris", date(2026, 8, 13)),
+])
+def test_a_day_is_read_in_the_zone_of_its_prefecture(instant, zone, day):
+    assert Clock(instant).today_in(zone) == day
+
+
+def test_an_raa_published_on_the_evening_of_day_d_in_cayenne_is_dated_d(site_server):
+    """recueil-r03-2025-311 was published on 23 October in Cayenne, its PDF made at 23:13 local time (02:13 UTC
+    on the 24th). A run at 02:30 UTC on the 24th asks for the RAA up to the 23rd, Guyane's today, and lists it
+    dated the 23rd; the Paris day (the 24th) would ask for a window the API was never asked here (HTTP 404)."""
+    spec = load_site(SITES / "attrap-guyane.yaml")
+    serve_site(site_server, spec["pages"])
+    guyane = next(source for source in sources.bundled() if source.code == "pref973")
+    local = discover.source(guyane.code, guyane.name, site_server.url(spec["index"]), strategy=guyane.strategy,
+                            options=spec["options"], timezone=guyane.timezone)
+    today = Clock(datetime(2025, 10, 24, 2, 30, tzinfo=timezone.utc)).today_in(local.timezone)
+    listings = crawl(local, Fetcher(SETTINGS, [site_server.host]), today=today)
+    assert (listings[0].title, listings[0].published) == ("recueil-r03-2025-311-recueil-des-actes-administratifs-1",
+                                                          date(2025, 10, 23))
+    assert all("end_date=2025-10-23" in path for path in site_server.paths())

@@ -14,15 +14,58 @@ ROOT = Path(__file__).parent.parent
 DEPARTMENTS = [f"{number:02d}" for number in range(1, 96) if number != 20] + ["2A", "2B"]
 
 
+OVERSEAS = {"971": "America/Guadeloupe", "972": "America/Martinique", "973": "America/Cayenne",
+            "974": "Indian/Reunion", "976": "Indian/Mayotte"}
+REGIONS = {"prefaura", "prefbfc", "prefbretagne", "prefcentrevaldeloire", "prefcorse", "prefgrandest",
+           "prefhautsdefrance", "prefidf", "prefnormandie", "prefnouvelleaquitaine", "prefoccitanie", "prefpaca",
+           "prefpaysdelaloire"}
+
+
 def test_the_registry_covers_every_departement_the_regions_and_the_police():
     bundled = sources.bundled()
     codes = {source.code for source in bundled}
-    assert len(bundled) >= 100
-    assert {source.department for source in bundled if source.code.startswith("pref")} >= set(DEPARTMENTS)
+    assert len(bundled) >= 115
+    departments = [source.department for source in bundled if source.department and source.code.startswith("pref")]
+    assert sorted(departments) == sorted(DEPARTMENTS + list(OVERSEAS))
+    assert REGIONS <= codes and all(source.department is None for source in bundled if source.code in REGIONS)
     assert {"pref01", "pref2a", "pref2b", "pref83", "pref75", "ppparis"} <= codes
     paris = next(source for source in bundled if source.code == "pref75")
     assert paris.strategy == "spip" and paris.index_url.startswith("https://www.prefectures-regions.gouv.fr/")
     assert all(sources.notes()[source.code]["shape"] for source in bundled)
+
+
+def test_no_two_sources_share_an_index_url():
+    by_url: dict[str, list[str]] = {}
+    for source in sources.bundled():
+        by_url.setdefault(source.index_url.rstrip("/").lower(), []).append(source.code)
+    assert [codes for codes in by_url.values() if len(codes) > 1] == []
+
+
+def test_every_source_is_tested_on_saved_pages_and_every_new_one_gives_its_evidence():
+    notes = sources.notes()
+    fixtures = {path.stem for path in (ROOT / "tests" / "data" / "sites").glob("*.yaml")}
+    reconstructions = {f"real-{path.name[-2:]}" for path in (ROOT / "tests" / "data" / "sites" / "real").glob("prefecture-*")}
+    for code, note in notes.items():
+        named = [name for name in note["tested"].split(", ") if name]
+        assert named and set(named) <= fixtures | reconstructions, code
+    overseas = {source.code for source in sources.bundled() if source.department in OVERSEAS}
+    assert all(notes[code]["evidence"] for code in REGIONS | overseas - {"pref976"})
+
+
+def test_overseas_sources_live_on_their_own_clock():
+    zones = {source.department: source.timezone for source in sources.bundled() if source.department in OVERSEAS}
+    assert zones == OVERSEAS
+    assert {source.timezone for source in sources.bundled() if source.department not in OVERSEAS} == {"Europe/Paris"}
+
+
+def test_an_unknown_time_zone_names_the_line(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text("- code: pref973\n  name: Guyane\n  index_url: https://www.guyane.gouv.fr/P\n"
+                    "  timezone: America/Kourou\n", encoding="utf-8")
+    with pytest.raises(YamlError) as caught:
+        sources.load(path)
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{path}:1:3: unknown time zone 'America/Kourou' (e.g. Europe/Paris, America/Cayenne)"]
 
 
 def test_every_bundled_source_is_on_https():

@@ -325,3 +325,30 @@ def test_every_raa_since_not_before_is_read_however_far_back(tmp_path, database_
         "RAA spécial d'octobre": "done", "RAA de novembre": "done"}
     assert summary.matches == 1  # the drone act of the October RAA
     assert site_server.count(f"{year}/09-Septembre") == 0
+
+
+def test_an_overseas_source_crawls_on_its_own_calendar(tmp_path, database_url, site_server):
+    """01:30 UTC on 1 September is still 31 August in Cayenne: the source's today is the 31st, so its window
+    ends in August, where the RAA it published that evening is listed, dated the 31st, and September's page
+    is not read (on the Paris calendar it would be)."""
+    evening = Document(NEGATIVE_RAA, "RAA du 31 août 2026", date(2026, 8, 31), "aout.pdf")
+    year = f"{INDEX_PATH}/RAA-2026"
+    site_server.route(INDEX_PATH, f'<main><a href="{year}">RAA 2026</a></main>')
+    site_server.route(year, f'<main><a href="{year}/09-Septembre">09-Septembre</a><a href="{year}/08-Aout">08-Aout</a>'
+                            '</main>')
+    site_server.route(f"{year}/09-Septembre", "<main><p>Aucun recueil</p></main>")
+    site_server.route(f"{year}/08-Aout", f'<main><a href="{evening.href}">{evening.title} <span class="fr-link__detail">'
+                                         f'PDF - 31/08/2026</span></a></main>')
+    site_server.route(quote(evening.href), Route(body=evening.file.read_bytes(), content_type="application/pdf"))
+    index = site_server.url(INDEX_PATH)
+    path = write_config(tmp_path, index, database_url=database_url, not_before=None, extra="crawl: {lookback_months: 0}")
+    path.write_text(path.read_text(encoding="utf-8").replace(f'"{index}"}}', f'"{index}", timezone: America/Cayenne}}'),
+                    encoding="utf-8")
+    config = configuration.load(str(path))
+    assert config.sources[0].timezone == "America/Cayenne"
+    summary = pipeline.run(config, load_rules(config.rules_dir), sources=config.sources,
+                           clock=Clock(datetime(2026, 9, 1, 1, 30, tzinfo=timezone.utc)))
+    assert summary.exit_code == 0
+    assert [(row.title, row.published, row.status) for row in rows(path, DocumentRow)] == [
+        (evening.title, date(2026, 8, 31), "done")]
+    assert site_server.count(f"{year}/09-Septembre") == 0

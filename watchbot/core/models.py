@@ -47,6 +47,7 @@ class Source:
     department: str | None = None
     strategy: str = "dsfr"
     crawl: CrawlOptions | AttrapOptions = CrawlOptions()
+    timezone: str = "Europe/Paris"  # the zone of the prefecture's calendar: its publication days and its today
 
 
 @dataclass(frozen=True)

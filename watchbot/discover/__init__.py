@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from watchbot.core.models import AttrapOptions, CrawlOptions, Listing, Source
 from watchbot.core.settings import CrawlSettings
@@ -42,15 +43,25 @@ class DiscoverError(Exception):
 
 
 def source(code: str, name: str, index_url: str, *, department: str | None = None, strategy: str = "dsfr",
-           options: Mapping[str, Any] | None = None) -> Source:
-    """A source with its crawl plan resolved; DiscoverError for an unknown strategy or a bad option."""
+           options: Mapping[str, Any] | None = None, timezone: str = "Europe/Paris") -> Source:
+    """A source with its crawl plan resolved; DiscoverError for an unknown strategy, a bad option or time zone."""
+    if not _known_zone(timezone):
+        raise DiscoverError(f"unknown time zone '{timezone}' (e.g. Europe/Paris, America/Cayenne)", source=code)
     if strategy not in STRATEGIES:
         raise DiscoverError(f"unknown strategy '{strategy}'; known: {', '.join(STRATEGIES)}", source=code)
     try:
         plan = STRATEGIES[strategy].options(options or {})
     except ValueError as error:
         raise DiscoverError(str(error), source=code) from None
-    return Source(code, name, index_url, department, strategy, plan)
+    return Source(code, name, index_url, department, strategy, plan, timezone)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def allowed_origins(sources: Iterable[Source]) -> set[str]:

@@ -16,8 +16,10 @@ from watchbot.core.urls import is_http_url
 from watchbot.core.yamlfile import Problem, YamlError
 
 REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
-SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options")  # as in a configuration file
-KEYS = (*SOURCE_KEYS, "shape", "tested")
+SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options", "timezone")  # as in a configuration file
+NOTES = ("shape", "tested", "evidence")
+EARLIER_EVIDENCE = "SITE-STRUCTURES.md §7 (index URLs live-checked 2026-08 by MaximeMaigret2/arrete-prefectoraux)"
+KEYS = (*SOURCE_KEYS, *NOTES)
 
 
 @functools.cache
@@ -27,10 +29,10 @@ def bundled() -> tuple[Source, ...]:
 
 @functools.cache
 def notes() -> dict[str, dict[str, str]]:
-    """The `shape` and `tested` notes of each bundled source, by code."""
+    """The notes of each bundled source, by code: its `shape`, the fixtures it is `tested` on, the `evidence`
+    for its index URL."""
     entries = yamlfile.load(REGISTRY).data
-    return {entry["code"]: {"shape": str(entry.get("shape", "")), "tested": str(entry.get("tested", ""))}
-            for entry in entries}
+    return {entry["code"]: {key: str(entry.get(key, "")) for key in NOTES} for entry in entries}
 
 
 def load(path: Path) -> tuple[Source, ...]:
@@ -72,7 +74,8 @@ def from_entry(document: yamlfile.Document, path: yamlfile.Path_, entry: Any, pr
     try:
         return build_source(code, str(entry["name"]), index_url,
                             department=str(department) if department is not None else None,
-                            strategy=str(entry.get("strategy", "dsfr")), options=entry.get("options") or {})
+                            strategy=str(entry.get("strategy", "dsfr")), options=entry.get("options") or {},
+                            timezone=str(entry.get("timezone", "Europe/Paris")))
     except DiscoverError as error:
         problems.append(document.problem((*path, "options"), error.reason))
         return None
@@ -131,14 +134,24 @@ def coverage_table() -> str:
         "`strategy: attrap`, `index_url: https://attrap.fr/api/v1/search`, options `administration` (Attrap's",
         "code, e.g. `pref94`), `hosts` (the prefecture hosts its documents live on) and optionally `query`.",
         "",
-        "| source | name | strategy | shape | tested on |",
-        "|---|---|---|---|---|",
+        "`timezone` (default Europe/Paris) is the zone of the prefecture's calendar: its today and publication days.",
+        "",
+        "`evidence` says where the index URL was found (a public crawler or extractor naming it, a public RAA",
+        "archive naming its PDFs); no two sources share an index URL (tests/test_discover_sources.py).",
+        "",
+        "| source | name | strategy | index URL | shape | tested on | evidence |",
+        "|---|---|---|---|---|---|---|",
     ]
     for source in bundled():
-        note = notes()[source.code]
-        tested = note["tested"] or "—"
-        lines.append(f"| `{source.code}` | {source.name} | {source.strategy} | {note['shape']} | {tested} |")
+        lines.append(_row(source, notes()[source.code]))
     return "\n".join(lines) + "\n"
+
+
+def _row(source: Source, note: Mapping[str, str]) -> str:
+    name = source.name + (f" ({source.timezone})" if source.timezone != "Europe/Paris" else "")
+    cells = (f"`{source.code}`", name, source.strategy, source.index_url, note["shape"], note["tested"] or "—",
+             note["evidence"] or EARLIER_EVIDENCE)
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
 
 if __name__ == "__main__":

@@ -65,12 +65,13 @@ def requests_made(count: int) -> str:
 def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settings: CrawlSettings,
                     not_before: date | None, clock: Clock) -> Crawled:
     """Crawl one source and store the RAA it lists."""
-    history = source_history.history(sessions, source, clock.now, discover.default_since(None, clock.today))
+    today = clock.today_in(source.timezone)  # the source's calendar: an overseas prefecture's day
+    history = source_history.history(sessions, source, clock.now, discover.default_since(None, today))
     progress = discover.Progress.from_json(history.progress)
     since = not_before or history.not_before
     before = fetcher.requests
     try:  # the window reaches back to not_before; pages earlier runs read are not read again
-        listings = discover.crawl(source, fetcher, today=clock.today, settings=settings, since=since,
+        listings = discover.crawl(source, fetcher, today=today, settings=settings, since=since,
                                   progress=progress)
     except Exception as error:  # whatever goes wrong with one source, the others go on
         failure = reason(error)
@@ -78,7 +79,7 @@ def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settin
         log.warning("source %s failed: %s (%s)", source.code, failure, requests_made(fetcher.requests - before))
         return Crawled(None, fetcher.requests - before)
     # undated RAA found on the day of a source's first run already existed
-    state_of = partial(admission, not_before=since, first_run=history.first_run_day == clock.today)
+    state_of = partial(admission, not_before=since, first_run=history.first_run_day == today)
     new = source_history.record_crawl(sessions, source.code, listings, state_of, progress.to_json())
     log.log(logging.INFO if new else logging.DEBUG, "source %s: %d RAA listed, %d new, %s", source.code,
             len(listings), new, requests_made(fetcher.requests - before))

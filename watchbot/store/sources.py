@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 from sqlalchemy import select
 
-from watchbot.core.clock import local_date, utcnow
+from watchbot.core.clock import date_in, utcnow
 from watchbot.core.models import Listing, Source
 from watchbot.store import Sessions
 from watchbot.store.models import DocumentRow, SourceRow
@@ -18,7 +18,7 @@ from watchbot.store.states import DocumentState
 @dataclass(frozen=True)
 class SourceHistory:
     code: str
-    first_run_day: date  # the local date of the source's first run
+    first_run_day: date  # the date of the source's first run in its time zone
     not_before: date | None
     last_found: int  # RAA listed by the last successful crawl
     progress: str | None  # what the crawl remembers from run to run (JSON of discover.Progress)
@@ -33,7 +33,7 @@ def history(sessions: Sessions, source: Source, now: datetime, not_before: date)
                             last_found=0)
             session.add(row)
             session.commit()
-        return SourceHistory(row.code, local_date(row.first_run_at), row.not_before, row.last_found,
+        return SourceHistory(row.code, date_in(row.first_run_at, source.timezone), row.not_before, row.last_found,
                              row.crawl_progress)
 
 
