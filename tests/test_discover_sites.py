@@ -210,7 +210,7 @@ def test_an_raa_published_on_the_evening_of_day_d_in_cayenne_is_dated_d(site_ser
     local = discover.source(guyane.code, guyane.name, site_server.url(spec["index"]), strategy=guyane.strategy,
                             options=spec["options"], timezone=guyane.timezone)
     today = Clock(datetime(2025, 10, 24, 2, 30, tzinfo=timezone.utc)).today_in(local.timezone)
-    listings = crawl(local, Fetcher(SETTINGS, [site_server.host]), today=today)
+    listings = crawl(local, Fetcher(SETTINGS, [site_server.base]), today=today)
     assert (listings[0].title, listings[0].published) == ("recueil-r03-2025-311-recueil-des-actes-administratifs-1",
                                                           date(2025, 10, 23))
     assert all("end_date=2025-10-23" in path for path in site_server.paths())
