@@ -4,7 +4,6 @@ read once to completion though a worker is killed mid-document, the same acts as
 from __future__ import annotations
 
 import io
-import os
 import re
 import signal
 import subprocess
@@ -72,7 +71,7 @@ def kill_mid_document(workers: list[subprocess.Popen], logs: list[Path], timeout
     """SIGKILL the first worker that starts downloading a document: that document's id."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for worker, log in zip(workers, logs):
+        for worker, log in zip(workers, logs, strict=True):
             found = re.search(r"document (\d+): downloading", log.read_text())
             if found:
                 worker.send_signal(signal.SIGKILL)
