@@ -21,6 +21,7 @@ LAYERS = [
     ["watchbot.store"],
     ["watchbot.publish"],
     ["watchbot.run", "watchbot.config"],
+    ["watchbot.queue"],
     ["watchbot.commands"],
     ["watchbot.cli", "watchbot.__main__"],
 ]

@@ -12,14 +12,15 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, browse, classify, demo, discover, evaluate, feed,
-                               reclassify, retry, rules, run, search, sources, status)
+from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, backfill, browse, classify, demo, discover, evaluate,
+                               feed, reclassify, retry, rules, run, search, sources, status, worker)
 from watchbot.store import UNUSABLE
 from watchbot.store.lock import LockHeld
 from watchbot.core.terminal import PrintableLogs, printable
 from watchbot.core.yamlfile import YamlError
 
-COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo)
+COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo,
+            backfill, worker)
 DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
                  "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
                  "already on the accounts are recognised and not posted again")

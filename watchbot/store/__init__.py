@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.util.exc import CommandError
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +75,19 @@ def unavailable(error: BaseException) -> bool:
 def backend(url: str) -> str:
     """The database's kind: sqlite, postgresql…"""
     return make_url(url).get_backend_name()
+
+
+def libpq_url(url: str) -> str:
+    """A PostgreSQL URL as libpq and psycopg take it (without SQLAlchemy's driver name)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def has_table(url: str, name: str) -> bool:
+    engine = connect(url)
+    try:
+        return inspect(engine).has_table(name)
+    finally:
+        engine.dispose()
 
 
 def open_database(url: str) -> Sessions:

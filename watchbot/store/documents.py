@@ -7,7 +7,7 @@ from datetime import date, datetime
 from itertools import groupby
 from typing import Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from watchbot.run.analysis import Analysis
 from watchbot.core.clock import utcnow
@@ -41,14 +41,43 @@ def reopen_skipped(sessions: Sessions, codes: Sequence[str], since: date) -> Non
 
 def to_read(sessions: Sessions, codes: Sequence[str], max_attempts: int) -> list[int]:
     """The documents of these sources still to read (a waiting one once its time has come), oldest
-    publication first (undated last)."""
+    publication first (undated last); a backfill's are its workers'."""
     with sessions() as session:
         return list(session.scalars(
             select(DocumentRow.id)
             .where(DocumentRow.source_code.in_(codes), DocumentRow.status.in_(TO_READ),
-                   DocumentRow.attempts < max_attempts,
+                   DocumentRow.attempts < max_attempts, DocumentRow.backfill.is_(False),
                    or_(DocumentRow.retry_at.is_(None), DocumentRow.retry_at <= utcnow()))
             .order_by(DocumentRow.published.is_(None), DocumentRow.published, DocumentRow.id)))
+
+
+def claim_for_backfill(sessions: Sessions, code: str, since: date, before: date, max_attempts: int) -> list[int]:
+    """Hand the source's documents published from `since` to the day before `before` (where the cron run's
+    window starts) to a backfill, skipped ones included: the ids of those still to read, oldest first."""
+    window = (DocumentRow.source_code == code, DocumentRow.published >= since, DocumentRow.published < before)
+    with sessions() as session:
+        session.execute(update(DocumentRow).where(*window, DocumentRow.status == DocumentState.SKIPPED)
+                        .values(status=DocumentState.NEW))
+        session.execute(update(DocumentRow).where(*window, DocumentRow.status.in_(TO_READ)).values(backfill=True))
+        ids = list(session.scalars(select(DocumentRow.id)
+                                   .where(*window, DocumentRow.status.in_(TO_READ), DocumentRow.attempts < max_attempts)
+                                   .order_by(DocumentRow.published, DocumentRow.id)))
+        session.commit()
+        return ids
+
+
+def reading_state(sessions: Sessions, document_id: int) -> tuple[DocumentState, int]:
+    """A document's state and the attempts it has used."""
+    with sessions() as session:
+        row = session.get_one(DocumentRow, document_id)
+        return row.status, row.attempts
+
+
+def pages_read_since(sessions: Sessions, moment: datetime) -> int:
+    """How many pages the documents read from `moment` on hold."""
+    with sessions() as session:
+        return session.scalar(select(func.coalesce(func.sum(DocumentRow.page_count), 0))
+                              .where(DocumentRow.status == DocumentState.DONE, DocumentRow.processed_at >= moment)) or 0
 
 
 def start_attempt(sessions: Sessions, document_id: int) -> Attempt:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from watchbot.store import connect
 
 ADVISORY_KEY = 0x77617463  # "watc": any constant; the same for every watchbot run
+SETUP_KEY = 0x73657475  # "setu": the schemas' set-up
 
 
 class LockHeld(Exception):
@@ -66,5 +67,23 @@ def _advisory_lock(database_url: str) -> Iterator[None]:
                 raise LockHeld("another run holds the database's lock (a run on another machine?)")
             connection.commit()
             yield
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def setup_lock(database_url: str) -> Iterator[None]:
+    """Wait for the PostgreSQL database's set-up lock: processes starting together (workers, a backfill)
+    bring the schemas up to date one after the other."""
+    engine = connect(database_url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select pg_advisory_lock(:key)"), {"key": SETUP_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("select pg_advisory_unlock(:key)"), {"key": SETUP_KEY})
+                connection.commit()
     finally:
         engine.dispose()

@@ -77,6 +77,7 @@ class DocumentRow(Base):
     page_count: Mapped[int | None] = mapped_column(Integer)
     ocr_pages: Mapped[str] = mapped_column(Text, default="")  # comma-separated page numbers
     processed_at: Mapped[datetime | None] = mapped_column()
+    backfill: Mapped[bool] = mapped_column(Boolean, default=False)  # read by a backfill's worker: never posted
 
     pages: Mapped[list[PageRow]] = relationship(back_populates="document", cascade="all, delete-orphan",
                                                 order_by="PageRow.number")

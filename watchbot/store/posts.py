@@ -26,7 +26,10 @@ def idempotency_key(account: str, act_key: str, attempt: int = 0) -> str:
 
 def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: Sequence[Account]) -> None:
     """Queue, in the caller's transaction, one toot per account following any of the act's categories,
-    unless that account already has this act (same key, or same text republished)."""
+    unless that account already has this act (same key, or same text republished); never for the acts of
+    a backfill, which fills the archive with years past."""
+    if act.document.backfill:
+        return
     for account in accounts:
         wanted = [category for category in categories if category in account.categories]
         if not wanted or _already_queued(session, account.name, act):
