@@ -2,11 +2,11 @@
 
 Builds DOCUMENTS image-only RAA (pages 3-5 of the demo's real scanned CCTV authorisation, at 200 dpi:
 every page goes through Tesseract), serves them on a local prefecture site, starts a throw-away
-PostgreSQL (tests/postgres.py), then for 1 and for 2 `watchbot worker` processes (one Tesseract each:
+PostgreSQL (tests/support/postgres.py), then for 1 and for 2 `watchbot worker` processes (one Tesseract each:
 extract.ocr_jobs 1) times from the queue's first job to its drain. Prints the wall times, the ratio and
 the per-page cost in core-seconds, from which docs/BACKFILL.md projects a national backfill.
 
-    PYTHONPATH=.:tests python benchmarks/bench_backfill.py [DOCUMENTS]
+    .venv/bin/python -m benchmarks.bench_backfill [DOCUMENTS]
 """
 
 from __future__ import annotations
@@ -19,16 +19,13 @@ from datetime import date
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-import postgres  # noqa: E402
-from httpserver import SiteServer  # noqa: E402
-from prefecture import Document, serve, write_config  # noqa: E402
-from scans import image_pdf, scans  # noqa: E402
-
-from watchbot import config as configuration  # noqa: E402
-from watchbot.queue import open_engine  # noqa: E402
-from watchbot.queue.progress import queue_counts  # noqa: E402
+from tests.support import postgres
+from tests.support.httpserver import SiteServer
+from tests.support.prefecture import Document, serve, write_config
+from tests.support.scans import image_pdf, scans
+from watchbot import config as configuration
+from watchbot.queue import open_engine
+from watchbot.queue.progress import queue_counts
 
 PAGES = [3, 4, 5]
 

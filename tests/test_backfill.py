@@ -17,8 +17,8 @@ import pypdfium2
 import pytest
 from sqlalchemy import select
 
-from httpserver import Route
-from prefecture import DEMO_FILES, Document, serve, write_config
+from tests.support.httpserver import Route
+from tests.support.prefecture import DEMO_FILES, Document, serve, write_config
 from watchbot.cli import main
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, PostRow

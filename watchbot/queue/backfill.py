@@ -62,7 +62,7 @@ def backfill(app, sessions: Sessions, config: Config, sources: Sequence[Source],
     queued = Queued()
     claimed: list[int] = []
     with (run_lock(config.state_dir, config.db_url),
-          Fetcher(config.http, discover.allowed_hosts(sources), cache=DatabaseHttpCache(sessions)) as fetcher):
+          Fetcher(config.http, discover.allowed_origins(sources), cache=DatabaseHttpCache(sessions)) as fetcher):
         for source in sources:
             if discover_source(sessions, fetcher, source, config.crawl, since, clock).new is None:
                 queued.sources_failed += 1

@@ -44,7 +44,7 @@ class BackfillReader:
         self.config = replace(config, accounts=())
         self.ruleset = ruleset
         self.sessions = sessions
-        self.hosts = discover.allowed_hosts(registry.select(config.sources, []))
+        self.hosts = discover.allowed_origins(registry.select(config.sources, []))
 
     def read(self, document_id: int) -> None:
         state, attempts = documents.reading_state(self.sessions, document_id)
