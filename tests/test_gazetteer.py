@@ -99,3 +99,7 @@ def test_a_point_is_a_town_hall_or_the_centre_of_the_largest_part():
                         for ring in (islet, square))
     assert point((struct.pack("<BII", 1, 6, 2) + polygons).hex()) == pytest.approx((1.0, 1.0))
     assert point("\\N") is None
+
+
+def test_no_name_is_longer_than_the_scanners_window():
+    assert max(len(key.split()) for key in gazetteer().names) == gazetteer().max_words

@@ -5,14 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from watchbot.commands import OK, UsageError, load_rules
-from watchbot.evaluate import measure, results
+from watchbot.evaluate import facts, measure, results
 
 
 def register(commands, common) -> None:
     parser = commands.add_parser("eval", parents=[common], help="precision and recall of the rules on labelled "
                                  "acts")
-    parser.add_argument("--labels", type=Path, required=True, metavar="CSV",
+    labels = parser.add_mutually_exclusive_group(required=True)
+    labels.add_argument("--labels", type=Path, metavar="CSV",
                         help="the labels: one act a row, with a 'categories' column (see rules/README.md)")
+    labels.add_argument("--facts", type=Path, metavar="DIR",
+                        help="score the facts read (SPEC §9) on the labels of DIR/tune/*.csv and "
+                        "DIR/held-out/*.csv (e.g. tests/data/facts); --texts is then the corpus folder their "
+                        "'file' column names files in")
     parser.add_argument("--texts", type=Path, metavar="DIR",
                         help="the folder that the labels' 'file' and 'raa_sha256' columns name files in "
                         "(default: the labels file's folder); rows with neither are judged on their title")
@@ -31,6 +36,8 @@ def register(commands, common) -> None:
 
 def handle(args) -> int:
     ruleset = load_rules(args.rules)
+    if args.facts:
+        return handle_facts(args, ruleset.vocabulary)
     try:
         report = measure.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
         if args.write_results:
@@ -39,6 +46,17 @@ def handle(args) -> int:
     except measure.LabelError as error:
         raise UsageError(str(error)) from None
     print(measure.format_report(report, errors=args.split != "held-out"))
+    return OK
+
+
+def handle_facts(args, vocabulary) -> int:
+    if args.texts is None:
+        raise UsageError("--facts needs --texts: the corpus folder the labels' files are in")
+    try:
+        report = facts.evaluate_facts(facts.label_files(args.facts, args.split), args.texts, vocabulary)
+    except measure.LabelError as error:
+        raise UsageError(str(error)) from None
+    print(facts.format_facts(report, errors=args.split != "held-out"))
     return OK
 
 

@@ -1,6 +1,6 @@
-"""`watchbot eval --facts`: precision and recall of the facts read from labelled acts.
+"""`watchbot eval --facts DIR`: precision and recall of the facts read from labelled acts.
 
-The labels are CSV files (tests/data/facts/<split>/*.csv) with one row per act: where its text is
+The labels are CSV files (DIR/<split>/*.csv, e.g. tests/data/facts/tune/) with one row per act: where its text is
 (``corpus``, ``file`` relative to the corpus folder, ``ref``), its ``title`` and ``department``, and
 the facts a person read in it (SPEC §9). An act is found in its file by watchbot's own splitter (its
 identifier), else from where its reference is printed to the next act's heading; a title-only source
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from watchbot.core.models import Act, Facts
+from watchbot.evaluate.measure import LabelError
 from watchbot.facts.extract import read_facts
 from watchbot.facts.gazetteer import normalise
 from watchbot.match.normalize import fold
@@ -120,6 +121,26 @@ def _same(name: str, expected: str, read: str) -> bool:
         left, right = fold(expected), fold(read)
         return left in right or right in left
     return expected == read
+
+
+def label_files(directory: Path, split: str | None) -> list[Path]:
+    """The label files of one half (DIR/tune, DIR/held-out), or of both."""
+    halves = [split] if split else ["tune", "held-out"]
+    files = sorted(path for half in halves for path in (directory / half).glob("*.csv"))
+    if not files:
+        raise LabelError(f"no label file in {directory}/{{{','.join(halves)}}}/*.csv")
+    return files
+
+
+def format_facts(report: FactsReport, errors: bool = True) -> str:
+    """The table of scores, then (unless ``errors`` is false, as for the held-out half) each error."""
+    lines = [f"{report.acts} acts read" + (f", {len(report.missing)} not found" if report.missing else ""),
+             f"{'field':10} {'labelled':>8} {'precision':>9} {'recall':>6}"]
+    lines += [f"{score.name:10} {score.labelled:>8} {score.precision:>9.3f} {score.recall:>6.3f}"
+              for score in report.scores.values()]
+    if errors:
+        lines += ["", *report.errors, *(f"not found: {name}" for name in report.missing)]
+    return "\n".join(lines)
 
 
 class _Texts:

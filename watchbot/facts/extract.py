@@ -47,7 +47,11 @@ ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
 OTHER_ACT = re.compile(r"\b(?:de |d')?l'arrete\b|\bl'ap\b")
 # A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none.
-BUNDLE = re.compile(r"^\W*arretes\b|\bissus de la commission|\bcommunication des arretes")
+BUNDLE = re.compile(r"^\W*(?:arretes|commission departementale)\b|\bissus de la commission|"
+                    r"\bcommunication des arretes")
+# An act says what it does in its first pages; a longer one (a bundle not recognised as one, an annex of
+# plans) is read that far only, which bounds the time facts take.
+MAX_TEXT = 40_000  # characters: some fifteen pages
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
 LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n")
@@ -76,9 +80,12 @@ class ActText:
     @classmethod
     def of(cls, act: Act) -> ActText:
         parts: dict[str, list[str]] = {TITLE: [act.title or ""], DISPOSITIF: [], CONSIDERANTS: [], SIGNATURE: []}
-        zone = TITLE
+        zone, budget = TITLE, MAX_TEXT
         for page in act.pages:
-            text = _without_running_lines(page.text, act.ref, one_line(act.title or ""))
+            if budget <= 0:
+                break
+            text = _without_running_lines(page.text[:budget], act.ref, one_line(act.title or ""))
+            budget -= len(page.text)
             for name, start, end in zones(text, zone):
                 zone = name  # where the next page starts
                 if name in parts:
@@ -90,10 +97,10 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
                published: date | None = None, communes_of: Gazetteer | None = None) -> Facts:
     """The facts of one act; ``department`` (the source's) narrows the communes looked for, ``published`` (the
     RAA's date) stands for the act's date when the act gives none."""
-    text = ActText.of(act)
-    title, dispositif = fold(text.title), fold(text.dispositif)
     if BUNDLE.search(fold(act.title or "")):
         return Facts(kind="")
+    text = ActText.of(act)
+    title, dispositif = fold(text.title), fold(text.dispositif)
     considerants = _own_clauses(fold(text.considerants))
     act_day = _act_day(act.ref, fold(text.signature), title) or published
     act_kind = kind(title)
@@ -135,8 +142,12 @@ def _act_day(ref: str | None, signature: str, title: str) -> date | None:
 
 def _without_running_lines(text: str, ref: str | None, title: str) -> str:
     """A page without its header and footer lines, which repeat the act's identifier and its title."""
-    return "\n".join(line for line in text.split("\n")
-                     if not (ref and ref in line) and not (len(line) >= RUNNING_LINE and one_line(line) in title))
+    return "\n".join(line for line in text.split("\n") if not (ref and ref in line) and not _in_title(line, title))
+
+
+def _in_title(line: str, title: str) -> bool:
+    head = line.strip()[:RUNNING_LINE]
+    return len(head) == RUNNING_LINE and head.split()[0] in title and one_line(line) in title
 
 
 def _period(texts: list[str], act_day: date | None) -> Span:

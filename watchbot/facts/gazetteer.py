@@ -7,7 +7,7 @@ import gzip
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from watchbot.core.models import Commune
@@ -39,16 +39,35 @@ def department_code(department: str) -> str:
 
 
 class Gazetteer:
-    def __init__(self, communes: Iterable[Commune]) -> None:
-        # Current communes first, so that a code or a name gives them before the former ones.
-        self.communes = sorted(communes, key=lambda commune: commune.current_insee is not None)
-        self._by_insee: dict[str, Commune] = {}
-        self.names: dict[str, list[Commune]] = {}
-        for commune in self.communes:
-            self._by_insee.setdefault(commune.insee, commune)
-            self.names.setdefault(normalise(commune.name), []).append(commune)
-        self.max_words = max(len(key.split()) for key in self.names)
+    """The communes of the shipped file's lines, each département's made into `Commune`s and indexed by name on
+    first use: reading an act needs its source's département alone (a few hundred names); a name without a
+    département, an INSEE code or the whole list reads them all."""
+
+    MAX_WORDS = 8  # words in the longest name (tests/test_gazetteer.py checks it)
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines: dict[str, list[str]] = {}
+        for line in lines:
+            self._lines.setdefault(line.split("\t", 3)[2], []).append(line)
+        self.max_words = self.MAX_WORDS
         self._departments: dict[str, dict[str, list[Commune]]] = {}
+
+    @cached_property
+    def communes(self) -> list[Commune]:
+        """Every commune, current ones first, so that a code or a name gives them before the former ones."""
+        return _current_first(_commune(line) for lines in self._lines.values() for line in lines)
+
+    @cached_property
+    def names(self) -> dict[str, list[Commune]]:
+        """Every commune by key (normalise)."""
+        return _index(self.communes)
+
+    @cached_property
+    def _by_insee(self) -> dict[str, Commune]:
+        found: dict[str, Commune] = {}
+        for commune in self.communes:
+            found.setdefault(commune.insee, commune)
+        return found
 
     def by_insee(self, code: str) -> Commune | None:
         """The commune or arrondissement with this code, else the former commune that had it."""
@@ -56,29 +75,42 @@ class Gazetteer:
 
     def find(self, name: str, department: str | None = None) -> list[Commune]:
         """The communes (current first) a written name may be, in a département if given."""
-        found = self.names.get(normalise(name), [])
         if department is None:
-            return list(found)
-        code = department_code(department)
-        return [commune for commune in found if commune.department == code]
+            return list(self.names.get(normalise(name), []))
+        return list(self.names_in_department(department).get(normalise(name), []))
 
     def names_in_department(self, department: str) -> dict[str, list[Commune]]:
         """The communes of a département by key (normalise), for a scanner that looks up each run of up to
         max_words normalised words of a text."""
         code = department_code(department)
         if code not in self._departments:
-            self._departments[code] = {key: found for key, communes in self.names.items()
-                                        if (found := [commune for commune in communes if commune.department == code])}
+            communes = _current_first(_commune(line) for line in self._lines.get(code, []))
+            self._departments[code] = _index(communes)
         return self._departments[code]
 
 
-def read(path: Path) -> Iterable[Commune]:
+def _current_first(communes: Iterable[Commune]) -> list[Commune]:
+    return sorted(communes, key=lambda commune: commune.current_insee is not None)
+
+
+def _index(communes: Iterable[Commune]) -> dict[str, list[Commune]]:
+    names: dict[str, list[Commune]] = {}
+    for commune in communes:
+        names.setdefault(normalise(commune.name), []).append(commune)
+    return names
+
+
+def _commune(line: str) -> Commune:
+    insee, name, department, latitude, longitude, current, kind = line.rstrip("\n").split("\t")
+    return Commune(insee, name, department, float(latitude) if latitude else None,
+                   float(longitude) if longitude else None, current or None, kind)
+
+
+def read(path: Path) -> list[str]:
+    """The lines of a communes file, its header left out."""
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         next(lines)
-        for line in lines:
-            insee, name, department, latitude, longitude, current, kind = line.rstrip("\n").split("\t")
-            yield Commune(insee, name, department, float(latitude) if latitude else None,
-                          float(longitude) if longitude else None, current or None, kind)
+        return list(lines)
 
 
 @cache
