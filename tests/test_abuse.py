@@ -37,7 +37,7 @@ from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Docume
 from watchbot import config as configuration
 from watchbot import discover
 from watchbot.cli import _logging, build_parser, main
-from watchbot.core.models import Act, Category, CrawlOptions, Match, Page, Source
+from watchbot.core.models import Act, Category, CrawlOptions, Listing, Match, Page, Source
 from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Walk
@@ -623,3 +623,21 @@ def test_a_database_deleted_during_a_run_is_a_clear_error(tmp_path, raw_server, 
 ])
 def test_only_what_the_document_is_to_blame_for_uses_an_attempt(error, passing):
     assert steps.passing(error) is passing
+
+
+def test_a_source_listing_more_raa_than_sqlite_has_variables_is_stored(database_url):
+    """33,000 RAA in one crawl (one site of 130 pages × 2,000 links did it) used to end every run with
+    « too many SQL variables »: the known URLs are asked for a few hundred at a time."""
+    from watchbot.store import open_database
+    from watchbot.store import sources as source_history
+    from watchbot.store.states import DocumentState
+
+    sessions = open_database(database_url)
+    source = Source("pref99", "Préfecture test", "http://127.0.0.1/raa")
+    source_history.history(sessions, source, datetime.now(timezone.utc), date(2026, 1, 1))
+    listings = [Listing("pref99", f"http://127.0.0.1/raa/{number}.pdf", f"RAA {number}", date(2026, 1, 2))
+                for number in range(33_000)]
+    assert source_history.record_crawl(sessions, "pref99", listings, lambda _: DocumentState.NEW, "{}") == 33_000
+    assert source_history.record_crawl(sessions, "pref99", listings[:10] + [
+        Listing("pref99", "http://127.0.0.1/raa/new.pdf", "RAA new", date(2026, 1, 3))],
+        lambda _: DocumentState.NEW, "{}") == 1

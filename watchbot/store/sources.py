@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from watchbot.core.clock import date_in, utcnow
 from watchbot.core.models import Listing, Source
@@ -43,26 +43,31 @@ def record_failure(sessions: Sessions, code: str, reason: str) -> None:
         session.commit()
 
 
+URLS_PER_QUERY = 500
+
+
 def record_crawl(sessions: Sessions, code: str, listings: Sequence[Listing],
                  state_of: Callable[[Listing], DocumentState], progress: str) -> int:
     """A successful crawl: the listed documents not yet known, stored in the state `state_of` gives them,
     and what the crawl remembers for the next run. Returns how many were new."""
     with sessions() as session:
         urls = [listing.url for listing in listings]
-        known = set(session.scalars(select(DocumentRow.url).where(DocumentRow.url.in_(urls))))
-        new = 0
+        # a few hundred URLs a query: SQLite refuses a statement with more than 32,766 variables
+        known = {url for start in range(0, len(urls), URLS_PER_QUERY) for url in session.scalars(
+            select(DocumentRow.url).where(DocumentRow.url.in_(urls[start:start + URLS_PER_QUERY])))}
+        rows = []
         for listing in listings:
-            if listing.url in known:
-                continue
-            known.add(listing.url)
-            session.add(DocumentRow(source_code=code, url=listing.url, title=listing.title,
-                                    published=listing.published, status=state_of(listing)))
-            new += 1
+            if listing.url not in known:
+                known.add(listing.url)
+                rows.append({"source_code": code, "url": listing.url, "title": listing.title,
+                             "published": listing.published, "status": state_of(listing)})
+        for start in range(0, len(rows), URLS_PER_QUERY):
+            session.execute(insert(DocumentRow), rows[start:start + URLS_PER_QUERY])
         row = session.get_one(SourceRow, code)
         row.last_found, row.last_success_at, row.last_error = len(listings), utcnow(), None
         row.crawl_progress = progress
         session.commit()
-        return new
+        return len(rows)
 
 
 def every(sessions: Sessions) -> list[SourceRow]:
