@@ -59,7 +59,7 @@ class Child(Generic[T]):
 
     def __init__(self, function: Callable[..., T], *, memory_mb: int | None = None, own_group: bool = True):
         self.memory_mb = memory_mb
-        self.started = False
+        self.started = self.closed = False
         requests, self.requests = SPAWN.Pipe(duplex=False)
         self.answers, answers = SPAWN.Pipe(duplex=False)
         # not a daemon: the reader starts its own children (the page renderer); it is killed in any case
@@ -108,10 +108,11 @@ class Child(Generic[T]):
             self.started = True
 
     def close(self) -> None:
-        if self.process.pid is not None:
+        if self.process.pid is not None and not self.closed:  # once: a reaped pid may be reused
             kill_group(self.process.pid)
             self.process.kill()
             self.process.join()
+        self.closed = True
         self.requests.close()
         self.answers.close()
 
