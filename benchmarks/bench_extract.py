@@ -141,7 +141,7 @@ def memory(big: Path, work: Path) -> tuple[tuple[float, float], tuple[float, flo
 
 
 def ocr_speed(big: Path, numbers: list[int], settings: ExtractSettings, work: Path,
-              with_ocrmypdf: bool) -> tuple[list[str], list[ocr.Reading]]:
+              with_ocrmypdf: bool) -> tuple[list[str], list[ocr.PageText]]:
     scanned = len(numbers)
     images = save_renders(big, numbers, work / "renders")
     print(f"\n3. OCR of its {scanned} scanned pages, {ocr.jobs(settings, scanned)} at once, twice ({load()})")
@@ -170,7 +170,7 @@ def ocr_speed(big: Path, numbers: list[int], settings: ExtractSettings, work: Pa
     return raw_texts, [readings[number] for number in numbers]
 
 
-def french_words(raw_texts: list[str], readings: list[ocr.Reading]) -> None:
+def french_words(raw_texts: list[str], readings: list[ocr.PageText]) -> None:
     print(f"\n4. share of the OCR words (2 letters or more) found in {WORD_LIST}")
     words = french()
     if words is None:

@@ -6,12 +6,15 @@ import faulthandler
 import os
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 
+from prefecture import DRONE_RAA
+from watchbot.core.settings import ExtractSettings
 from watchbot.read.child import ChildFailed, run_in_child
-from watchbot.read.extract import ExtractError
+from watchbot.read.extract import ExtractError, extract_pdf
 
 
 def crash() -> None:
@@ -21,6 +24,10 @@ def crash() -> None:
 
 def refuse() -> None:
     raise ExtractError("encrypted PDF")
+
+
+def fill_the_disk() -> None:
+    raise ExtractError("OCR work directory w: No space left on device", passing=True)
 
 
 def hang_with_a_grandchild(pid_file: str) -> None:
@@ -54,3 +61,45 @@ def test_a_hang_is_stopped_with_everything_it_started(tmp_path):
     time.sleep(0.2)
     state = subprocess.run(["ps", "-o", "stat=", "-p", str(grandchild)], capture_output=True, text=True).stdout
     assert state.strip() in ("", "Z")  # gone, or a zombie waiting for init
+
+
+def test_a_passing_error_of_the_reader_stays_passing():
+    with pytest.raises(ExtractError) as caught:
+        run_in_child(fill_the_disk, timeout=30)
+    assert caught.value.passing and str(caught.value) == "OCR work directory w: No space left on device"
+
+
+# A fork taken while another thread holds a lock (malloc's, PDFium's, logging's…) may hang on it in the child:
+# under load, OCR stalled until its time limit on pages that read in seconds (issue 21).
+
+@pytest.fixture
+def forks(monkeypatch):
+    """The number of threads alive at each fork of this process."""
+    seen: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        seen.append(threading.active_count())
+        return fork()
+
+    monkeypatch.setattr(os, "fork", counted)
+    return seen
+
+
+def test_the_reader_is_not_forked_from_a_process_with_threads(forks):
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)  # as the demo's web server, or a fetch timer
+    thread.start()
+    try:
+        assert run_in_child(sorted, [3, 1, 2], timeout=30) == [1, 2, 3]
+    finally:
+        stop.set()
+        thread.join()
+    assert [threads for threads in forks if threads > 1] == []
+
+
+@pytest.mark.ocr
+def test_pages_are_not_rendered_in_a_fork_while_pages_are_read(tmp_path, forks):
+    extraction = extract_pdf(DRONE_RAA, ExtractSettings(ocr_jobs=2), tmp_path)  # the demo's scanned pages
+    assert extraction.ocr_pages == (4, 5, 6) and "Article 8" in extraction.pages[5].text
+    assert [threads for threads in forks if threads > 1] == []

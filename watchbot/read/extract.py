@@ -20,6 +20,7 @@ from typing import Iterator
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from watchbot.core.errors import WatchbotError
 from watchbot.read import ocr
 from watchbot.core.settings import ExtractSettings
 from watchbot.core.models import Page
@@ -39,12 +40,12 @@ JUNK = re.compile("[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f]")
 WORD = re.compile(r"\S+")
 
 
-class ExtractError(Exception):
-    """A document whose text cannot be read; str(error) is the reason, `retry_later` when not its fault."""
+class ExtractError(WatchbotError):
+    """A document whose text cannot be read; str(error) is the reason, `passing` when not its fault."""
 
-    def __init__(self, reason: str, retry_later: bool = False):
+    def __init__(self, reason: str, passing: bool = False):
         super().__init__(reason)
-        self.retry_later = retry_later
+        self.passing = passing
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def extract_pdf(path: Path, settings: ExtractSettings, workdir: Path) -> Extract
         raise ExtractError(str(error)) from None
     except OSError as error:  # the work directory: missing, full, not writable
         raise ExtractError(f"OCR work directory {workdir}: {error.strerror or error}",
-                           retry_later=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
+                           passing=error.errno in (errno.ENOSPC, errno.EDQUOT)) from None
     pages = capped(tuple(merge(layer, readings.get(layer.number)) for layer in layers), settings)
     return Extraction(pages=pages, ocr_pages=tuple(needed),
                       poor_pages=poorly_read(pages, settings.poor_quality_below))
@@ -129,7 +130,7 @@ def pages_of_text(text: str) -> tuple[Page, ...]:
     return tuple(Page(number=index, text=part) for index, part in enumerate(parts, 1))
 
 
-def merge(layer: Layer, reading: ocr.Reading | None) -> Page:
+def merge(layer: Layer, reading: ocr.PageText | None) -> Page:
     if reading is None:
         return Page(number=layer.number, text=layer.text)
     text = reading.text
