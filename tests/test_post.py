@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 from mastodon import Mastodon, MastodonNotFoundError
 
 from mastodon_servers import PROFILES, MockMastodon, StrictMastodon, closed_port_url, entities, mastodon_length
-from watchbot.commands.status import report
+from watchbot.run.status import report
 from watchbot.match import rules
 from watchbot.core.models import Act, Category, Match, Source
 from watchbot.publish import outbox

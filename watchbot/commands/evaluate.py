@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from watchbot.commands import OK, UsageError, load_rules
+from watchbot.core.errors import ExitCode
+from watchbot.commands import load_rules
 from watchbot.match import evaluate
 
 
@@ -25,9 +26,6 @@ def register(commands, common) -> None:
 
 def handle(args) -> int:
     ruleset = load_rules(args.rules)
-    try:
-        report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
-    except evaluate.LabelError as error:
-        raise UsageError(str(error)) from None
+    report = evaluate.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
     print(evaluate.format_report(report))
-    return OK
+    return ExitCode.OK

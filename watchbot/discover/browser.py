@@ -62,7 +62,7 @@ def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher |
             driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         except WebDriverException as error:
             raise FetchError(index_url, f"the headless browser did not start: {_first_line(error)}",
-                             retry_later=True) from None
+                             passing=True) from None
         try:
             yield BrowserPages(driver, fetcher, host_of(index_url))
         finally:
@@ -99,7 +99,7 @@ class BrowserPages:
         except TimeoutException:
             raise self._late(url, seconds, bounded) from None
         except WebDriverException as error:
-            raise FetchError(url, f"the headless browser failed: {_first_line(error)}", retry_later=True) from None
+            raise FetchError(url, f"the headless browser failed: {_first_line(error)}", passing=True) from None
         if host_of(page.url) not in self.fetcher.allowed_hosts:
             raise FetchError(url, f"refused: the page led the browser to {page.url}, not to a configured source")
         if len(page.text) > self.fetcher.settings.max_html_bytes:
@@ -113,7 +113,7 @@ class BrowserPages:
             return PAGE_DEADLINE_SECONDS, False
         left, what = self.fetcher.until[0] - time.monotonic(), self.fetcher.until[1]
         if left <= 0:
-            raise TimeUp(url, f"not fetched: {what} has passed", retry_later=True)
+            raise TimeUp(url, f"not fetched: {what} has passed")
         return min(left, PAGE_DEADLINE_SECONDS), left < PAGE_DEADLINE_SECONDS
 
     def _wait(self, end: float) -> None:
@@ -131,9 +131,8 @@ class BrowserPages:
             kind = None
         if kind:
             return NotPassed(url, kind, seconds)
-        what = (TimeUp if bounded else FetchError)
-        return what(url, f"too slow: the page did not load within {seconds:g} s in the headless browser",
-                    retry_later=True)
+        reason = f"too slow: the page did not load within {seconds:g} s in the headless browser"
+        return TimeUp(url, reason) if bounded else FetchError(url, reason, passing=True)
 
     def _hand_over(self) -> None:
         """The browser's cookies and user agent go to the fetcher, for this host's PDFs."""
@@ -150,7 +149,7 @@ class NotPassed(ChallengeError):
 
     def __init__(self, url: str, kind: str, seconds: float):
         FetchError.__init__(self, url, f"{kind} not passed within {seconds:g} s in the headless browser",
-                            retry_later=True)
+                            passing=True)
         self.kind = kind
 
 

@@ -16,14 +16,14 @@ from typing import Sequence, TextIO
 
 from watchbot import discover
 from watchbot.core.clock import Clock, utcnow
+from watchbot.core.errors import WatchbotError
 from watchbot.core.models import Listing, Source
 from watchbot.core.settings import Config, CrawlSettings, ExtractSettings
 from watchbot.discover import registry
 from watchbot.fetch import Download, FetchError, Fetcher, TimeUp
 from watchbot.match.rules import Ruleset
 from watchbot.publish import outbox
-from watchbot.read.child import ChildFailed, ChildTimedOut, run_in_child
-from watchbot.read.extract import ExtractError
+from watchbot.read.child import ChildTimedOut, run_in_child
 from watchbot.run.analysis import Analysis, analyse_file
 from watchbot.run.stop import RunDeadline
 from watchbot.run.summary import Crawled, Outcome
@@ -39,8 +39,8 @@ MIN_WAIT, MAX_WAIT = timedelta(minutes=30), timedelta(hours=24)
 
 def passing(error: BaseException) -> bool:
     """Whether a failure says nothing against the document: a server, the network, the disk, the database."""
-    if isinstance(error, (FetchError, ExtractError)):
-        return error.retry_later
+    if isinstance(error, WatchbotError):
+        return error.passing
     if isinstance(error, OSError):
         return error.errno in PASSING_ERRNOS
     return unavailable(error)
@@ -48,7 +48,7 @@ def passing(error: BaseException) -> bool:
 
 def reason(error: Exception) -> str:
     """What to record of a failure: the message of an expected one, the type and message of a bug."""
-    if isinstance(error, (discover.DiscoverError, FetchError, ExtractError, ChildFailed)):
+    if isinstance(error, WatchbotError):
         return str(error)
     log.exception("unexpected error")
     return f"internal error: {type(error).__name__}: {error}"
@@ -157,8 +157,8 @@ def read(fetcher: Fetcher, attempt: Attempt, state_dir: Path, settings: ExtractS
         except ChildTimedOut:
             if deadline.left() > 0:
                 raise
-            raise TimeUp(attempt.url, f"reading stopped: the run's deadline of {deadline.seconds:g} s has passed",
-                         retry_later=True) from None
+            raise TimeUp(attempt.url,
+                         f"reading stopped: the run's deadline of {deadline.seconds:g} s has passed") from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         pdf.unlink(missing_ok=True)
