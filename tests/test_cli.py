@@ -14,6 +14,16 @@ import pytest
 from tests.support.httpserver import Route
 from tests.support.prefecture import CHALLENGE_PAGE, DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
+from watchbot.commands import UsageError, status
+from watchbot.core.settings import ConfigError
+from watchbot.core.yamlfile import Problem
+from watchbot.discover import DiscoverError
+from watchbot.match.evaluate import LabelError
+from watchbot.match.rules import RuleError
+from watchbot.publish.post import AccountRefused, PostFailed, RetryLater
+from watchbot.publish.toot import TootError
+from watchbot.store.lock import LockHeld
+from watchbot.store.query import QueryError
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -154,3 +164,29 @@ def test_sources_check_reports_each_source_and_exits_1_when_one_is_broken(tmp_pa
     assert lines[3].split()[:6] == ["pp", "no", "0", "—", "1", "yes"]
     assert lines[4] == "3 sources, 2 broken: pref01, pp; 3 requests"
     assert main(["sources", "check", "--config", str(config), "--source", "pref77"]) == 0
+
+
+@pytest.mark.parametrize("error, exit_code", [
+    (UsageError("--max-posts must be 0 or more"), 2),
+    (ConfigError([Problem("watchbot.yaml", 3, 1, "unknown key 'sorces'", "sources?")]), 2),
+    (RuleError("invalid regular expression: missing )"), 2),
+    (LabelError("labels.csv: no 'categories' column"), 2),
+    (QueryError("a parenthesis is not closed"), 2),
+    (LockHeld("another run holds state/watchbot.lock (pid 12); nothing was done"), 3),
+    (DiscoverError("index page unreachable: HTTP 503", source="pref83", passing=True), 1),
+    (TootError("a toot needs at least one category"), 1),
+    (RetryLater("server error 503"), 1),
+    (AccountRefused("401 Unauthorized"), 1),
+    (PostFailed("422 Unprocessable Entity"), 1),
+])
+def test_a_watchbot_error_ends_a_command_with_its_exit_code_and_message(error, exit_code, tmp_path, monkeypatch,
+                                                                      capsys):
+    def report(config):
+        raise error
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WATCHBOT_CONFIG", raising=False)
+    monkeypatch.setattr(status, "report", report)
+    assert main(["status"]) == exit_code
+    err = capsys.readouterr().err
+    assert err == "".join(f"watchbot: {line}\n" for line in str(error).splitlines()) and "Traceback" not in err

@@ -122,6 +122,6 @@ def test_a_challenge_the_browser_cannot_pass_fails_within_the_page_deadline(chal
     challenged.route(INDEX_PATH, Route(body=CHALLENGE.replace("window.location.reload();", "")))
     with pytest.raises(DiscoverError) as caught:
         crawl(source_on(challenged, browser=True), Fetcher(SETTINGS, [challenged.base]), today=TODAY, since=SINCE)
-    assert caught.value.challenge and caught.value.retry_later
+    assert caught.value.challenge and caught.value.passing
     assert (f"index page unreachable: {challenged.url(INDEX_PATH)}: a JavaScript or CAPTCHA challenge not passed "
             "within 2 s in the headless browser") in caught.value.reason

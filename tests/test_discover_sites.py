@@ -76,7 +76,7 @@ def test_an_unreachable_index_is_a_discover_error(site_server):
     with pytest.raises(DiscoverError) as caught:
         crawl(source, Fetcher(SETTINGS, [site_server.base], sleep=lambda seconds: None),
               today=TODAY)
-    assert caught.value.retry_later and caught.value.source == "pref99"
+    assert caught.value.passing and caught.value.source == "pref99"
     assert str(caught.value).startswith(f"index page unreachable: {source.index_url}: HTTP 503")
 
 
@@ -93,7 +93,7 @@ def test_an_index_without_raa_nor_links_is_an_error_naming_it(site_server):
     with pytest.raises(DiscoverError) as caught:
         crawl(source, Fetcher(SETTINGS, [site_server.base]), today=TODAY)
     assert str(caught.value) == f"no RAA found at {source.index_url}: the site may have changed"
-    assert not caught.value.retry_later and caught.value.source == "pref99"
+    assert not caught.value.passing and caught.value.source == "pref99"
 
 
 def test_links_that_lead_to_no_raa_are_an_error(site_server):

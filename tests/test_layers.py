@@ -4,6 +4,7 @@ and only the store speaks SQL."""
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "watchbot"
@@ -87,3 +88,17 @@ def test_only_the_store_speaks_sql():
                and any(name.split(".")[0] in ("sqlalchemy", "alembic") for name in imports(module))]
     assert outside == []
 
+
+
+def test_every_error_derives_from_the_watchbot_error():
+    """Only the base error and the run's stop signal derive from an exception defined outside watchbot."""
+    trees = {module: ast.parse(path.read_text(encoding="utf-8")) for module, path in MODULES.items()}
+    classes = {node.name for tree in trees.values() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    builtin_errors = {name for name, value in vars(builtins).items()
+                      if isinstance(value, type) and issubclass(value, BaseException)}
+    foreign = [f"{module}.{node.name}({ast.unparse(base)})" for module, tree in trees.items()
+               for node in ast.walk(tree) if isinstance(node, ast.ClassDef) for base in node.bases
+               if (name := ast.unparse(base).rpartition(".")[2]) not in classes
+               and (name in builtin_errors or name.endswith(("Error", "Exception")))]
+    assert sorted(foreign) == ["watchbot.core.errors.WatchbotError(Exception)",
+                               "watchbot.run.stop.Stopped(BaseException)"]

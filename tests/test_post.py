@@ -25,7 +25,7 @@ from tests.support.mastodon_servers import (
     entities,
     mastodon_length,
 )
-from watchbot.commands.status import report
+from watchbot.run.status import report
 from watchbot.core.models import Act, Category, Match, Source
 from watchbot.core.settings import BUNDLED_RULES, Account, Config
 from watchbot.match import rules

@@ -147,7 +147,7 @@ def test_the_command_prints_each_act_found_or_json(archive, capsys):
     assert all(result["link"] == f"{result['raa_url']}#page={result['page']}" and "[véhicules]" in
                result["snippet"].lower() for result in results)
     assert main(["search", "drone NOT", "--config", str(archive)]) == 2
-    assert "search: the query ends where a word was expected" in capsys.readouterr().err
+    assert "watchbot: the query ends where a word was expected" in capsys.readouterr().err
 
 
 def one_page_act(session, text: str) -> DocumentRow:

@@ -12,12 +12,11 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (FAILED, LOCKED, USAGE, UsageError, backfill, browse, classify, demo, discover, evaluate,
-                               feed, reclassify, retry, rules, run, search, sources, status, worker)
-from watchbot.store import UNUSABLE
-from watchbot.store.lock import LockHeld
+from watchbot.commands import (backfill, browse, classify, demo, discover, evaluate, feed, reclassify, retry, rules, run,
+                               search, sources, status, worker)
+from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.core.terminal import PrintableLogs, printable
-from watchbot.core.yamlfile import YamlError
+from watchbot.store import UNUSABLE
 
 COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo,
             backfill, worker)
@@ -32,26 +31,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     _logging(args)
     if not hasattr(args, "handler"):
         parser.print_help(sys.stderr)
-        return USAGE
+        return ExitCode.USAGE
     try:
         return args.handler(args)
-    except (YamlError, UsageError) as error:
+    except WatchbotError as error:
         for line in str(error).splitlines():
             print(f"watchbot: {printable(line)}", file=sys.stderr)
-        return USAGE
-    except LockHeld as error:
-        print(f"watchbot: {printable(error)}; nothing was done", file=sys.stderr)
-        return LOCKED
+        return error.exit_code
     except KeyboardInterrupt:
-        return FAILED
+        return ExitCode.FAILED
     except UNUSABLE as error:
         reason = getattr(error, "orig", None) or error
         print(f"watchbot: the database cannot be used: {printable(reason)}\n{DATABASE_HELP}", file=sys.stderr)
-        return USAGE
+        return ExitCode.USAGE
     except OSError as error:  # the state directory: missing rights, a full disk
         where = f"{error.filename}: " if error.filename else ""
         print(f"watchbot: {printable(where)}{error.strerror or error}\n{DATABASE_HELP}", file=sys.stderr)
-        return USAGE
+        return ExitCode.USAGE
 
 
 def _logging(args: argparse.Namespace) -> None:

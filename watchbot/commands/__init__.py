@@ -11,17 +11,19 @@ import argparse
 from pathlib import Path
 from typing import Sequence
 
+from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.discover import registry
 from watchbot.match import rules as ruleset_files
 from watchbot.match.rules import Ruleset
 from watchbot.core.models import Source
 from watchbot.core.settings import BUNDLED_RULES, Config
 
-OK, FAILED, USAGE, LOCKED = 0, 1, 2, 3
 
 
-class UsageError(Exception):
+class UsageError(WatchbotError):
     """A command line that cannot be carried out: exit code 2."""
+
+    exit_code = ExitCode.USAGE
 
 
 def config_option(parser: argparse.ArgumentParser) -> None:

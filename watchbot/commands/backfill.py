@@ -6,7 +6,8 @@ import sys
 from datetime import date
 
 from watchbot import config as configuration
-from watchbot.commands import FAILED, OK, UsageError, config_option, selected_sources, source_option
+from watchbot.commands import UsageError, config_option, selected_sources, source_option
+from watchbot.core.errors import ExitCode
 from watchbot.core.clock import Clock
 from watchbot.queue import EngineUnavailable, open_engine, progress
 from watchbot.queue.backfill import backfill
@@ -38,5 +39,5 @@ def handle(args) -> int:
     print(f"{queued.jobs} documents queued, {queued.already} already in the queue; "
           f"{queued.sources_failed} sources failed", file=sys.stderr)
     if args.wait and progress.wait(app, sessions).counts.failed:
-        return FAILED
-    return FAILED if queued.sources_failed else OK
+        return ExitCode.FAILED
+    return ExitCode.FAILED if queued.sources_failed else ExitCode.OK

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 from watchbot import config as configuration
-from watchbot.commands import OK, UsageError, config_option, load_rules
+from watchbot.core.errors import ExitCode
+from watchbot.commands import UsageError, config_option, load_rules
 from watchbot.store import backend, connect, migrate, sqlite_file
 
 
@@ -34,4 +35,4 @@ def handle(args) -> int:
     migrate(connect(config.db_url))  # the search index of an older database
     print(f"watchbot: the archive is at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
     uvicorn.run(datasette(path, ruleset).app(), host="127.0.0.1", port=args.port, log_level="warning")
-    return OK
+    return ExitCode.OK

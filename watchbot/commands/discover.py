@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 
-from watchbot import config as configuration, discover
+from watchbot import config as configuration
+from watchbot.commands import config_option, selected_sources, source_option
 from watchbot.core.clock import Clock
-from watchbot.commands import FAILED, OK, config_option, selected_sources, source_option
-from watchbot.fetch import FetchError, Fetcher
+from watchbot.core.errors import ExitCode
 from watchbot.core.terminal import printable
-
-log = logging.getLogger("watchbot")
+from watchbot.run.survey import list_sources
 
 
 def register(commands, common) -> None:
@@ -26,25 +24,17 @@ def register(commands, common) -> None:
 
 def handle(args) -> int:
     config = configuration.load(args.config)
-    sources = selected_sources(config, args.source)
-    found, status = [], OK
-    today = Clock.system().today
-    with Fetcher(config.http, discover.allowed_origins(sources)) as fetcher:
-        for source in sources:
-            before = fetcher.requests
-            try:
-                listings = discover.crawl(source, fetcher, today=today, settings=config.crawl,
-                                          since=discover.default_since(config.not_before, today))
-            except (discover.DiscoverError, FetchError) as error:
-                log.warning("source %s failed: %s (%d requests)", source.code, error, fetcher.requests - before)
-                status = FAILED
-                continue
-            print(f"{source.code}: {len(listings)} RAA, {fetcher.requests - before} requests", file=sys.stderr)
-            found += listings
-            if not args.json:
-                for item in listings:
-                    print("\t".join(printable(field) for field in (item.source, item.published or "?", item.title,
-                                                                    item.url)))
+    found, status = [], ExitCode.OK
+    for listed in list_sources(config, selected_sources(config, args.source), Clock.system().today):
+        if listed.listings is None:
+            status = ExitCode.FAILED
+            continue
+        print(f"{listed.source.code}: {len(listed.listings)} RAA, {listed.requests} requests", file=sys.stderr)
+        found += listed.listings
+        if not args.json:
+            for item in listed.listings:
+                print("\t".join(printable(field) for field in (item.source, item.published or "?", item.title,
+                                                                item.url)))
     if args.json:
         json.dump([{"source": item.source, "url": item.url, "title": item.title,
                     "published": item.published.isoformat() if item.published else None} for item in found],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from watchbot.commands import OK, UsageError, load_rules
+from watchbot.commands import UsageError, load_rules
+from watchbot.core.errors import ExitCode
 from watchbot.evaluate import facts, measure, results
 
 
@@ -38,26 +39,20 @@ def handle(args) -> int:
     ruleset = load_rules(args.rules)
     if args.facts:
         return handle_facts(args, ruleset.vocabulary)
-    try:
-        report = measure.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
-        if args.write_results:
-            name = args.name or " ".join(filter(None, [args.labels.stem, args.split]))
-            results.write(args.write_results, name, report, command(args))
-    except measure.LabelError as error:
-        raise UsageError(str(error)) from None
+    report = measure.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)
+    if args.write_results:
+        name = args.name or " ".join(filter(None, [args.labels.stem, args.split]))
+        results.write(args.write_results, name, report, command(args))
     print(measure.format_report(report, errors=args.split != "held-out"))
-    return OK
+    return ExitCode.OK
 
 
 def handle_facts(args, vocabulary) -> int:
     if args.texts is None:
         raise UsageError("--facts needs --texts: the corpus folder the labels' files are in")
-    try:
-        report = facts.evaluate_facts(facts.label_files(args.facts, args.split), args.texts, vocabulary)
-    except measure.LabelError as error:
-        raise UsageError(str(error)) from None
+    report = facts.evaluate_facts(facts.label_files(args.facts, args.split), args.texts, vocabulary)
     print(facts.format_facts(report, errors=args.split != "held-out"))
-    return OK
+    return ExitCode.OK
 
 
 def command(args) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from watchbot import config as configuration
-from watchbot.commands import OK, config_option, load_rules
+from watchbot.core.errors import ExitCode
+from watchbot.commands import config_option, load_rules
 from watchbot.publish import feeds
 from watchbot.store import open_database
 
@@ -24,4 +25,4 @@ def handle(args) -> int:
     ruleset = load_rules(config.rules_dir)
     for path in feeds.write_all(open_database(config.db_url), config, ruleset, args.out):
         print(path)
-    return OK
+    return ExitCode.OK

@@ -6,7 +6,8 @@ import logging
 from datetime import date
 
 from watchbot import config as configuration
-from watchbot.commands import OK, config_option, load_rules
+from watchbot.core.errors import ExitCode
+from watchbot.commands import config_option, load_rules
 from watchbot.run.reclassify import reclassify
 
 log = logging.getLogger("watchbot")
@@ -26,4 +27,4 @@ def handle(args) -> int:
     config = configuration.load(args.config)
     changes = reclassify(config, load_rules(config.rules_dir), since=args.since, dry_run=args.dry_run)
     log.info("%s%s", changes.line(), " (dry run: nothing changed)" if args.dry_run else "")
-    return OK
+    return ExitCode.OK

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from watchbot import config as configuration
-from watchbot.commands import OK, UsageError, config_option
+from watchbot.core.errors import ExitCode
+from watchbot.commands import UsageError, config_option
 from watchbot.store import open_database, posts
 from watchbot.store.states import PostState
 from watchbot.store.lock import run_lock
@@ -37,4 +38,4 @@ def handle(args) -> int:
     kinds = " or ".join(states)
     print(f"{len(rows)} toot(s) queued again; the next `watchbot run` posts them" if rows
           else f"no {kinds} toot to queue again")
-    return OK
+    return ExitCode.OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from watchbot.commands import OK, USAGE
+from watchbot.core.errors import ExitCode
 from watchbot.match import rules
 from watchbot.core.settings import BUNDLED_RULES
 
@@ -25,9 +25,9 @@ def handle_check(args) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        return USAGE
+        return ExitCode.USAGE
     ruleset = rules.load(directory)
     print(f"{directory}: {len(ruleset.categories)} categories OK ({', '.join(sorted(ruleset.categories))})")
     for name, category in sorted(ruleset.categories.items()):
         print(f"  {name}: {category.label}" + (f" — {category.description}" if category.description else ""))
-    return OK
+    return ExitCode.OK

@@ -8,9 +8,9 @@ import sys
 from datetime import date
 
 from watchbot import config as configuration
-from watchbot.commands import OK, UsageError, config_option
+from watchbot.core.errors import ExitCode
+from watchbot.commands import config_option
 from watchbot.store import open_database
-from watchbot.store.query import QueryError
 from watchbot.store.search import MARK, SORTS, Filters, SearchHit, search
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
@@ -44,16 +44,13 @@ def handle(args) -> int:
     filters = Filters(args.category, args.source, args.since, args.until)
     sessions = open_database(config.db_url)
     with sessions() as session:
-        try:
-            hits = search(session, args.query, filters, args.limit, args.sort)
-        except QueryError as error:
-            raise UsageError(f"search: {error}") from None
+        hits = search(session, args.query, filters, args.limit, args.sort)
         if args.json:
             json.dump([to_json(hit) for hit in hits], sys.stdout, ensure_ascii=False, indent=2)
             print()
         else:
             print(describe(hits, bold=sys.stdout.isatty()))
-    return OK
+    return ExitCode.OK
 
 
 def to_json(hit: SearchHit) -> dict:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from watchbot import config as configuration
-from watchbot.commands import OK, UsageError, config_option, load_rules
+from watchbot.commands import UsageError, config_option, load_rules
+from watchbot.core.errors import ExitCode
 from watchbot.queue import EngineUnavailable
 from watchbot.queue.worker import STALLED_AFTER, work
 
@@ -28,4 +29,4 @@ def handle(args) -> int:
         work(config, load_rules(config.rules_dir), concurrency=args.concurrency, stalled_after=args.stalled_after)
     except EngineUnavailable as error:
         raise UsageError(str(error)) from None
-    return OK
+    return ExitCode.OK

@@ -20,7 +20,7 @@ BUNDLED_RULES = PACKAGE_DIR / "bundled_rules"
 
 
 class ConfigError(YamlError):
-    pass
+    """The configuration cannot be used; the message lists its problems."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import yaml
 
+from watchbot.core.errors import ExitCode, WatchbotError
+
 Path_ = tuple[Any, ...]
 MAX_VALUES = 100_000  # values of a file once its aliases are expanded: a hand-written file has a few hundred
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
@@ -44,7 +46,11 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
 
-class YamlError(Exception):
+class YamlError(WatchbotError):
+    """A YAML file that cannot be used; the message lists its problems."""
+
+    exit_code = ExitCode.USAGE
+
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(problem) for problem in problems))

@@ -24,21 +24,22 @@ from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Progress, Walk, crawl_options
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
+from watchbot.core.errors import WatchbotError
 from watchbot.fetch.guard import origin_of
 
 __all__ = ["DiscoverError", "Job", "Progress", "STRATEGIES", "Strategy", "allowed_origins", "crawl", "default_since",
            "source"]
 
 
-class DiscoverError(Exception):
-    """A source could not be crawled; `retry_later` when a later run may succeed."""
+class DiscoverError(WatchbotError):
+    """A source could not be crawled; `passing` when a later run may succeed."""
 
-    def __init__(self, reason: str, *, source: str | None = None, retry_later: bool = False,
+    def __init__(self, reason: str, *, source: str | None = None, passing: bool = False,
                  challenge: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.source = source
-        self.retry_later = retry_later
+        self.passing = passing
         self.challenge = challenge  # the site answered with an anti-bot challenge
 
 
@@ -139,10 +140,10 @@ class SiteCrawl:
                 documents = walk.run()
         except ChallengeError as error:
             raise DiscoverError(f"index page unreachable: {error}{BROWSER_HINT}", source=source.code,
-                                retry_later=True, challenge=True) from error
+                                passing=True, challenge=True) from error
         except FetchError as error:
             raise DiscoverError(f"index page unreachable: {error}", source=source.code,
-                                retry_later=error.passing) from error
+                                passing=error.passing) from error
         if not documents:
             _nothing_found(source, walk)
         return [Listing(source.code, document.url, document.title, document.published) for document in documents]
@@ -161,10 +162,10 @@ class AttrapSearch:
             listings = attrap.crawl(source, fetcher, options, job.span, job.settings.max_index_pages)
         except FetchError as error:
             raise DiscoverError(f"the Attrap API is unreachable: {error}", source=source.code,
-                                retry_later=error.passing,
+                                passing=error.passing,
                                 challenge=isinstance(error, ChallengeError)) from error
         except ValueError as error:
-            raise DiscoverError(str(error), source=source.code, retry_later=True) from None
+            raise DiscoverError(str(error), source=source.code, passing=True) from None
         if not listings:
             raise DiscoverError(f"no RAA found at {source.index_url} for {options.administration} since "
                                 f"{job.span.start}: the API may have changed", source=source.code)
@@ -180,11 +181,11 @@ def _nothing_found(source: Source, walk: Walk) -> None:
     challenges = [failure for failure in walk.failures if isinstance(failure, ChallengeError)]
     if challenges:
         raise DiscoverError(f"no document found, {len(challenges)} page(s) answered with an anti-bot challenge, "
-                            f"first: {challenges[0]}{BROWSER_HINT}", source=source.code, retry_later=True,
+                            f"first: {challenges[0]}{BROWSER_HINT}", source=source.code, passing=True,
                             challenge=True)
     if walk.failures:
         raise DiscoverError(f"no document found, {len(walk.failures)} page(s) failed, first: {walk.failures[0]}",
-                            source=source.code, retry_later=any(failure.passing for failure in walk.failures))
+                            source=source.code, passing=any(failure.passing for failure in walk.failures))
     if walk.known or walk.progress.pending:
         return
     where = f"no RAA found at {source.index_url}"

@@ -25,14 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.match.classify import classify, explain
 from watchbot.read.extract import pages_of_text
 from watchbot.core.models import Act, Match, Page
 from watchbot.match.rules import Rule, Ruleset
 
 
-class LabelError(ValueError):
+class LabelError(WatchbotError):
     """The labels file or a text it names cannot be used."""
+
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def _shut(sock: socket.socket) -> None:
         pass
 
 
-class _Armed:
+class _ArmedHTTPConnection(HTTPConnection):
     """A connection whose socket is handed to the current request's deadline before waiting for an answer."""
 
     def getresponse(self):
@@ -111,11 +111,7 @@ class _Armed:
         return super().getresponse()
 
 
-class _ArmedHTTPConnection(_Armed, HTTPConnection):
-    pass
-
-
-class _ArmedHTTPSConnection(_Armed, HTTPSConnection):
+class _ArmedHTTPSConnection(_ArmedHTTPConnection, HTTPSConnection):
     pass
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator
 
 import re2
 
+from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.match.normalize import fold
 from watchbot.match.zones import TITLE, ZONES
 
@@ -41,8 +42,10 @@ MIN_GLUED_WORD = 4
 MIN_FREELY_GLUED_WORD = 11
 
 
-class RuleError(ValueError):
+class RuleError(WatchbotError):
     """A pattern that cannot be compiled; the message says why."""
+
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from mastodon import (Mastodon, MastodonAPIError, MastodonError, MastodonIllegal
                       MastodonNetworkError, MastodonRatelimitError)
 from urllib3.exceptions import NewConnectionError
 
+from watchbot.core.errors import WatchbotError
 from watchbot.publish.toot import WORD_JOINER, Limit, length
 
 # A fixed version with version checks off: Mastodon.py then never asks a server that is down for its
@@ -60,8 +61,10 @@ class Delivered:
     url: str | None
 
 
-class RetryLater(Exception):
+class RetryLater(WatchbotError):
     """The toot may be posted on a later run; with `stop_account`, post nothing more to this account now."""
+
+    passing = True
 
     def __init__(self, reason: str, *, stop_account: bool = False, retry_at: datetime | None = None,
                  maybe_posted: bool = False):
@@ -72,7 +75,7 @@ class RetryLater(Exception):
         self.maybe_posted = maybe_posted
 
 
-class AccountRefused(Exception):
+class AccountRefused(WatchbotError):
     """The server refused the account (token, scope, suspension): nothing more for it until a human fixes it."""
 
     def __init__(self, reason: str):
@@ -80,7 +83,7 @@ class AccountRefused(Exception):
         self.reason = reason
 
 
-class PostFailed(Exception):
+class PostFailed(WatchbotError):
     """The server refused the toot for good."""
 
     def __init__(self, reason: str):

@@ -29,6 +29,7 @@ from mastodon._url_regex import url_regex  # Mastodon's URL regex, the one get_s
 from requests.utils import requote_uri
 from urllib.parse import urlsplit
 
+from watchbot.core.errors import WatchbotError
 from watchbot.core.models import Act, Category, Match
 from watchbot.core.text import one_line
 
@@ -79,7 +80,7 @@ class Limit:
     url_length: int | None = 23
 
 
-class TootError(ValueError):
+class TootError(WatchbotError):
     """The toot cannot fit the server's limit even with its excerpt dropped and its title cut."""
 
 

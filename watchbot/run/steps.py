@@ -48,7 +48,7 @@ def passing(error: BaseException) -> bool:
 
 def reason(error: Exception) -> str:
     """What to record of a failure: the message of an expected one, the type and message of a bug."""
-    if isinstance(error, (discover.DiscoverError, WatchbotError)):
+    if isinstance(error, WatchbotError):
         return str(error)
     log.exception("unexpected error")
     return f"internal error: {type(error).__name__}: {error}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from watchbot.core.errors import ExitCode
 from watchbot.publish import outbox
 from watchbot.store.states import DocumentState
 
@@ -26,10 +27,10 @@ class Summary:
     interrupted: str | None = None  # the signal that stopped the run
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         failed = (self.sources_failed or self.documents_failed or self.documents_gone or self.documents_waiting
                   or self.posts.failed or self.posts.errors)
-        return 1 if failed or self.interrupted else 0
+        return ExitCode.FAILED if failed or self.interrupted else ExitCode.OK
 
     def line(self) -> str:
         stopped = f"interrupted by {self.interrupted}; " if self.interrupted else ""

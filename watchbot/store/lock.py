@@ -16,14 +16,18 @@ from typing import Iterator
 
 from sqlalchemy import text
 
+from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.store import connect
 
 ADVISORY_KEY = 0x77617463  # "watc": any constant; the same for every watchbot run
 SETUP_KEY = 0x73657475  # "setu": the schemas' set-up
 
 
-class LockHeld(Exception):
-    pass
+class LockHeld(WatchbotError):
+    """Another run holds the lock: nothing was done."""
+
+    exit_code = ExitCode.LOCKED
+    passing = True
 
 
 @contextmanager
@@ -46,7 +50,7 @@ def _file_lock(state_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise LockHeld(f"another run holds {path} (pid {holder})") from None
+            raise LockHeld(f"another run holds {path} (pid {holder}); nothing was done") from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -64,7 +68,7 @@ def _advisory_lock(database_url: str) -> Iterator[None]:
     try:
         with engine.connect() as connection:
             if not connection.scalar(text("select pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}):
-                raise LockHeld("another run holds the database's lock (a run on another machine?)")
+                raise LockHeld("another run holds the database's lock (a run on another machine?); nothing was done")
             connection.commit()
             yield
     finally:

@@ -18,14 +18,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from watchbot.core.errors import ExitCode, WatchbotError
+
 OPERATORS = ("AND", "OR", "NOT")
 # a quoted phrase with an optional star, a parenthesis, or a bare word with an optional star
 LEXEME = re.compile(r'\s*(?:"(?P<phrase>[^"]*)"(?P<phrase_star>\*?)|(?P<paren>[()])|(?P<word>[^\s()"*]+)(?P<star>\*?))')
 WORD_PART = re.compile(r"[^\W_]+")
 
 
-class QueryError(ValueError):
+class QueryError(WatchbotError):
     """A query that cannot be understood; the message says where."""
+
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)
