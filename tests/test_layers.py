@@ -102,3 +102,23 @@ def test_every_error_derives_from_the_watchbot_error():
                and (name in builtin_errors or name.endswith(("Error", "Exception")))]
     assert sorted(foreign) == ["watchbot.core.errors.WatchbotError(Exception)",
                                "watchbot.run.stop.Stopped(BaseException)"]
+
+
+def test_the_house_rules_of_size_and_names():
+    """Issue 20: at most 8 top-level modules, no module over 400 lines (migrations aside), no function over
+    60 lines, no class name defined twice."""
+    top_level = [path.name for path in PACKAGE.glob("*.py")]
+    assert len(top_level) <= 8, top_level
+    long_modules = [module for module, path in MODULES.items()
+                    if len(path.read_text(encoding="utf-8").splitlines()) > 400]
+    assert long_modules == []
+    long_functions, classes = [], {}
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None \
+                    and node.end_lineno - node.lineno + 1 > 60:
+                long_functions.append(f"{module}.{node.name}")
+            if isinstance(node, ast.ClassDef):
+                classes.setdefault(node.name, []).append(module)
+    assert long_functions == []
+    assert {name: modules for name, modules in classes.items() if len(modules) > 1} == {}
