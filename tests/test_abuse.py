@@ -7,6 +7,7 @@ terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import fcntl
 import logging
@@ -53,6 +54,7 @@ from watchbot.read.extract import ExtractError, extract_pdf
 from watchbot.run import steps
 from watchbot.run.analysis import analyse_file
 from watchbot.store import open_database
+from watchbot.run.status import report
 from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
 
 NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
@@ -495,6 +497,35 @@ def test_sigterm_stops_the_run_kills_the_reader_and_releases_the_lock(tmp_path, 
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free
     [record] = database_rows(config, RunRow)
     assert record.exit_code == 1 and record.summary.startswith("interrupted by SIGTERM;")
+
+
+
+def test_runs_interrupted_while_reading_give_the_attempt_back(tmp_path, site_server):
+    """Issue 21: runs stopped by SIGTERM while reading (a deploy, cron's timeout shorter than a big OCR) used
+    up a sound RAA's attempts, which was then never read again and listed nowhere. Each interrupted reading
+    gives its attempt back and the RAA waits, listed by status, until a run reads it."""
+    config = write_config(tmp_path, serve(site_server, [DRONE]), extract="{ocr: false, max_attempts: 2}")
+    [pdf] = site_server.routes[quote(DRONE.href)]
+    site_server.route(quote(DRONE.href), dataclasses.replace(pdf, delay=30))
+    for _ in range(3):
+        run = subprocess.Popen([sys.executable, "-m", "watchbot", "-v", "run", "--config", str(config)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path, text=True)
+        try:
+            assert run.stderr is not None
+            for line in run.stderr:  # stopped while it downloads the RAA
+                if "downloading" in line:
+                    break
+            run.send_signal(signal.SIGTERM)
+            assert run.wait(timeout=20) == 1
+        finally:
+            run.kill()
+    [document] = database_rows(config, DocumentRow)
+    assert (document.status, document.attempts) == ("waiting", 0)
+    assert "reading interrupted by SIGTERM" in report(configuration.load(str(config)))
+    site_server.route(quote(DRONE.href), pdf)
+    assert main(["run", "--config", str(config)]) == 0
+    [document] = database_rows(config, DocumentRow)
+    assert document.status == "done"
 
 
 # 1. The run's deadline -----------------------------------------------------------------------------------

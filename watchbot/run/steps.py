@@ -25,7 +25,7 @@ from watchbot.match.rules import Ruleset
 from watchbot.publish import outbox
 from watchbot.read.child import ChildTimedOut, run_in_child
 from watchbot.run.analysis import Analysis, analyse_file
-from watchbot.run.stop import RunDeadline
+from watchbot.run.stop import RunDeadline, Stopped
 from watchbot.run.summary import Crawled, Outcome
 from watchbot.store import Sessions, documents, sources as source_history, unavailable
 from watchbot.store.documents import Attempt
@@ -110,6 +110,10 @@ def read_document(sessions: Sessions, fetcher: Fetcher, document_id: int, config
         download, analysis = read(fetcher, attempt, config.state_dir, config.extract, ruleset, deadline,
                                   source.department if source else None)
         hits = documents.record_reading(sessions, document_id, download, analysis, config.accounts)
+    except Stopped as stop:  # a deploy, a restart, cron's timeout: nothing against the document
+        documents.record_wait(sessions, document_id, f"reading interrupted by {stop}: read again on the next run",
+                              utcnow())
+        raise
     except Exception as error:  # whatever goes wrong with one document, the others go on
         failure = reason(error)
         if isinstance(error, FetchError) and error.gone:  # retrying would only ask again for a missing file
