@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from prefecture import DRONE_RAA
+from tests.support.prefecture import DRONE_RAA
 from watchbot.core.settings import ExtractSettings
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf

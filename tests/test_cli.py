@@ -18,7 +18,7 @@ from watchbot.commands import UsageError, status
 from watchbot.core.settings import ConfigError
 from watchbot.core.yamlfile import Problem
 from watchbot.discover import DiscoverError
-from watchbot.match.evaluate import LabelError
+from watchbot.evaluate.measure import LabelError
 from watchbot.match.rules import RuleError
 from watchbot.publish.post import AccountRefused, PostFailed, RetryLater
 from watchbot.publish.toot import TootError
