@@ -148,6 +148,11 @@ def test_the_command_prints_each_act_found_or_json(archive, capsys):
                result["snippet"].lower() for result in results)
     assert main(["search", "drone NOT", "--config", str(archive)]) == 2
     assert "watchbot: the query ends where a word was expected" in capsys.readouterr().err
+    # issue 21: 300 nested parentheses made FTS5 overflow its parser, with the advice to move the database aside
+    assert main(["search", "(" * 300 + "drone" + ")" * 300, "--config", str(archive)]) == 2
+    assert capsys.readouterr().err == "watchbot: the query has more than 200 words, operators and parentheses\n"
+    assert main(["search", "(" * 25 + "drone" + ")" * 25, "--config", str(archive)]) == 2
+    assert capsys.readouterr().err == "watchbot: parentheses nested more than 20 deep\n"
 
 
 def one_page_act(session, text: str) -> DocumentRow:

@@ -24,6 +24,8 @@ OPERATORS = ("AND", "OR", "NOT")
 # a quoted phrase with an optional star, a parenthesis, or a bare word with an optional star
 LEXEME = re.compile(r'\s*(?:"(?P<phrase>[^"]*)"(?P<phrase_star>\*?)|(?P<paren>[()])|(?P<word>[^\s()"*]+)(?P<star>\*?))')
 WORD_PART = re.compile(r"[^\W_]+")
+MAX_DEPTH = 20  # parentheses: a person's query nests a few; FTS5's parser overflows near 100
+MAX_TERMS = 200  # words and operators
 
 
 class QueryError(WatchbotError):
@@ -90,10 +92,13 @@ class _Parser:
     def __init__(self, lexemes: list[str | Words]):
         self.lexemes = lexemes
         self.position = 0
+        self.depth = 0
 
     def query(self) -> Node:
         if not self.lexemes:
             raise QueryError("the query has no word to search")
+        if len(self.lexemes) > MAX_TERMS:
+            raise QueryError(f"the query has more than {MAX_TERMS} words, operators and parentheses")
         node = self._or()
         if self._peek() is not None:
             raise QueryError(f"unexpected {self._peek()!r} after a complete query")
@@ -132,9 +137,13 @@ class _Parser:
         if isinstance(lexeme, Words):
             return lexeme
         if lexeme == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:  # SQLite's FTS5 and PostgreSQL stop far sooner than Python would
+                raise QueryError(f"parentheses nested more than {MAX_DEPTH} deep")
             node = self._or()
             if not self._take(")"):
                 raise QueryError("a parenthesis is not closed")
+            self.depth -= 1
             return node
         if lexeme is None:
             raise QueryError("the query ends where a word was expected")
