@@ -687,3 +687,16 @@ def test_a_source_listing_more_raa_than_a_statement_takes_is_stored(database_url
     finally:
         event.remove(Engine, "connect", sqlite_default_limit)
     assert (new, again) == (66_000, 1)
+
+
+@pytest.mark.parametrize("url, says", [
+    ("postgresql+psycopg2://watchbot:secret@127.0.0.1/watchbot", "its driver is not installed"),
+    ("nosuch://127.0.0.1/watchbot", "Can't load plugin"),
+])
+def test_a_database_url_without_its_driver_is_a_clear_usage_error(tmp_path, capsys, url, says):
+    """Issue 21: a database_url whose driver is not installed ended in a traceback."""
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\ndatabase_url: {url}\n", encoding="utf-8")
+    assert main(["status", "--config", str(config)]) == 2
+    error = capsys.readouterr().err
+    assert says in error and "Traceback" not in error and "secret" not in error

@@ -13,8 +13,10 @@ from alembic.config import Config as AlembicConfig
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from watchbot.core.errors import ExitCode, WatchbotError
 
 Sessions = sessionmaker[Session]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -28,10 +30,22 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return config
 
 
+class DatabaseUrlError(WatchbotError):
+    """A database_url naming a database kind or a driver that is not installed."""
+
+    exit_code = ExitCode.USAGE
+
+
 def connect(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ImportError as error:  # the driver the URL names is not installed
+        raise DatabaseUrlError(f"database_url {make_url(url).render_as_string(hide_password=True)}: its driver is "
+                               f"not installed ({error}); for PostgreSQL run scripts/setup --postgres") from None
+    except ArgumentError as error:
+        raise DatabaseUrlError(f"database_url: {error}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
