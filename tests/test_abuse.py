@@ -604,6 +604,30 @@ def test_a_corrupt_database_is_a_clear_error(tmp_path, site_server, capsys, fres
     assert "Traceback" not in err
 
 
+def test_only_a_damaged_database_gets_the_advice_to_move_it_aside(tmp_path, capsys, fresh_logging):
+    """Issue 21: any database error printed the advice to move the file aside, which past 40 toots leads to
+    duplicates; a database that cannot be opened gets the advice on the state directory."""
+    (tmp_path / "state" / "watchbot.db").mkdir(parents=True)
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\n", encoding="utf-8")
+    assert main(["status", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "the database cannot be used: " in err and "readable and writable" in err
+    assert "moved aside" not in err and "Traceback" not in err
+
+
+def test_a_broken_pipe_exits_quietly(tmp_path):
+    """Issue 25: `watchbot status | head -n 1` exited 2 with « Broken pipe » and advice on the database."""
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\nsources: all\n", encoding="utf-8")
+    assert main(["status", "--config", str(config)]) == 0
+    # the reader closes the pipe before watchbot writes to it
+    shell = subprocess.run(f"{sys.executable} -m watchbot status --config {config} | (exec 0<&-; sleep 3); "
+                           "echo ${PIPESTATUS[0]} >&2", shell=True, executable="/bin/bash", capture_output=True,
+                           text=True, timeout=60)
+    assert shell.stderr == "0\n"
+
+
 def test_a_state_dir_that_cannot_be_made_is_a_clear_error(tmp_path, site_server, capsys, fresh_logging):
     config = write_config(tmp_path, serve(site_server, [NEGATIVE]))
     (tmp_path / "state").write_text("a file where the state directory should be")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Sequence
 
@@ -20,9 +21,11 @@ from watchbot.store import UNUSABLE
 
 COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo,
             backfill, worker)
-DATABASE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that "
-                 "its disk has room; a damaged SQLite file can be moved aside: a new one is made, and the toots "
-                 "already on the accounts are recognised and not posted again")
+STATE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that its "
+              "disk has room")
+DAMAGED_HELP = ("watchbot: the SQLite file is damaged: it can be moved aside, a new one is made, and the toots already "
+                "on the accounts are recognised and not posted again")
+DAMAGED = ("malformed", "not a database", "file is encrypted")  # SQLite's words for a damaged file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,20 +36,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, rather than at exit
+        return status
     except WatchbotError as error:
         for line in str(error).splitlines():
             print(f"watchbot: {printable(line)}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return ExitCode.FAILED
+    except BrokenPipeError:  # `watchbot status | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.OK
     except UNUSABLE as error:
-        reason = getattr(error, "orig", None) or error
-        print(f"watchbot: the database cannot be used: {printable(reason)}\n{DATABASE_HELP}", file=sys.stderr)
+        reason = str(getattr(error, "orig", None) or error)
+        damaged = any(words in reason for words in DAMAGED)
+        print(f"watchbot: the database cannot be used: {printable(reason)}\n{DAMAGED_HELP if damaged else STATE_HELP}",
+              file=sys.stderr)
         return ExitCode.USAGE
     except OSError as error:  # the state directory: missing rights, a full disk
         where = f"{error.filename}: " if error.filename else ""
-        print(f"watchbot: {printable(where)}{error.strerror or error}\n{DATABASE_HELP}", file=sys.stderr)
+        print(f"watchbot: {printable(where)}{error.strerror or error}\n{STATE_HELP}", file=sys.stderr)
         return ExitCode.USAGE
 
 
