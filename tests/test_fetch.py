@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from pathlib import Path
 
 import pytest
@@ -352,3 +353,34 @@ def test_normalizing_a_url_twice_changes_nothing(path):
     once = normalize_url("https://www.var.gouv.fr/contenu/" + path)
     assert normalize_url(once) == once
     assert " " not in once and "°" not in once and "é" not in once
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_refused_connection_is_named_and_not_retried_within_the_run():
+    """Issue 25: with no network, each source took its retries and back-offs and said only « connection
+    failed »; a refused connection is named, tried once, and its origin not tried again this run."""
+    url = f"http://127.0.0.1:{closed_port()}"
+    sleeps = Sleeps()
+    fetcher = Fetcher(SETTINGS, [url], sleep=sleeps)
+    for _ in range(2):
+        with pytest.raises(FetchError, match="connection refused: .*Connection refused") as caught:
+            fetcher.html(f"{url}/raa")
+        assert caught.value.passing
+    assert (fetcher.requests, sleeps) == (1, [])
+    assert "earlier in this run" in str(caught.value)
+
+
+def test_a_failed_name_lookup_is_named_and_not_retried(monkeypatch):
+    def no_dns(*_args, **_kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)  # no lookup leaves the machine
+    fetcher = Fetcher(SETTINGS, ["https://www.prefecture.invalid"], sleep=Sleeps())
+    with pytest.raises(FetchError, match="name lookup failed: .*Name or service not known"):
+        fetcher.html("https://www.prefecture.invalid/raa")
+    assert fetcher.requests == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import socket
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+from urllib3.exceptions import NameResolutionError
 from urllib3.util import Retry
 
 from watchbot.core.settings import HttpSettings
@@ -26,7 +28,7 @@ from watchbot.fetch.content import (CHALLENGE_BYTES, CachedPage, Download, HtmlP
                                     check_pdf, decode, validators)
 from watchbot.fetch.deadline import ArmedAdapter, Deadline, Until, current_deadline, request_deadline
 from watchbot.fetch.errors import ChallengeError, FetchError, too_late
-from watchbot.fetch.guard import Guard, read
+from watchbot.fetch.guard import Guard, origin_of, read
 from watchbot.fetch.pacing import Pacer, address_of
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class Fetcher:
         self.until: Until | None = None
         self.requests = 0  # HTTP requests sent, retries included
         self.host_headers: dict[str, dict[str, str]] = {}  # by host: what a headless browser handed over
+        self.unreachable: dict[str, str] = {}  # by origin: why it cannot be reached this run
 
     def __enter__(self) -> Fetcher:
         return self
@@ -194,6 +197,10 @@ class Fetcher:
     def _get_once(self, url: str, headers: dict[str, str], form: dict[str, str] | None = None) -> requests.Response:
         attempts = self.settings.max_retries + 1
         deadline = current_deadline()
+        origin = str(origin_of(url))
+        if origin in self.unreachable:
+            raise FetchError(url, f"{self.unreachable[origin]} (earlier in this run: tried again on the next run)",
+                             passing=True)
         for attempt in range(1, attempts + 1):
             self.pace(url)
             try:
@@ -201,6 +208,9 @@ class Fetcher:
             except requests.RequestException as error:
                 if deadline.passed():
                     raise deadline.too_slow(url, 0) from None
+                if unreachable := _unreachable(error):  # no retry will change that within the run
+                    self.unreachable[origin] = unreachable
+                    raise FetchError(url, unreachable, passing=True) from None
                 reason, wait = _network_reason(error), self._backoff(attempt)
             else:
                 if response.status_code not in RETRY_STATUSES:
@@ -251,6 +261,38 @@ def _retry_after(response: requests.Response) -> float | None:
         return max(0.0, Retry().parse_retry_after(value))
     except Exception:  # an unparsable header is ignored, the back-off applies
         return None
+
+
+def _unreachable(error: requests.RequestException) -> str | None:
+    """Why the host cannot be reached at all, named, when the error says so: its name does not resolve, it
+    refuses connections, TLS or the proxy fails."""
+    if isinstance(error, requests.exceptions.ProxyError):
+        return f"proxy error: {_root(error)}"
+    if isinstance(error, requests.exceptions.SSLError):
+        return f"TLS error: {_root(error)}"
+    for cause in _causes(error):
+        if isinstance(cause, (socket.gaierror, NameResolutionError)):
+            return f"name lookup failed: {_root(error)}"
+        if isinstance(cause, ConnectionRefusedError):
+            return f"connection refused: {_root(error)}"
+    return None
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error, what caused it, and the errors urllib3 wraps in its arguments, at most 10 deep."""
+    seen: BaseException | None = error
+    for _ in range(10):
+        if seen is None:
+            return
+        yield seen
+        wrapped = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = seen.__cause__ or seen.__context__ or wrapped or getattr(seen, "reason", None)
+
+
+def _root(error: BaseException) -> str:
+    """The innermost message, which names the cause (« [Errno -2] Name or service not known »)."""
+    *_, last = _causes(error)
+    return str(last)[:200]
 
 
 def _network_reason(error: requests.RequestException) -> str:
