@@ -12,9 +12,13 @@ directory, one of:
 
 Optional columns: ``split`` (``tune`` or ``held-out``: ``evaluate(split=…)`` keeps
 the rows of one half, so that rules tuned by reading one half are judged on the
-other), ``title``, and ``trap_reason`` ("category: why | …") naming
+other), ``title``, ``trap_reason`` ("category: why | …") naming
 the categories a naive search would wrongly give the act: they are reported
-so that a rule editor sees at once that every trap stays negative.
+so that a rule editor sees at once that every trap stays negative; and
+``repeal`` (``repeal`` or ``modification``: the act repeals or amends an act of
+its categories, and belongs to them all the same): how many of these each
+category finds is reported apart, since a rule that reads « abrogeant l'arrêté
+… » as a quotation would miss them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class Label:
     act_id: str = ""
     file: str = ""
     trap: bool = False  # a negative that shares a category's words (``kind`` column ``trap``)
+    repeal: str = ""  # ``repeal`` or ``modification`` of an act of its categories (``repeal`` column)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class Report:
     traps: dict[str, int] = field(default_factory=dict)  # category -> trap acts
     missing: list[str] = field(default_factory=list)  # acts the splitter did not find
     trap_acts: int = 0
+    repeals: dict[str, list[int]] = field(default_factory=dict)  # category -> [found, labelled] repeals
 
 
 def read_labels(path: Path, split: str | None = None) -> list[Label]:
@@ -119,7 +125,7 @@ def _label(row: dict[str, str]) -> Label:
     traps = frozenset(reason.split(":")[0].strip() for reason in _names(row.get("trap_reason", ""), "|"))
     name = row.get("act_id") or row.get("file") or row.get("title", "")[:80]
     return Label(name, row.get("title", ""), categories, traps, row.get("raa_sha256", ""), row.get("act_id", ""),
-                 row.get("file", ""), trap=bool(traps) or row.get("kind") == "trap")
+                 row.get("file", ""), trap=bool(traps) or row.get("kind") == "trap", repeal=row.get("repeal") or "")
 
 
 def _names(cell: str | None, separator: str) -> list[str]:
@@ -155,6 +161,10 @@ def evaluate(labels_csv: Path, texts_dir: Path, ruleset: Ruleset,
         found = {match.category for match in matches}
         for name in label.traps:
             report.traps[name] = report.traps.get(name, 0) + 1
+        for name in label.categories if label.repeal else ():
+            repeals = report.repeals.setdefault(name, [0, 0])
+            repeals[0] += name in found
+            repeals[1] += 1
         for name in categories:
             _count(report, counts[name], name, label, found, matches, act, rules.get(name))
     report.scores = [Score(name, *counts[name]) for name in categories]
@@ -223,7 +233,10 @@ def format_report(report: Report, errors: bool = True) -> str:
                      f"{_ratio(score.precision, found):>9} {_ratio(score.recall, score.positives):>7} "
                      f"{_ratio(score.f1, found + score.positives):>5} {report.traps.get(score.category, 0):>5}")
     trapped = [error for error in report.errors if error.trap]
-    lines += ["", f"traps wrongly flagged: {len(trapped)} (trap acts: {report.trap_acts})"]
+    lines += ["", f"traps wrongly flagged: {len(trapped)} (trap acts: {report.trap_acts})",
+              "repeals and modifications found: " + (", ".join(
+                  f"{name} {found} / {labelled}" for name, (found, labelled) in sorted(report.repeals.items()))
+                  or "none labelled")]
     if report.missing:
         lines += ["", f"acts not found in their RAA by the splitter: {len(report.missing)}",
                   *(f"  {name}" for name in report.missing if errors)]

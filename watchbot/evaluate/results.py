@@ -15,9 +15,11 @@ Results = dict[str, dict[str, Any]]
 
 def entry(report: Report, command: str) -> dict[str, Any]:
     """What the results file keeps of a report: counts only (per category: true positives, false positives,
-    false negatives), never the acts or their errors."""
+    false negatives; and the labelled repeals and modifications: found, labelled), never the acts or their
+    errors."""
     return {"command": command, "acts": report.acts, "trap_acts": report.trap_acts,
             "traps_flagged": sum(error.trap for error in report.errors), "missing": len(report.missing),
+            "repeals": {category: [found, labelled] for category, (found, labelled) in report.repeals.items()},
             "scores": {score.category: [score.true_positives, score.false_positives, score.false_negatives]
                        for score in report.scores}}
 
@@ -40,7 +42,8 @@ def write(path: Path, name: str, report: Report, command: str) -> None:
     results[name] = entry(report, command)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=1, ensure_ascii=False, sort_keys=True)
-    path.write_text(re.sub(r"\[\s*(\d+),\s*(\d+),\s*(\d+)\s*\]", r"[\1, \2, \3]", text) + "\n", encoding="utf-8")
+    counts = re.sub(r"\[\s*\d+(?:,\s*\d+)+\s*\]", lambda match: "[" + ", ".join(re.findall(r"\d+", match[0])) + "]", text)
+    path.write_text(counts + "\n", encoding="utf-8")
 
 
 def table(results: Results, names: list[str]) -> str:

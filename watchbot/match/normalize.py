@@ -33,6 +33,8 @@ _SPECIAL = {
     **dict.fromkeys("‐‑‒–—―−﹘﹣－", "-"),
     **dict.fromkeys("«»“”„", '"'),
     **dict.fromkeys("\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff", ""),
+    # Titles in file-name form (« AP_drone_2025_09_18 »): an underscore separates words.
+    "_": " ",
 }
 
 Mapper = Callable[[int], int]

@@ -14,6 +14,11 @@ stands for any text, « a / b » for either, « (s) » for an optional s; case, 
 line breaks do not matter. The script prints the exposed files and how many acts each quote exposes,
 never a text.
 
+The `repeal` column (`repeal` or `modification`: the act repeals or amends an act of its category) is
+not in the corpus' labels: it is kept from the existing real-acts.csv. It was set on the tune rows by
+reading them, and on the held-out rows from the `kind` of the same act in tests/data/facts/held-out/,
+without reading their texts.
+
     python tests/data/rules/labels/real_acts_split.py ../shared/corpus/real-acts/labels.csv
 """
 
@@ -83,11 +88,15 @@ def main(labels: str) -> None:
     print(f"{len(seen)} held-out acts carry a quote of the MANIFEST and go to tune:", *seen, sep="\n  ")
     for quote in quotes((corpus / "MANIFEST.md").read_text(encoding="utf-8")):
         print(f"  {sum(quote in carried for carried in seen.values()):3}  {quote!r}")
-    with open(Path(__file__).with_name("real-acts.csv"), "w", newline="", encoding="utf-8") as stream:
+    output = Path(__file__).with_name("real-acts.csv")
+    with open(output, newline="", encoding="utf-8") as stream:
+        repeals = {row["file"]: row.get("repeal", "") for row in csv.DictReader(stream)}
+    with open(output, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(["file", "categories", "kind", "scope", "split"])
+        writer.writerow(["file", "categories", "kind", "scope", "split", "repeal"])
         for row in rows:
-            writer.writerow([row["file"], row["categories"], row["kind"], row["scope"], halves[row["file"]]])
+            writer.writerow([row["file"], row["categories"], row["kind"], row["scope"], halves[row["file"]],
+                             repeals.get(row["file"], "")])
 
 
 if __name__ == "__main__":
