@@ -10,8 +10,7 @@ from datetime import date
 
 import pytest
 from alembic import command
-from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import MetaData, Table, insert, select
 
 from tests.support.httpserver import SiteServer
 from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
@@ -180,11 +179,28 @@ def test_the_index_follows_deleted_and_changed_pages(database_url):
         assert search(session, "festif") == []
 
 
+def insert_as_then(connection, model, **values) -> int:
+    """A row of `model` written with the columns its table had at an older revision (the models have more):
+    the values given, and the models' defaults for the other columns the table had."""
+    table = Table(model.__tablename__, MetaData(), autoload_with=connection)
+    defaults = {column.name: column.default for column in model.__table__.columns if column.default is not None}
+    row = {name: values[name] if name in values else
+           defaults[name].arg(None) if defaults[name].is_callable else defaults[name].arg
+           for name in (column.name for column in table.columns) if name in values or name in defaults}
+    return connection.execute(insert(table).values(row)).inserted_primary_key[0]
+
+
 def test_the_migration_indexes_the_pages_of_an_existing_database(database_url):
     engine = connect(database_url)
     command.upgrade(alembic_config(engine), unindexed_revision(engine))
-    with sessionmaker(engine)() as session:
-        one_page_act(session, "Captation d'images par caméras installées sur des aéronefs")
+    with engine.begin() as connection:
+        insert_as_then(connection, SourceRow, code="pref83", name="Préfecture du Var")
+        document = insert_as_then(connection, DocumentRow, source_code="pref83", url="https://www.var.gouv.fr/raa.pdf",
+                                  title="RAA n°1", status="new")
+        insert_as_then(connection, PageRow, document_id=document, number=1,
+                       text="Captation d'images par caméras installées sur des aéronefs")
+        insert_as_then(connection, ActRow, document_id=document, title="Arrêté", first_page=1, last_page=1, key="k",
+                       fingerprint="f")
     with open_database(database_url)() as session:
         [hit] = search(session, '"caméras installées"')
         assert hit.page == 1 and re.search(r"par \[caméras\]? ?\[?installées\] sur", hit.snippet)
