@@ -25,7 +25,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PAGE_DEADLINE_SECONDS = 60.0  # one page: loading, passing the challenge, loading the page it leads to
 HOW_TO = "run scripts/setup --browser (it installs Debian's chromium and chromium-driver, and Selenium)"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")
 
 
 def missing() -> str | None:
