@@ -14,6 +14,7 @@ from itertools import groupby
 from typing import Mapping, Sequence
 
 from watchbot.core.models import Commune, Facts
+from watchbot.core.text import shorten
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -21,6 +22,8 @@ KIND_WORDS = {"repeal": "Abrogation", "modification": "Modification", "renewal":
               "extension": "Prorogation"}
 MAX_COMMUNES = 4  # more are counted, not named: a toot is not a list of communes
 MAX_PLACES = 2
+MAX_PLACE = 50  # characters of a named place; the line says where, the title and the act say more
+MAX_WHERE = 100  # characters of the places and communes together, so that the period always follows
 CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
 
@@ -44,12 +47,12 @@ def facts_line(facts: Facts, labels: Mapping[str, str], department: str | None =
 
 def where(facts: Facts, department: str | None = None) -> str:
     """"Stade Bonal, Montbéliard (25)", "Niort, Chauray (79), Poitiers (86) et 3 autres communes"."""
-    places = list(facts.places[:MAX_PLACES])
+    places = [shorten(place, MAX_PLACE) for place in facts.places[:MAX_PLACES]]
     if facts.communes:
         places.append(communes(facts.communes))
     elif facts.scope == "department":
         places.append(f"tout le département ({department})" if department else "tout le département")
-    return ", ".join(places)
+    return shorten(", ".join(places), MAX_WHERE)
 
 
 def communes(found: Sequence[Commune]) -> str:

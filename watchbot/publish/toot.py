@@ -31,11 +31,10 @@ from requests.utils import requote_uri
 from urllib.parse import urlsplit
 
 from watchbot.core.models import Act, Category, Facts, Match
-from watchbot.core.text import one_line
+from watchbot.core.text import ELLIPSIS, one_line, shorten
 from watchbot.publish.factline import facts_line, french_date, kind_words
 
 WORD_JOINER = "\u2060"
-ELLIPSIS = "…"
 MIN_EXCERPT = 40  # shorter than this, an excerpt says nothing: drop it
 MAX_EXCERPT = 200
 SCAN_EXCERPT = 100  # an excerpt from a page read poorly by OCR is kept short, and said to be uncertain
@@ -111,7 +110,7 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
     excerpt, words, scanned = ("", "", False) if lead else _excerpt(item.matches, item.poor_pages)
 
     def render(title_budget: int, excerpt_budget: int, name_budget: int | None, lead_budget: int = len(lead)) -> str:
-        return _render(item, categories, _shorten(lead, lead_budget), _shorten(title, title_budget),
+        return _render(item, categories, shorten(lead, lead_budget), shorten(title, title_budget),
                        _window(excerpt, words, excerpt_budget), name_budget, scanned)
 
     limit = max_characters - length("", spoiler_text, url_length)
@@ -173,7 +172,7 @@ def _paper(item: TootInput, name_budget: int | None) -> str:
     if name_budget is None:
         return pages
     name = clean(item.document_title)
-    name = "" if name.casefold() == clean(item.act.title).casefold() else _shorten(name, name_budget)
+    name = "" if name.casefold() == clean(item.act.title).casefold() else shorten(name, name_budget)
     published = french_date(item.published) if item.published else ""
     when = f" le {published}" if published and published not in name else ""
     where = f" dans « {neutralise(name)} »" if name else ""
@@ -283,18 +282,6 @@ def _excerpt(matches: Sequence[Match], poor_pages: frozenset[int]) -> tuple[str,
         if text.strip(ELLIPSIS):
             return text, clean(match.words), match.page in poor_pages
     return "", "", False
-
-
-def _shorten(text: str, budget: int) -> str:
-    """`text` cut at a word boundary to at most `budget` characters, ellipsis included."""
-    if len(text) <= budget:
-        return text
-    if budget <= 1:
-        return ""
-    end = budget - 1
-    if not text[end].isspace():
-        end = text.rfind(" ", 0, end) if " " in text[:end] else grapheme.safe_split_index(text, end)
-    return text[:end].rstrip(" ,;:.-–—") + ELLIPSIS
 
 
 def _window(text: str, words: str, budget: int) -> str:
