@@ -10,7 +10,7 @@ import pytest
 
 from watchbot import config as configuration
 from watchbot.cli import main
-from watchbot.core.settings import Config, HttpSettings
+from watchbot.core.settings import BUNDLED_RULES, Config, HttpSettings
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -72,7 +72,7 @@ def test_a_full_file_is_read(tmp_path):
      "    visibility: everyone\n", ["watchbot.yaml:6", "'accounts.a.visibility' must be one of public, unlisted, private"]),
     ("not_before: yesterday\n", ["'not_before' must be date"]),
     ("accounts:\n  a:\n    api_base_url: https://x\n    access_token_env: T\n    categories: drones\n",
-     ["watchbot.yaml:5:5: 'accounts.a.categories' must be a list of texts, not 'drones'"]),
+     ["watchbot.yaml:5:5: 'accounts.a.categories' must be all or a list of texts, not 'drones'"]),
     ("extract:\n  ocr: 1\n", ["watchbot.yaml:2:3: 'extract.ocr' must be bool, not 1"]),
     ("http: [1, 2\n", ["invalid YAML"]),
 ])
@@ -146,6 +146,16 @@ def test_bad_source_options_are_a_config_error(tmp_path, capsys):
      ["watchbot.yaml:6:24: no rule file defines the category 'rave' (did you mean 'rave_ban'?)"]),
     ("    categories: [drones]\n    access_token_file: missing.token\n",
      ["watchbot.yaml:5:5: cannot read token file", "missing.token: No such file or directory"]),
+    ("    access_token_env: T\n    categories: all\n    departments: [83, 99, 2C]\n",
+     ["watchbot.yaml:6:23: unknown département '99'", "watchbot.yaml:6:27: unknown département '2C' (a code such as 83, 2A or 971)"]),
+    ("    access_token_env: T\n    categories: all\n    departments: 83\n",
+     ["watchbot.yaml:6:5: 'accounts.a.departments' must be a list of département codes, not 83"]),
+    ("    access_token_env: T\n    categories: all\n    skip_kinds: [repeal, repeals]\n",
+     ["watchbot.yaml:6:26: unknown kind 'repeals' (kinds: initial, renewal, modification, extension, repeal)"]),
+    ("    access_token_env: T\n    categories: all\n    sources: [pref83, pref833]\n",
+     ["watchbot.yaml:6:23: the source 'pref833' is not read (did you mean 'pref83'?)"]),
+    ("    access_token_env: T\n    categories: every\n",
+     ["watchbot.yaml:5:5: 'accounts.a.categories' must be all or a list of texts, not 'every'"]),
 ])
 def test_accounts_are_checked_against_the_rules_and_the_disk(tmp_path, capsys, account, expected):
     path = write(tmp_path, "accounts:\n  a:\n    api_base_url: https://mastodon.example\n" + account)
@@ -153,6 +163,31 @@ def test_accounts_are_checked_against_the_rules_and_the_disk(tmp_path, capsys, a
     error = capsys.readouterr().err
     for part in expected:
         assert part in error
+
+
+def test_an_account_for_an_area(tmp_path):
+    path = write(tmp_path, """
+        sources: [pref83, pref06]
+        accounts:
+          var:
+            api_base_url: https://mastodon.example
+            access_token_env: T
+            categories: all
+            departments: [83, "6", 2a, 971]
+            sources: [pref83]
+            skip_kinds: [repeal]
+    """)
+    account = configuration.load(str(path)).accounts[0]
+    assert account.categories == tuple(sorted(file.stem for file in BUNDLED_RULES.glob("*.yaml")))
+    assert account.departments == ("83", "06", "2A", "971")
+    assert account.sources == ("pref83",) and account.skip_kinds == ("repeal",)
+
+
+def test_an_account_names_only_the_sources_read(tmp_path, capsys):
+    path = write(tmp_path, "sources: [pref83]\naccounts:\n  a:\n    api_base_url: https://mastodon.example\n"
+                           "    access_token_env: T\n    categories: [drones]\n    sources: [pref06]\n")
+    assert main(["run", "--config", str(path)]) == 2
+    assert "watchbot.yaml:7:15: the source 'pref06' is not read" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("url", ["mastodon.example", "ftp://mastodon.example", "https://"])

@@ -10,11 +10,13 @@ import pytest
 from tests.support.prefecture import DRONE_RAA, Document, serve, tokens, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
-from watchbot.core.settings import BUNDLED_RULES, ConfigError
+from watchbot.core.models import Act, Commune, Facts, Match, Source
+from watchbot.core.settings import BUNDLED_RULES, Config, ConfigError
 from watchbot.match import rules
 from watchbot.publish import feeds
 from watchbot.store import open_database
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PageRow, SourceRow
+from watchbot.store.records import StoredAct
 
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
 AGAIN = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024 (rectificatif)", date(2024, 2, 1),
@@ -115,3 +117,24 @@ def test_feeds_that_cannot_be_written_are_logged_and_the_run_goes_on(tmp_path, s
     config = write_config(tmp_path, serve(site_server, [DRONE]), extra="feeds: {dir: taken}\n")
     assert main(["run", "--config", str(config)]) == 0
     assert f"the feeds could not be written in {tmp_path / 'taken'}" in caplog.text
+
+
+def test_an_entry_leads_with_the_facts_as_the_toot_does(tmp_path):
+    ruleset = rules.load(BUNDLED_RULES)
+    brie = Commune("77053", "Brie-Comte-Robert", "77", 48.69, 2.61, None, "commune")
+    facts = Facts(kind="repeal", start=date(2024, 1, 31), end=date(2024, 2, 3), communes=(brie,), scope="commune",
+                  purposes=("manifestation",), operators=("police_nationale",))
+    stored = StoredAct(1, "key", Act("D77-2024-02-05-00001", "Arrêté portant abrogation de l'arrêté autorisant la "
+                                     "captation d'images au moyen de caméras installées sur des aéronefs", 3, 4),
+                       (Match("drones", "r", 3, "captation d'images au moyen de caméras", "caméras"),), "pref77",
+                       "RAA n°D77-05-02-2024", "https://www.seine-et-marne.gouv.fr/raa.pdf", date(2024, 2, 5),
+                       datetime(2024, 2, 5, tzinfo=timezone.utc), facts=facts)
+    source = Source("pref77", "Préfecture de Seine-et-Marne", "https://www.seine-et-marne.gouv.fr/", "77")
+    atom = feeds._atom(feeds.Feed("categories/drones.atom", "drones", [(stored, ["drones"])]),
+                       Config(state_dir=tmp_path), ruleset, {"pref77": source})
+    [entry] = feedparser.parse(atom).entries
+    lines = entry.content[0].value.split("\n")
+    assert lines[0] == "Abrogation — 🚁 Drones — Préfecture de Seine-et-Marne (77)"
+    assert lines[1] == ("📍 Brie-Comte-Robert (77) · 🗓 du 31 janvier au 3 février 2024 · 🎯 manifestation · "
+                        "👮 police nationale")
+    assert lines[2].startswith("Arrêté portant abrogation")

@@ -558,3 +558,35 @@ def test_status_says_why_each_queued_toot_waits(strict_mastodon, tmp_path, monke
     assert report(config).count(f"retry after 429 until {retry_at:%Y-%m-%d %H:%M} UTC") == len(ACTS)
     requests = len(strict_mastodon.requests)
     assert send(sessions, account).sent == 0 and len(strict_mastodon.requests) == requests  # before the reset
+
+
+# --- accounts for an area ------------------------------------------------------------------------------
+
+def test_accounts_get_the_acts_of_their_departements_and_sources(tmp_path):
+    sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    accounts = [Account("var", "https://x", ("drones",), departments=("83",), access_token_env="T"),
+                Account("alpes", "https://x", ("drones",), sources=("pref06",), access_token_env="T"),
+                Account("all", "https://x", tuple(RULESET.categories), access_token_env="T")]
+    with sessions() as session:
+        for code, name in (("pref83", "Préfecture du Var"), ("pref06", "Préfecture des Alpes-Maritimes")):
+            session.add(SourceRow(code=code, name=name))
+            session.flush()
+            act = ActRow(ref=f"{code}-1", title="Arrêté autorisant la captation d'images par drone", first_page=1,
+                         last_page=1, key=f"{code}-1", fingerprint=f"{code}-1",
+                         matches=[MatchRow(category="drones", rule="r", page=1, excerpt="drone", words="drone")])
+            session.add(DocumentRow(source_code=code, url=f"https://{code}.example/raa.pdf", title="RAA", acts=[act]))
+            session.flush()
+            posts.enqueue(session, act, ["drones"], accounts)
+        session.commit()
+    assert {(post.account, post.act_key) for post in rows(sessions)} == {
+        ("var", "pref83-1"), ("alpes", "pref06-1"), ("all", "pref83-1"), ("all", "pref06-1")}
+
+
+def test_an_account_follows_an_act_by_category_source_departement_and_kind():
+    account = Account("var", "https://x", ("drones", "vsa"), departments=("83",), skip_kinds=("repeal",))
+    assert account.follows(["drones", "lra"], "pref83", {"83"}, "initial") == ["drones"]
+    assert account.follows(["drones"], "pref13", {"13", "83"}, "renewal") == ["drones"]  # a Var commune
+    assert account.follows(["drones"], "pref13", {"13"}, "initial") == []
+    assert account.follows(["drones"], "pref83", {"83"}, "repeal") == []
+    assert Account("a", "https://x", ("drones",), sources=("pref06",)).follows(["drones"], "pref83", {"06"},
+                                                                              "initial") == []

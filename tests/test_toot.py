@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import grapheme
@@ -16,8 +17,15 @@ from mastodon import Mastodon
 
 from tests.support.corpus import corpus
 from tests.support.mastodon_servers import entities, mastodon_length
-from watchbot.core.models import Act, Category, Match
+from tests.support.prefecture import DRONE_RAA
+from watchbot.core.models import Act, Category, Commune, Facts, Match, Source
+from watchbot.core.settings import BUNDLED_RULES, ExtractSettings
+from watchbot.match import rules
+from watchbot.publish.factline import facts_line, hours, period, where
+from watchbot.publish.outbox import render
 from watchbot.publish.toot import (
+    ELLIPSIS,
+    Limit,
     TootError,
     TootInput,
     compose,
@@ -29,6 +37,8 @@ from watchbot.publish.toot import (
     page_link,
     ref_date,
 )
+from watchbot.run.analysis import analyse_file
+from watchbot.store.records import StoredAct
 
 DATA = Path(__file__).parent / "data" / "toot"
 CATEGORIES = {
@@ -321,3 +331,124 @@ def test_a_match_on_a_well_read_page_is_quoted_before_one_on_a_page_read_poorly(
     toot = compose(item_of(real, matches=(noise, clear), poor_pages=frozenset({4})), [CATEGORIES[real["category"]]])
     assert "O25" not in toot and "lecture incertaine" not in toot
     assert " ".join(real["words"].split()) in toot
+
+
+# --- the facts ---------------------------------------------------------------------------------------
+
+LABELS = rules.load(BUNDLED_RULES).vocabulary.labels()
+NIORT = Commune("79191", "Niort", "79", 46.32, -0.46, None, "commune")
+CHAURAY = Commune("79081", "Chauray", "79", 46.36, -0.38, None, "commune")
+POITIERS = Commune("86194", "Poitiers", "86", 46.58, 0.34, None, "commune")
+MANIFESTATION = Facts(start=date(2026, 6, 12), end=date(2026, 6, 14), times=("15:00-22:00",), communes=(NIORT,),
+                      scope="commune", purposes=("manifestation",), operators=("police_nationale",), cameras=2)
+
+
+def with_facts(facts: Facts, **changes) -> TootInput:
+    return item_of(real_acts()[0], facts=facts, labels=LABELS, **changes)
+
+
+def test_the_facts_lead_after_the_header_and_replace_the_excerpt():
+    act = real_acts()[0]
+    lines = compose(with_facts(MANIFESTATION), [CATEGORIES["drones"]]).split("\n")
+    assert lines[0] == "🚁 Drones — Préfecture du Var (83)"
+    assert lines[1] == "📍 Niort (79) · 🗓 12–14 juin 2026, 15h–22h · 🎯 manifestation · 👮 police nationale · 2 caméras"
+    assert lines[2] == " ".join(act["title"].split())
+    assert not any(line.startswith("«") for line in lines)
+
+
+def test_the_excerpt_is_quoted_only_where_no_fact_was_read():
+    act = real_acts()[0]
+    lines = compose(with_facts(Facts()), [CATEGORIES["drones"]]).split("\n")
+    assert lines[1] == " ".join(act["title"].split())
+    assert any(line.startswith("«") and " ".join(act["words"].split()) in line for line in lines)
+
+
+def test_places_communes_and_the_whole_department():
+    many = tuple(Commune(f"79{number:03d}", f"Commune {number}", "79", None, None, None, "commune")
+                 for number in range(10))
+    assert where(Facts(communes=(NIORT, CHAURAY, POITIERS))) == "Niort, Chauray (79), Poitiers (86)"
+    assert where(Facts(communes=many)) == "Commune 0, Commune 1, Commune 2, Commune 3 (79) et 6 autres communes"
+    assert where(Facts(places=("Stade Bonal",), communes=(NIORT,), scope="site")) == "Stade Bonal, Niort (79)"
+    assert where(Facts(scope="department"), "83") == "tout le département (83)"
+    assert where(Facts()) == ""
+    assert facts_line(Facts(purposes=("rodeo", "new_purpose"), cameras=1), LABELS) == (
+        "🎯 rodéos urbains, new_purpose · 1 caméra")
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    (date(2026, 6, 12), date(2026, 6, 14), "12–14 juin 2026"),
+    (date(2024, 1, 31), date(2024, 1, 31), "31 janvier 2024"),
+    (date(2024, 1, 31), None, "à partir du 31 janvier 2024"),
+    (None, date(2026, 12, 31), "jusqu'au 31 décembre 2026"),
+    (date(2024, 1, 31), date(2024, 2, 3), "du 31 janvier au 3 février 2024"),
+    (date(2025, 12, 30), date(2026, 1, 2), "du 30 décembre 2025 au 2 janvier 2026"),
+    (date(2026, 5, 1), date(2026, 5, 3), "1er–3 mai 2026"),
+    (None, None, ""),
+])
+def test_periods_in_french(start, end, expected):
+    assert period(start, end) == expected
+
+
+def test_hours_in_french():
+    assert hours(("15:00-22:00",)) == "15h–22h"
+    assert hours(("08:00-12:30", "14:00-23:59")) == "8h–12h30, 14h–23h59"
+    assert hours(("14:00-",)) == "à partir de 14h"
+    assert facts_line(Facts(start=date(2026, 5, 1), end=date(2026, 5, 1), times=("08:00-20:00",)), {}) == (
+        "🗓 1er mai 2026, 8h–20h")
+
+
+@pytest.mark.parametrize("kind, first", [("repeal", "Abrogation — "), ("modification", "Modification — "),
+                                         ("renewal", "Renouvellement — "), ("extension", "Prorogation — "),
+                                         ("initial", "")])
+def test_every_kind_but_a_first_act_says_so_in_the_first_words(kind, first):
+    for facts in (Facts(kind=kind), replace(MANIFESTATION, kind=kind)):
+        toot = compose(with_facts(facts), [CATEGORIES["drones"]])
+        assert toot.startswith(f"{first}🚁 Drones — Préfecture du Var (83)\n")
+
+
+@pytest.mark.parametrize("limit", [500, 400, 300])
+@pytest.mark.parametrize("url_length", [23, None])
+def test_a_long_facts_line_fits_the_limit_and_the_kind_is_never_cut(limit, url_length):
+    places = ("Stade Vélodrome et ses abords immédiats, boulevard Michelet, rond-point du Prado et allées",
+              "Parc des expositions de la ville et parkings attenants jusqu'au rond-point de la Pomme")
+    communes = tuple(Commune(f"13{number:03d}", f"Saint-Martin-de-la-Commune-{number}", "13", None, None, None,
+                             "commune") for number in range(30))
+    facts = Facts(kind="repeal", start=date(2025, 12, 30), end=date(2026, 1, 2), times=("08:00-12:30", "14:00-23:59"),
+                  communes=communes, scope="site", places=places, purposes=("manifestation", "sport", "rave"),
+                  operators=("police_nationale", "gendarmerie", "police_municipale"), cameras=12)
+    item = with_facts(facts)
+    toot = compose(item, [CATEGORIES["drones"]], limit, url_length=url_length)
+    assert length(toot, url_length=url_length) <= limit
+    assert toot.startswith("Abrogation — 🚁 Drones — Préfecture du Var (83)\n📍 Stade Vélodrome")
+    assert_harmless(toot, item, [CATEGORIES["drones"]])
+    lines = toot.split("\n")
+    assert ELLIPSIS * 2 not in toot
+    if url_length == 23 and limit >= 400:  # the places cut short, so that the period follows them
+        assert "… · 🗓 du 30 décembre 2025 au 2 janvier 2026, 8h–12h30, 14h–23h59 · 🎯 manifestation" in lines[1]
+    if url_length == 23 and limit == 500:  # the facts line whole, the title cut first
+        assert lines[1].endswith(" · 👮 police nationale, gendarmerie, police municipale · 12 caméras")
+        assert lines[2].endswith(ELLIPSIS) and len(lines[2]) < 40
+
+
+def test_a_place_name_from_a_document_cannot_mention_tag_or_link():
+    facts = Facts(places=("Stade @admin@mastodon.social #Toulon evil.example",), scope="site")
+    item = with_facts(facts)
+    toot = compose(item, [CATEGORIES["drones"]])
+    assert_harmless(toot, item, [CATEGORIES["drones"]])
+    assert "📍 Stade @admin@mastodon.social #Toulon evil.example" in toot.replace("\u2060", "")
+
+
+def test_the_demos_drone_toot_shows_its_place_and_period(tmp_path):
+    ruleset = rules.load(BUNDLED_RULES)
+    analysis = analyse_file(DRONE_RAA, ruleset, ExtractSettings(ocr=False), tmp_path, "77", date(2024, 1, 31))
+    drone = next(item for item in analysis.acts if item.categories == ["drones"])
+    stored = StoredAct(1, "key", drone.act, drone.matches, "pref77", "RAA spécial n°D77-31-01-2024",
+                       "https://www.seine-et-marne.gouv.fr/raa.pdf", date(2024, 1, 31),
+                       datetime(2024, 1, 31, tzinfo=timezone.utc), facts=drone.facts)
+    source = Source("pref77", "Préfecture de Seine-et-Marne", "https://www.seine-et-marne.gouv.fr/", "77")
+    lines = render(stored, [ruleset.categories["drones"]], {"pref77": source}, ruleset.vocabulary.labels(),
+                   Limit(500)).split("\n")
+    assert lines[0] == "🚁 Drones — Préfecture de Seine-et-Marne (77)"
+    assert lines[1].startswith("📍 ") and "Brie-Comte-Robert (77)" in lines[1]
+    assert "🗓 du 31 janvier au 3 février 2024, 10h–23h59" in lines[1]
+    assert lines[2].startswith("Arrêté n°2024/CAB/BSIR/141 du 31/01/2024 autorisant la captation")

@@ -14,21 +14,31 @@ import os
 import types
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Literal, Sequence, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, Mapping, NamedTuple, Sequence, Union, get_args, get_origin, get_type_hints
 
 from watchbot.core import yamlfile
 from watchbot.discover import registry
 from watchbot.match import rules
-from watchbot.core.models import Source
+from watchbot.core.models import KINDS, Source
 from watchbot.core.settings import (BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings,
                                FeedSettings, HttpSettings)
 from watchbot.core.urls import is_http_url
 from watchbot.core.yamlfile import Problem
+from watchbot.publish.toot import DEPARTMENTS
 
 SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings}
 READ_APART = ("sources", "accounts", *SECTIONS)  # Config fields that are not plain values
 NOT_KEYS = ("path", "name")  # Config.path and Account.name are not written as keys
+ACCOUNT_APART = ("categories", "departments")  # `all`; codes that YAML reads as numbers
 INVALID = object()
+
+
+class Known(NamedTuple):
+    """What an account may name: the categories the rule files define (none: the rules' own check says why)
+    and the sources read, by code."""
+
+    categories: Sequence[str]
+    sources: Mapping[str, Source]
 
 
 def locate(explicit: str | None) -> Path | None:
@@ -67,7 +77,8 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
         values["sources"] = _sources(doc, problems)
     if doc.data.get("accounts") is not None:
         categories = [file.stem for file in rules.rule_files(values.get("rules_dir", BUNDLED_RULES))]
-        values["accounts"] = _accounts(doc, base, categories, problems)
+        sources = {source.code: source for source in values.get("sources") or registry.bundled()}
+        values["accounts"] = _accounts(doc, base, Known(categories, sources), problems)
     if problems:
         raise ConfigError(problems)
     return Config(path=path, **values)
@@ -158,9 +169,7 @@ def _sources(doc: yamlfile.Document, problems: list[Problem]) -> tuple[Source, .
     return tuple(result)
 
 
-def _accounts(doc: yamlfile.Document, base: Path, known: Sequence[str],
-              problems: list[Problem]) -> tuple[Account, ...]:
-    """The accounts; `known` are the categories the rule files define (none: the rules' own check says why)."""
+def _accounts(doc: yamlfile.Document, base: Path, known: Known, problems: list[Problem]) -> tuple[Account, ...]:
     value = doc.data["accounts"]
     if not isinstance(value, dict):
         problems.append(doc.problem(("accounts",), "'accounts' must map account names to settings"))
@@ -169,8 +178,11 @@ def _accounts(doc: yamlfile.Document, base: Path, known: Sequence[str],
     for name in value:
         path = ("accounts", name)
         count = len(problems)
-        values = _fields(doc, path, Account, problems, base, required=("api_base_url", "categories"))
+        values = _fields(doc, path, Account, problems, base, read_apart=ACCOUNT_APART,
+                         required=("api_base_url", "categories"))
         if len(problems) == count:
+            values["categories"] = _categories(doc, (*path, "categories"), known.categories, problems)
+            values["departments"] = _departments(doc, (*path, "departments"), problems)
             problems += _account_problems(doc, path, values, known)
         if len(problems) == count:
             values["api_base_url"] = values["api_base_url"].rstrip("/")
@@ -179,7 +191,7 @@ def _accounts(doc: yamlfile.Document, base: Path, known: Sequence[str],
 
 
 def _account_problems(doc: yamlfile.Document, path: yamlfile.Path_, values: dict[str, Any],
-                      known: Sequence[str]) -> list[Problem]:
+                      known: Known) -> list[Problem]:
     """What an account's values say together, and with the rules and the disk."""
     problems = []
     if not is_http_url(values["api_base_url"]):
@@ -190,11 +202,52 @@ def _account_problems(doc: yamlfile.Document, path: yamlfile.Path_, values: dict
                                           "access_token_file"))
     if "access_token_file" in values:
         problems += _unreadable(doc, (*path, "access_token_file"), values["access_token_file"])
-    if known:
-        problems += _unknown_categories(doc, (*path, "categories"), values["categories"], known)
+    if known.categories:
         problems += _unknown_categories(doc, (*path, "content_warnings"), list(values.get("content_warnings", ())),
-                                        known)
+                                        known.categories)
+    for index, code in enumerate(values.get("sources", ())):
+        if code not in known.sources:
+            problems.append(doc.problem((*path, "sources", index), f"the source '{code}' is not read",
+                                        registry.suggest(code, known.sources)))
+    for index, kind in enumerate(values.get("skip_kinds", ())):
+        if kind not in KINDS:
+            problems.append(doc.problem((*path, "skip_kinds", index), f"unknown kind '{kind}'",
+                                        "kinds: " + ", ".join(KINDS)))
     return problems
+
+
+def _categories(doc: yamlfile.Document, path: yamlfile.Path_, known: Sequence[str],
+                problems: list[Problem]) -> tuple[str, ...]:
+    """An account's categories: `all` (every category of the rules) or a list of them."""
+    value = doc.value(path)
+    if value == "all":
+        return tuple(known)
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        _bad(doc, path, "all or a list of texts", value, problems)
+        return ()
+    if known:
+        problems += _unknown_categories(doc, path, value, known)
+    return tuple(value)
+
+
+def _departments(doc: yamlfile.Document, path: yamlfile.Path_, problems: list[Problem]) -> tuple[str, ...]:
+    """Département codes as the toots write them ("06", "2A", "971"), from 6, "06" or "2a"."""
+    value = doc.value(path)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or any(isinstance(code, bool) or not isinstance(code, (str, int))
+                                          for code in value):
+        _bad(doc, path, "a list of département codes", value, problems)
+        return ()
+    codes = []
+    for index, code in enumerate(value):
+        written = str(code).strip().upper().zfill(2)
+        if written in DEPARTMENTS:
+            codes.append(written)
+        else:
+            problems.append(doc.problem((*path, index), f"unknown département '{code}'", "a code such as 83, 2A "
+                                        "or 971"))
+    return tuple(codes)
 
 
 def _unknown_categories(doc: yamlfile.Document, path: yamlfile.Path_, names: Sequence[str],

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Collection, Literal, Sequence
 
 from watchbot.core.models import Source
 from watchbot.core.yamlfile import Problem, YamlError
@@ -70,12 +70,23 @@ class FeedSettings:
 class Account:
     name: str
     api_base_url: str
-    categories: tuple[str, ...]
+    categories: tuple[str, ...]  # `categories: all` in the file: every category of the rules
+    departments: tuple[str, ...] = ()  # only the acts of these départements; none: every one
+    sources: tuple[str, ...] = ()  # only the acts of these sources (codes); none: every one
+    skip_kinds: tuple[str, ...] = ()  # never the acts of these kinds (models.KINDS), e.g. repeal
     access_token_env: str | None = None
     access_token_file: Path | None = None
     visibility: Literal["public", "unlisted", "private"] = "unlisted"
     max_posts_per_run: int = 20
     content_warnings: dict[str, str] = field(default_factory=dict)
+
+    def follows(self, categories: Sequence[str], source: str, departments: Collection[str], kind: str) -> list[str]:
+        """Which of an act's categories this account toots: none when the act's source, départements (its
+        source's and its communes') or kind are not the account's."""
+        if (self.sources and source not in self.sources or kind in self.skip_kinds
+                or self.departments and not set(self.departments) & set(departments)):
+            return []
+        return [category for category in categories if category in self.categories]
 
     def token(self) -> str:
         """The access token, read only when posting; never stored or logged."""

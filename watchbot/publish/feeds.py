@@ -102,7 +102,7 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
     for act, names in reversed(newest):  # feedgen puts each new entry first
         categories = [ruleset.categories[name] for name in names if name in ruleset.categories]
         try:
-            text = render(act, categories, sources, DRY_RUN_LIMIT,
+            text = render(act, categories, sources, ruleset.vocabulary.labels(), DRY_RUN_LIMIT,
                           poor_quality_below=config.extract.poor_quality_below)
         except TootError as error:
             log.error("act %d: no entry in feed %s: %s", act.id, feed.path, error)

@@ -245,7 +245,8 @@ class Sender:
 
     def _render(self, stored: StoredAct, categories: Sequence[Category], limit: Limit,
                 spoiler: str | None = None) -> str:
-        return render(stored, categories, self.sources, limit, spoiler, self.poor_quality_below)
+        return render(stored, categories, self.sources, self.ruleset.vocabulary.labels(), limit, spoiler,
+                      self.poor_quality_below)
 
     @staticmethod
     def _marker(stored: StoredAct) -> list[str]:
@@ -259,10 +260,12 @@ def _shown(recent: Sequence[tuple[Delivered, str]], marker: Sequence[str]) -> De
     return next((delivered for delivered, text in recent if all(part in text for part in wanted)), None)
 
 
-def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[str, Source], limit: Limit,
-           spoiler: str | None = None, poor_quality_below: float = ExtractSettings.poor_quality_below) -> str:
-    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike); an excerpt
-    from a page whose OCR quality is under `poor_quality_below` is said to be uncertain."""
+def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[str, Source],
+           labels: Mapping[str, str], limit: Limit, spoiler: str | None = None,
+           poor_quality_below: float = ExtractSettings.poor_quality_below) -> str:
+    """The toot of a stored act for `categories` (the toots, the dry run and the feeds alike), its facts named
+    by `labels` (the vocabulary's); an excerpt from a page whose OCR quality is under `poor_quality_below` is
+    said to be uncertain."""
     source = sources.get(stored.source_code)
     names = {category.name for category in categories}
     item = TootInput(
@@ -274,5 +277,7 @@ def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[s
         act=stored.act,
         matches=tuple(match for match in stored.matches if match.category in names),
         poor_pages=frozenset(number for number, quality in stored.qualities if quality < poor_quality_below),
+        facts=stored.facts,
+        labels=labels,
     )
     return compose(item, categories, limit.characters, spoiler_text=spoiler or "", url_length=limit.url_length)

@@ -4,10 +4,11 @@ A toot fits the server's limit as the server counts it (`Limit`): Mastodon's
 way (graphemes, every URL as 23 characters, `@user@domain` as `@user`), or every
 character of a link counted (GoToSocial, Takahē, Akkoma/Pleroma). When it is too
 long, the excerpt is shortened first, then dropped, then the title is shortened
-(the RAA's name with it, then without it, then without the publication date);
-the link and the hashtags are never cut.
+(the RAA's name with it, then without it, then without the publication date),
+then the line of facts; the words naming the act's kind, the link and the
+hashtags are never cut. The excerpt is quoted only when no fact was read.
 
-Text taken from documents (title, reference, RAA name, excerpt) can never
+Text taken from documents (title, reference, RAA name, excerpt, places) can never
 mention, tag or link: an invisible WORD JOINER (U+2060) is put after every
 `@` and `#`, after a `.` followed by a letter (domain names) and after the `:`
 of a URL scheme. Mastodon's parsers (and the common client-side linkifiers)
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Callable, Mapping, Sequence
@@ -30,19 +31,17 @@ from requests.utils import requote_uri
 from urllib.parse import urlsplit
 
 from watchbot.core.errors import WatchbotError
-from watchbot.core.models import Act, Category, Match
-from watchbot.core.text import one_line
+from watchbot.core.models import Act, Category, Facts, Match
+from watchbot.core.text import ELLIPSIS, one_line, shorten
+from watchbot.publish.factline import facts_line, french_date, kind_words
 
 WORD_JOINER = "\u2060"
-ELLIPSIS = "…"
 MIN_EXCERPT = 40  # shorter than this, an excerpt says nothing: drop it
 MAX_EXCERPT = 200
 SCAN_EXCERPT = 100  # an excerpt from a page read poorly by OCR is kept short, and said to be uncertain
 SCAN_NOTE = " (page scannée, lecture incertaine)"
 MAX_NAME = 120  # the RAA name is also cut to the title's budget
 MIN_TITLE = 20
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
 # What Mastodon (and client linkifiers) would turn into a mention, a hashtag or a link.
 LINKABLE = re.compile(r"[@＠#＃]|\.(?=[^\W\d_])|:(?=//)|(?<=xmpp):|(?<=magnet):", re.IGNORECASE)
 # Characters that never join a neighbour into one grapheme: a line of them counts one per character.
@@ -94,6 +93,8 @@ class TootInput:
     act: Act
     matches: tuple[Match, ...]  # the act's matches for this account's categories
     poor_pages: frozenset[int] = frozenset()  # pages of the document that OCR read poorly
+    facts: Facts | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)  # of the purposes and operators, by name
 
 
 def compose(item: TootInput, categories: Sequence[Category], max_characters: int = 500,
@@ -106,16 +107,17 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
     if not categories:
         raise TootError("a toot needs at least one category")
     title = clean(item.act.title) or clean(item.document_title)
-    excerpt, words, scanned = _excerpt(item.matches, item.poor_pages)
+    lead = clean(facts_line(item.facts, item.labels, item.department)) if item.facts else ""
+    excerpt, words, scanned = ("", "", False) if lead else _excerpt(item.matches, item.poor_pages)
 
-    def render(title_budget: int, excerpt_budget: int, name_budget: int | None) -> str:
-        return _render(item, categories, _shorten(title, title_budget), _window(excerpt, words, excerpt_budget),
-                       name_budget, scanned)
+    def render(title_budget: int, excerpt_budget: int, name_budget: int | None, lead_budget: int = len(lead)) -> str:
+        return _render(item, categories, shorten(lead, lead_budget), shorten(title, title_budget),
+                       _window(excerpt, words, excerpt_budget), name_budget, scanned)
 
     limit = max_characters - length("", spoiler_text, url_length)
 
-    def overshoot(title_budget: int, excerpt_budget: int, name_budget: int | None) -> int:
-        return length(render(title_budget, excerpt_budget, name_budget), url_length=url_length) - limit
+    def overshoot(title_budget: int, excerpt_budget: int, name_budget: int | None, lead_budget: int = len(lead)) -> int:
+        return length(render(title_budget, excerpt_budget, name_budget, lead_budget), url_length=url_length) - limit
 
     longest = min(len(excerpt), SCAN_EXCERPT if scanned else MAX_EXCERPT)
     full_name = min(len(title), MAX_NAME)
@@ -130,20 +132,28 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
                                 len(title))
         return None if title_budget is None else render(title_budget, 0, name(title_budget))
 
+    def shorter_lead() -> str | None:
+        """The title at its shortest, without the RAA's name: the line of facts cut to fit."""
+        title_budget = min(MIN_TITLE, len(title))
+        lead_budget = _largest(lambda budget: overshoot(title_budget, 0, None, budget), 0, len(lead))
+        return None if lead_budget is None else render(title_budget, 0, None, lead_budget)
+
     # the RAA's name shortened with the title, then dropped, then the publication date too: the link names the RAA
     toot = (shortened(lambda budget: min(budget, MAX_NAME)) or shortened(lambda budget: 0)
-            or shortened(lambda budget: None))
+            or shortened(lambda budget: None) or shorter_lead())
     if toot is None:
         raise TootError(f"the toot of act {item.act.ref or item.act.title[:60]!r} cannot fit "
                         f"{max_characters} characters without losing its link or hashtags")
     return toot
 
 
-def _render(item: TootInput, categories: Sequence[Category], title: str, excerpt: str,
+def _render(item: TootInput, categories: Sequence[Category], lead: str, title: str, excerpt: str,
             name_budget: int | None, scanned: bool) -> str:
     labels = " · ".join(f"{category.emoji} {category.label}".strip() for category in categories)
     place = f"{item.source_name} ({item.department})" if item.department else item.source_name
-    head = [f"{labels} — {neutralise(clean(place))}", neutralise(title)]
+    kind = kind_words(item.facts)
+    head = [(f"{kind} — " if kind else "") + f"{labels} — {neutralise(clean(place))}", neutralise(lead),
+            neutralise(title)]
     if item.act.ref:
         signed = ref_date(item.act.ref)
         head.append(f"Acte n° {neutralise(clean(item.act.ref))}" + (f" du {french_date(signed)}" if signed else ""))
@@ -163,7 +173,7 @@ def _paper(item: TootInput, name_budget: int | None) -> str:
     if name_budget is None:
         return pages
     name = clean(item.document_title)
-    name = "" if name.casefold() == clean(item.act.title).casefold() else _shorten(name, name_budget)
+    name = "" if name.casefold() == clean(item.act.title).casefold() else shorten(name, name_budget)
     published = french_date(item.published) if item.published else ""
     when = f" le {published}" if published and published not in name else ""
     where = f" dans « {neutralise(name)} »" if name else ""
@@ -215,11 +225,6 @@ def page_range(first: int | None, last: int | None) -> str:
     if not first:
         return ""
     return f"p. {first}-{last}" if last and last > first else f"p. {first}"
-
-
-def french_date(day: date) -> str:
-    """"1er juin 2025", "16 juillet 2025"."""
-    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def ref_date(ref: str) -> date | None:
@@ -278,18 +283,6 @@ def _excerpt(matches: Sequence[Match], poor_pages: frozenset[int]) -> tuple[str,
         if text.strip(ELLIPSIS):
             return text, clean(match.words), match.page in poor_pages
     return "", "", False
-
-
-def _shorten(text: str, budget: int) -> str:
-    """`text` cut at a word boundary to at most `budget` characters, ellipsis included."""
-    if len(text) <= budget:
-        return text
-    if budget <= 1:
-        return ""
-    end = budget - 1
-    if not text[end].isspace():
-        end = text.rfind(" ", 0, end) if " " in text[:end] else grapheme.safe_split_index(text, end)
-    return text[:end].rstrip(" ,;:.-–—") + ELLIPSIS
 
 
 def _window(text: str, words: str, budget: int) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from watchbot.run.analysis import ClassifiedAct, act_key, fingerprint
-from watchbot.core.models import Act, Match, Page
+from watchbot.core.models import Act, Facts, Match, Page
 from watchbot.store.models import ActRow, MatchRow, PageRow, PostRow
 from watchbot.store.states import PostState
 
@@ -29,6 +29,7 @@ class StoredAct:
     published: date | None
     found_at: datetime  # when its RAA was read (else first seen)
     qualities: tuple[tuple[int, float], ...] = ()  # (page number, OCR quality) of its RAA's OCRed pages
+    facts: Facts | None = None
 
     @property
     def categories(self) -> list[str]:
