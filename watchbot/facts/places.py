@@ -39,7 +39,8 @@ AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue",
 _SITE = re.compile(
     r"(?i:\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b)"
     r"(?P<name>(?:\s+(?i:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
-    r"(?=\s*(?:[,;:()\n«».]|\s(?i:à|a|au|le|les|du|de|dans|pour|sur|en|et|ainsi|afin|lors|situé|sis)\s|$))")
+    r"(?=\s*(?:[,;:()\n«».]|\s(?i:à|a|au|aux|le|les|du|de|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
+    r"depuis|jusqu'à|vers)\s|$))")
 # A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
 # « Vidéoprotection-Archives municipales-Le Mans ».
 ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)\s*(?:(?i:pour|de)\s+"
