@@ -1,0 +1,73 @@
+"""the facts of each act (SPEC §9): its one-valued facts as columns of acts, its communes in act_communes,
+its purposes, operators and départements in act_facets
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-03 09:00:00
+
+`times` and `places` are JSON lists of strings. The acts stored before have no facts (kind NULL) until
+`watchbot reclassify` reads them from their stored pages. act_facets holds one row per (act, facet, value),
+so that counting acts by purpose, operator or département is a GROUP BY over the index
+(facet, value, act_id); act_communes is counted by its (insee, act_id) index.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+ACT_COLUMNS = [
+    sa.Column('kind', sa.String(length=16), nullable=True),
+    sa.Column('period_start', sa.Date(), nullable=True),
+    sa.Column('period_end', sa.Date(), nullable=True),
+    sa.Column('times', sa.Text(), nullable=True),
+    sa.Column('scope', sa.String(length=16), nullable=True),
+    sa.Column('places', sa.Text(), nullable=True),
+    sa.Column('cameras', sa.Integer(), nullable=True),
+]
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('acts') as batch:
+        for column in ACT_COLUMNS:
+            batch.add_column(column)
+        batch.create_index('ix_acts_kind', ['kind'])
+        batch.create_index('ix_acts_period', ['period_start', 'period_end'])
+    op.create_table(
+        'act_communes',
+        sa.Column('act_id', sa.Integer(), sa.ForeignKey('acts.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('insee', sa.String(length=5), nullable=False),
+        sa.Column('name', sa.Text(), nullable=False),
+        sa.Column('department', sa.String(length=3), nullable=False),
+        sa.Column('latitude', sa.Float(), nullable=True),
+        sa.Column('longitude', sa.Float(), nullable=True),
+        sa.Column('current_insee', sa.String(length=5), nullable=True),
+        sa.Column('commune_kind', sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint('act_id', 'position'),
+    )
+    op.create_index('ix_act_communes_insee', 'act_communes', ['insee', 'act_id'])
+    op.create_table(
+        'act_facets',
+        sa.Column('act_id', sa.Integer(), sa.ForeignKey('acts.id', ondelete='CASCADE'), nullable=False),
+        sa.Column('facet', sa.String(length=16), nullable=False),
+        sa.Column('value', sa.String(length=40), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('act_id', 'facet', 'value'),
+    )
+    op.create_index('ix_act_facets_value', 'act_facets', ['facet', 'value', 'act_id'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_act_facets_value', 'act_facets')
+    op.drop_table('act_facets')
+    op.drop_index('ix_act_communes_insee', 'act_communes')
+    op.drop_table('act_communes')
+    with op.batch_alter_table('acts') as batch:
+        batch.drop_index('ix_acts_period')
+        batch.drop_index('ix_acts_kind')
+        for column in reversed(ACT_COLUMNS):
+            batch.drop_column(column.name)
