@@ -19,7 +19,7 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
-ACT_COLUMNS = [
+ACT_COLUMNS: list[sa.Column] = [
     sa.Column('kind', sa.String(length=16), nullable=True),
     sa.Column('period_start', sa.Date(), nullable=True),
     sa.Column('period_end', sa.Date(), nullable=True),
