@@ -9,6 +9,10 @@ Create Date: 2026-12-03 09:00:00
 `watchbot reclassify` reads them from their stored pages. act_facets holds one row per (act, facet, value),
 so that counting acts by purpose, operator or département is a GROUP BY over the index
 (facet, value, act_id); act_communes is counted by its (insee, act_id) index.
+
+SQLite only, for `watchbot browse` (Datasette facets on tables and views, not on queries): the view
+browse_facts, an act with facts a row, its many-valued facts as JSON arrays. A later batch migration that
+recreates `acts`, `act_communes` or `act_facets` on SQLite must drop this view first and create it again.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -28,6 +32,24 @@ ACT_COLUMNS: list[sa.Column] = [
     sa.Column('places', sa.Text(), nullable=True),
     sa.Column('cameras', sa.Integer(), nullable=True),
 ]
+
+
+
+def _values(facet: str) -> str:
+    return (f"(SELECT json_group_array(value) FROM (SELECT value FROM act_facets WHERE act_facets.act_id = acts.id "
+            f"AND facet = '{facet}' ORDER BY position))")
+
+
+BROWSE_VIEW = f"""CREATE VIEW browse_facts AS
+SELECT acts.id AS "Numéro", documents.published AS "Date du RAA", sources.name AS "Préfecture",
+    acts.ref AS "Acte", acts.title AS "Titre", acts.kind AS "Type", acts.period_start AS "Du",
+    acts.period_end AS "Au", (SELECT group_concat(label, ', ') FROM (SELECT name || ' (' || department || ')' AS label
+        FROM act_communes WHERE act_communes.act_id = acts.id ORDER BY position)) AS "Communes",
+    {_values('department')} AS "Départements", {_values('purpose')} AS "Finalités",
+    {_values('operator')} AS "Opérateurs", acts.cameras AS "Caméras",
+    documents.url || '#page=' || coalesce(acts.first_page, 1) AS "Lien"
+FROM acts JOIN documents ON documents.id = acts.document_id JOIN sources ON sources.code = documents.source_code
+WHERE acts.kind IS NOT NULL"""
 
 
 def upgrade() -> None:
@@ -59,9 +81,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('act_id', 'facet', 'value'),
     )
     op.create_index('ix_act_facets_value', 'act_facets', ['facet', 'value', 'act_id'])
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute(BROWSE_VIEW)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute("DROP VIEW browse_facts")
     op.drop_index('ix_act_facets_value', 'act_facets')
     op.drop_table('act_facets')
     op.drop_index('ix_act_communes_insee', 'act_communes')
