@@ -41,9 +41,10 @@ def by_document(sessions: Sessions, since: date | None = None) -> Iterator[list[
         for document in session.scalars(query):
             pages = [page_of(page) for page in document.pages]
             rows = session.scalars(select(ActRow).where(ActRow.document_id == document.id).order_by(ActRow.id)
-                                   .options(selectinload(ActRow.matches), *WITH_FACTS))
+                                   .options(selectinload(ActRow.matches), *WITH_FACTS)).all()
             yield [stored_act(row, pages) for row in rows]
-            session.expunge_all()  # its pages and acts are not needed any more
+            for row in (document, *rows):  # its pages and acts are not needed any more
+                session.expunge(row)
 
 
 def replace_readings(sessions: Sessions, readings: Mapping[int, ClassifiedAct], queue: Sequence[int],
