@@ -93,10 +93,12 @@ def test_a_person_sees_the_latest_alerts_and_finds_the_drone_act_by_one_search(a
     assert "Dernières alertes" in browser.find_element(By.TAG_NAME, "h1").text
     table = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns")
     headers = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th")]
-    assert headers == ["Date du RAA", "Préfecture", "Catégories", "Acte", "Titre", "RAA", "Lien"]
+    assert headers == ["Date du RAA", "Préfecture", "Catégories", "Acte", "Titre", "Type", "Du", "Au", "Communes",
+                       "Finalités", "Opérateurs", "Caméras", "RAA", "Lien"]
     [row] = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
     assert cells[:4] == ["2024-01-31", "Préfecture de Seine-et-Marne", "drones", DRONE_ACT]
+    assert cells[5:9] == ["initial", "2024-01-31", "2024-02-03", "Brie-Comte-Robert (77)"]
     link = row.find_element(By.CSS_SELECTOR, "td:last-child a")
     assert link.get_attribute("href").endswith("RAA%20n%C2%B0D77-31-01-2024-special.pdf#page=3")
     screenshot(browser, tmp_path, "alertes")
@@ -119,6 +121,25 @@ def test_a_person_sees_the_latest_alerts_and_finds_the_drone_act_by_one_search(a
     assert len(wanted) > 1
     assert [row.find_element(By.CSS_SELECTOR, "td:nth-child(2)").text for row in rows] == wanted
     assert all("[véhicules]" in row.text.lower() for row in rows)
+
+
+def test_the_facts_of_the_acts_are_columns_with_facets(archive, browser, tmp_path):
+    browser.get(f"{archive}/watchbot/browse_facts")
+    assert "Ce que les actes autorisent ou interdisent" in browser.find_element(By.TAG_NAME, "h1").text
+    facets = {element.get_attribute("data-column"): element.text
+              for element in browser.find_elements(By.CSS_SELECTOR, ".facet-info")}
+    assert set(facets) == {"Type", "Finalités", "Départements"}
+    assert "initial 1" in facets["Type"] and "77 1" in facets["Départements"]
+    table = browser.find_element(By.CSS_SELECTOR, "table.rows-and-columns")
+    headers = [cell.text for cell in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert headers[headers.index("Type"):] == ["Type", "Du", "Au", "Communes", "Départements", "Finalités",
+                                               "Opérateurs", "Caméras", "Lien"]
+    [row] = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert DRONE_ACT in row.text and "Brie-Comte-Robert (77)" in row.text
+    screenshot(browser, tmp_path, "faits")
+    browser.find_element(By.LINK_TEXT, "77").click()  # the département's facet narrows the rows
+    assert browser.current_url.endswith("__arraycontains=77") and len(browser.find_elements(
+        By.CSS_SELECTOR, "table.rows-and-columns tbody tr")) == 1
 
 
 def test_the_category_help_is_built_from_the_rules(tmp_path):

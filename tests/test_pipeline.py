@@ -31,7 +31,7 @@ from watchbot.commands import load_rules
 from watchbot.core.clock import Clock, utcnow
 from watchbot.run import analysis, pipeline, steps
 from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, PageRow, PostRow, RunRow, SourceRow
+from watchbot.store.models import ActRow, DocumentRow, PageRow, PostRow, RunRow, SourceRow
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
@@ -204,12 +204,18 @@ def test_reclassify_applies_edited_rules_without_reading_again_or_posting_twice(
     assert main(["run", "--config", str(config)]) == 0
     posted = len(strict_mastodon.statuses)
     assert not any("Vidéoprotection" in status["text"] for status in strict_mastodon.statuses)
+    with_facts = {row.ref for row in rows(config, ActRow, ActRow.kind.is_not(None))}
+    assert "D77-2024-01-31-00001" in with_facts and not any("04677" in (ref or "") for ref in with_facts)
 
     edited = write_config(tmp_path, index, strict_mastodon, database_url=database_url)  # the full rules
     assert main(["reclassify", "--dry-run", "--config", str(edited)]) == 0
     assert "1 match more categories, 0 fewer (dry run" in caplog.text
+    assert rows(config, ActRow, ActRow.kind.is_not(None)) and {
+        row.ref for row in rows(config, ActRow, ActRow.kind.is_not(None))} == with_facts
     assert main(["reclassify", "--config", str(edited)]) == 0
     assert "«portant modification des dispositions" in caplog.text and "now matches videoprotection" in caplog.text
+    [cctv_act] = [row for row in rows(config, ActRow, ActRow.kind.is_not(None)) if row.ref not in with_facts]
+    assert cctv_act.kind == "modification" and cctv_act.scope
     assert main(["run", "--config", str(edited)]) == 0
     new = strict_mastodon.statuses[posted:]
     assert [status["account"]["username"] for status in new] == ["surveillance"]

@@ -10,14 +10,20 @@ from datetime import date
 
 import pytest
 from alembic import command
-from sqlalchemy import MetaData, Table, insert, select
+from sqlalchemy import select, text
 
 from tests.support.httpserver import SiteServer
 from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
+from watchbot.core.models import Act, Facts, Match
+from watchbot.facts.gazetteer import gazetteer
+from watchbot.commands import load_rules
+from watchbot.core.settings import ExtractSettings
+from watchbot.run.analysis import ClassifiedAct, analyse_file, facts_json
 from watchbot.store import alembic_config, connect, open_database
 from watchbot.store.models import ActRow, DocumentRow, PageRow, SourceRow
+from watchbot.store.records import act_row
 from watchbot.store.query import And, Not, Or, QueryError, Words, fts5, parse, tsquery
 from watchbot.store.search import Filters, search, unindexed_revision
 
@@ -179,28 +185,19 @@ def test_the_index_follows_deleted_and_changed_pages(database_url):
         assert search(session, "festif") == []
 
 
-def insert_as_then(connection, model, **values) -> int:
-    """A row of `model` written with the columns its table had at an older revision (the models have more):
-    the values given, and the models' defaults for the other columns the table had."""
-    table = Table(model.__tablename__, MetaData(), autoload_with=connection)
-    defaults = {column.name: column.default for column in model.__table__.columns if column.default is not None}
-    row = {name: values[name] if name in values else
-           defaults[name].arg(None) if defaults[name].is_callable else defaults[name].arg
-           for name in (column.name for column in table.columns) if name in values or name in defaults}
-    return connection.execute(insert(table).values(row)).inserted_primary_key[0]
-
-
 def test_the_migration_indexes_the_pages_of_an_existing_database(database_url):
     engine = connect(database_url)
     command.upgrade(alembic_config(engine), unindexed_revision(engine))
-    with engine.begin() as connection:
-        insert_as_then(connection, SourceRow, code="pref83", name="Préfecture du Var")
-        document = insert_as_then(connection, DocumentRow, source_code="pref83", url="https://www.var.gouv.fr/raa.pdf",
-                                  title="RAA n°1", status="new")
-        insert_as_then(connection, PageRow, document_id=document, number=1,
-                       text="Captation d'images par caméras installées sur des aéronefs")
-        insert_as_then(connection, ActRow, document_id=document, title="Arrêté", first_page=1, last_page=1, key="k",
-                       fingerprint="f")
+    with engine.begin() as connection:  # the rows as that schema has them (the models are those of the last one)
+        connection.execute(text("insert into sources (code, name, first_run_at, last_found) "
+                                "values ('pref83', 'Préfecture du Var', CURRENT_TIMESTAMP, 0)"))
+        connection.execute(text("insert into documents (id, source_code, url, title, first_seen_at, status, attempts, "
+                                "ocr_pages) values (1, 'pref83', 'https://www.var.gouv.fr/raa.pdf', 'RAA n°1', "
+                                "CURRENT_TIMESTAMP, 'done', 1, '')"))
+        connection.execute(text("insert into pages (document_id, number, text, ocr) values (1, 1, "
+                                "'Captation d''images par caméras installées sur des aéronefs', false)"))
+        connection.execute(text("insert into acts (document_id, title, first_page, last_page, key, fingerprint) "
+                                "values (1, 'Arrêté', 1, 1, 'k', 'f')"))
     with open_database(database_url)() as session:
         [hit] = search(session, '"caméras installées"')
         assert hit.page == 1 and re.search(r"par \[caméras\]? ?\[?installées\] sur", hit.snippet)
@@ -212,3 +209,87 @@ def test_the_best_acts_are_the_same_however_many_are_asked_for(session):
     assert len(everything) >= 10
     for limit in (1, 2, 5):
         assert [(hit.act.id, hit.page) for hit in search(session, query, limit=limit)] == everything[:limit]
+
+
+def drone_facts(tmp_path) -> dict:
+    """The drone act's facts as `classify --json` writes them, read for its source's département."""
+    analysis = analyse_file(DRONE.file, load_rules(None), ExtractSettings(ocr=False), tmp_path, "77", DRONE.published)
+    [facts] = [item.facts for item in analysis.acts if item.act.ref == DRONE_ACT]
+    assert facts and facts.communes[0].name == "Brie-Comte-Robert" and (facts.start, facts.end) == (
+        date(2024, 1, 31), date(2024, 2, 3))
+    return facts_json(facts)
+
+
+@pytest.mark.parametrize("filters, found", [
+    (Filters(communes=["77053"]), True), (Filters(communes=["79191", "83137"]), False),
+    (Filters(departments=["77"]), True), (Filters(departments=["83"]), False),
+    (Filters(kinds=["initial", "renewal"]), True), (Filters(kinds=["repeal"]), False),
+    (Filters(period_from=date(2024, 2, 3)), True), (Filters(period_from=date(2024, 2, 4)), False),
+    (Filters(period_to=date(2024, 1, 31)), True), (Filters(period_to=date(2024, 1, 30)), False),
+    (Filters(period_from=date(2024, 2, 1), period_to=date(2024, 2, 2)), True),
+    (Filters(period_from=date(2023, 1, 1), period_to=date(2024, 1, 30)), False)])
+def test_the_facts_of_a_real_run_filter_the_acts(session, filters, found):
+    wanted = [DRONE_ACT] if found else []
+    assert [hit.act.ref for hit in search(session, "2024", filters, limit=100)] == wanted
+    assert [hit.act.ref for hit in search(session, None, filters, limit=100)] == wanted
+
+
+def test_the_command_filters_by_facts_prints_them_and_checks_their_values(archive, capsys, tmp_path):
+    assert main(["search", "--commune", "brie comte robert", "--from", "2024-02-01", "--department", "77", "--json",
+                 "--config", str(archive)]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert (result["ref"], result["snippet"], result["facts"]) == (DRONE_ACT, "", drone_facts(tmp_path))
+    assert main(["search", "véhicules", "--json", "--config", str(archive)]) == 0
+    assert {result["facts"] is None for result in json.loads(capsys.readouterr().out)} == {True}
+    assert main(["search", "aéronef*", "--kind", "initial", "--config", str(archive)]) == 0
+    assert "   initial · 2024-01-31 → 2024-02-03 · Brie-Comte-Robert (77)\n" in capsys.readouterr().out
+    assert main(["search", "aéronef*", "--purpose", "manifestation", "--config", str(archive)]) == 0
+    assert capsys.readouterr().out == "No act found.\n"
+    assert main(["search", "--purpose", "drones", "--config", str(archive)]) == 2
+    assert "search: unknown purpose drones: one of manifestation, sport, " in capsys.readouterr().err
+    assert main(["search", "--kind", "new", "--config", str(archive)]) == 2
+    assert "search: unknown kind new: one of initial, renewal, modification, extension, repeal" in \
+        capsys.readouterr().err
+    assert main(["search", "--department", "99", "--config", str(archive)]) == 2
+    assert "search: unknown département 99: one of 01, 02, " in capsys.readouterr().err
+    assert main(["search", "--commune", "Nulle-Part-sur-Mer", "--config", str(archive)]) == 2
+    assert "search: no commune is named 'Nulle-Part-sur-Mer'" in capsys.readouterr().err
+    assert main(["search", "--commune", "00000", "--config", str(archive)]) == 2
+    assert "search: no commune has the INSEE code 00000" in capsys.readouterr().err
+
+
+def test_acts_are_found_by_their_communes_and_periods_known_on_one_side(database_url, capsys, tmp_path):
+    communes = gazetteer()
+    niort, beon = communes.by_insee("79191"), communes.by_insee("01039")  # Béon: now part of Culoz (01138)
+    readings = {"niort": Facts(start=date(2026, 6, 12), end=date(2026, 6, 14), communes=(niort,), scope="commune",
+                               purposes=("sport", "manifestation")),
+                "until": Facts(end=date(2026, 3, 1), communes=(beon,), scope="commune"),
+                "from": Facts(kind="repeal", start=date(2026, 9, 1), scope="department", purposes=("rave",)),
+                "undated": Facts(communes=(niort,), scope="commune")}
+    sessions = open_database(database_url)
+    with sessions() as session:
+        session.add(SourceRow(code="pref79", name="Préfecture des Deux-Sèvres"))
+        session.flush()
+        document = DocumentRow(source_code="pref79", url="https://www.deux-sevres.gouv.fr/raa.pdf", title="RAA")
+        document.pages = [PageRow(number=1, text="Arrêté autorisant la captation d'images")]
+        document.acts = [act_row(ClassifiedAct(Act(ref, "Arrêté", 1, 1), (Match("drones", "r", 1, ""),), facts,
+                                               "79")) for ref, facts in readings.items()]
+        session.add(document)
+        session.commit()
+
+        def found(query=None, **filters) -> set[str]:
+            return {hit.act.ref for hit in search(session, query, Filters(**filters), limit=100)}
+
+        assert found(communes=["79191"]) == found("captation", communes=["79191"]) == {"niort", "undated"}
+        assert found(communes=["01138"]) == {"until"}
+        assert found(departments=["79"]) == {"niort", "undated", "from"} and found(departments=["01"]) == {"until"}
+        assert found(period_from=date(2026, 2, 1), period_to=date(2026, 6, 12)) == {"niort", "until"}
+        assert found(period_from=date(2026, 6, 15)) == {"from"}
+        assert found(period_to=date(2026, 2, 28)) == {"until"}
+        assert found(purposes=["manifestation", "rave"]) == {"niort", "from"} and found(kinds=["repeal"]) == {"from"}
+        assert found(purposes=["rave"], departments=["79"], period_to=date(2026, 9, 1)) == {"from"}
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"database_url: {database_url}\n", encoding="utf-8")
+    assert main(["search", "--commune", "NIORT", "--to", "2026-12-31", "--json", "--config", str(config)]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["ref"] == "niort" and result["facts"]["communes"] == [{"name": "Niort", "insee": "79191"}]

@@ -19,8 +19,16 @@ from watchbot.store.search import MARK, SNIPPET_WORDS
 
 CATEGORIES = "(SELECT group_concat(DISTINCT category) FROM matches WHERE matches.act_id = acts.id)"
 LINK = "documents.url || '#page=' || coalesce({page}, 1)"
+FACET_VALUES = """(SELECT group_concat(value, ', ') FROM (SELECT value FROM act_facets
+        WHERE act_facets.act_id = acts.id AND facet = '{facet}' ORDER BY position))"""
+COMMUNES = """(SELECT group_concat(label, ', ') FROM (SELECT name || ' (' || department || ')' AS label
+        FROM act_communes WHERE act_communes.act_id = acts.id ORDER BY position))"""
+FACTS = f"""acts.kind AS "Type", acts.period_start AS "Du", acts.period_end AS "Au", {COMMUNES} AS "Communes",
+    {FACET_VALUES.format(facet="purpose")} AS "Finalités",
+    {FACET_VALUES.format(facet="operator")} AS "Opérateurs",
+    acts.cameras AS "Caméras\""""
 ALERTS = f"""SELECT documents.published AS "Date du RAA", sources.name AS "Préfecture",
-    {CATEGORIES} AS "Catégories", acts.ref AS "Acte", acts.title AS "Titre", documents.title AS "RAA",
+    {CATEGORIES} AS "Catégories", acts.ref AS "Acte", acts.title AS "Titre", {FACTS}, documents.title AS "RAA",
     {LINK.format(page="acts.first_page")} AS "Lien"
 FROM acts JOIN documents ON documents.id = acts.document_id JOIN sources ON sources.code = documents.source_code
 WHERE acts.id IN (SELECT act_id FROM matches {{matches}}) {{sources}}
@@ -80,6 +88,15 @@ TABLES = {
     "pages": {"title": "Pages", "description": "Le texte de chaque page (recherche plein texte).",
               "fts_table": "pages_fts", "fts_pk": "rowid", "searchmode": "raw"},
     "matches": {"title": "Correspondances", "description": "Ce que les règles ont reconnu dans chaque acte."},
+    "browse_facts": {"title": "Ce que les actes autorisent ou interdisent",
+                     "description": "Pour chaque acte reconnu : son type (initial, renouvellement, modification, "
+                                    "prorogation, abrogation), sa période, ses communes, ses finalités, ses "
+                                    "opérateurs et le nombre de caméras, quand l'acte les dit.",
+                     "facets": ["Type", {"array": "Finalités"}, {"array": "Départements"}],
+                     "sort_desc": "Date du RAA"},
+    "act_communes": {"title": "Communes des actes", "description": "Les communes où chaque acte s'applique."},
+    "act_facets": {"title": "Finalités, opérateurs et départements des actes",
+                   "description": "Une ligne par finalité (purpose), opérateur (operator) ou département d'un acte."},
     "posts": {"title": "Pouets", "description": "La file des pouets, par compte."},
     "runs": {"title": "Passages", "description": "Chaque passage du robot."},
     "http_cache": {"hidden": True},

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from datetime import date
+from typing import Sequence
 
 from watchbot import config as configuration
+from watchbot.commands import UsageError, config_option, load_rules
 from watchbot.core.errors import ExitCode
-from watchbot.commands import config_option
+from watchbot.core.models import KINDS, Facts
+from watchbot.core.settings import Config
+from watchbot.facts.gazetteer import department_code, gazetteer
+from watchbot.run.analysis import facts_json
 from watchbot.store import open_database
 from watchbot.store.search import MARK, SORTS, Filters, SearchHit, search
+
+INSEE_CODE = re.compile(r"\d[\dAB]\d{3}", re.IGNORECASE)
 
 BOLD, PLAIN = "\033[1m", "\033[0m"
 
@@ -23,8 +31,11 @@ def register(commands, common) -> None:
         'Words: all must be there; OR, NOT (upper-case), "a phrase", a prefix: aéronef*, (parentheses).',
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='examples:\n  watchbot search "aéronef* OR drone*"\n'
-               '  watchbot search \'"périmètre de protection" NOT abrogation\' --source pref83 --since 2025-01-01')
-    parser.add_argument("query", metavar="QUERY", help="the words to find (quote it for the shell)")
+               '  watchbot search \'"périmètre de protection" NOT abrogation\' --source pref83 --since 2025-01-01\n'
+               '  watchbot search --commune Niort --purpose manifestation --from 2026-06-01 --to 2026-06-30')
+    parser.add_argument("query", metavar="QUERY", nargs="?",
+                        help="the words to find (quote it for the shell); without it, every act the filters let "
+                             "through, newest first")
     config_option(parser)
     parser.add_argument("--category", action="append", default=[], metavar="C",
                         help="only acts matched in this category, e.g. drones (repeatable)")
@@ -32,16 +43,30 @@ def register(commands, common) -> None:
                         help="only this source, e.g. pref83 (repeatable)")
     parser.add_argument("--since", type=_date, metavar="DATE", help="only RAA published on or after DATE (YYYY-MM-DD)")
     parser.add_argument("--until", type=_date, metavar="DATE", help="only RAA published on or before DATE")
+    parser.add_argument("--commune", action="append", default=[], metavar="NAME|INSEE",
+                        help="only acts whose facts name this commune, e.g. Niort or 79191 (repeatable)")
+    parser.add_argument("--department", action="append", default=[], metavar="CODE",
+                        help="only acts applying in this département, e.g. 83, 2A (repeatable)")
+    parser.add_argument("--purpose", action="append", default=[], metavar="P",
+                        help="only acts for this purpose, e.g. manifestation (repeatable; the names of "
+                             "rules/facts/purposes.yaml)")
+    parser.add_argument("--kind", action="append", default=[], metavar="K",
+                        help=f"only acts of this kind: {', '.join(KINDS)} (repeatable)")
+    parser.add_argument("--from", dest="period_from", type=_date, metavar="DATE",
+                        help="only acts whose period (the days the measure applies) ends on or after DATE")
+    parser.add_argument("--to", dest="period_to", type=_date, metavar="DATE",
+                        help="only acts whose period starts on or before DATE")
     parser.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N acts (default: 20)")
     parser.add_argument("--sort", choices=SORTS, default="relevance", help="best matches first (default) or "
                         "newest RAA first")
-    parser.add_argument("--json", action="store_true", help="a JSON list of the acts found on stdout")
+    parser.add_argument("--json", action="store_true", help="a JSON list of the acts found on stdout, with "
+                        "their facts")
     parser.set_defaults(handler=handle, quiet_logs=True)
 
 
 def handle(args) -> int:
     config = configuration.load(args.config)
-    filters = Filters(args.category, args.source, args.since, args.until)
+    filters = _filters(args, config)
     sessions = open_database(config.db_url)
     with sessions() as session:
         hits = search(session, args.query, filters, args.limit, args.sort)
@@ -58,7 +83,8 @@ def to_json(hit: SearchHit) -> dict:
     return {"source": document.source_code, "source_name": hit.source_name, "ref": hit.act.ref,
             "title": hit.act.title, "categories": hit.act.categories, "raa": document.title,
             "raa_url": document.url, "published": document.published.isoformat() if document.published else None,
-            "page": hit.page, "link": hit.link, "snippet": hit.snippet}
+            "page": hit.page, "link": hit.link, "snippet": hit.snippet,
+            "facts": facts_json(hit.facts) if hit.facts else None}
 
 
 def describe(hits: list[SearchHit], bold: bool = False) -> str:
@@ -74,8 +100,50 @@ def describe(hits: list[SearchHit], bold: bool = False) -> str:
             f"{number}. {hit.source_name or document.source_code} — {hit.act.ref or 'acte sans numéro'}{categories}",
             f"   {hit.act.title}",
             f"   {document.title}{published}, page {hit.page}: {hit.link}",
-            f"   {snippet}"]))
+            *([f"   {_summary(hit.facts)}"] if hit.facts else []),
+            *([f"   {snippet}"] if snippet else [])]))
     return "\n\n".join(blocks)
+
+
+def _summary(facts: Facts) -> str:
+    """The facts on one line: kind, period, communes (or scope), purposes, operators, cameras."""
+    period = " → ".join(str(day) for day in dict.fromkeys((facts.start, facts.end)) if day)
+    where = ", ".join(f"{commune.name} ({commune.department})" for commune in facts.communes) or facts.scope
+    cameras = f"{facts.cameras} cameras" if facts.cameras else ""
+    return " · ".join(part for part in (facts.kind, period, where, ", ".join(facts.purposes),
+                                        ", ".join(facts.operators), cameras) if part)
+
+
+def _filters(args, config: Config) -> Filters:
+    """The command line's filters, their values checked: an unknown one is a usage error naming the known ones."""
+    purposes = [term.name for term in load_rules(config.rules_dir).vocabulary.purposes]
+    _known("purpose", args.purpose, purposes)
+    _known("kind", args.kind, KINDS)
+    departments = sorted({commune.department for commune in gazetteer().communes})
+    codes = [department_code(code) for code in args.department]
+    _known("département", codes, departments)
+    return Filters(args.category, args.source, args.since, args.until,
+                   [code for commune in args.commune for code in _insee_codes(commune)], codes, args.purpose,
+                   args.kind, args.period_from, args.period_to)
+
+
+def _known(name: str, values: Sequence[str], known: Sequence[str]) -> None:
+    unknown = [value for value in values if value not in known]
+    if unknown:
+        raise UsageError(f"search: unknown {name} {', '.join(unknown)}: one of {', '.join(known)}")
+
+
+def _insee_codes(commune: str) -> list[str]:
+    """The INSEE codes a commune given by name (every commune of that name) or by code stands for."""
+    if INSEE_CODE.fullmatch(commune.strip()):
+        found = gazetteer().by_insee(commune)
+        if found is None:
+            raise UsageError(f"search: no commune has the INSEE code {commune}")
+        return [found.insee]
+    codes = list(dict.fromkeys(found.insee for found in gazetteer().find(commune)))
+    if not codes:
+        raise UsageError(f"search: no commune is named {commune!r} (a name as INSEE writes it, or its code)")
+    return codes
 
 
 def _date(value: str) -> date:

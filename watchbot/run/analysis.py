@@ -31,6 +31,7 @@ class ClassifiedAct:
     act: Act
     matches: tuple[Match, ...]
     facts: Facts | None = None  # read for the acts with a category
+    department: str | None = None  # the one its facts were read for: the source's, else its identifier's
 
     @property
     def categories(self) -> list[str]:
@@ -69,9 +70,9 @@ def classified(act: Act, ruleset: Ruleset, department: str | None = None,
         return ClassifiedAct(act, matches)
     categories = sorted({match.category for match in matches})
     found = DEPARTMENT_OF_REF.match(act.ref or "")
-    facts = read_facts(act, ruleset.vocabulary, categories, department or (found and found["department"]) or None,
-                       published)
-    return ClassifiedAct(act, matches, facts)
+    department = department or (found and found["department"]) or None
+    facts = read_facts(act, ruleset.vocabulary, categories, department, published)
+    return ClassifiedAct(act, matches, facts, department)
 
 
 def act_key(act: Act) -> str:

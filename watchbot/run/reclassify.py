@@ -1,8 +1,10 @@
 """`watchbot reclassify`: apply edited rules to the acts already read, from their stored pages.
 
 No download, no OCR. Acts keep their rows (the outbox points at them), only
-their matches are replaced; an act that now matches gets its toots queued,
-and the outbox's keys make sure nothing already posted is posted again.
+their matches and facts are replaced (the facts' vocabulary may have been
+edited too; acts stored without facts get them); an act that now matches gets
+its toots queued, and the outbox's keys make sure nothing already posted is
+posted again.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from watchbot.match.classify import classify
 from watchbot.match.rules import Ruleset
-from watchbot.core.models import Match
 from watchbot.core.settings import Config
+from watchbot.run.analysis import ClassifiedAct, classified
+from watchbot.run.steps import sources_by_code
 from watchbot.store import acts, open_database
 from watchbot.store.lock import run_lock
 from watchbot.store.records import StoredAct
@@ -36,24 +38,26 @@ def reclassify(config: Config, ruleset: Ruleset, *, since: date | None = None, d
     changes = Changes()
     with run_lock(config.state_dir, config.db_url):
         sessions = open_database(config.db_url)
-        replaced: dict[int, list[Match]] = {}
+        by_code = sources_by_code(config)
+        replaced: dict[int, ClassifiedAct] = {}
         queue: list[int] = []
         for document_acts in acts.by_document(sessions, since):
             for stored in document_acts:
-                matches = classify(stored.act, ruleset)
-                if _compare(stored, matches, changes):
+                source = by_code.get(stored.source_code)
+                reading = classified(stored.act, ruleset, source.department if source else None, stored.published)
+                if _compare(stored, reading, changes):
                     queue.append(stored.id)
-                if tuple(matches) != stored.matches:
-                    replaced[stored.id] = matches
+                if reading.matches != stored.matches or reading.facts != stored.facts:
+                    replaced[stored.id] = reading
         if not dry_run:
-            acts.replace_matches(sessions, replaced, queue, config.accounts)
+            acts.replace_readings(sessions, replaced, queue, config.accounts)
     return changes
 
 
-def _compare(stored: StoredAct, matches: list[Match], changes: Changes) -> bool:
+def _compare(stored: StoredAct, reading: ClassifiedAct, changes: Changes) -> bool:
     """Count and log the change of categories; True when the act gained one."""
     before = set(stored.categories)
-    after = {match.category for match in matches}
+    after = set(reading.categories)
     act = stored.act
     changes.acts += 1
     if before - after:

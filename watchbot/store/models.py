@@ -100,7 +100,8 @@ class PageRow(Base):
 class ActRow(Base):
     __tablename__ = "acts"
     # a page found by full-text search -> the acts spanning it (watchbot.store.search)
-    __table_args__ = (Index("ix_acts_document_pages", "document_id", "first_page", "last_page"),)
+    __table_args__ = (Index("ix_acts_document_pages", "document_id", "first_page", "last_page"),
+                      Index("ix_acts_period", "period_start", "period_end"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
@@ -110,10 +111,21 @@ class ActRow(Base):
     last_page: Mapped[int | None] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(64), index=True)  # same act republished -> same key
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # Its facts (SPEC §9, watchbot.core.models.Facts); kind None: no facts (no category, or stored before 0010).
+    kind: Mapped[str | None] = mapped_column(String(16), index=True)
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+    times: Mapped[str | None] = mapped_column(Text)  # a JSON list of strings
+    scope: Mapped[str | None] = mapped_column(String(16))
+    places: Mapped[str | None] = mapped_column(Text)  # a JSON list of strings
+    cameras: Mapped[int | None] = mapped_column(Integer)
 
     document: Mapped[DocumentRow] = relationship(back_populates="acts")
     matches: Mapped[list[MatchRow]] = relationship(back_populates="act", cascade="all, delete-orphan",
                                                    order_by="MatchRow.id")
+    communes: Mapped[list[ActCommuneRow]] = relationship(cascade="all, delete-orphan",
+                                                         order_by="ActCommuneRow.position")
+    facets: Mapped[list[ActFacetRow]] = relationship(cascade="all, delete-orphan", order_by="ActFacetRow.position")
 
     @property
     def categories(self) -> list[str]:
@@ -133,6 +145,37 @@ class MatchRow(Base):
     zone: Mapped[str | None] = mapped_column(String(20))  # where in the act: title, dispositif…; None before 0003
 
     act: Mapped[ActRow] = relationship(back_populates="matches")
+
+
+class ActCommuneRow(Base):
+    """A commune of an act's facts, as the gazetteer gave it when the facts were read."""
+
+    __tablename__ = "act_communes"
+    __table_args__ = (Index("ix_act_communes_insee", "insee", "act_id"),)
+
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the order of Facts.communes
+    insee: Mapped[str] = mapped_column(String(5))
+    name: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(String(3))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    current_insee: Mapped[str | None] = mapped_column(String(5))
+    commune_kind: Mapped[str] = mapped_column(String(16))  # Commune.kind: commune, arrondissement, deleguee…
+
+
+class ActFacetRow(Base):
+    """One value of an act's many-valued facts, a row each, to filter and count by (facet, value):
+    `purpose` and `operator` (Facts.purposes, Facts.operators), and `department`: where the act applies, the
+    départements of its communes, else the one it was read for (the source's, or its identifier's)."""
+
+    __tablename__ = "act_facets"
+    __table_args__ = (Index("ix_act_facets_value", "facet", "value", "act_id"),)
+
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the order of the value in its fact
 
 
 class PostRow(Base):

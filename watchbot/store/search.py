@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
+from typing import Callable, Sequence
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from watchbot.store import alembic_config, query as language
+from watchbot.core.models import Facts
 from watchbot.store.models import ActRow, DocumentRow, SourceRow
+from watchbot.store.records import facts_of
 
 SORTS = ("relevance", "date")
 MARK = ("[", "]")  # around each found word in a snippet
@@ -75,10 +77,40 @@ def compared(name: str | None, type_: str, _parents) -> bool:
 
 @dataclass(frozen=True)
 class Filters:
+    """Each filter given narrows the acts; the values of one filter are alternatives."""
+
     categories: Sequence[str] = ()
     sources: Sequence[str] = ()
-    since: date | None = None
+    since: date | None = None  # the RAA's publication
     until: date | None = None
+    communes: Sequence[str] = ()  # INSEE codes: acts naming the commune, or a former commune now part of it
+    departments: Sequence[str] = ()  # codes as the gazetteer writes them: 01, 2A, 971
+    purposes: Sequence[str] = ()
+    kinds: Sequence[str] = ()
+    period_from: date | None = None  # acts whose period (its days known) overlaps [period_from, period_to]
+    period_to: date | None = None
+
+
+# Each list filter: its SQL condition, on its parameter's name.
+LIST_CONDITIONS = {
+    "sources": "documents.source_code IN :sources",
+    "categories": "EXISTS (SELECT 1 FROM matches WHERE matches.act_id = acts.id AND matches.category IN :categories)",
+    "communes": "EXISTS (SELECT 1 FROM act_communes WHERE act_communes.act_id = acts.id "
+                "AND (act_communes.insee IN :communes OR act_communes.current_insee IN :communes))",
+    "departments": "EXISTS (SELECT 1 FROM act_facets WHERE act_facets.act_id = acts.id "
+                   "AND act_facets.facet = 'department' AND act_facets.value IN :departments)",
+    "purposes": "EXISTS (SELECT 1 FROM act_facets WHERE act_facets.act_id = acts.id "
+                "AND act_facets.facet = 'purpose' AND act_facets.value IN :purposes)",
+    "kinds": "acts.kind IN :kinds",
+}
+DATE_CONDITIONS = {
+    "since": "documents.published >= :since",
+    "until": "documents.published <= :until",
+    "period_from": "(acts.period_start IS NOT NULL OR acts.period_end IS NOT NULL) "
+                   "AND (acts.period_end IS NULL OR acts.period_end >= :period_from)",
+    "period_to": "(acts.period_start IS NOT NULL OR acts.period_end IS NOT NULL) "
+                 "AND (acts.period_start IS NULL OR acts.period_start <= :period_to)",
+}
 
 
 @dataclass(frozen=True)
@@ -93,15 +125,23 @@ class SearchHit:
         return self.act.document
 
     @property
+    def facts(self) -> Facts | None:
+        return facts_of(self.act)
+
+    @property
     def link(self) -> str:
         return f"{self.document.url}#page={self.page}"
 
 
-def search(session: Session, query: str, filters: Filters = Filters(), limit: int = 20,
+def search(session: Session, query: str | None, filters: Filters = Filters(), limit: int = 20,
            sort: str = "relevance") -> list[SearchHit]:
-    """The acts whose pages answer `query` (see watchbot.store.query), best first or newest first."""
+    """The acts whose pages answer `query` (see watchbot.store.query), best first or newest first; without a
+    query, every act the filters let through, newest first."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}: {' or '.join(SORTS)}")
+    if query is None:
+        found = session.execute(*_listing(filters, limit)).all()
+        return _hits(session, found, lambda act, page: "")
     dialect = session.get_bind().dialect.name
     node = language.parse(query)
     match = language.fts5(node) if dialect == "sqlite" else language.tsquery(node)
@@ -109,31 +149,35 @@ def search(session: Session, query: str, filters: Filters = Filters(), limit: in
     found = session.execute(*_statement(dialect, match, filters, limit, sort, cap)).all()
     if cap and len(found) < limit:
         found = session.execute(*_statement(dialect, match, filters, limit, sort, None)).all()
+    return _hits(session, found, lambda act, page: _snippet(session, dialect, match, act.document_id, page))
+
+
+def _hits(session: Session, found: Sequence[Row[int, int]],
+          snippet: Callable[[ActRow, int], str]) -> list[SearchHit]:
     acts = {act.id: act for act in session.scalars(
         select(ActRow).where(ActRow.id.in_([act_id for act_id, _ in found]))
-        .options(selectinload(ActRow.document), selectinload(ActRow.matches)))}
+        .options(selectinload(ActRow.document), selectinload(ActRow.matches), selectinload(ActRow.communes),
+                 selectinload(ActRow.facets)))}
     names = dict(session.execute(select(SourceRow.code, SourceRow.name)).all())
     return [SearchHit(acts[act_id], names.get(acts[act_id].document.source_code, ""), page,
-                _snippet(session, dialect, match, acts[act_id].document_id, page))
+                      snippet(acts[act_id], page))
             for act_id, page in found]
+
+
+def _listing(filters: Filters, limit: int):
+    conditions, parameters = _conditions(filters)
+    parameters["limit"] = limit
+    statement = text(f"""SELECT acts.id, coalesce(acts.first_page, 1) FROM acts
+        JOIN documents ON documents.id = acts.document_id
+        WHERE {" AND ".join(conditions) or "1 = 1"}
+        ORDER BY documents.published DESC NULLS LAST, acts.id DESC LIMIT :limit""")
+    return _expanding(statement, parameters), parameters
 
 
 def _statement(dialect: str, match: str, filters: Filters, limit: int, sort: str, cap: int | None):
     score = SCORES[dialect] if sort == "relevance" else "0"
-    conditions, parameters = [], {"match": match, "limit": limit, "cap": cap}
-    if filters.sources:
-        conditions.append("documents.source_code IN :sources")
-        parameters["sources"] = list(filters.sources)
-    if filters.categories:
-        conditions.append("EXISTS (SELECT 1 FROM matches WHERE matches.act_id = acts.id "
-                          "AND matches.category IN :categories)")
-        parameters["categories"] = list(filters.categories)
-    if filters.since:
-        conditions.append("documents.published >= :since")
-        parameters["since"] = filters.since
-    if filters.until:
-        conditions.append("documents.published <= :until")
-        parameters["until"] = filters.until
+    conditions, parameters = _conditions(filters)
+    parameters.update(match=match, limit=limit, cap=cap)
     order = "score, act_id" if sort == "relevance" else "published DESC NULLS LAST, act_id DESC"
     statement = text(f"""
         WITH hits AS ({HITS[dialect].format(score=score, cap="ORDER BY rank LIMIT :cap" if cap else "")}),
@@ -147,10 +191,24 @@ def _statement(dialect: str, match: str, filters: Filters, limit: int, sort: str
             WHERE {" AND ".join(conditions) or "1 = 1"})
         SELECT act_id, page FROM ranked WHERE nth = 1
         ORDER BY {order} LIMIT :limit""")
-    for name in ("sources", "categories"):
+    return _expanding(statement, parameters), parameters
+
+
+def _conditions(filters: Filters) -> tuple[list[str], dict]:
+    conditions, parameters = [], {}
+    for name, condition in (*LIST_CONDITIONS.items(), *DATE_CONDITIONS.items()):
+        value = getattr(filters, name)
+        if value:
+            conditions.append(condition)
+            parameters[name] = list(value) if name in LIST_CONDITIONS else value
+    return conditions, parameters
+
+
+def _expanding(statement, parameters: dict):
+    for name in LIST_CONDITIONS:
         if name in parameters:
             statement = statement.bindparams(bindparam(name, expanding=True))
-    return statement, parameters
+    return statement
 
 
 def _snippet(session: Session, dialect: str, match: str, document_id: int, page: int) -> str:
