@@ -33,7 +33,7 @@ NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "si
            "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30}
 _NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")"
 CAMERAS = (
-    re.compile(r"nombre maximal de cameras[^.;]{0,160}?fixe a " + _NUMBER + r"\b"),
+    re.compile(r"nombre maximal de cameras[^.;]{0,160}?(?:fixe|porte) a " + _NUMBER + r"\b"),
     re.compile(r"au moyen (?:de |d')" + _NUMBER + r" cameras?\b"),
     re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur|pietons?|individuelles?)"),
 )

@@ -55,8 +55,10 @@ DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\
 COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,60}?"
                      r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
 _NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|Stadium|Dôme))")
-DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement|dans le departement"
-                             r"|sur le departement|du departement (?:du|de la|de l'|des|de)")
+# « sur l'ensemble du département », « dans le département du Finistère »; not « le représentant de l'État
+# dans le département », the prefect.
+DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement"
+                             r"|(?<!etat )(?:dans|sur) le departement|du departement (?:du|de la|de l'|des|de)")
 
 
 def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
