@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from watchbot.match import rules
+from watchbot.run.analysis import classified
 from watchbot.match.classify import classify, excerpt, explain
 from watchbot.read.extract import read_text_file
 from watchbot.core.models import Act, Page
@@ -301,3 +302,10 @@ def test_every_category_has_a_repeal_case():
 @pytest.mark.parametrize("category", sorted(REPEALS))
 def test_a_repeal_is_classified_in_its_category(category):
     assert {match.category for match in classify(Act(None, REPEALS[category], None, None), RULESET)} == {category}
+
+
+@pytest.mark.parametrize("category", sorted(REPEALS))
+def test_a_repeal_is_never_presented_as_a_new_act(category):
+    """Its facts say repeal, so its toot starts with « Abrogation — » (tests/test_toot.py)."""
+    facts = classified(Act(None, REPEALS[category], None, None), RULESET).facts
+    assert facts is not None and facts.kind == "repeal"

@@ -82,6 +82,9 @@ def test_without_accounts_the_toots_are_printed(tmp_path, site_server, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith("🚁 Drones — Préfecture de Seine-et-Marne (77)\n")
     assert printed.endswith("\n---\n") and printed.count("\n---\n") == 1
+    # the facts lead: the place and the period read in the real act, before its title (issue 22)
+    facts = printed.splitlines()[1]
+    assert "Brie-Comte-Robert (77)" in facts and "du 31 janvier au 3 février 2024" in facts
 
 
 def test_a_wrong_token_stops_the_run_then_the_right_one_posts_each_toot_once(tmp_path, site_server, any_server,

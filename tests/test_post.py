@@ -590,3 +590,24 @@ def test_an_account_follows_an_act_by_category_source_departement_and_kind():
     assert account.follows(["drones"], "pref83", {"83"}, "repeal") == []
     assert Account("a", "https://x", ("drones",), sources=("pref06",)).follows(["drones"], "pref83", {"06"},
                                                                               "initial") == []
+
+
+def test_an_account_skipping_repeals_gets_no_toot_of_a_stored_repeal(tmp_path):
+    """The kind stored with the act's facts decides: a repeal is queued for the account that follows
+    repeals, never for the one with skip_kinds: [repeal]."""
+    sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    accounts = [Account("all", "https://x", ("drones",), access_token_env="T"),
+                Account("new-only", "https://x", ("drones",), skip_kinds=("repeal",), access_token_env="T")]
+    with sessions() as session:
+        session.add(SourceRow(code="pref75", name="Préfecture de police"))
+        session.flush()
+        act = ActRow(ref="2025-00496", title="Arrêté 2025-00496 portant abrogation de l'arrêté n° 2025-00490 "
+                     "autorisant la captation d'images par des caméras installées sur des aéronefs", first_page=1,
+                     last_page=1, key="2025-00496", fingerprint="2025-00496", kind="repeal",
+                     matches=[MatchRow(category="drones", rule="r", page=1, excerpt="aéronefs", words="aéronefs")])
+        session.add(DocumentRow(source_code="pref75", url="https://pp.example/2025-00496.pdf", title="Arrêté",
+                                acts=[act]))
+        session.flush()
+        posts.enqueue(session, act, ["drones"], accounts)
+        session.commit()
+    assert [post.account for post in rows(sessions)] == ["all"]
