@@ -49,6 +49,7 @@ ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)
                            re.MULTILINE)
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
+GLUED_NUMBER = re.compile(r"(?<=[^\W\d])\d{1,3}$")
 TOKEN_BREAK = re.compile(r"[\s'’]+")
 DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
@@ -159,7 +160,8 @@ def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
 
 
 def _tidy(name: str) -> str:
-    return " ".join(name.split()).strip(" -–'’")
+    """One line, without the page number extraction glues to a name's last word (« Stade Félix Mayol8 »)."""
+    return GLUED_NUMBER.sub("", " ".join(name.split())).strip(" -–'’")
 
 
 def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:
