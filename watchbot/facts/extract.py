@@ -106,10 +106,10 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     act_kind = kind(title)
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
-    found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
+    found, named_in = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
     named, is_site = _places(text, categories)
     scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, is_site)
-    if scope == "department":  # the communes its articles name are parts of it (forests, roads), not its place
+    if scope == "department" and named_in > 0:  # the communes its articles name are parts of it (forests, roads)
         found = ()
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
                  scope=scope, places=named,

@@ -24,7 +24,7 @@ NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
-    r"commissariat)\s+(?:de la |de l'|de l’|du |des |de |d'|d’)\s*", re.IGNORECASE)
+    r"commissariat)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
 # The Préfecture de police acts for Paris and the three départements around it.
@@ -62,25 +62,29 @@ DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoir
                              r"|(?<!etat )(?:dans|sur) le departement|du departement (?:du|de la|de l'|des|de)")
 
 
-def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
-    """The communes the raw texts name, in their order, the first text that names any winning; else the one
-    commune of the département whose name starts with a word of the first text (« Décines » for
-    Décines-Charpieu, « CHERBOURG » for Cherbourg-en-Cotentin)."""
-    for text in texts:
+def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[tuple[Commune, ...], int]:
+    """The communes the raw texts name, in their order, and which text named them (its index): the first that
+    names any wins; else the one commune of the département whose name starts with words of the first text
+    (« Décines » for Décines-Charpieu, « CHERBOURG » for Cherbourg-en-Cotentin, « Saint-Ouen » for
+    Saint-Ouen-sur-Seine)."""
+    for index, text in enumerate(texts):
         found = _communes_in(text, gazetteer, department)
         if found:
-            return found
-    return _shortened(texts[0], gazetteer, department) if department and texts else ()
+            return found, index
+    return (_shortened(texts[0], gazetteer, department) if department and texts else ()), 0
 
 
 def _shortened(text: str, gazetteer: Gazetteer, department: str) -> tuple[Commune, ...]:
     starts: dict[str, list[Commune]] = {}
     for key, found in _names(gazetteer, department).items():
-        if " " in key:
-            starts.setdefault(key.split()[0], []).extend(commune for commune in found if not commune.current_insee)
+        words = key.split()
+        for size in range(1, len(words)):
+            starts.setdefault(" ".join(words[:size]), []).extend(
+                commune for commune in found if not commune.current_insee)
     for run in RUN.finditer(_without_institutions(text)):
         for token in TOKEN_BREAK.split(run.group()):
-            candidates = starts.get(normalise(token), []) if len(token) >= MIN_SHORTENED else []
+            key = normalise(token)
+            candidates = starts.get(key, []) if len(key) >= MIN_SHORTENED else []
             if len(candidates) == 1:
                 return (candidates[0],)
     return ()
