@@ -171,7 +171,8 @@ def _places(text: ActText, categories: Collection[str]) -> tuple[tuple[str, ...]
     """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
     or of the articles that decide."""
     if set(categories) <= PRIVATE_SYSTEMS and categories:
-        return places.establishment(text.title), True
+        named = places.establishment(text.title)
+        return named, bool(named)
     deciding = [sentence for sentence in RAW_SENTENCE_END.split(text.dispositif) if DECIDES.search(fold(sentence))]
     return places.sites([text.title, "\n".join(deciding)])
 
