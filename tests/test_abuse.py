@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import fcntl
+import io
 import logging
 import os
 import re
@@ -35,27 +36,30 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from tests.support.httpserver import Route, SiteServer
+from tests.support.mastodon_servers import PROFILES, StrictMastodon, closed_port_url
 from tests.support.prefecture import DRONE_RAA, INDEX_PATH, NEGATIVE_RAA, Document, serve, tokens, write_config
 from watchbot import config as configuration
 from watchbot import discover
 from watchbot.cli import _logging, build_parser, main
 from watchbot.core.models import Act, Category, CrawlOptions, Listing, Match, Page, Source
-from watchbot.core.settings import BUNDLED_RULES, CrawlSettings, ExtractSettings, HttpSettings
+from watchbot.core.settings import BUNDLED_RULES, Account, Config, CrawlSettings, ExtractSettings, HttpSettings
 from watchbot.discover.dates import window
 from watchbot.discover.dsfr import Walk
 from watchbot.discover.page import parse
 from watchbot.fetch import Fetcher, FetchError, HtmlPage
 from watchbot.match import rules
 from watchbot.match.classify import classify
+from watchbot.publish import feeds, outbox, post
+from watchbot.publish.post import Poster, RetryLater
 from watchbot.publish.toot import TootInput, compose
 from watchbot.read import ocr
 from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf
 from watchbot.run import steps
 from watchbot.run.analysis import analyse_file
-from watchbot.store import open_database
+from watchbot.store import open_database, posts
 from watchbot.run.status import report
-from watchbot.store.models import DocumentRow, PostRow, RunRow, SourceRow
+from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, RunRow, SourceRow
 
 NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
@@ -724,3 +728,160 @@ def test_a_database_url_without_its_driver_is_a_clear_usage_error(tmp_path, caps
     assert main(["status", "--config", str(config)]) == 2
     error = capsys.readouterr().err
     assert says in error and "Traceback" not in error and "secret" not in error
+
+
+# 11. Publishing: what reaches an account, a feed and a terminal (issue 21) ----------------------------------
+
+RULESET = rules.load(BUNDLED_RULES)
+PREF77 = Source("pref77", "Préfecture de Seine-et-Marne", "https://www.seine-et-marne.gouv.fr/RAA", "77")
+JUNK = "\x1b\x0b\x00\x07\x9b\u202e\u2066"  # what junk glyph codes and a hostile title leave
+
+
+def queue_acts(path: Path, account: Account, count: int):
+    """A database whose outbox holds `count` toots of distinct drone acts for `account`."""
+    sessions = open_database(f"sqlite:///{path}")
+    with sessions() as session:
+        session.add(SourceRow(code=PREF77.code, name=PREF77.name))
+        session.flush()
+        for number in range(1, count + 1):
+            ref = f"77-2025-01-20-{number:05d}"
+            act = ActRow(ref=ref, title=f"Arrêté n°{number} autorisant la captation d'images par drone",
+                         first_page=number, last_page=number, key=ref, fingerprint=ref,
+                         matches=[MatchRow(category="drones", rule="r", page=number, excerpt="captation par drone",
+                                           words="drone")])
+            session.add(DocumentRow(source_code=PREF77.code, url=f"https://pref77.example/raa-{number}.pdf",
+                                    title=f"RAA n°{number}", published=date(2025, 1, 20), acts=[act]))
+            session.flush()
+            posts.enqueue(session, act, ["drones"], [account])
+        session.commit()
+    return sessions
+
+
+def send_queued(sessions, account: Account) -> outbox.PostCounts:
+    return outbox.Sender(sessions, RULESET, {PREF77.code: PREF77}, io.StringIO(), "test").send(
+        [account], dry_run=False, max_posts=None)
+
+
+def test_a_lost_database_with_more_toots_than_a_page_posts_none_again(tmp_path, strict_mastodon, monkeypatch,
+                                                                        caplog):
+    """Issue 21: the account's statuses were read one page back: the 5 oldest of 45 toots were posted again."""
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", strict_mastodon.token())
+    account = Account("surveillance", strict_mastodon.base_url, ("drones",), access_token_env="TOKEN_SURVEILLANCE",
+                      max_posts_per_run=45)
+    assert send_queued(queue_acts(tmp_path / "first.db", account, 45), account).sent == 45
+    strict_mastodon.expire_idempotency_keys()
+    counts = send_queued(queue_acts(tmp_path / "replaced.db", account, 45), account)  # a lost database
+    assert (counts.sent, counts.found) == (0, 45) and len(strict_mastodon.posts()) == 45
+    monkeypatch.setattr(post, "MAX_PAGES", 1)  # bounded, and said when the bound is reached
+    assert send_queued(queue_acts(tmp_path / "third.db", account, 45), account).found == 40
+    assert "1 pages of the account's statuses read back, the most watchbot reads" in caplog.text
+
+
+def test_a_control_character_in_an_act_title_reaches_no_feed_and_no_terminal(tmp_path, site_server,
+                                                                              strict_mastodon, monkeypatch, capsys):
+    """Issue 21: ESC, VT or NUL in a title made the feed step raise after posting, at every later run, and
+    `search` printed a title's escape sequences and bidi controls raw."""
+    tokens(monkeypatch, strict_mastodon)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    assert main(["run", "--config", str(config)]) == 0
+    with open_database(configuration.load(str(config)).db_url)() as session:  # the title as junk glyphs left it
+        session.execute(update(ActRow).values(title=f"Arrêté{JUNK} autorisant{JUNK} les drones"))
+        session.execute(update(DocumentRow).values(title=f"RAA{JUNK} spécial"))
+        session.commit()
+    assert main(["run", "--config", str(config)]) == 0
+    feed = (tmp_path / "state" / "feeds" / "categories" / "drones.atom").read_text(encoding="utf-8")
+    assert "Arrêté autorisant les drones" in feed and not re.search("[\x00-\x08\x0b-\x1f\u202e\u2066]", feed)
+    capsys.readouterr()
+    assert main(["search", "aéronef*", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "Arrêté autorisant les drones" in out and "RAA spécial" in out
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066]", out)
+
+
+def test_accounts_a_dot_b_and_a_dash_b_get_a_feed_each_plain_names_keep_theirs(tmp_path):
+    """Issue 21: accounts `a.b` and `a-b` shared one feed file."""
+    accounts = tuple(Account(name, "https://x", ("drones",), access_token_env="T") for name in ("a.b", "a-b", "A-B"))
+    config = Config(state_dir=tmp_path, accounts=accounts)
+    written = feeds.write_all(open_database(f"sqlite:///{tmp_path / 'watchbot.db'}"), config, RULESET)
+    names = {path.name for path in written if path.parent.name == "accounts"}
+    assert len(names) == 3 and "a-b.atom" in names  # a plain name keeps its file
+    assert {path.name for path in written if path.parent.name == "categories"} >= {"drones.atom", "vsa.atom"}
+
+
+def test_a_full_feeds_disk_fails_the_run(tmp_path, site_server, monkeypatch, capsys, caplog):
+    """Issue 21: a full feeds disk left the run at exit 0."""
+    def full(path, content):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(feeds, "_replace", full)
+    config = write_config(tmp_path, serve(site_server, [DRONE]))
+    assert main(["run", "--config", str(config)]) == 1
+    assert "the feeds could not be written" in caplog.text and "No space left on device" in caplog.text
+    assert "feeds not written" in caplog.text
+    assert [row.status for row in database_rows(config, DocumentRow)] == ["done"]
+
+
+def test_a_token_file_readable_by_all_is_used_with_one_warning(tmp_path, site_server, strict_mastodon,
+                                                               monkeypatch, caplog):
+    """Issue 21: a token file readable by all was used without a warning."""
+    secret = strict_mastodon.token("surveillance")
+    (tmp_path / "token").write_text(f"{secret}\n")
+    (tmp_path / "token").chmod(0o644)
+    config = write_config(tmp_path, serve(site_server, [DRONE]), strict_mastodon)
+    config.write_text(config.read_text().replace("access_token_env: TOKEN_SURVEILLANCE",
+                                                 f"access_token_file: {tmp_path / 'token'}"))
+    monkeypatch.setenv("TOKEN_SILT", strict_mastodon.token("silt"))
+    assert main(["run", "--config", str(config)]) == 0
+    assert len(strict_mastodon.posts("surveillance")) == 1
+    assert caplog.text.count("can be read by other users (mode 644)") == 1 and secret not in caplog.text
+    caplog.clear()
+    (tmp_path / "token").chmod(0o600)
+    serve(site_server, [DRONE, NEGATIVE])
+    assert main(["run", "--config", str(config)]) == 0 and "other users" not in caplog.text
+
+
+def test_a_held_toot_a_person_found_on_takahe_is_marked_posted(tmp_path, site_server, monkeypatch, capsys):
+    """Issue 21: no command recorded a held toot as posted: every run exited 1 forever."""
+    takahe = StrictMastodon(profile=PROFILES["takahe"]).start()
+    try:
+        tokens(monkeypatch, takahe)
+        config = write_config(tmp_path, serve(site_server, [DRONE]), takahe)
+        config.write_text(config.read_text().replace("access_token_env: TOKEN_SURVEILLANCE",
+                                                     "access_token_env: TOKEN_SURVEILLANCE\n    visibility: private"))
+        takahe.fail(500)  # the first toot (surveillance) is refused: it stays queued
+        assert main(["run", "--config", str(config)]) == 1
+        with open_database(configuration.load(str(config)).db_url)() as session:  # then a run died sending it
+            session.execute(update(PostRow).where(PostRow.account == "surveillance").values(status="sending"))
+            session.commit()
+        assert main(["run", "--config", str(config)]) == 1  # held: Takahē may not list a followers-only toot
+        [held] = [row for row in database_rows(config, PostRow) if row.account == "surveillance"]
+        assert held.status == "sending" and f"watchbot retry --mark-posted {held.id}" in held.wait_reason
+        [posted] = [row for row in database_rows(config, PostRow) if row.account == "silt"]
+        assert main(["retry", "--mark-posted", str(posted.id), "--config", str(config)]) == 2
+        assert "only a toot left sending can be marked posted" in capsys.readouterr().err
+        assert main(["retry", "--mark-posted", str(held.id), "--config", str(config)]) == 0  # a person saw it
+        assert f"#{held.id} surveillance: recorded as posted" in capsys.readouterr().out
+        assert main(["run", "--config", str(config)]) == 0
+        assert {row.status for row in database_rows(config, PostRow)} == {"posted"}
+    finally:
+        takahe.stop()
+
+
+def test_a_failure_on_the_instance_endpoints_is_the_reason_status_gives(tmp_path, strict_mastodon, monkeypatch):
+    """Issue 21: after a 5xx on /api/v2/instance `status` said "never tried"; reasons lost their cause."""
+    monkeypatch.setenv("TOKEN_SURVEILLANCE", strict_mastodon.token())
+    account = Account("surveillance", strict_mastodon.base_url, ("drones",), access_token_env="TOKEN_SURVEILLANCE")
+    sessions = queue_acts(tmp_path / "watchbot.db", account, 2)
+    strict_mastodon.fail(503, method="GET", path="/api/v2/instance")
+    strict_mastodon.fail(503, method="GET", path="/api/v1/instance")
+    assert send_queued(sessions, account).errors == 1
+    shown = report(Config(database_url=f"sqlite:///{tmp_path / 'watchbot.db'}"))
+    assert "never tried" not in shown and shown.count("server error 503") == 2
+
+
+def test_a_reason_keeps_its_cause():
+    """Issue 21: reasons were cut before their cause ("… [Errno 111] Connection re")."""
+    proxied = f"{closed_port_url()}/{'behind-a-reverse-proxy/' * 8}"
+    with pytest.raises(RetryLater) as refused:
+        _ = Poster(proxied, "token").limit
+    assert refused.value.reason.endswith("[Errno 111] Connection refused\"))") and len(refused.value.reason) <= 600

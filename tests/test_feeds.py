@@ -112,11 +112,12 @@ def test_the_feeds_settings_are_checked_and_their_dir_is_relative_to_the_configu
         configuration.load(str(path))
 
 
-def test_feeds_that_cannot_be_written_are_logged_and_the_run_goes_on(tmp_path, site_server, caplog):
+def test_feeds_that_cannot_be_written_are_logged_and_the_run_goes_on(tmp_path, site_server, caplog, capsys):
     (tmp_path / "taken").write_text("a file where the feeds directory should be", encoding="utf-8")
     config = write_config(tmp_path, serve(site_server, [DRONE]), extra="feeds: {dir: taken}\n")
-    assert main(["run", "--config", str(config)]) == 0
+    assert main(["run", "--config", str(config)]) == 1  # issue 21: a failure, said and counted
     assert f"the feeds could not be written in {tmp_path / 'taken'}" in caplog.text
+    assert "Acte n° D77-2024-01-31-00001" in capsys.readouterr().out  # the run went on: the toot printed
 
 
 def test_an_entry_leads_with_the_facts_as_the_toot_does(tmp_path):

@@ -286,6 +286,8 @@ class StrictMastodon:
         found = re.fullmatch(r"/api/v1/accounts/(\w+)/statuses", path)
         if method == "GET" and found:
             return self._account_statuses(found.group(1), query)
+        if method == "GET" and path == "/api/v1/timelines/home" and account:
+            return self._home(account, query)
         if method == "POST" and path == "/api/v1/statuses":
             return self._post(account, form, headers.get("Idempotency-Key"))
         return 404, {"error": "Record not found"}, {}
@@ -348,16 +350,26 @@ class StrictMastodon:
 
     def _account_statuses(self, account_id: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         names = {self._account(name)["id"]: name for name in BOTS}
-        limit = min(int(query.get("limit", 20)), 40)
         newest_first = [s for s in reversed(self.statuses) if s["account"]["username"] == names.get(account_id)
                         and s["visibility"] in self.profile.lists_own]
+        return self._page(newest_first, f"/api/v1/accounts/{account_id}/statuses", query)
+
+    def _home(self, account: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """The home timeline: the account's own statuses, every visibility (the fake has no follows). Takahē's
+        fan-out gives a local author a timeline event for each of their posts (activities/models/fan_out.py
+        "Make a timeline event directly"); the issue 21 trial relies on it for followers-only toots."""
+        return self._page([s for s in reversed(self.statuses) if s["account"]["username"] == account],
+                          "/api/v1/timelines/home", query)
+
+    def _page(self, newest_first: list[dict[str, Any]], path: str,
+              query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        limit = min(int(query.get("limit", 20)), 40)
         if "max_id" in query:
             newest_first = [s for s in newest_first if int(s["id"]) < int(query["max_id"])]
         page = newest_first[:limit]
         headers = {}
         if len(newest_first) > limit:
-            headers["Link"] = (f'<{self.base_url}/api/v1/accounts/{account_id}/statuses?limit={limit}'
-                               f'&max_id={page[-1]["id"]}>; rel="next"')
+            headers["Link"] = f'<{self.base_url}{path}?limit={limit}&max_id={page[-1]["id"]}>; rel="next"'
         return 200, [_shown(status) for status in page], headers
 
 

@@ -21,6 +21,9 @@ def register(commands, common) -> None:
     parser.add_argument("--sending", action="store_true",
                         help="the toots an interrupted run left `sending` that wait for a human decision: "
                              "send them again (check first that the account does not show them)")
+    parser.add_argument("--mark-posted", type=int, metavar="ID", action="append", default=[],
+                        help="record toot ID (as `status` lists it) as posted: a toot left `sending` that you "
+                             "found on the account (repeatable)")
     parser.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
                         help="only toots queued on or after this date")
     parser.set_defaults(handler=handle)
@@ -30,6 +33,8 @@ def handle(args) -> int:
     config = configuration.load(args.config)
     if args.account and args.account not in {account.name for account in config.accounts}:
         raise UsageError(f"no account {args.account!r} in the configuration")
+    if args.mark_posted:
+        return _mark_posted(config, args.mark_posted)
     states = [PostState.FAILED] * (args.failed or not args.sending) + [PostState.SENDING] * args.sending
     with run_lock(config.state_dir, config.db_url):
         rows = posts.requeue(open_database(config.db_url), states=states, account=args.account, since=args.since)
@@ -38,4 +43,21 @@ def handle(args) -> int:
     kinds = " or ".join(states)
     print(f"{len(rows)} toot(s) queued again; the next `watchbot run` posts them" if rows
           else f"no {kinds} toot to queue again")
+    return ExitCode.OK
+
+
+def _mark_posted(config, post_ids: list[int]) -> int:
+    """Toots a person confirmed on the account, recorded as posted; any other toot is refused."""
+    refused = []
+    with run_lock(config.state_dir, config.db_url):
+        sessions = open_database(config.db_url)
+        for post_id in post_ids:
+            try:
+                row = posts.confirm_posted(sessions, post_id)
+            except LookupError as error:
+                refused.append(str(error))
+                continue
+            print(f"#{row.id} {row.account}: recorded as posted")
+    if refused:
+        raise UsageError("; ".join(refused))
     return ExitCode.OK

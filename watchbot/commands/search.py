@@ -14,6 +14,7 @@ from watchbot.commands import UsageError, config_option, load_rules
 from watchbot.core.errors import ExitCode
 from watchbot.core.models import KINDS, Facts
 from watchbot.core.settings import Config
+from watchbot.core.text import clean
 from watchbot.facts.gazetteer import department_code, gazetteer
 from watchbot.run.analysis import facts_json
 from watchbot.store import open_database
@@ -95,12 +96,14 @@ def describe(hits: list[SearchHit], bold: bool = False) -> str:
         document = hit.document
         published = f" du {document.published:%d/%m/%Y}" if document.published else ""
         categories = f" [{', '.join(hit.act.categories)}]" if hit.act.categories else ""
-        snippet = hit.snippet.replace(MARK[0], BOLD).replace(MARK[1], PLAIN) if bold else hit.snippet
+        snippet = clean(hit.snippet)  # the document's text: its escapes and bidi controls never reach the terminal
+        snippet = snippet.replace(MARK[0], BOLD).replace(MARK[1], PLAIN) if bold else snippet
         blocks.append("\n".join([
-            f"{number}. {hit.source_name or document.source_code} — {hit.act.ref or 'acte sans numéro'}{categories}",
-            f"   {hit.act.title}",
-            f"   {document.title}{published}, page {hit.page}: {hit.link}",
-            *([f"   {_summary(hit.facts)}"] if hit.facts else []),
+            f"{number}. {clean(hit.source_name or document.source_code)} — "
+            f"{clean(hit.act.ref) or 'acte sans numéro'}{categories}",
+            f"   {clean(hit.act.title)}",
+            f"   {clean(document.title)}{published}, page {hit.page}: {clean(hit.link)}",
+            *([f"   {clean(_summary(hit.facts))}"] if hit.facts else []),
             *([f"   {snippet}"] if snippet else [])]))
     return "\n\n".join(blocks)
 

@@ -1,22 +1,27 @@
-"""Text from sites and documents made safe to print on a terminal.
+"""Text made safe to print on a terminal, for messages that are not only a document's text.
 
-A title or link text may hold escape sequences (set the window title, clear the
-screen, colours) or line breaks that forge log lines. `printable` shows every
-control and bidirectional-format character as a visible escape instead.
+A title or link text may hold escape sequences (set the window title, clear the screen, colours) or
+line breaks that forge log lines. Document text goes through `watchbot.core.text.clean` before any
+output; `printable` shows what that cleaner would take out (controls, bidi and other format
+characters, line breaks) as a visible escape, so that a log line or an error keeps its evidence.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
-# C0 and C1 controls, DEL, and the format characters that reorder or hide text
-UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+from watchbot.core.text import hidden
 
 
 def printable(text: object) -> str:
-    """`text` on one line, its control characters written as `\\x1b`, `\\n`, `\\u202e`…"""
-    return UNPRINTABLE.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(text))
+    """`text` on one line, the characters `clean` takes out written as `\\x1b`, `\\n`, `\\u202e`…"""
+    return "".join(_escaped(char) for char in str(text))
+
+
+def _escaped(char: str) -> str:
+    if hidden(char) or (char.isspace() and char != " "):
+        return char.encode("unicode_escape").decode("ascii")
+    return char
 
 
 class PrintableLogs(logging.Filter):

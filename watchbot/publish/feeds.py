@@ -7,6 +7,7 @@ Files are replaced whole (a temporary file renamed), so a web server never serve
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -25,10 +26,12 @@ from watchbot.core.models import Source
 from watchbot.publish.outbox import DRY_RUN_LIMIT, render
 from watchbot.publish.toot import TootError, page_link
 from watchbot.core.settings import Config
+from watchbot.core.text import clean
 from watchbot.store import Sessions, acts, posts, sources as stored_sources
 from watchbot.store.records import StoredAct
 
 log = logging.getLogger("watchbot")
+PLAIN_NAME = re.compile(r"[a-z0-9_]+(?:-+[a-z0-9_]+)*")
 ID_YEAR = 2026  # the date part of the tag: URIs; changing it would make every entry new to readers
 
 
@@ -52,12 +55,14 @@ def write_all(sessions: Sessions, config: Config, ruleset: Ruleset, directory: P
     return written
 
 
-def write_after_run(sessions: Sessions, config: Config, ruleset: Ruleset) -> None:
-    """The run's last step: a feed that cannot be written is logged, the run is not undone."""
+def write_after_run(sessions: Sessions, config: Config, ruleset: Ruleset) -> bool:
+    """The run's last step: False when a feed could not be written (logged; the run is not undone)."""
     try:
         log.debug("feeds written: %d", len(write_all(sessions, config, ruleset)))
     except OSError as error:
         log.error("the feeds could not be written in %s: %s", config.feeds_dir, error)
+        return False
+    return True
 
 
 def _feeds(sessions: Sessions, config: Config, ruleset: Ruleset) -> list[Feed]:
@@ -73,7 +78,7 @@ def _feeds(sessions: Sessions, config: Config, ruleset: Ruleset) -> list[Feed]:
                           _once([(act, [category.name]) for act in found if category.name in act.categories]),
                           category.description))
     for source in stored_sources.every(sessions):
-        feeds.append(Feed(f"sources/{_slug(source.code)}.atom", f"watchbot — {source.name}",
+        feeds.append(Feed(f"sources/{_slug(source.code)}.atom", f"watchbot — {clean(source.name)}",
                           _once([(act, act.categories) for act in found if act.source_code == source.code])))
     return feeds
 
@@ -109,7 +114,7 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
             continue
         entry = generator.add_entry()
         entry.id(_tag(config, f"act:{act.key}"))
-        entry.title(act.act.title or act.raa_title)
+        entry.title(clean(act.act.title) or clean(act.raa_title))
         entry.link(href=page_link(act.raa_url, act.act.first_page))
         entry.content(text, type="text")
         entry.updated(act.found_at)
@@ -127,7 +132,12 @@ def _tag(config: Config, specific: str) -> str:
 
 
 def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "_"
+    """A file name for `name`, a different one for each name: a plain name (a-z, 0-9, _ and - inside) is its
+    own file name; any other (`a.b`, `A`, `é`) gets a hash of it after its plain letters (`a-b-3f5a…`)."""
+    if PLAIN_NAME.fullmatch(name):
+        return name
+    plain = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "_"
+    return f"{plain}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
 
 
 def _replace(path: Path, content: bytes) -> None:

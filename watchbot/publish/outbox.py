@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timezone
 from functools import partial
+from pathlib import Path
 from typing import Callable, Mapping, Sequence, TextIO
 
 from watchbot.core.clock import utcnow
@@ -104,10 +105,11 @@ class Sender:
     def _send_account(self, account: Account, queued: Sequence[QueuedPost]) -> None:
         try:
             poster = Poster(account.api_base_url, account.token(), user_agent=self.user_agent)
+            _warn_if_readable(account)
             # a lost or replaced database must not post again what the account already shows
-            recent = poster.recent()
+            shown = self._already_shown(poster, queued)
             for post in queued:
-                self._deliver(poster, account, post, recent)
+                self._deliver(poster, account, post, shown.get(post.id))
         except RetryLater as error:
             self.counts.errors += 1
             log.warning("account %s: posting stopped for this run: %s", account.name, error.reason)
@@ -131,12 +133,26 @@ class Sender:
         """Say why the account's queued toots wait (those a human must decide on keep their reason)."""
         posts.wait(self.sessions, account.name, reason, retry_at, keep=HELD)
 
-    def _deliver(self, poster: Poster, account: Account, post: QueuedPost,
-                 recent: Sequence[tuple[Delivered, str]]) -> None:
+    def _already_shown(self, poster: Poster, queued: Sequence[QueuedPost]) -> dict[int, Delivered]:
+        """The queued toots the account already shows, by id: its statuses are read back until each is found
+        or they are older than the oldest RAA of the toots (no toot of an act is older than its RAA)."""
+        wanted = {post.id: [text.replace(WORD_JOINER, "") for text in self._marker(post.act)]
+                  for post in queued if post.state != PostState.SENDING}
+        days = [post.act.published for post in queued if post.id in wanted]
+        since = None if not days or None in days else datetime.combine(min(filter(None, days)), time(), timezone.utc)
+        found: dict[int, Delivered] = {}
+        for status in poster.recent() if wanted else ():
+            found.update({post_id: status.delivered for post_id, marker in wanted.items()
+                          if post_id not in found and all(part in status.text for part in marker)})
+            if len(found) == len(wanted) or (since and status.created_at and status.created_at < since):
+                break
+        return found
+
+    def _deliver(self, poster: Poster, account: Account, post: QueuedPost, shown: Delivered | None) -> None:
         try:
             if post.state == PostState.SENDING and self._recovered(poster, account, post):
                 return
-            if post.state != PostState.SENDING and (shown := _shown(recent, self._marker(post.act))):
+            if post.state != PostState.SENDING and shown:
                 self._posted(post, shown, found=True)
                 return
             delivered = self._post(poster, account, post)
@@ -153,15 +169,15 @@ class Sender:
 
     def _recovered(self, poster: Poster, account: Account, post: QueuedPost) -> bool:
         """A toot an interrupted run was sending: True when it is settled (found, or held for a human)."""
-        found = poster.find_posted(self._marker(post.act))
+        found = poster.find_posted(self._marker(post.act), home=account.visibility not in LISTED)
         if found:
             self._posted(post, found, found=True)
             return True
         if account.visibility in LISTED:
             return False  # the account's list shows every toot of this visibility: not there, not posted
         reason = (f"{HELD}: the run stopped while sending this {account.visibility} toot, which the "
-                  f"server may not list back; if the account does not show it, "
-                  f"`watchbot retry --sending --account {account.name}` sends it again")
+                  f"server may not list back; if the account shows it, `watchbot retry --mark-posted {post.id}` "
+                  f"records it; if not, `watchbot retry --sending --account {account.name}` sends it again")
         posts.hold(self.sessions, post.id, reason)
         self.counts.held += 1
         self.counts.errors += 1
@@ -255,9 +271,12 @@ class Sender:
         return marker + [f"Acte n° {stored.act.ref}"] if stored.act.ref else marker
 
 
-def _shown(recent: Sequence[tuple[Delivered, str]], marker: Sequence[str]) -> Delivered | None:
-    wanted = [text.replace(WORD_JOINER, "") for text in marker]
-    return next((delivered for delivered, text in recent if all(part in text for part in wanted)), None)
+def _warn_if_readable(account: Account) -> None:
+    """Once per run and account: a token file other users can read (its content is never shown)."""
+    path = Path(account.access_token_file) if account.access_token_file and not account.access_token_env else None
+    if path and path.exists() and path.stat().st_mode & 0o077:
+        log.warning("account %s: the token file %s can be read by other users (mode %o): `chmod 600 %s`",
+                    account.name, path, path.stat().st_mode & 0o777, path)
 
 
 def render(stored: StoredAct, categories: Sequence[Category], sources: Mapping[str, Source],

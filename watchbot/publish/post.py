@@ -22,7 +22,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import requests
 from bs4 import BeautifulSoup
@@ -31,6 +31,7 @@ from mastodon import (Mastodon, MastodonAPIError, MastodonError, MastodonIllegal
 from urllib3.exceptions import NewConnectionError
 
 from watchbot.core.errors import WatchbotError
+from watchbot.core.text import cut_middle
 from watchbot.publish.toot import WORD_JOINER, Limit, length
 
 # A fixed version with version checks off: Mastodon.py then never asks a server that is down for its
@@ -42,8 +43,9 @@ CONSERVATIVE_LIMIT = Limit(300, url_length=None)
 USER_AGENT = "watchbot/0.1 (+https://github.com/watchbot/watchbot)"
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 LISTED = ("public", "unlisted")  # visibilities every server lists back to their author
-PAGE_SIZE = 40
-MAX_REASON = 300  # Mastodon's maximum for an account's statuses
+PAGE_SIZE = 40  # Mastodon's maximum for an account's statuses
+MAX_PAGES = 25  # pages of statuses read back to recognise toots already posted (1,000 statuses)
+MAX_REASON = 600  # a reason kept in the database and shown by `status`: its head and its cause
 NOT_THERE = (404, 405, 410)  # an instance endpoint the server does not have
 # 4xx messages that are about the token or the account, not the toot (Mastodon, Takahē, GoToSocial,
 # Pleroma/Akkoma wordings; the README's server table).
@@ -59,6 +61,15 @@ log = logging.getLogger("watchbot.post")
 class Delivered:
     status_id: str
     url: str | None
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A status of the account as read back: its text with its link targets, and when it was posted."""
+
+    delivered: Delivered
+    text: str
+    created_at: datetime | None
 
 
 class RetryLater(WatchbotError):
@@ -144,7 +155,13 @@ class Poster:
     def _read_limit(self) -> Limit:
         for version in ("v2", "v1"):
             for path in (f"/api/{version}/instance", f"/api/{version}/instance/"):
-                instance = self._get(path)
+                try:
+                    instance = self._get(path)
+                except RetryLater as error:
+                    if version == "v1" or error.stop_account:  # no toot can be sized: the account waits
+                        raise RetryLater(error.reason, stop_account=True, retry_at=error.retry_at) from None
+                    log.info("%s%s: %s: reading /api/v1/instance instead", self._base, path, error.reason)
+                    break
                 if instance is None:
                     continue
                 found = _limit_of(instance)
@@ -192,30 +209,45 @@ class Poster:
             language=language, idempotency_key=idempotency_key), sends=True)
         return _delivered(status)
 
-    def find_posted(self, marker: str | Sequence[str], limit: int = 40) -> Delivered | None:
-        """The newest of the account's last `limit` statuses whose text and links contain `marker` (all of them).
+    def find_posted(self, marker: str | Sequence[str], limit: int = 40, *, home: bool = False) -> Delivered | None:
+        """The newest of the account's last `limit` statuses whose text and links contain `marker` (all of them);
+        with `home`, the account's own statuses among the last `limit` of its home timeline too.
 
         For crash recovery: a toot the server took while the run died before recording it, once the
         server has forgotten its Idempotency-Key (after an hour on Mastodon), or on a server that
-        ignores the key (GoToSocial, Takahē). Only as good as the server's list: Takahē leaves
-        followers-only and direct statuses out of their author's list.
+        ignores the key (GoToSocial, Takahē). Takahē leaves followers-only and direct statuses out of
+        their author's list, not out of the author's home timeline.
         """
         wanted = [text.replace(WORD_JOINER, "") for text in ([marker] if isinstance(marker, str) else marker)]
-        page = self._call(lambda: self._api.account_statuses(self._me(), limit=min(limit, PAGE_SIZE)))
-        seen = 0
-        while page and seen < limit:
-            for status in page[:limit - seen]:
-                shown = _plain(status.get("content") or "")
-                if all(text in shown for text in wanted):
-                    return _delivered(status)
-            seen += len(page)
-            page = self._call(functools.partial(self._api.fetch_next, page)) if seen < limit else None
+        lists = [lambda: self._api.account_statuses(self._me(), limit=min(limit, PAGE_SIZE))]
+        if home:
+            lists.append(lambda: self._api.timeline_home(limit=min(limit, PAGE_SIZE)))
+        for first in lists:
+            for shown in self._statuses(first, pages=-(-limit // PAGE_SIZE), limit=limit):
+                if all(text in shown.text for text in wanted):
+                    return shown.delivered
         return None
 
-    def recent(self) -> list[tuple[Delivered, str]]:
-        """The account's last statuses (one page), each with its text and link targets."""
-        page = self._call(lambda: self._api.account_statuses(self._me(), limit=PAGE_SIZE))
-        return [(_delivered(status), _plain(status.get("content") or "")) for status in page or ()]
+    def recent(self) -> Iterator[Shown]:
+        """The account's statuses, newest first, read page after page as they are asked for (at most
+        MAX_PAGES: said in the log when there are more)."""
+        return self._statuses(lambda: self._api.account_statuses(self._me(), limit=PAGE_SIZE), pages=MAX_PAGES)
+
+    def _statuses(self, first: Callable[[], Any], *, pages: int, limit: int | None = None) -> Iterator[Shown]:
+        """The account's own statuses of a list, from its first page on, at most `pages` pages, `limit` statuses."""
+        page, seen = self._call(first), 0
+        for number in range(1, pages + 1):
+            for status in (page or [])[:None if limit is None else limit - seen]:
+                if str((status.get("account") or {}).get("id", self._me())) == self._me():
+                    yield Shown(_delivered(status), _plain(status.get("content") or ""), _created(status))
+            seen += len(page or [])
+            if not page or (limit is not None and seen >= limit):
+                return
+            if number < pages:
+                page = self._call(functools.partial(self._api.fetch_next, page))
+        if limit is None and len(page or []) >= PAGE_SIZE:
+            log.warning("%s: %d pages of the account's statuses read back, the most watchbot reads: an older "
+                        "toot is not recognised as already posted", self._base, pages)
 
     def _me(self) -> str:
         if self._account_id is None:
@@ -263,8 +295,9 @@ class Poster:
         return PostFailed(text)
 
     def _reason(self, text: str) -> str:
-        """A bounded message without the access token, even if a server or a proxy echoed it."""
-        return text.replace(self._token, "***")[:MAX_REASON] if self._token else text[:MAX_REASON]
+        """A bounded message without the access token, even if a server or a proxy echoed it; its middle is
+        cut, as the cause of a network error comes last ("… [Errno 111] Connection refused")."""
+        return cut_middle(text.replace(self._token, "***") if self._token else text, MAX_REASON)
 
 
 def _limit_of(instance: dict[str, Any]) -> Limit | None:
@@ -306,6 +339,15 @@ def _http_error(error: MastodonError) -> tuple[int | None, str, str]:
     if isinstance(error, MastodonAPIError) and len(args) >= 4 and isinstance(args[1], int):
         return args[1], str(args[2] or ""), str(args[3] or "")
     return None, "", " ".join(map(str, args))
+
+
+def _created(status: Any) -> datetime | None:
+    created = status.get("created_at")
+    if isinstance(created, str):
+        created = datetime.fromisoformat(created.replace("Z", "+00:00"))
+    if not isinstance(created, datetime):
+        return None
+    return created if created.tzinfo else created.replace(tzinfo=timezone.utc)
 
 
 def _delivered(status: Any) -> Delivered:

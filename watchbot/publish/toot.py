@@ -18,7 +18,6 @@ then see no user name, hashtag, domain or URL, while the text reads the same.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -32,7 +31,7 @@ from urllib.parse import urlsplit
 
 from watchbot.core.errors import WatchbotError
 from watchbot.core.models import Act, Category, Facts, Match
-from watchbot.core.text import ELLIPSIS, one_line, shorten
+from watchbot.core.text import ELLIPSIS, clean, shorten
 from watchbot.publish.factline import facts_line, french_date, kind_words
 
 WORD_JOINER = "\u2060"
@@ -260,14 +259,6 @@ def content_warning(categories: Sequence[Category], warnings: Mapping[str, str])
     """The account's content warnings for these categories, joined; None when there is none."""
     texts = dict.fromkeys(warnings[c.name].strip() for c in categories if warnings.get(c.name, "").strip())
     return " / ".join(texts) or None
-
-
-def clean(text: str | None) -> str:
-    """Document text on one line: NFC, no control or invisible format characters, single spaces."""
-    text = unicodedata.normalize("NFC", text or "")
-    text = "".join(" " if char.isspace() else char for char in text
-                   if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf"))
-    return one_line(text)
 
 
 def neutralise(text: str) -> str:

@@ -45,7 +45,7 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
             with stoppable():
                 steps(sessions, config, ruleset, sources, clock, summary, dry_run=dry_run, max_posts=max_posts,
                       out=out or sys.stdout)
-                feeds.write_after_run(sessions, config, ruleset)
+                summary.feeds_failed = not feeds.write_after_run(sessions, config, ruleset)
         except Stopped as stop:
             summary.interrupted = str(stop)
             log.warning("run interrupted by %s: what it finished is kept, the rest waits for the next run", stop)

@@ -119,6 +119,19 @@ def mark_posted(sessions: Sessions, post_id: int, remote_id: str, remote_url: st
             posted_at=utcnow(), last_error=None, wait_reason=None, retry_at=None)
 
 
+def confirm_posted(sessions: Sessions, post_id: int) -> PostRow:
+    """A toot left `sending` that a person found on the account: posted. LookupError for any other toot."""
+    with sessions() as session:
+        row = session.get(PostRow, post_id)
+        if row is None or row.status != PostState.SENDING:
+            state = f"is {row.status}" if row else "does not exist"
+            raise LookupError(f"toot #{post_id} {state}: only a toot left sending can be marked posted")
+        row.status, row.posted_at, row.retry_at = PostState.POSTED, utcnow(), None
+        row.wait_reason = f"marked posted by `watchbot retry --mark-posted` on {utcnow():%Y-%m-%d %H:%M} UTC"
+        session.commit()
+        return row
+
+
 def mark_failed(sessions: Sessions, post_id: int, reason: str) -> None:
     _update(sessions, post_id, status=PostState.FAILED, last_error=reason)
 
