@@ -21,7 +21,7 @@ from watchbot.core.models import Source
 from watchbot.core.settings import Config
 from watchbot.fetch import Fetcher
 from watchbot.match.rules import Ruleset
-from watchbot.publish import feeds
+from watchbot.publish import accounts, feeds
 from watchbot.run.steps import discover_source, documents_to_read, publish, read_document
 from watchbot.run.stop import RunDeadline, Stopped, stoppable
 from watchbot.run.summary import Summary
@@ -41,6 +41,8 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
         database = database_identity(config.db_url)
         run_id = runs.start(sessions, clock.now)
         summary = Summary()  # filled step by step: a stopped run records what it did
+        if config.accounts and not dry_run:
+            check_accounts(config)
         try:
             with stoppable():
                 steps(sessions, config, ruleset, sources, clock, summary, dry_run=dry_run, max_posts=max_posts,
@@ -76,3 +78,10 @@ def steps(sessions: Sessions, config: Config, ruleset: Ruleset, sources: Sequenc
             summary.add_outcome(reading)
             hits += reading.hits
     publish(sessions, config, ruleset, hits, summary.posts, dry_run=dry_run, max_posts=max_posts, out=out)
+
+
+def check_accounts(config: Config) -> None:
+    """Say a missing or refused token at once, not after the crawl and OCR; the run still reads and stores."""
+    for name, why in accounts.refused(config.accounts, config.http.user_agent).items():
+        log.error("account %s: %s: it is stopped, nothing will be posted to it in this run; the RAA are still "
+                  "read and stored and its toots queued (watchbot accounts check says more)", name, why)
