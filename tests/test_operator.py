@@ -4,6 +4,7 @@ configuration, and the operator's guide replayed against a local Mastodon-compat
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import feedparser
 
 from tests.support.prefecture import DRONE_RAA, Document, serve, write_config
 from watchbot.cli import main
+from watchbot.core.settings import BUNDLED_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))
@@ -49,3 +51,25 @@ def test_the_guide_replayed_gets_a_toot_posted(tmp_path, site_server, strict_mas
     [toot] = strict_mastodon.posts("surveillance")
     assert "Drones" in toot["text"] and "D77-2024-01-31-00001" in toot["text"]
     assert toot["visibility"] == "unlisted"
+
+
+def test_rules_check_and_classify_use_the_rules_of_the_configuration(tmp_path, capsys):
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    shutil.copy(BUNDLED_RULES / "drones.yaml", rules_dir)
+    (tmp_path / "watchbot.yaml").write_text("rules_dir: rules\n", encoding="utf-8")
+    config = str(tmp_path / "watchbot.yaml")
+    assert main(["rules", "check", "--config", config]) == 0
+    assert capsys.readouterr().out.startswith(f"{rules_dir}: 1 categories OK (drones)")
+    text = tmp_path / "act.txt"
+    text.write_text("ARRÊTÉ n°2025-01 portant autorisation de captation d'images au moyen de caméras installées "
+                    "sur des aéronefs\nLe préfet autorise les drones.\n", encoding="utf-8")
+    assert main(["classify", "--config", config, str(text)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{text}: 1 acts,") and "  [drones] - p. 1: ARRÊTÉ" in out
+    assert "None" not in out and "» p. 1, title" in out
+
+
+def test_classify_says_urls_are_not_supported(capsys):
+    assert main(["classify", "https://example.org/raa.pdf"]) == 2
+    assert "URLs are not supported (https://example.org/raa.pdf)" in capsys.readouterr().err
