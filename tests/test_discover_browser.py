@@ -101,7 +101,7 @@ def test_a_missing_browser_fails_the_source_saying_how_to_install_it(challenged,
     assert challenged.requests == []
 
 
-def test_a_run_goes_on_past_a_source_whose_browser_is_missing(challenged, site_server, monkeypatch, tmp_path,
+def test_a_run_skips_a_source_whose_browser_is_missing(challenged, site_server, monkeypatch, tmp_path,
                                                                caplog, capsys):
     monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
     config = write_config(tmp_path, serve(site_server, [Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025",
@@ -109,9 +109,10 @@ def test_a_run_goes_on_past_a_source_whose_browser_is_missing(challenged, site_s
     config.write_text(config.read_text(encoding="utf-8").replace("sources:\n", f"""sources:
   - {{code: pp, name: Préfecture de police, index_url: "{challenged.url(INDEX_PATH)}", options: {{browser: true}}}}
 """), encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        assert main(["run", "--config", str(config)]) == 1
-    assert "source pp failed: index page unreachable" in caplog.text and "run scripts/setup --browser" in caplog.text
+    with caplog.at_level(logging.INFO):
+        assert main(["run", "--config", str(config)]) == 0  # an optional browser not installed: skipped
+    assert "source pp skipped: this source is read in a headless browser" in caplog.text
+    assert "run scripts/setup --browser" in caplog.text and "sources 1 ok, 0 failed, 1 skipped" in caplog.text
     assert "Traceback" not in caplog.text + capsys.readouterr().err
     assert site_server.count(quote(Document(NEGATIVE_RAA, "", date(2025, 1, 20)).href)) == 1  # pref77 was read
 

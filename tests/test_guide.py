@@ -68,9 +68,9 @@ def test_the_account_table_names_every_key_with_its_default(guide):
 @pytest.mark.parametrize("guide", GUIDES, ids=lambda path: path.name)
 def test_the_commands_of_the_guide_exist(guide):
     [crontab] = blocks(guide, "crontab")
-    assert commands(crontab) == [["run"]]
+    assert commands(crontab) == [["run", "--quiet"]]
     every = [arguments for block in blocks(guide, "sh") + [crontab] for arguments in commands(block)]
-    assert {arguments[0] for arguments in every} == {"demo", "run", "sources"}
+    assert {arguments[0] for arguments in every} == {"demo", "run", "sources", "accounts"}
     for arguments in every:
         assert hasattr(build_parser().parse_args(arguments), "handler"), arguments
     shown = subprocess.run([sys.executable, "-m", "watchbot", "run", "--help"], capture_output=True, text=True,

@@ -13,14 +13,14 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (backfill, browse, classify, demo, discover, evaluate, feed, reclassify, retry, rules, run,
-                               search, sources, status, worker)
+from watchbot.commands import (accounts, backfill, browse, classify, demo, discover, evaluate, feed, reclassify, retry,
+                               rules, run, search, sources, status, worker)
 from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.core.terminal import PrintableLogs, printable
 from watchbot.store import UNUSABLE
 
-COMMANDS = (run, discover, sources, classify, rules, evaluate, reclassify, status, retry, search, feed, browse, demo,
-            backfill, worker)
+COMMANDS = (run, discover, sources, accounts, classify, rules, evaluate, reclassify, status, retry, search, feed, browse,
+            demo, backfill, worker)
 STATE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that its "
               "disk has room")
 DAMAGED_HELP = ("watchbot: the SQLite file is damaged: it can be moved aside, a new one is made, and the toots already "
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _logging(args: argparse.Namespace) -> None:
-    quiet = getattr(args, "quiet_logs", False)
+    quiet = getattr(args, "quiet", False) or getattr(args, "quiet_logs", False)
     default = logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(PrintableLogs())
@@ -82,10 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"watchbot {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more detail on stderr (-vv: the libraries' too)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only problems (warnings and errors): for cron")
     # -v is accepted after the sub-command as well; SUPPRESS keeps a -v given before it
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
                         help="more detail on stderr (-vv: the libraries' too)")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="only problems (warnings and errors): for cron")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands, common)

@@ -39,6 +39,7 @@ class Known(NamedTuple):
 
     categories: Sequence[str]
     sources: Mapping[str, Source]
+    tokens: bool = True  # token files checked (not for a dry run)
 
 
 def locate(explicit: str | None) -> Path | None:
@@ -51,8 +52,13 @@ def locate(explicit: str | None) -> Path | None:
     return default if default.exists() else None
 
 
-def load(explicit: str | None = None) -> Config:
+def load(explicit: str | None = None, *, tokens: bool = True, required: bool = False) -> Config:
+    """The configuration; `tokens`: token files must be readable; `required`: a file must be found."""
     path = locate(explicit)
+    if path is None and required:
+        looked = Path("watchbot.yaml").absolute()
+        raise ConfigError([Problem("configuration", None, None, f"no configuration file found (no --config, "
+                                   f"$WATCHBOT_CONFIG unset, no {looked}): nothing done")])
     if path is None:
         return Config()
     if not path.exists():
@@ -60,10 +66,10 @@ def load(explicit: str | None = None) -> Config:
     document = yamlfile.load(path)
     if document.data is None:
         return Config(path=path)
-    return _build(document, path)
+    return _build(document, path, tokens)
 
 
-def _build(doc: yamlfile.Document, path: Path) -> Config:
+def _build(doc: yamlfile.Document, path: Path, tokens: bool = True) -> Config:
     if not isinstance(doc.data, dict):
         raise ConfigError([doc.problem((), "the configuration must be a mapping of keys to values")])
     problems: list[Problem] = []
@@ -78,7 +84,7 @@ def _build(doc: yamlfile.Document, path: Path) -> Config:
     if doc.data.get("accounts") is not None:
         categories = [file.stem for file in rules.rule_files(values.get("rules_dir", BUNDLED_RULES))]
         sources = {source.code: source for source in values.get("sources") or registry.bundled()}
-        values["accounts"] = _accounts(doc, base, Known(categories, sources), problems)
+        values["accounts"] = _accounts(doc, base, Known(categories, sources, tokens), problems)
     if problems:
         raise ConfigError(problems)
     return Config(path=path, **values)
@@ -200,7 +206,11 @@ def _account_problems(doc: yamlfile.Document, path: yamlfile.Path_, values: dict
     if ("access_token_env" in values) == ("access_token_file" in values):
         problems.append(doc.problem(path, f"'{_dotted(path)}' needs exactly one of access_token_env and "
                                           "access_token_file"))
-    if "access_token_file" in values:
+    if "/@" in values["api_base_url"]:
+        server = values["api_base_url"].split("/@")[0]
+        problems.append(doc.problem((*path, "api_base_url"), f"'{_dotted(path)}': '{values['api_base_url']}' "
+                                    "is a profile's address, not the server's", f"api_base_url: {server}"))
+    if "access_token_file" in values and known.tokens:
         problems += _unreadable(doc, (*path, "access_token_file"), values["access_token_file"])
     if known.categories:
         problems += _unknown_categories(doc, (*path, "content_warnings"), list(values.get("content_warnings", ())),

@@ -21,11 +21,12 @@ def register(commands, common) -> None:
 
 
 def handle(args) -> int:
-    config = configuration.load(args.config)
+    config = configuration.load(args.config, tokens=not args.dry_run, required=True)
     ruleset = load_rules(config.rules_dir)
     if args.max_posts is not None and args.max_posts < 0:
         raise UsageError("--max-posts must be 0 or more")
     sources = selected_sources(config, args.source)
     summary = pipeline.run(config, ruleset, sources=sources, dry_run=args.dry_run, max_posts=args.max_posts)
-    log.info("run finished: %s", summary.line())
+    # a failed run says so even with --quiet; a quiet run that did nothing prints nothing
+    log.log(logging.WARNING if summary.exit_code else logging.INFO, "run finished: %s", summary.line())
     return summary.exit_code

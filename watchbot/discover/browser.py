@@ -38,6 +38,10 @@ def missing() -> str | None:
     return f"{' and '.join(absent)} not found" if absent else None
 
 
+class BrowserMissing(FetchError):
+    """The optional browser is not installed: the source is skipped, not failed."""
+
+
 @contextmanager
 def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher | BrowserPages]:
     """What a crawl reads its pages with: the fetcher, or with `enabled` a headless browser for the index
@@ -47,7 +51,7 @@ def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher |
         return
     lacking = missing()
     if lacking:
-        raise FetchError(index_url, f"this source is read in a headless browser (option browser: true), but "
+        raise BrowserMissing(index_url, f"this source is read in a headless browser (option browser: true), but "
                                     f"{lacking}: {HOW_TO}")
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 from urllib.parse import urlsplit
@@ -117,9 +117,14 @@ def _atom(feed: Feed, config: Config, ruleset: Ruleset, sources: Mapping[str, So
         entry.title(clean(act.act.title) or clean(act.raa_title))
         entry.link(href=page_link(act.raa_url, act.act.first_page))
         entry.content(text, type="text")
-        entry.updated(act.found_at)
-        entry.published(act.found_at)
+        entry.updated(_dated(act))
+        entry.published(_dated(act))
     return generator.atom_str(pretty=True)
+
+
+def _dated(act: StoredAct) -> datetime:
+    """The act's publication, its RAA's date; when the RAA is undated, when watchbot read it."""
+    return datetime.combine(act.published, time(), timezone.utc) if act.published else act.found_at
 
 
 def _url(config: Config, path: str) -> str | None:

@@ -249,6 +249,23 @@ class Poster:
             log.warning("%s: %d pages of the account's statuses read back, the most watchbot reads: an older "
                         "toot is not recognised as already posted", self._base, pages)
 
+    def me(self) -> dict[str, Any]:
+        """The account the token belongs to (verify_credentials): AccountRefused for a bad token."""
+        return dict(self._call(self._api.account_verify_credentials))
+
+    def app_scopes(self) -> list[str] | None:
+        """The scopes of the token's application, when the server says them (Mastodon 4.3 does)."""
+        try:
+            app = self._get("/api/v1/apps/verify_credentials")
+        except AccountRefused:  # a token made without an application (an admin's, a test server's)
+            return None
+        scopes = (app or {}).get("scopes")
+        return [str(scope) for scope in scopes] if isinstance(scopes, list) else None
+
+    def set_bot(self) -> None:
+        """Mark the account as automated (needs the scope write:accounts)."""
+        self._call(lambda: self._api.account_update_credentials(bot=True))
+
     def _me(self) -> str:
         if self._account_id is None:
             self._account_id = str(self._call(self._api.account_verify_credentials)["id"])

@@ -34,14 +34,22 @@ def classify_files(paths: Sequence[Path], ruleset: Ruleset) -> tuple[list[dict],
 
 def describe(result: dict) -> str:
     poor = f", read poorly: {result['poorly_read_pages']}" if result["poorly_read_pages"] else ""
-    lines = [f"{printable(result['file'])}: {result['pages']} pages, {len(result['acts'])} acts, "
+    pages = f"{result['pages']} pages, " if result["pages"] is not None else ""  # a text file has no count
+    lines = [f"{printable(result['file'])}: {pages}{len(result['acts'])} acts, "
              f"OCR on pages {result['ocr_pages'] or 'none'}{poor}"]
     for act in result["acts"]:
         if not act["categories"]:
             continue
-        pages = f"p. {act['first_page']}-{act['last_page']}"
-        lines.append(f"  [{', '.join(act['categories'])}] {printable(act['ref'] or '-')} {pages}: {printable(act['title'])}")
+        span = _pages(act["first_page"], act["last_page"])
+        lines.append(f"  [{', '.join(act['categories'])}] {printable(act['ref'] or '-')}{span}: {printable(act['title'])}")
         for match in act["matches"]:
-            lines.append(f"      {match['category']}: « {printable(match['words'])} » p. {match['page']}, {match['zone']} "
-                         f"({match['rule']})")
+            lines.append(f"      {match['category']}: « {printable(match['words'])} »{_pages(match['page'], None)}, "
+                         f"{match['zone']} ({match['rule']})")
     return "\n".join(lines)
+
+
+def _pages(first: int | None, last: int | None) -> str:
+    """" p. 3-5", " p. 3", or nothing where the pages are not known."""
+    if first is None:
+        return ""
+    return f" p. {first}-{last}" if last is not None and last != first else f" p. {first}"

@@ -16,16 +16,16 @@ import sys
 from typing import Sequence, TextIO
 
 from watchbot import discover
-from watchbot.core.clock import Clock
+from watchbot.core.clock import Clock, utcnow
 from watchbot.core.models import Source
 from watchbot.core.settings import Config
 from watchbot.fetch import Fetcher
 from watchbot.match.rules import Ruleset
-from watchbot.publish import feeds
+from watchbot.publish import accounts, feeds
 from watchbot.run.steps import discover_source, documents_to_read, publish, read_document
 from watchbot.run.stop import RunDeadline, Stopped, stoppable
 from watchbot.run.summary import Summary
-from watchbot.store import Sessions, database_identity, open_database, runs, sqlite_file
+from watchbot.store import Sessions, database_identity, open_database, posts, runs, sqlite_file
 from watchbot.store.cache import DatabaseHttpCache
 from watchbot.store.lock import run_lock
 
@@ -41,6 +41,8 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
         database = database_identity(config.db_url)
         run_id = runs.start(sessions, clock.now)
         summary = Summary()  # filled step by step: a stopped run records what it did
+        if config.accounts and not dry_run:
+            check_accounts(sessions, config)
         try:
             with stoppable():
                 steps(sessions, config, ruleset, sources, clock, summary, dry_run=dry_run, max_posts=max_posts,
@@ -76,3 +78,14 @@ def steps(sessions: Sessions, config: Config, ruleset: Ruleset, sources: Sequenc
             summary.add_outcome(reading)
             hits += reading.hits
     publish(sessions, config, ruleset, hits, summary.posts, dry_run=dry_run, max_posts=max_posts, out=out)
+
+
+def check_accounts(sessions: Sessions, config: Config) -> None:
+    """Say a missing or refused token at once, not after the crawl and OCR; the run still reads and stores.
+    A rate-limited account is not asked before its reset time."""
+    now = utcnow()
+    free = [account for account in config.accounts
+            if (until := posts.rate_limited_until(sessions, account.name)) is None or until <= now]
+    for name, why in accounts.refused(free, config.http.user_agent).items():
+        log.error("account %s: %s: it is stopped, nothing will be posted to it in this run; the RAA are still "
+                  "read and stored and its toots queued (watchbot accounts check says more)", name, why)

@@ -20,6 +20,7 @@ from watchbot.core.errors import WatchbotError
 from watchbot.core.models import Listing, Source
 from watchbot.core.settings import Config, CrawlSettings, ExtractSettings
 from watchbot.discover import registry
+from watchbot.discover.browser import BrowserMissing
 from watchbot.fetch import Download, FetchError, Fetcher, TimeUp
 from watchbot.match.rules import Ruleset
 from watchbot.publish import outbox
@@ -72,6 +73,9 @@ def discover_source(sessions: Sessions, fetcher: Fetcher, source: Source, settin
         listings = discover.crawl(source, fetcher, today=today, settings=settings, since=since,
                                   progress=progress)
     except Exception as error:  # whatever goes wrong with one source, the others go on
+        if isinstance(error.__cause__, BrowserMissing):  # an option the operator did not install: not a failure
+            log.warning("source %s skipped: %s", source.code, error.__cause__.reason)
+            return Crawled(None, fetcher.requests - before, skipped=True)
         failure = reason(error)
         source_history.record_failure(sessions, source.code, failure)
         log.warning("source %s failed: %s (%s)", source.code, failure, requests_made(fetcher.requests - before))

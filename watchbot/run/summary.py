@@ -13,6 +13,7 @@ from watchbot.store.states import DocumentState
 class Summary:
     sources_ok: int = 0
     sources_failed: int = 0
+    sources_skipped: int = 0
     documents_new: int = 0
     documents_done: int = 0
     documents_failed: int = 0
@@ -36,7 +37,8 @@ class Summary:
     def line(self) -> str:
         stopped = f"interrupted by {self.interrupted}; " if self.interrupted else ""
         gone = f", {self.documents_gone} gone" if self.documents_gone else ""
-        return (f"{stopped}sources {self.sources_ok} ok, {self.sources_failed} failed; "
+        skipped = f", {self.sources_skipped} skipped" if self.sources_skipped else ""
+        return (f"{stopped}sources {self.sources_ok} ok, {self.sources_failed} failed{skipped}; "
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
                 f"{self.documents_failed} failed{gone}, {self.documents_waiting} waiting; pages {self.pages} "
                 f"({self.pages_ocr} OCRed); acts {self.acts}; matches {self.matches}; {self.posts.line()}; "
@@ -49,7 +51,9 @@ class Summary:
 
     def add_source(self, code: str, crawled: Crawled) -> None:
         self.requests[code] = crawled.requests
-        if crawled.new is None:
+        if crawled.skipped:
+            self.sources_skipped += 1
+        elif crawled.new is None:
             self.sources_failed += 1
         else:
             self.sources_ok += 1
@@ -76,6 +80,7 @@ class Crawled:
 
     new: int | None
     requests: int
+    skipped: bool = False  # the optional browser is missing: neither read nor failed
 
 
 @dataclass(frozen=True)
