@@ -140,3 +140,17 @@ def test_days_covered_is_the_union_of_overlapping_periods(database_url):
         assert [(row.values, row.acts, row.days) for row in count(session, ["week"])] == [(("2025-W09",), 6, 15)]
     assert days_covered([(date(2025, 1, 5), date(2025, 1, 1))]) == 0
     assert days_covered([(date(2025, 1, 1), date(2025, 1, 1)), (date(2025, 1, 2), date(2025, 1, 2))]) == 2
+
+
+def test_a_republished_act_counts_once_in_its_first_published_raa_whatever_the_order_read(database_url):
+    def copy(start: date) -> list[ClassifiedAct]:
+        return [ClassifiedAct(Act("x", "Arrêté", 1, 1), (Match("drones", "r", 1, ""),),
+                              Facts(start=start, end=start), "83")]
+    store(database_url, [({"name": "RAA 2", "date": "2025-05-01", "url": "https://a/2.pdf"}, copy(date(2025, 5, 2))),
+                         ({"name": "undated", "date": "", "url": "https://a/0.pdf"}, copy(date(2025, 1, 1))),
+                         ({"name": "RAA 1", "date": "2025-04-01", "url": "https://a/1.pdf"}, copy(date(2025, 4, 2)))])
+    with open_database(database_url)() as session:
+        assert [(row.values, row.acts, row.days) for row in count(session, ["month", "week"])] == [
+            (("2025-04", "2025-W14"), 1, 1)]
+        assert [(row.acts, row.days) for row in count(session, since=date(2025, 4, 15))] == [(0, 0)]
+        assert [(row.acts, row.days) for row in count(session, until=date(2025, 4, 15))] == [(1, 1)]

@@ -13,23 +13,38 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Sequence
 
-from sqlalchemy import Date, Integer, String, bindparam, column, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 DIMENSIONS = ("month", "week", "department", "commune", "purpose", "operator", "kind", "source", "category")
 
-# The acts, each once: the copy in its first RAA.
+# The acts, each once: the copy in its first RAA (published first; among copies published the same day or
+# undated, the first stored). A search of the key's index for each act, cheaper than numbering them all.
 FIRSTS = """SELECT acts.id, acts.kind, acts.period_start, acts.period_end, documents.published,
-        documents.source_code,
-        row_number() OVER (PARTITION BY acts.key
-                           ORDER BY documents.published IS NULL, documents.published, acts.id) AS nth
+        documents.source_code
     FROM acts JOIN documents ON documents.id = acts.document_id
-    WHERE EXISTS (SELECT 1 FROM matches WHERE matches.act_id = acts.id)"""
+    WHERE EXISTS (SELECT 1 FROM matches WHERE matches.act_id = acts.id)
+    AND NOT EXISTS (SELECT 1 FROM acts AS other JOIN documents AS its ON its.id = other.document_id
+        WHERE other.key = acts.key AND other.id <> acts.id
+        AND EXISTS (SELECT 1 FROM matches WHERE matches.act_id = other.id)
+        AND (its.published < documents.published
+             OR (its.published IS NOT NULL AND documents.published IS NULL)
+             OR (other.id < acts.id AND (its.published = documents.published
+                                         OR (its.published IS NULL AND documents.published IS NULL)))))"""
 
-# Each dimension: the column it is read from, and the join that brings it.
-COLUMNS = {"month": "firsts.published", "week": "firsts.published", "kind": "firsts.kind",
-           "source": "firsts.source_code", "department": "department.value", "purpose": "purpose.value",
-           "operator": "operator.value", "commune": "commune.insee", "category": "category.category"}
+# Each dimension: the SQL value it is read as, on each database (ISO weeks: SQLite's strftime has no %V
+# before 3.46, so the week is that of its Thursday), and the join that brings it.
+THURSDAY = "date(firsts.published, '-3 days', 'weekday 4')"
+COLUMNS = {
+    "sqlite": {"month": "strftime('%Y-%m', firsts.published)",
+               "week": f"strftime('%Y', {THURSDAY}) || '-W' || "
+                       f"printf('%02d', (CAST(strftime('%j', {THURSDAY}) AS INTEGER) - 1) / 7 + 1)"},
+    "postgresql": {"month": "to_char(firsts.published, 'YYYY-MM')", "week": "to_char(firsts.published, 'IYYY-\"W\"IW')"},
+}
+VALUES = {"kind": "firsts.kind", "source": "firsts.source_code", "department": "department.value",
+          "purpose": "purpose.value", "operator": "operator.value", "commune": "commune.insee",
+          "category": "category.category"}
+DAYS_BETWEEN = {"sqlite": "CAST(julianday({0}) - julianday({1}) AS INTEGER)", "postgresql": "({0} - {1})"}
 JOINS = {
     "department": "LEFT JOIN act_facets AS department ON department.act_id = firsts.id "
                   "AND department.facet = 'department'",
@@ -57,17 +72,10 @@ def count(session: Session, by: Sequence[str] = (), categories: Sequence[str] = 
     unknown = [name for name in by if name not in DIMENSIONS]
     if unknown:
         raise ValueError(f"unknown dimension {', '.join(unknown)}: one of {', '.join(DIMENSIONS)}")
-    acts: dict[tuple, int] = {}
-    periods: dict[tuple, list[tuple[date, date]]] = {}
-    for *found, start, end, number in session.execute(*_statement(by, categories, since, until)):
-        values = _values(by, found)
-        acts[values] = acts.get(values, 0) + number
-        if start is not None and end is not None:
-            periods.setdefault(values, []).append((start, end))
-    if not by:
-        acts.setdefault((), 0)  # the total, even of nothing
-    return [Count(values, acts[values], days_covered(periods.get(values, ()))) for values in
-            sorted(acts, key=lambda values: [(value is None, value or "") for value in values])]
+    dialect = session.get_bind().dialect.name
+    found = [Count(tuple(values), acts, days)
+             for *values, acts, days in session.execute(*_statement(dialect, by, categories, since, until))]
+    return sorted(found, key=lambda row: [(value is None, value or "") for value in row.values])
 
 
 def days_covered(periods: Iterable[tuple[date, date]]) -> int:
@@ -86,28 +94,32 @@ def days_covered(periods: Iterable[tuple[date, date]]) -> int:
     return total
 
 
-def _values(by: Sequence[str], found: Sequence) -> tuple[str | None, ...]:
-    """The values of a result row, a dimension at a time (month and week from the publication date)."""
-    read = dict(zip(_columns(by), found, strict=True))
-    values: list[str | None] = []
-    for name in by:
-        value = read[COLUMNS[name]]
-        if value is not None and name == "month":
-            value = f"{value:%Y-%m}"
-        elif value is not None and name == "week":
-            year, week, _ = value.isocalendar()
-            value = f"{year}-W{week:02d}"
-        values.append(value)
-    return tuple(values)
+def _statement(dialect: str, by: Sequence[str], categories: Sequence[str], since: date | None,
+               until: date | None):
+    """The counts in one statement. Days covered: the periods of a row in order, each adds the days it holds
+    past the furthest end of those before it (the running maximum, a window)."""
+    values = [f"{(COLUMNS[dialect] | VALUES)[name]} AS v{index}" for index, name in enumerate(by)]
+    names = ", ".join(f"v{index}" for index in range(len(by)))
+    conditions, parameters = _conditions(categories, since, until)
+    between = DAYS_BETWEEN[dialect].format
+    statement = text(f"""WITH firsts AS ({FIRSTS}),
+        counted AS (SELECT {"".join(value + ", " for value in values)}firsts.period_start AS s, firsts.period_end AS e
+            FROM firsts {" ".join(JOINS[name] for name in by if name in JOINS)} WHERE {" AND ".join(conditions)}),
+        reaching AS (SELECT counted.*, max(CASE WHEN e >= s THEN e END) OVER (
+            {f"PARTITION BY {names}" if by else ""} ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+            AS reach FROM counted)
+        SELECT {names + ", " if by else ""}count(*) AS acts, coalesce(sum(CASE
+            WHEN s IS NULL OR e IS NULL OR e < s THEN 0
+            WHEN reach IS NULL OR s > reach THEN {between("e", "s")} + 1
+            WHEN e > reach THEN {between("e", "reach")} ELSE 0 END), 0) AS days
+        FROM reaching {f"GROUP BY {names}" if by else ""}""")
+    if categories:
+        statement = statement.bindparams(bindparam("categories", expanding=True))
+    return statement, parameters
 
 
-def _columns(by: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(COLUMNS[name] for name in by))
-
-
-def _statement(by: Sequence[str], categories: Sequence[str], since: date | None, until: date | None):
-    columns = _columns(by)
-    conditions, parameters = ["firsts.nth = 1"], dict[str, object]()
+def _conditions(categories: Sequence[str], since: date | None, until: date | None) -> tuple[list[str], dict]:
+    conditions, parameters = ["1 = 1"], dict[str, object]()
     if categories:
         conditions.append("EXISTS (SELECT 1 FROM matches WHERE matches.act_id = firsts.id "
                           "AND matches.category IN :categories)")
@@ -118,14 +130,4 @@ def _statement(by: Sequence[str], categories: Sequence[str], since: date | None,
     if until:
         conditions.append("firsts.published <= :until")
         parameters["until"] = until
-    grouped = ", ".join([*columns, "firsts.period_start", "firsts.period_end"])
-    statement = text(f"""WITH firsts AS ({FIRSTS})
-        SELECT {grouped}, count(*) AS acts FROM firsts {" ".join(JOINS[name] for name in dict.fromkeys(by)
-                                                                 if name in JOINS)}
-        WHERE {" AND ".join(conditions)} GROUP BY {grouped}""")
-    if categories:
-        statement = statement.bindparams(bindparam("categories", expanding=True))
-    types = [Date() if name == "firsts.published" else String() for name in columns]
-    return statement.columns(*[column(f"c{index}", kind) for index, kind in enumerate(types)],
-                             column("period_start", Date()), column("period_end", Date()),
-                             column("acts", Integer())), parameters
+    return conditions, parameters
