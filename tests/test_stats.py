@@ -154,3 +154,32 @@ def test_a_republished_act_counts_once_in_its_first_published_raa_whatever_the_o
             (("2025-04", "2025-W14"), 1, 1)]
         assert [(row.acts, row.days) for row in count(session, since=date(2025, 4, 15))] == [(0, 0)]
         assert [(row.acts, row.days) for row in count(session, until=date(2025, 4, 15))] == [(1, 1)]
+
+
+def test_export_writes_each_act_once_with_its_facts_and_links(var_archive, tmp_path, capsys):
+    config, acts = var_archive
+    assert main(["export", "--format", "json", "--config", str(config)]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert len(exported) == len(acts) == len({row["id"] for row in exported})
+    [toulon] = [row for row in exported if row["reference"] == REPUBLISHED]
+    assert toulon | {"id": "", "title": ""} == {
+        "id": "", "reference": REPUBLISHED, "title": "", "categories": "drones", "kind": "initial",
+        "start": "2025-02-10", "end": "2025-02-14", "communes": "Toulon", "insee": "83137", "departments": "83",
+        "purposes": "delinquance", "operators": "police_nationale", "cameras": 1, "source": "pref83",
+        "raa": toulon["raa"], "published": "2025-02-10", "link": toulon["link"]}
+    assert toulon["raa"] != "RAA N°200 du 1er décembre 2025" and toulon["link"].endswith(".pdf#page=1")
+    assert main(["export", "--format", "csv", "--out", str(tmp_path / "acts.csv"), "--config", str(config)]) == 0
+    with (tmp_path / "acts.csv").open(encoding="utf-8", newline="") as file:
+        assert [dict(row) for row in csv.DictReader(file)] == [
+            {name: "" if value is None else str(value) for name, value in row.items()} for row in exported]
+    assert main(["export", "--format", "parquet", "--config", str(config)]) == 2
+    assert "--format parquet needs --out FILE" in capsys.readouterr().err
+
+
+def test_export_to_parquet(var_archive, tmp_path):
+    parquet = pytest.importorskip("pyarrow.parquet")
+    config, acts = var_archive
+    assert main(["export", "--format", "parquet", "--out", str(tmp_path / "acts.parquet"), "--config",
+                 str(config)]) == 0
+    table = parquet.read_table(tmp_path / "acts.parquet").to_pylist()
+    assert len(table) == len(acts) and {row["published"] for row in table} >= {date(2025, 2, 10)}
