@@ -13,14 +13,14 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (accounts, backfill, browse, classify, demo, discover, evaluate, feed, reclassify, retry,
-                               rules, run, search, sources, status, worker)
+from watchbot.commands import (accounts, backfill, browse, classify, demo, discover, evaluate, export, feed,
+                               reclassify, retry, rules, run, search, sources, stats, status, worker)
 from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.core.terminal import PrintableLogs, printable
 from watchbot.store import UNUSABLE
 
-COMMANDS = (run, discover, sources, accounts, classify, rules, evaluate, reclassify, status, retry, search, feed, browse,
-            demo, backfill, worker)
+COMMANDS = (run, discover, sources, accounts, classify, rules, evaluate, reclassify, status, retry, search, stats,
+            export, feed, browse, demo, backfill, worker)
 STATE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that its "
               "disk has room")
 DAMAGED_HELP = ("watchbot: the SQLite file is damaged: it can be moved aside, a new one is made, and the toots already "
