@@ -8,6 +8,7 @@ the exit code.
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 from typing import Sequence
 
@@ -45,3 +46,11 @@ def selected_sources(config: Config, codes: Sequence[str]) -> list[Source]:
         return registry.select(config.sources, codes)
     except ValueError as error:
         raise UsageError(str(error)) from None
+
+
+def iso_date(value: str) -> date:
+    """An option's date, as YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None

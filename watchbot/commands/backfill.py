@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 
 from watchbot import config as configuration
-from watchbot.commands import UsageError, config_option, selected_sources, source_option
+from watchbot.commands import UsageError, config_option, iso_date, selected_sources, source_option
 from watchbot.core.errors import ExitCode
 from watchbot.core.clock import Clock
 from watchbot.queue import EngineUnavailable, open_engine, progress
@@ -17,7 +16,7 @@ def register(commands, common) -> None:
     parser = commands.add_parser("backfill", parents=[common], help="crawl back to a date and queue the reading "
                                  "of every RAA found for `watchbot worker` (PostgreSQL; never posts)")
     config_option(parser)
-    parser.add_argument("--since", type=date.fromisoformat, required=True, metavar="YYYY-MM-DD",
+    parser.add_argument("--since", type=iso_date, required=True, metavar="YYYY-MM-DD",
                         help="read the RAA published on or after this date")
     source_option(parser)
     parser.add_argument("--wait", action="store_true", help="wait until the queue is drained, showing the "

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from watchbot import config as configuration
 from watchbot.core.errors import ExitCode
-from watchbot.commands import config_option, load_rules
+from watchbot.commands import config_option, iso_date, load_rules
 from watchbot.run.reclassify import reclassify
 
 log = logging.getLogger("watchbot")
@@ -17,7 +16,7 @@ def register(commands, common) -> None:
     parser = commands.add_parser("reclassify", parents=[common], help="apply edited rules to the acts already "
                                  "read (no download, no OCR); newly matching acts get their toots queued")
     config_option(parser)
-    parser.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+    parser.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD",
                         help="only RAA published since this date")
     parser.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
     parser.set_defaults(handler=handle)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from watchbot import config as configuration
 from watchbot.core.errors import ExitCode
-from watchbot.commands import UsageError, config_option
+from watchbot.commands import UsageError, config_option, iso_date
 from watchbot.store import open_database, posts
 from watchbot.store.states import PostState
 from watchbot.store.lock import run_lock
@@ -24,7 +23,7 @@ def register(commands, common) -> None:
     parser.add_argument("--mark-posted", type=int, metavar="ID", action="append", default=[],
                         help="record toot ID (as `status` lists it) as posted: a toot left `sending` that you "
                              "found on the account (repeatable)")
-    parser.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+    parser.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD",
                         help="only toots queued on or after this date")
     parser.set_defaults(handler=handle)
 

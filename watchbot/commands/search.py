@@ -6,11 +6,10 @@ import argparse
 import json
 import re
 import sys
-from datetime import date
 from typing import Sequence
 
 from watchbot import config as configuration
-from watchbot.commands import UsageError, config_option, load_rules
+from watchbot.commands import UsageError, config_option, iso_date, load_rules
 from watchbot.core.errors import ExitCode
 from watchbot.core.models import KINDS, Facts
 from watchbot.core.settings import Config
@@ -42,8 +41,8 @@ def register(commands, common) -> None:
                         help="only acts matched in this category, e.g. drones (repeatable)")
     parser.add_argument("--source", action="append", default=[], metavar="CODE",
                         help="only this source, e.g. pref83 (repeatable)")
-    parser.add_argument("--since", type=_date, metavar="DATE", help="only RAA published on or after DATE (YYYY-MM-DD)")
-    parser.add_argument("--until", type=_date, metavar="DATE", help="only RAA published on or before DATE")
+    parser.add_argument("--since", type=iso_date, metavar="DATE", help="only RAA published on or after DATE (YYYY-MM-DD)")
+    parser.add_argument("--until", type=iso_date, metavar="DATE", help="only RAA published on or before DATE")
     parser.add_argument("--commune", action="append", default=[], metavar="NAME|INSEE",
                         help="only acts whose facts name this commune, e.g. Niort or 79191 (repeatable)")
     parser.add_argument("--department", action="append", default=[], metavar="CODE",
@@ -53,9 +52,9 @@ def register(commands, common) -> None:
                              "rules/facts/purposes.yaml)")
     parser.add_argument("--kind", action="append", default=[], metavar="K",
                         help=f"only acts of this kind: {', '.join(KINDS)} (repeatable)")
-    parser.add_argument("--from", dest="period_from", type=_date, metavar="DATE",
+    parser.add_argument("--from", dest="period_from", type=iso_date, metavar="DATE",
                         help="only acts whose period (the days the measure applies) ends on or after DATE")
-    parser.add_argument("--to", dest="period_to", type=_date, metavar="DATE",
+    parser.add_argument("--to", dest="period_to", type=iso_date, metavar="DATE",
                         help="only acts whose period starts on or before DATE")
     parser.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N acts (default: 20)")
     parser.add_argument("--sort", choices=SORTS, default="relevance", help="best matches first (default) or "
@@ -147,13 +146,6 @@ def _insee_codes(commune: str) -> list[str]:
     if not codes:
         raise UsageError(f"search: no commune is named {commune!r} (a name as INSEE writes it, or its code)")
     return codes
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _positive(value: str) -> int:

@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from watchbot import config as configuration
-from watchbot.commands import config_option
-from watchbot.commands.search import _date
+from watchbot.commands import config_option, iso_date
 from watchbot.core.errors import ExitCode
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.store import open_database
@@ -39,9 +38,9 @@ def register(commands, common) -> None:
     parser.add_argument("--by", action="append", default=[], choices=DIMENSIONS, metavar="DIMENSION",
                         help=f"one row per value of: {', '.join(DIMENSIONS)} (repeatable: one row per "
                              "combination). month and week are those of the act's first RAA's publication")
-    parser.add_argument("--since", type=_date, metavar="DATE",
+    parser.add_argument("--since", type=iso_date, metavar="DATE",
                         help="only acts whose first RAA was published on or after DATE (YYYY-MM-DD)")
-    parser.add_argument("--until", type=_date, metavar="DATE",
+    parser.add_argument("--until", type=iso_date, metavar="DATE",
                         help="only acts whose first RAA was published on or before DATE")
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="a table (default), CSV, or a JSON array of rows on stdout")
