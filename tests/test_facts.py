@@ -39,6 +39,10 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
     ("le 12/06/2026", [(date(2026, 6, 12), date(2026, 6, 12), ())]),
     ("survol drone police 02 10 2025", [(date(2025, 10, 2), date(2025, 10, 2), ())]),
     ("du 28 au 3 mars 2025", [(date(2025, 2, 28), date(2025, 3, 3), ())]),
+    ("du jeudi 14 août 2025, 12h00, au dimanche 17 août 2025, minuit",
+     [(date(2025, 8, 14), date(2025, 8, 17), ("12:00-24:00",))]),
+    ("devant se tenir le lundi 9 octobre 2023 à 14h00", [(date(2023, 10, 9), date(2023, 10, 9), ("14:00-",))]),
+    ("le dimanche 08juin  2025  de 12h00  à 20h00", [(date(2025, 6, 8), date(2025, 6, 8), ("12:00-20:00",))]),
 ])
 def test_french_periods(text, expected):
     assert period(text) == expected

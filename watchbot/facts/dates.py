@@ -33,7 +33,7 @@ DAYS_BEFORE_NEXT_YEAR = 180
 def _date(name: str, *, day_only: bool = False) -> str:
     """A date with uniquely named groups: a day with a month and a year (words or digits), or a day alone."""
     worded = (rf"{_WEEKDAY}(?P<{name}_d>\d{{1,2}}|premier)(?:\s?(?:er|eme|e)(?![a-z]))?"
-              rf"(?:\s+(?P<{name}_m>{_MONTH})\.?(?![a-z])(?:\s+(?P<{name}_y>\d{{4}})(?!\d))?)"
+              rf"(?:\s*(?P<{name}_m>{_MONTH})\.?(?![a-z])(?:\s+(?P<{name}_y>\d{{4}})(?!\d))?)"
               + ("?" if day_only else ""))
     digits = (rf"(?P<{name}_nd>\d{{1,2}})(?P<{name}_s>[/.\s])(?P<{name}_nm>\d{{1,2}})(?P={name}_s)"
               rf"(?P<{name}_ny>\d{{4}}|\d{{2}})(?!\d)")
@@ -45,16 +45,16 @@ def _time(name: str) -> str:
 
 
 def _slot(name: str) -> str:
-    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h »."""
-    return (rf"(?:{_SEP}(?:de|des|entre|a partir de)\s+{_time(name + '_from')}"
+    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 »."""
+    return (rf"(?:{_SEP}(?:de|des|entre|a partir de|a)\s+{_time(name + '_from')}"
             rf"(?:\s+(?:a|et|jusqu'a)\s+{_time(name + '_to')})?)?")
 
 
 RANGE = re.compile(
     rf"(?:du|le|depuis le|a compter du|a partir du|entre le)\s+{_date('a', day_only=True)}"
-    rf"(?:{_SEP}(?:a|des|de|a partir de)\s+{_time('a_t')})?"
+    rf"(?:{_SEP}(?:(?:a|des|de|a partir de)\s+)?{_time('a_t')})?"
     rf"(?:{_SEP}(?:au|jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
-    rf"(?:{_SEP}(?:a|jusqu'a)\s+{_time('b_t')})?" + _slot("s"))
+    rf"(?:{_SEP}(?:(?:a|jusqu'a)\s+)?{_time('b_t')})?" + _slot("s"))
 LIST = re.compile(
     rf"les\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
     rf"\s+et\s+{_WEEKDAY}(?P<last>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})\.?(?![a-z])(?:\s+(?P<y>\d{{4}}))?" + _slot("s"))
@@ -116,7 +116,7 @@ def _span(pattern: re.Pattern[str], match: re.Match[str], act_day: date | None) 
         start = date(start.year, start.month, start.day)
     if start and end and start > end and start.month == end.month:
         start = _month_before(start)
-    times = ((f"{_clock(match['a_t'] or '')}-{_clock(match['b_t'] or '')}",) if match["a_t"] or match["b_t"]
+    times = ((f"{_clock(match['a_t'] or '')}-{_clock(match['b_t'] or '', end=True)}",) if match["a_t"] or match["b_t"]
              else _slots(match))
     return _dated(start, end, times, match.start(), act_day)
 
@@ -189,14 +189,15 @@ def _month_before(day: date) -> date:
 def _slots(match: re.Match[str]) -> tuple[str, ...]:
     if not match["s_from"]:
         return ()
-    return (f"{_clock(match['s_from'])}-{_clock(match['s_to'] or '')}",)
+    return (f"{_clock(match['s_from'])}-{_clock(match['s_to'] or '', end=True)}",)
 
 
-def _clock(written: str) -> str:
-    """« 15h00 », « 8 heures », « 18 h 05 », « minuit » as « 15:00 », « 08:00 », « 18:05 », « 00:00 »."""
+def _clock(written: str, end: bool = False) -> str:
+    """« 15h00 », « 8 heures », « 18 h 05 », « midi » as « 15:00 », « 08:00 », « 18:05 », « 12:00 »; « minuit »
+    starts a day at « 00:00 » and ends one at « 24:00 »."""
     if not written:
         return ""
     if written in ("minuit", "midi"):
-        return "00:00" if written == "minuit" else "12:00"
+        return "12:00" if written == "midi" else "24:00" if end else "00:00"
     hours, minutes = re.match(r"(\d{1,2})\D*(\d{2})?", written).groups()  # type: ignore[union-attr]
     return f"{int(hours):02d}:{minutes or '00'}"
