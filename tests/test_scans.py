@@ -25,9 +25,8 @@ def test_a_page_read_poorly_is_stored_listed_and_quoted_with_care(tmp_path, site
     assert main(["run", "--config", str(config)]) == 0
     toot = capsys.readouterr().out
     assert f"Acte n° {CCTV_REF}" in toot and "#vidéosurveillance" in toot
-    [quote] = [line for line in toot.splitlines() if line.startswith("«")]
-    assert quote.endswith("» (page scannée, lecture incertaine)")
-    assert "vidéoprotection" in quote and len(quote.removeprefix("« ").split(" »")[0]) <= 100
+    facts = toot.splitlines()[1]  # what was read on the blurred page leads the toot, said to be uncertain
+    assert facts.startswith("📍 ") and facts.endswith(" (page scannée, lecture incertaine)")
 
     pages = sorted((page.number, page.quality) for page in rows(config, PageRow))
     assert [number for number, _ in pages] == [1, 2]

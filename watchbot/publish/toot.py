@@ -107,6 +107,8 @@ def compose(item: TootInput, categories: Sequence[Category], max_characters: int
         raise TootError("a toot needs at least one category")
     title = clean(item.act.title) or clean(item.document_title)
     lead = clean(facts_line(item.facts, item.labels, item.department)) if item.facts else ""
+    if lead and _read_poorly(item.act, item.poor_pages):  # facts read on a scan are as uncertain as a quote
+        lead += SCAN_NOTE
     excerpt, words, scanned = ("", "", False) if lead else _excerpt(item.matches, item.poor_pages)
 
     def render(title_budget: int, excerpt_budget: int, name_budget: int | None, lead_budget: int = len(lead)) -> str:
@@ -264,6 +266,12 @@ def content_warning(categories: Sequence[Category], warnings: Mapping[str, str])
 def neutralise(text: str) -> str:
     """Document text that can no longer mention, tag or link (see the module docstring)."""
     return LINKABLE.sub(lambda found: found.group() + WORD_JOINER, text)
+
+
+def _read_poorly(act: Act, poor_pages: frozenset[int]) -> bool:
+    if act.first_page is None:
+        return False
+    return any(number in poor_pages for number in range(act.first_page, (act.last_page or act.first_page) + 1))
 
 
 def _excerpt(matches: Sequence[Match], poor_pages: frozenset[int]) -> tuple[str, str, bool]:
