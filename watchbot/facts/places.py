@@ -39,8 +39,8 @@ AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue",
 _SITE = re.compile(
     r"(?i:\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b)"
     r"(?P<name>(?:\s+(?i:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
-    r"(?=\s*(?:[,;:()\n«».]|\s(?i:à|a|au|aux|le|les|du|de|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
-    r"depuis|jusqu'à|vers)\s|$))")
+    r"(?=\s*(?:[,;:()\n«».]|\s(?:à|a|au|aux|le|les|du|de|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
+    r"depuis|jusqu'à|vers)\s|$))")  # lower-case words end a name: « COLLÈGE DU MONTOIS » is one
 # A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
 # « Vidéoprotection-Archives municipales-Le Mans ».
 ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)\s*(?:(?i:pour|de)\s+"
@@ -49,7 +49,7 @@ ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)
                            re.MULTILINE)
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
-GLUED_NUMBER = re.compile(r"(?<=[^\W\d])\d{1,3}$")
+GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
 TOKEN_BREAK = re.compile(r"[\s'’]+")
 DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
