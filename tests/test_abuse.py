@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import fcntl
+import json
 import logging
 import os
 import re
@@ -724,3 +725,27 @@ def test_a_database_url_without_its_driver_is_a_clear_usage_error(tmp_path, caps
     assert main(["status", "--config", str(config)]) == 2
     error = capsys.readouterr().err
     assert says in error and "Traceback" not in error and "secret" not in error
+
+
+# 27. A hostile Attrap API ----------------------------------------------------------------------------
+
+ATTRAP_ELEMENT = {"administration": "pref92", "name": "RAA", "date": "2026-03-01", "url": "https://x.example/a.pdf"}
+
+
+@pytest.mark.parametrize("answer, says", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deep"),
+    (json.dumps({"elements": [ATTRAP_ELEMENT] * 20_000}), "answered 20000 elements on one page, more than 1000")])
+def test_a_hostile_attrap_answer_fails_only_its_source(tmp_path, site_server, capsys, fresh_logging, answer, says):
+    index = serve(site_server, [NEGATIVE])
+    site_server.route("/api/v1/search", answer)
+    extra = (f'  - {{code: attrap92, name: Attrap, index_url: "{site_server.url("/api/v1/search")}", '
+             f'strategy: attrap, options: {{administration: pref92, hosts: [x.example]}}}}\n')
+    config = write_config(tmp_path, index, not_before="2025-01-01", extra=extra)
+    start = time.monotonic()
+    assert main(["sources", "check", "--config", str(config)]) == 1
+    assert time.monotonic() - start < 20
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[1].split()[:2] == ["pref77", "yes"]
+    assert lines[2].startswith("attrap92") and says in lines[2]
+    assert "Traceback" not in captured.err + captured.out
