@@ -749,3 +749,22 @@ def test_a_hostile_attrap_answer_fails_only_its_source(tmp_path, site_server, ca
     assert lines[1].split()[:2] == ["pref77", "yes"]
     assert lines[2].startswith("attrap92") and says in lines[2]
     assert "Traceback" not in captured.err + captured.out
+
+
+# 28. A 429 storm -------------------------------------------------------------------------------------
+
+def test_a_429_storm_gives_the_host_up_for_the_run_without_using_attempts(tmp_path, site_server):
+    """Every PDF answered 429: each took its retries and waits, holding the lock for hours; after 10 busy
+    answers in a row the host is given up until the next run, and no document uses an attempt."""
+    documents = [dataclasses.replace(NEGATIVE, name=f"RAA n°{number}.pdf") for number in range(12)]
+    config = write_config(tmp_path, serve(site_server, documents))
+    for document in documents:
+        site_server.route(quote(document.href), Route(status=429, retry_after="0"))
+    start = time.monotonic()
+    assert main(["run", "--config", str(config)]) == 1
+    assert time.monotonic() - start < 60  # the pacing slowed down, 1 s back-offs
+    pdf_requests = [path for path in site_server.paths() if path.endswith(".pdf")]
+    assert len(pdf_requests) == 10  # two attempts for five documents, then none
+    rows = database_rows(config, DocumentRow)
+    assert len(rows) == 12 and {(row.status, row.attempts) for row in rows} == {("waiting", 0)}
+    assert sum("given up for this run" in row.last_error for row in rows) == 8  # the tenth answer too
