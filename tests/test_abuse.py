@@ -11,6 +11,7 @@ import dataclasses
 import errno
 import fcntl
 import io
+import json
 import logging
 import os
 import re
@@ -885,3 +886,46 @@ def test_a_reason_keeps_its_cause():
     with pytest.raises(RetryLater) as refused:
         _ = Poster(proxied, "token").limit
     assert refused.value.reason.endswith("[Errno 111] Connection refused\"))") and len(refused.value.reason) <= 600
+
+
+# 27. A hostile Attrap API ----------------------------------------------------------------------------
+
+ATTRAP_ELEMENT = {"administration": "pref92", "name": "RAA", "date": "2026-03-01", "url": "https://x.example/a.pdf"}
+
+
+@pytest.mark.parametrize("answer, says", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deep"),
+    (json.dumps({"elements": [ATTRAP_ELEMENT] * 20_000}), "answered 20000 elements on one page, more than 1000")])
+def test_a_hostile_attrap_answer_fails_only_its_source(tmp_path, site_server, capsys, fresh_logging, answer, says):
+    index = serve(site_server, [NEGATIVE])
+    site_server.route("/api/v1/search", answer)
+    extra = (f'  - {{code: attrap92, name: Attrap, index_url: "{site_server.url("/api/v1/search")}", '
+             f'strategy: attrap, options: {{administration: pref92, hosts: [x.example]}}}}\n')
+    config = write_config(tmp_path, index, not_before="2025-01-01", extra=extra)
+    start = time.monotonic()
+    assert main(["sources", "check", "--config", str(config)]) == 1
+    assert time.monotonic() - start < 20
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[1].split()[:2] == ["pref77", "yes"]
+    assert lines[2].startswith("attrap92") and says in lines[2]
+    assert "Traceback" not in captured.err + captured.out
+
+
+# 28. A 429 storm -------------------------------------------------------------------------------------
+
+def test_a_429_storm_gives_the_host_up_for_the_run_without_using_attempts(tmp_path, site_server):
+    """Every PDF answered 429: each took its retries and waits, holding the lock for hours; after 10 busy
+    answers in a row the host is given up until the next run, and no document uses an attempt."""
+    documents = [dataclasses.replace(NEGATIVE, name=f"RAA n°{number}.pdf") for number in range(12)]
+    config = write_config(tmp_path, serve(site_server, documents))
+    for document in documents:
+        site_server.route(quote(document.href), Route(status=429, retry_after="0"))
+    start = time.monotonic()
+    assert main(["run", "--config", str(config)]) == 1
+    assert time.monotonic() - start < 60  # the pacing slowed down, 1 s back-offs
+    pdf_requests = [path for path in site_server.paths() if path.endswith(".pdf")]
+    assert len(pdf_requests) == 10  # two attempts for five documents, then none
+    rows = database_rows(config, DocumentRow)
+    assert len(rows) == 12 and {(row.status, row.attempts) for row in rows} == {("waiting", 0)}
+    assert sum("given up for this run" in row.last_error for row in rows) == 8  # the tenth answer too

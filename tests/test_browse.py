@@ -155,3 +155,24 @@ def test_browse_refuses_a_postgresql_database(tmp_path, capsys):
     path.write_text("database_url: postgresql+psycopg://localhost/watchbot\n", encoding="utf-8")
     assert main(["browse", "--config", str(path)]) == 2
     assert "browse opens a SQLite database file" in capsys.readouterr().err
+
+
+def raw_get(port: int, host: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(f"GET /watchbot HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while piece := connection.recv(65536):
+            answer += piece
+    return answer
+
+
+def test_only_requests_addressed_to_the_local_port_are_answered(archive):
+    """Issue 21: a page on evil.example whose name is made to resolve to 127.0.0.1 (DNS rebinding) read
+    the archive; a request whose Host is not 127.0.0.1:PORT or localhost:PORT is refused."""
+    port = int(archive.rsplit(":", 1)[1])
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1", f"127.0.0.2:{port}", f"localhost:{port + 1}"):
+        answer = raw_get(port, host)
+        assert answer.startswith(b"HTTP/1.1 421 "), (host, answer[:200])
+        assert b"acts" not in answer
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert raw_get(port, host).startswith(b"HTTP/1.1 200 "), host

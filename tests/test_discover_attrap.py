@@ -11,7 +11,7 @@ from tests.support.corpus import corpus
 from watchbot import discover
 from watchbot.core.models import Source
 from watchbot.core.settings import CrawlSettings, HttpSettings
-from watchbot.discover import DiscoverError, crawl
+from watchbot.discover import DiscoverError, attrap, crawl
 from watchbot.fetch import Fetcher
 
 SETTINGS = HttpSettings(delay_seconds=0, timeout_seconds=5, max_retries=1)
@@ -60,3 +60,41 @@ def test_no_raa_is_an_error(site_server):
 def test_the_administration_is_required(site_server):
     with pytest.raises(DiscoverError, match="needs the option 'administration'"):
         source(site_server, administration="")
+
+
+def test_an_element_without_a_date_is_left_out_with_a_warning(site_server, caplog):
+    answer = json.loads(corpus("idf/search.json").read_text(encoding="utf-8"))
+    undated = {**answer["elements"][0], "administration": "pref92", "date": None}
+    site_server.route(QUERY + "1", json.dumps({**answer, "elements": [undated, *answer["elements"]]}))
+    site_server.route(QUERY + "2", json.dumps({"elements": [], "total": answer["total"]}))
+    found = run(site_server)
+    assert len(found) == 2
+    assert "pref92-attrap: 1 element(s) of the Attrap API left out, without a url, a name or an ISO date" \
+        in caplog.text
+
+
+def test_a_page_of_too_many_elements_fails_the_source(site_server):
+    answer = json.loads(corpus("idf/search.json").read_text(encoding="utf-8"))
+    element = answer["elements"][0]
+    site_server.route(QUERY + "1", json.dumps({"elements": [element] * (attrap.MAX_PAGE_ELEMENTS + 1)}))
+    with pytest.raises(DiscoverError, match=r"answered 1001 elements on one page, more than 1000: refused") as caught:
+        run(site_server)
+    assert caught.value.passing
+
+
+def test_pages_of_elements_are_bounded_in_all(site_server):
+    answer = json.loads(corpus("idf/search.json").read_text(encoding="utf-8"))
+    for number in range(1, 8):  # each page new, none older: the crawl would go on
+        page = [{**answer["elements"][0], "administration": "pref92", "date": "2025-10-15",
+                 "url": f"https://www.hauts-de-seine.gouv.fr/{number}-{index}.pdf"}
+                for index in range(attrap.MAX_PAGE_ELEMENTS)]
+        site_server.route(QUERY + str(number), json.dumps({"elements": page}))
+    with pytest.raises(DiscoverError, match="more than 5000 elements in all"):
+        run(site_server)
+    assert len(site_server.paths()) == 6
+
+
+def test_an_answer_nested_too_deep_is_refused(site_server):
+    site_server.route(QUERY + "1", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DiscoverError, match="nested too deep"):
+        run(site_server)

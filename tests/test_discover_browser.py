@@ -126,3 +126,23 @@ def test_a_challenge_the_browser_cannot_pass_fails_within_the_page_deadline(chal
     assert caught.value.challenge and caught.value.passing
     assert (f"index page unreachable: {challenged.url(INDEX_PATH)}: a JavaScript or CAPTCHA challenge not passed "
             "within 2 s in the headless browser") in caught.value.reason
+
+
+@needs_browser
+def test_a_page_script_cannot_reach_another_port_of_the_configured_host(challenged):
+    """Issue 21: host-resolver rules cannot tell ports apart, and leave addresses alone; a script of the page
+    fetched from another port of the source's host. Only the configured origins bypass a closed proxy."""
+    other = SiteServer("127.0.0.2").start()  # the same host, another port
+    try:
+        other.route("/secret", "<p>secret</p>")
+        [page] = challenged.routes[INDEX_PATH]
+        probe = (f'<img src="{other.url("/image.png")}"><script>var request = new XMLHttpRequest(); '
+                 f'request.open("GET", "{other.url("/secret")}", false); try {{ request.send(); }} catch (e) {{}}'
+                 '</script>')
+        challenged.route(INDEX_PATH, replace(page, body=page.body.replace("</main>", f"{probe}</main>")))
+        [listing] = crawl(source_on(challenged, browser=True), Fetcher(SETTINGS, [challenged.base]), today=TODAY,
+                          since=SINCE)
+        assert listing.published == RAA.published  # the configured port is reached
+        assert other.requests == []
+    finally:
+        other.stop()

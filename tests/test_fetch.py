@@ -384,3 +384,32 @@ def test_a_failed_name_lookup_is_named_and_not_retried(monkeypatch):
     with pytest.raises(FetchError, match="name lookup failed: .*Name or service not known"):
         fetcher.html("https://www.prefecture.invalid/raa")
     assert fetcher.requests == 1
+
+
+def test_a_429_storm_gives_the_origin_up_for_the_run(site_server):
+    """Issue 21: a host answering 429 to every request held the lock for hours, three attempts and their
+    waits per document; after 10 busy answers in a row its origin is given up until the next run."""
+    for number in range(6):
+        site_server.route(f"/d{number}", Route(status=429, retry_after="1"))
+    sleeps = Sleeps()
+    client = fetcher(site_server, sleep=sleeps)
+    reasons = []
+    for number in range(6):
+        with pytest.raises(FetchError) as caught:
+            client.html(site_server.url(f"/d{number}"))
+        assert caught.value.passing
+        reasons.append(caught.value.reason)
+    assert len(site_server.requests) == 10 and sleeps.count(1.0) == 6  # the other waits are the pacing
+    assert "keeps answering that it is busy (10 in a row, 6 s waited), given up for this run" in reasons[3]
+    assert "earlier in this run" in reasons[5]
+
+
+def test_waiting_on_429_answers_is_bounded_in_the_run(site_server):
+    site_server.route("/slow", [Route(status=429, retry_after="100"), Route(body="<p>ok</p>")] * 10)
+    sleeps = Sleeps()
+    client = fetcher(site_server, sleep=sleeps)
+    for _ in range(6):
+        client.html(site_server.url("/slow"))
+    with pytest.raises(FetchError, match=r"\(1 in a row, 600 s waited\), given up for this run"):
+        client.html(site_server.url("/slow"))
+    assert [wait for wait in sleeps if wait >= 100] == [100] * 6  # the rest is the pacing, slowed down

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Awaitable, Callable
 
 from datasette import hookimpl
 from datasette.app import Datasette
@@ -16,6 +17,8 @@ from datasette.plugins import pm
 from watchbot.match.rules import Ruleset
 from watchbot.store.query import fts5, parse
 from watchbot.store.search import MARK, SNIPPET_WORDS
+
+Asgi = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
 CATEGORIES = "(SELECT group_concat(DISTINCT category) FROM matches WHERE matches.act_id = acts.id)"
 LINK = "documents.url || '#page=' || coalesce({page}, 1)"
@@ -125,6 +128,26 @@ def datasette(path: Path, ruleset: Ruleset) -> Datasette:
         pm.register(sys.modules[__name__], name="watchbot")
     return Datasette([str(path)], metadata=metadata(path.stem, ruleset),
                      settings={"allow_download": False, "suggest_facets": False, "sql_time_limit_ms": 5000})
+
+
+def local_only(app: Asgi, port: int) -> Asgi:
+    """The app answering only requests addressed to 127.0.0.1:port or localhost:port: a web page whose own
+    host name is made to resolve to 127.0.0.1 (DNS rebinding) cannot read the archive through the browser."""
+    allowed = {f"127.0.0.1:{port}".encode(), f"localhost:{port}".encode()}
+
+    async def guarded(scope: dict, receive: Any, send: Any) -> None:
+        host = dict(scope.get("headers", [])).get(b"host", b"").lower()
+        if scope["type"] == "lifespan" or host in allowed:
+            await app(scope, receive, send)
+        elif scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 421,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body",
+                        "body": f"Misdirected request: the archive is at http://127.0.0.1:{port}/\n".encode()})
+        else:
+            await send({"type": "websocket.close", "code": 1008})
+
+    return guarded
 
 
 @hookimpl

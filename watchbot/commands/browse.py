@@ -26,7 +26,7 @@ def handle(args) -> int:
     try:
         import uvicorn
 
-        from watchbot.commands.archive import datasette
+        from watchbot.commands.archive import datasette, local_only
     except ImportError as error:
         raise UsageError(f"browse needs Datasette: pip install 'watchbot[browse]' ({error})") from None
     if not path.exists():
@@ -34,5 +34,5 @@ def handle(args) -> int:
     ruleset = load_rules(config.rules_dir)
     migrate(connect(config.db_url))  # the search index of an older database
     print(f"watchbot: the archive is at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
-    uvicorn.run(datasette(path, ruleset).app(), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(local_only(datasette(path, ruleset).app(), args.port), host="127.0.0.1", port=args.port, log_level="warning")
     return ExitCode.OK

@@ -6,7 +6,8 @@ fetcher's own detection) and has loaded; its HTML goes to the crawler's usual pa
 challenge set and the browser's user agent are handed to the fetcher's session, so that the PDFs of that
 host, fetched later without the browser, come with them. Pages of other hosts and form submissions go
 through the fetcher as usual. One browser per source crawl, with a fresh profile, always quit; it resolves
-no host but those of the configured sources.
+no host but those of the configured sources, and reaches none but their origins (scheme, host and port): every
+other request, loopback included, goes to a proxy that does not exist.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from typing import Iterator
 
 from watchbot.fetch import CHALLENGE_BYTES, ChallengeError, Fetcher, FetchError, HtmlPage, TimeUp, challenge_in, too_late
 from watchbot.core.urls import host_of, normalize_url
+from watchbot.fetch.guard import Origin
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 PAGE_DEADLINE_SECONDS = 60.0  # one page: loading, passing the challenge, loading the page it leads to
+NOWHERE = "http://127.0.0.1:9"  # the discard port, closed: a request sent there fails
 HOW_TO = "run scripts/setup --browser (it installs Debian's chromium and chromium-driver, and Selenium)"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")
@@ -59,7 +62,8 @@ def pages(fetcher: Fetcher, index_url: str, enabled: bool) -> Iterator[Fetcher |
 
     with tempfile.TemporaryDirectory(prefix="watchbot-chromium-", ignore_cleanup_errors=True) as profile:
         options = webdriver.ChromeOptions()
-        for flag in (*FLAGS, f"--user-data-dir={profile}", _only(fetcher.guard.hosts)):
+        for flag in (*FLAGS, f"--user-data-dir={profile}", _only(fetcher.guard.hosts),
+                     *_direct_only(fetcher.guard.origins)):
             options.add_argument(flag)
         options.binary_location = str(CHROMIUM)
         try:
@@ -157,6 +161,14 @@ class NotPassed(ChallengeError):
 def _only(hosts) -> str:
     """The flag that keeps the browser from resolving any other host: no tracker, no third-party page."""
     return "--host-resolver-rules=" + ", ".join(["MAP * ~NOTFOUND", *(f"EXCLUDE {host}" for host in sorted(hosts))])
+
+
+def _direct_only(origins: frozenset[Origin]) -> tuple[str, str]:
+    """The flags that send every request to a closed proxy but those to the configured origins: host-resolver
+    rules cannot tell ports apart, and skip addresses (<-loopback> keeps 127.0.0.1 from bypassing the proxy)."""
+    bypass = [f"{origin.scheme}://{f'[{origin.host}]' if ':' in origin.host else origin.host}:{origin.port}"
+              for origin in sorted(origins)]
+    return f"--proxy-server={NOWHERE}", "--proxy-bypass-list=" + ";".join(["<-loopback>", *bypass])
 
 
 def _challenge(html: str) -> str | None:

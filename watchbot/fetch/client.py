@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+BUSY_STATUSES = frozenset({429, 503})
+MAX_BUSY_ANSWERS = 10  # 429/503 answers in a row from one origin: it is given up for the run
+MAX_BUSY_WAIT = 600.0  # seconds a run may wait on one origin's 429/503 answers before giving it up
 
 
 class Fetcher:
@@ -58,6 +61,7 @@ class Fetcher:
         self.requests = 0  # HTTP requests sent, retries included
         self.host_headers: dict[str, dict[str, str]] = {}  # by host: what a headless browser handed over
         self.unreachable: dict[str, str] = {}  # by origin: why it cannot be reached this run
+        self.busy: dict[str, tuple[int, float]] = {}  # by origin: 429/503 answers in a row, seconds waited on them
 
     def __enter__(self) -> Fetcher:
         return self
@@ -214,16 +218,29 @@ class Fetcher:
                 reason, wait = _network_reason(error), self._backoff(attempt)
             else:
                 if response.status_code not in RETRY_STATUSES:
+                    self.busy[origin] = (0, self.busy.get(origin, (0, 0.0))[1])
                     return response
                 self._check_challenge(url, response)  # a challenge is not a passing state: no retry
                 response.close()
                 reason = f"HTTP {response.status_code}"
                 wait = _retry_after(response) or self._backoff(attempt)
-                if response.status_code in (429, 503):
+                if response.status_code in BUSY_STATUSES:
                     self.pacer.slow_down(url)
+                    self._note_busy(url, origin, reason, wait if attempt < attempts else 0.0)
             if attempt < attempts:
                 self._wait_to_retry(url, reason, wait, deadline)
         raise FetchError(url, f"{reason}, gave up after {attempts} attempts", passing=True)
+
+    def _note_busy(self, url: str, origin: str, reason: str, wait: float) -> None:
+        """Counts a 429/503 answer and the wait it asks for: past MAX_BUSY_ANSWERS in a row or MAX_BUSY_WAIT
+        seconds in the run, the origin is given up until the next run (a storm would hold the lock for hours)."""
+        answers, waited = self.busy.get(origin, (0, 0.0))
+        answers, wait = answers + 1, min(wait, self.max_retry_wait)
+        if answers >= MAX_BUSY_ANSWERS or waited + wait > MAX_BUSY_WAIT:
+            self.unreachable[origin] = (f"{reason}: {origin} keeps answering that it is busy ({answers} in a row, "
+                                        f"{waited:.0f} s waited), given up for this run")
+            raise FetchError(url, self.unreachable[origin], passing=True)
+        self.busy[origin] = (answers, waited + wait)
 
     def _send(self, url: str, headers: dict[str, str], form: dict[str, str] | None,
               deadline: Deadline) -> requests.Response:
