@@ -17,10 +17,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from watchbot.evaluate.measure import read_text
 from watchbot.facts.extract import read_facts
 from watchbot.match import rules
 from watchbot.match.classify import classify
-from watchbot.evaluate.measure import read_text
 from watchbot.read.extract import pages_of_text
 from watchbot.read.split import split
 

@@ -29,8 +29,8 @@ from sqlalchemy.orm import sessionmaker
 
 from tests.support import postgres  # the tests' throw-away PostgreSQL server
 from watchbot.core.models import Page
-from watchbot.match import rules
 from watchbot.evaluate.measure import read_text
+from watchbot.match import rules
 from watchbot.read.extract import Extraction
 from watchbot.run.analysis import act_key, analyse, fingerprint
 from watchbot.store import connect, migrate

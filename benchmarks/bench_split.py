@@ -22,7 +22,8 @@ from pathlib import Path
 
 from watchbot.core.settings import ExtractSettings
 from watchbot.read.extract import extract_pdf, read_text_file
-from watchbot.read.split import ACT_ID as ACT_ID_PATTERN, split
+from watchbot.read.split import ACT_ID as ACT_ID_PATTERN
+from watchbot.read.split import split
 
 ACT_ID = re.compile(ACT_ID_PATTERN)
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

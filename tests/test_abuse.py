@@ -58,8 +58,8 @@ from watchbot.read.child import ChildFailed, run_in_child
 from watchbot.read.extract import ExtractError, extract_pdf
 from watchbot.run import steps
 from watchbot.run.analysis import analyse_file
-from watchbot.store import open_database, posts
 from watchbot.run.status import report
+from watchbot.store import open_database, posts
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, RunRow, SourceRow
 
 NEGATIVE = Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025", date(2025, 1, 20))

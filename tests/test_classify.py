@@ -7,14 +7,15 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from watchbot.match import rules
-from watchbot.run.analysis import classified
-from watchbot.match.classify import classify, excerpt, explain
-from watchbot.read.extract import read_text_file
 from watchbot.core.models import Act, Page
+from watchbot.match import rules
+from watchbot.match.classify import classify, excerpt, explain
 from watchbot.match.normalize import fold
+from watchbot.read.extract import read_text_file
+from watchbot.run.analysis import classified
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "rules"

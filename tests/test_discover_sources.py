@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from watchbot.discover import registry as sources
 from watchbot.core.yamlfile import YamlError
+from watchbot.discover import registry as sources
 
 ROOT = Path(__file__).parent.parent
 # SITE-STRUCTURES.md §7: every metropolitan département (20 split into 2A and 2B)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from watchbot.cli import main
+from watchbot.core.models import Act, Page
 from watchbot.evaluate import measure, results
 from watchbot.match import rules
-from watchbot.core.models import Act, Page
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "rules"

@@ -10,8 +10,8 @@ import pytest
 from tests.support.corpus import corpus
 from watchbot.cli import main
 from watchbot.core.models import Act, Page
-from watchbot.evaluate.facts import FIELDS, evaluate_facts, label_files
 from watchbot.core.settings import BUNDLED_RULES
+from watchbot.evaluate.facts import FIELDS, evaluate_facts, label_files
 from watchbot.facts.dates import periods
 from watchbot.facts.extract import kind, read_facts
 from watchbot.match import rules

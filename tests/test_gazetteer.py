@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from watchbot.facts.build_communes import point
 from watchbot.core.models import Commune
+from watchbot.facts.build_communes import point
 from watchbot.facts.gazetteer import gazetteer, normalise
 
 

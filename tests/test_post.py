@@ -25,13 +25,13 @@ from tests.support.mastodon_servers import (
     entities,
     mastodon_length,
 )
-from watchbot.run.status import report
 from watchbot.core.models import Act, Category, Match, Source
 from watchbot.core.settings import BUNDLED_RULES, Account, Config
 from watchbot.match import rules
 from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
+from watchbot.run.status import report
 from watchbot.store import open_database, posts
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
 from watchbot.store.states import PostState

@@ -16,15 +16,15 @@ from tests.support.httpserver import SiteServer
 from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
-from watchbot.core.models import Act, Facts, Match
-from watchbot.facts.gazetteer import gazetteer
 from watchbot.commands import load_rules
+from watchbot.core.models import Act, Facts, Match
 from watchbot.core.settings import ExtractSettings
+from watchbot.facts.gazetteer import gazetteer
 from watchbot.run.analysis import ClassifiedAct, analyse_file, facts_json
 from watchbot.store import alembic_config, connect, open_database
 from watchbot.store.models import ActRow, DocumentRow, PageRow, SourceRow
-from watchbot.store.records import act_row
 from watchbot.store.query import And, Not, Or, QueryError, Words, fts5, parse, tsquery
+from watchbot.store.records import act_row
 from watchbot.store.search import Filters, search, unindexed_revision
 
 DRONE = Document(DRONE_RAA, "RAA spécial n°D77-31-01-2024", date(2024, 1, 31))

@@ -6,7 +6,8 @@ import itertools
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from watchbot.evaluate.measure import read_text
 from watchbot.match.zones import zones

@@ -13,8 +13,26 @@ import sys
 from typing import Sequence
 
 from watchbot import __version__
-from watchbot.commands import (accounts, backfill, browse, classify, demo, discover, evaluate, export, feed,
-                               reclassify, retry, rules, run, search, sources, stats, status, worker)
+from watchbot.commands import (
+    accounts,
+    backfill,
+    browse,
+    classify,
+    demo,
+    discover,
+    evaluate,
+    export,
+    feed,
+    reclassify,
+    retry,
+    rules,
+    run,
+    search,
+    sources,
+    stats,
+    status,
+    worker,
+)
 from watchbot.core.errors import ExitCode, WatchbotError
 from watchbot.core.terminal import PrintableLogs, printable
 from watchbot.store import UNUSABLE

@@ -17,13 +17,21 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, NamedTuple, Sequence, Union, get_args, get_origin, get_type_hints
 
 from watchbot.core import yamlfile
-from watchbot.discover import registry
-from watchbot.match import rules
 from watchbot.core.models import KINDS, Source
-from watchbot.core.settings import (BUNDLED_RULES, Account, Config, ConfigError, CrawlSettings, ExtractSettings,
-                               FeedSettings, HttpSettings)
+from watchbot.core.settings import (
+    BUNDLED_RULES,
+    Account,
+    Config,
+    ConfigError,
+    CrawlSettings,
+    ExtractSettings,
+    FeedSettings,
+    HttpSettings,
+)
 from watchbot.core.urls import is_http_url
 from watchbot.core.yamlfile import Problem
+from watchbot.discover import registry
+from watchbot.match import rules
 from watchbot.publish.toot import DEPARTMENTS
 
 SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings}

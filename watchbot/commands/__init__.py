@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Sequence
 
 from watchbot.core.errors import ExitCode, WatchbotError
+from watchbot.core.models import Source
+from watchbot.core.settings import BUNDLED_RULES, Config
 from watchbot.discover import registry
 from watchbot.match import rules as ruleset_files
 from watchbot.match.rules import Ruleset
-from watchbot.core.models import Source
-from watchbot.core.settings import BUNDLED_RULES, Config
-
 
 
 class UsageError(WatchbotError):

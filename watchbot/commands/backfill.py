@@ -6,8 +6,8 @@ import sys
 
 from watchbot import config as configuration
 from watchbot.commands import UsageError, config_option, iso_date, selected_sources, source_option
-from watchbot.core.errors import ExitCode
 from watchbot.core.clock import Clock
+from watchbot.core.errors import ExitCode
 from watchbot.queue import EngineUnavailable, open_engine, progress
 from watchbot.queue.backfill import backfill
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 from watchbot import config as configuration
-from watchbot.core.errors import ExitCode
 from watchbot.commands import UsageError, config_option, load_rules
+from watchbot.core.errors import ExitCode
 from watchbot.store import backend, connect, migrate, sqlite_file
 
 

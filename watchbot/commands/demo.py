@@ -19,10 +19,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
-from watchbot.run import pipeline
-from watchbot.match import rules
-from watchbot.core.settings import BUNDLED_RULES, Config, HttpSettings
 from watchbot.core.models import Source
+from watchbot.core.settings import BUNDLED_RULES, Config, HttpSettings
+from watchbot.match import rules
+from watchbot.run import pipeline
 
 SITE = Path(__file__).resolve().parents[1] / "demo_data" / "site"
 log = logging.getLogger("watchbot")

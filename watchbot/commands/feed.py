@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from watchbot import config as configuration
-from watchbot.core.errors import ExitCode
 from watchbot.commands import config_option, load_rules
+from watchbot.core.errors import ExitCode
 from watchbot.publish import feeds
 from watchbot.store import open_database
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from watchbot import config as configuration
-from watchbot.core.errors import ExitCode
 from watchbot.commands import config_option, iso_date, load_rules
+from watchbot.core.errors import ExitCode
 from watchbot.run.reclassify import reclassify
 
 log = logging.getLogger("watchbot")

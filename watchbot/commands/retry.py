@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 from watchbot import config as configuration
-from watchbot.core.errors import ExitCode
 from watchbot.commands import UsageError, config_option, iso_date
+from watchbot.core.errors import ExitCode
 from watchbot.store import open_database, posts
-from watchbot.store.states import PostState
 from watchbot.store.lock import run_lock
+from watchbot.store.states import PostState
 
 
 def register(commands, common) -> None:

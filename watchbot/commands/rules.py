@@ -8,8 +8,8 @@ from pathlib import Path
 from watchbot import config as configuration
 from watchbot.commands import config_option
 from watchbot.core.errors import ExitCode
-from watchbot.match import rules
 from watchbot.core.settings import BUNDLED_RULES
+from watchbot.match import rules
 
 
 def register(commands, common) -> None:

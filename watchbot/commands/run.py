@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from watchbot import config as configuration
-from watchbot.run import pipeline
 from watchbot.commands import UsageError, config_option, load_rules, selected_sources, source_option
+from watchbot.run import pipeline
 
 log = logging.getLogger("watchbot")
 

@@ -18,13 +18,13 @@ from datetime import date, timedelta
 from typing import Any, Iterable, Mapping, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from watchbot.core.errors import WatchbotError
 from watchbot.core.models import AttrapOptions, CrawlOptions, Listing, Source
 from watchbot.core.settings import CrawlSettings
 from watchbot.discover import attrap, browser, dims, spip
 from watchbot.discover.dates import Period, window
 from watchbot.discover.dsfr import Progress, Walk, crawl_options
 from watchbot.fetch import ChallengeError, Fetcher, FetchError
-from watchbot.core.errors import WatchbotError
 from watchbot.fetch.guard import origin_of
 
 __all__ = ["DiscoverError", "Job", "Progress", "STRATEGIES", "Strategy", "allowed_origins", "crawl", "default_since",

@@ -18,9 +18,9 @@ from datetime import date
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
+from watchbot.core.models import AttrapOptions, Listing, Source
 from watchbot.discover.dates import Period
 from watchbot.fetch import Fetcher
-from watchbot.core.models import AttrapOptions, Listing, Source
 
 log = logging.getLogger(__name__)
 

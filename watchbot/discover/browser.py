@@ -18,8 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from watchbot.fetch import CHALLENGE_BYTES, ChallengeError, Fetcher, FetchError, HtmlPage, TimeUp, challenge_in, too_late
 from watchbot.core.urls import host_of, normalize_url
+from watchbot.fetch import (
+    CHALLENGE_BYTES,
+    ChallengeError,
+    Fetcher,
+    FetchError,
+    HtmlPage,
+    TimeUp,
+    challenge_in,
+    too_late,
+)
 from watchbot.fetch.guard import Origin
 
 CHROMIUM = Path("/usr/bin/chromium")

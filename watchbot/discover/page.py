@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, unquote, urldefrag, urlencode, urljoin, urls
 
 from bs4 import BeautifulSoup, Tag
 
-from watchbot.discover.dates import find_date
 from watchbot.core.text import one_line
 from watchbot.core.urls import normalize_url
+from watchbot.discover.dates import find_date
 
 DOCUMENT_PATH = re.compile(r"/(?:ire)?contenu/telechargement/", re.IGNORECASE)
 OTHER_FILE = re.compile(r"\.(?:docx?|odt|ods|xlsx?|csv|zip|jpe?g|png|gif|mp[34]|pptx?)$", re.IGNORECASE)

@@ -10,10 +10,11 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from watchbot.core import yamlfile
-from watchbot.discover import DiscoverError, source as build_source
 from watchbot.core.models import Source
 from watchbot.core.urls import is_http_url
 from watchbot.core.yamlfile import Problem, YamlError
+from watchbot.discover import DiscoverError
+from watchbot.discover import source as build_source
 
 REGISTRY = Path(__file__).resolve().parent / "sources.yaml"
 SOURCE_KEYS = ("code", "name", "department", "index_url", "strategy", "options", "timezone")  # as in a configuration file

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Callable
 
 from watchbot.core.errors import ExitCode, WatchbotError
-from watchbot.match.classify import classify, explain
-from watchbot.read.extract import pages_of_text
 from watchbot.core.models import Act, Match, Page
+from watchbot.match.classify import classify, explain
 from watchbot.match.rules import Rule, Ruleset
+from watchbot.read.extract import pages_of_text
 
 
 class LabelError(WatchbotError):

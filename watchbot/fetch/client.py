@@ -24,8 +24,17 @@ from urllib3.util import Retry
 
 from watchbot.core.settings import HttpSettings
 from watchbot.core.urls import host_of, normalize_url
-from watchbot.fetch.content import (CHALLENGE_BYTES, CachedPage, Download, HtmlPage, HttpCache, challenge_in,
-                                    check_pdf, decode, validators)
+from watchbot.fetch.content import (
+    CHALLENGE_BYTES,
+    CachedPage,
+    Download,
+    HtmlPage,
+    HttpCache,
+    challenge_in,
+    check_pdf,
+    decode,
+    validators,
+)
 from watchbot.fetch.deadline import ArmedAdapter, Deadline, Until, current_deadline, request_deadline
 from watchbot.fetch.errors import ChallengeError, FetchError, too_late
 from watchbot.fetch.guard import Guard, origin_of, read

@@ -36,8 +36,8 @@ from watchbot.core import yamlfile
 from watchbot.core.models import Category
 from watchbot.core.yamlfile import Problem, YamlError
 from watchbot.match import vocabulary
-from watchbot.match.vocabulary import Vocabulary
 from watchbot.match.patterns import PLACES, Pattern, RuleError, compile_pattern, zones_of
+from watchbot.match.vocabulary import Vocabulary
 from watchbot.match.zones import DISPOSITIF, TITLE
 
 DEFAULT_WHERE = {"strong": frozenset({TITLE, DISPOSITIF}), "support": PLACES["any"], "exclude": PLACES["any"]}

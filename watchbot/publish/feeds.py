@@ -20,14 +20,15 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 
-from watchbot.discover import registry
-from watchbot.match.rules import Ruleset
 from watchbot.core.models import Source
-from watchbot.publish.outbox import DRY_RUN_LIMIT, render
-from watchbot.publish.toot import TootError, page_link
 from watchbot.core.settings import Config
 from watchbot.core.text import clean
-from watchbot.store import Sessions, acts, posts, sources as stored_sources
+from watchbot.discover import registry
+from watchbot.match.rules import Ruleset
+from watchbot.publish.outbox import DRY_RUN_LIMIT, render
+from watchbot.publish.toot import TootError, page_link
+from watchbot.store import Sessions, acts, posts
+from watchbot.store import sources as stored_sources
 from watchbot.store.records import StoredAct
 
 log = logging.getLogger("watchbot")

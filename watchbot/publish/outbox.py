@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence, TextIO
 
 from watchbot.core.clock import utcnow
-from watchbot.match.rules import Ruleset
 from watchbot.core.models import Category, Source
+from watchbot.core.settings import Account, ConfigError, ExtractSettings
+from watchbot.match.rules import Ruleset
 from watchbot.publish.post import LISTED, AccountRefused, Delivered, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import WORD_JOINER, Limit, TootError, TootInput, compose, content_warning, page_link
-from watchbot.core.settings import Account, ConfigError, ExtractSettings
 from watchbot.store import Sessions, acts, posts
 from watchbot.store.records import QueuedPost, StoredAct
 from watchbot.store.states import PostState

@@ -26,8 +26,14 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import requests
 from bs4 import BeautifulSoup
-from mastodon import (Mastodon, MastodonAPIError, MastodonError, MastodonIllegalArgumentError,
-                      MastodonNetworkError, MastodonRatelimitError)
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonError,
+    MastodonIllegalArgumentError,
+    MastodonNetworkError,
+    MastodonRatelimitError,
+)
 from urllib3.exceptions import NewConnectionError
 
 from watchbot.core.errors import WatchbotError

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Callable, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import grapheme
 from mastodon import Mastodon
 from mastodon._url_regex import url_regex  # Mastodon's URL regex, the one get_status_length uses
 from requests.utils import requote_uri
-from urllib.parse import urlsplit
 
 from watchbot.core.errors import WatchbotError
 from watchbot.core.models import Act, Category, Facts, Match

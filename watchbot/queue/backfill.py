@@ -21,7 +21,8 @@ from watchbot.core.settings import Config
 from watchbot.fetch import Fetcher
 from watchbot.queue import QUEUE, TASK
 from watchbot.run.steps import discover_source
-from watchbot.store import Sessions, documents, sources as source_history
+from watchbot.store import Sessions, documents
+from watchbot.store import sources as source_history
 from watchbot.store.cache import DatabaseHttpCache
 from watchbot.store.lock import run_lock
 

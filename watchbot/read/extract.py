@@ -21,9 +21,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from watchbot.core.errors import WatchbotError
-from watchbot.read import ocr
-from watchbot.core.settings import ExtractSettings
 from watchbot.core.models import Page
+from watchbot.core.settings import ExtractSettings
+from watchbot.read import ocr
 
 log = logging.getLogger(__name__)
 

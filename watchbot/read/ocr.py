@@ -42,8 +42,7 @@ from PIL import Image
 
 from watchbot.core.settings import ExtractSettings
 from watchbot.read.child import Child, ChildFailed, ChildTimedOut
-from watchbot.read.tesseract import (DPI, LAYOUT, LAYOUT_WITH_ORIENTATION, OcrError, OcrStopped, PageText,
-                                     Tesseract)
+from watchbot.read.tesseract import DPI, LAYOUT, LAYOUT_WITH_ORIENTATION, OcrError, OcrStopped, PageText, Tesseract
 
 MAX_PIXELS = 40_000_000  # a poster-sized page is rendered at a lower resolution rather than exhausting memory
 # Below this mean word confidence a page may be turned: it is read again with orientation detection.

@@ -6,11 +6,10 @@ Shared by `watchbot classify` (files on disk, no database) and `watchbot run`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from pathlib import Path
-
 import re
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from watchbot.core.models import Act, Facts, Match, Page
 from watchbot.core.settings import ExtractSettings
@@ -20,7 +19,6 @@ from watchbot.match.normalize import fold
 from watchbot.match.rules import Ruleset
 from watchbot.read.extract import Extraction, extract_pdf, read_text_file
 from watchbot.read.split import IDENTIFIER, split
-
 
 MIN_FINGERPRINT_TEXT = 200  # characters
 DEPARTMENT_OF_REF = re.compile(r"^D?(?P<department>\d[\dAB]\d?)-\d{4}-")  # « 83-2025-… », « D77-2024-… », « 2A-… »

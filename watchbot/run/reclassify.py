@@ -13,8 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from watchbot.match.rules import Ruleset
 from watchbot.core.settings import Config
+from watchbot.match.rules import Ruleset
 from watchbot.run.analysis import ClassifiedAct, classified
 from watchbot.run.steps import sources_by_code
 from watchbot.store import acts, open_database

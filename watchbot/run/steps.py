@@ -21,14 +21,15 @@ from watchbot.core.models import Listing, Source
 from watchbot.core.settings import Config, CrawlSettings, ExtractSettings
 from watchbot.discover import registry
 from watchbot.discover.browser import BrowserMissing
-from watchbot.fetch import Download, FetchError, Fetcher, TimeUp
+from watchbot.fetch import Download, Fetcher, FetchError, TimeUp
 from watchbot.match.rules import Ruleset
 from watchbot.publish import outbox
 from watchbot.read.child import ChildTimedOut, run_in_child
 from watchbot.run.analysis import Analysis, analyse_file
 from watchbot.run.stop import RunDeadline, Stopped
 from watchbot.run.summary import Crawled, Outcome
-from watchbot.store import Sessions, documents, sources as source_history, unavailable
+from watchbot.store import Sessions, documents, unavailable
+from watchbot.store import sources as source_history
 from watchbot.store.documents import Attempt
 from watchbot.store.states import DocumentState
 

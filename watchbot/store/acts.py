@@ -15,7 +15,6 @@ from watchbot.store.models import ActRow, DocumentRow
 from watchbot.store.records import StoredAct, match_row, page_of, stored_act, write_facts
 from watchbot.store.states import DocumentState
 
-
 WITH_FACTS = (selectinload(ActRow.communes), selectinload(ActRow.facets))
 
 

@@ -9,10 +9,10 @@ from typing import Sequence
 
 from sqlalchemy import func, or_, select, update
 
-from watchbot.run.analysis import Analysis
 from watchbot.core.clock import utcnow
-from watchbot.fetch import Download
 from watchbot.core.settings import Account
+from watchbot.fetch import Download
+from watchbot.run.analysis import Analysis
 from watchbot.store import Sessions, posts
 from watchbot.store.models import DocumentRow, PageRow
 from watchbot.store.records import act_row, page_rows

@@ -10,9 +10,9 @@ from typing import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from watchbot.run.analysis import ClassifiedAct, act_key, fingerprint
 from watchbot.core.models import Act, Commune, Facts, Match, Page
 from watchbot.facts.gazetteer import department_code
+from watchbot.run.analysis import ClassifiedAct, act_key, fingerprint
 from watchbot.store.models import ActCommuneRow, ActFacetRow, ActRow, MatchRow, PageRow, PostRow
 from watchbot.store.states import PostState
 

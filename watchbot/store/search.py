@@ -17,8 +17,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from watchbot.store import alembic_config, query as language
 from watchbot.core.models import Facts
+from watchbot.store import alembic_config
+from watchbot.store import query as language
 from watchbot.store.models import ActRow, DocumentRow, SourceRow
 from watchbot.store.records import facts_of
 

@@ -20,7 +20,6 @@ words SQLite does not, and the two must answer a query alike. The configuration 
 """
 from alembic import op
 
-
 revision = '0007'
 down_revision = '0006'
 branch_labels = None

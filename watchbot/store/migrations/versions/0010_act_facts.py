@@ -14,9 +14,8 @@ SQLite only, for `watchbot browse` (Datasette facets on tables and views, not on
 browse_facts, an act with facts a row, its many-valued facts as JSON arrays. A later batch migration that
 recreates `acts`, `act_communes` or `act_facets` on SQLite must drop this view first and create it again.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'
