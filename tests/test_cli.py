@@ -190,3 +190,24 @@ def test_a_watchbot_error_ends_a_command_with_its_exit_code_and_message(error, e
     assert main(["status"]) == exit_code
     err = capsys.readouterr().err
     assert err == "".join(f"watchbot: {line}\n" for line in str(error).splitlines()) and "Traceback" not in err
+
+
+def test_classify_and_eval_read_the_configuration(tmp_path, capsys):
+    """Issue 25: `classify` read with the default extract settings and `eval` with the bundled rules, whatever
+    the configuration said."""
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "rules" / "drones.yaml", rules_dir)
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\nrules_dir: {rules_dir}\nextract: {{ocr: false}}\n",
+                      encoding="utf-8")
+    scanned = DRONE_RAA.parents[3] / "1002" / "2002" / "file" / "RAA n°D77-30-10-2025.pdf"
+    assert main(["classify", "--json", "--config", str(config), str(scanned)]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["ocr_pages"] == []  # extract: {ocr: false}
+    assert {category for act in result["acts"] for category in act["categories"]} <= {"drones"}
+    data = Path(__file__).parent / "data" / "rules"
+    assert main(["eval", "--config", str(config), "--labels", str(data / "labels" / "acts.csv"), "--texts",
+                 str(data / "acts")]) == 0
+    report = capsys.readouterr().out  # the configuration's one rule: the other categories' acts are missed
+    assert "drones                  3    3    0    0" in report and "videoprotection         2    0    0    2" in report

@@ -293,3 +293,16 @@ def test_acts_are_found_by_their_communes_and_periods_known_on_one_side(database
     assert main(["search", "--commune", "NIORT", "--to", "2026-12-31", "--json", "--config", str(config)]) == 0
     [result] = json.loads(capsys.readouterr().out)
     assert result["ref"] == "niort" and result["facts"]["communes"] == [{"name": "Niort", "insee": "79191"}]
+
+
+def test_the_command_checks_categories_and_sources_and_hints_when_nothing_is_found(archive, capsys):
+    """Issue 25: an unknown category or source found nothing, silently; lower-case operators and plurals
+    searched as such found nothing with no word of why."""
+    assert main(["search", "drone", "--category", "drones", "--category", "drone", "--config", str(archive)]) == 2
+    assert "unknown category drone: one of demonstration_ban, drones," in capsys.readouterr().err
+    assert main(["search", "drone", "--source", "pref999", "--config", str(archive)]) == 2
+    assert "unknown source pref999" in capsys.readouterr().err
+    assert main(["search", "hélicoptères or dirigeables", "--config", str(archive)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("No act found.\n")
+    assert "write OR, AND, NOT for the operators" in out and "aéronef* finds aéronef and aéronefs" in out

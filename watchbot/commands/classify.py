@@ -32,7 +32,7 @@ def handle(args) -> int:
         raise UsageError(f"URLs are not supported ({urls[0].replace(':/', '://', 1)}): download the file and "
                          "give its path")
     config = configuration.load(args.config, tokens=False)
-    results, failures = classify_files(args.paths, load_rules(args.rules or config.rules_dir))
+    results, failures = classify_files(args.paths, load_rules(args.rules or config.rules_dir), config.extract)
     for failure in failures:
         print(f"watchbot: {printable(failure)}", file=sys.stderr)
     if args.json:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from watchbot.commands import UsageError, load_rules
+from watchbot import config as configuration
+from watchbot.commands import UsageError, config_option, load_rules
 from watchbot.core.errors import ExitCode
 from watchbot.evaluate import facts, measure, results
 
@@ -26,7 +27,9 @@ def register(commands, common) -> None:
                         help="only the rows of this half of the labels (their 'split' column): rules tuned by "
                         "reading the 'tune' half are judged on the 'held-out' half, of which only the scores "
                         "are printed, never the acts in error")
-    parser.add_argument("--rules", type=Path, metavar="DIR", help="ruleset directory (default: the bundled rules)")
+    parser.add_argument("--rules", type=Path, metavar="DIR", help="ruleset directory (default: the configuration's "
+                        "rules_dir, else the bundled rules)")
+    config_option(parser)
     parser.add_argument("--write-results", type=Path, metavar="FILE",
                         help="also put the scores (counts only) in this JSON results file under --name, with "
                         "the command that made them (docs/evaluation/results.json holds the published ones)")
@@ -36,7 +39,7 @@ def register(commands, common) -> None:
 
 
 def handle(args) -> int:
-    ruleset = load_rules(args.rules)
+    ruleset = load_rules(args.rules or configuration.load(args.config, tokens=False).rules_dir)
     if args.facts:
         return handle_facts(args, ruleset.vocabulary)
     report = measure.evaluate(args.labels, args.texts or args.labels.parent, ruleset, split=args.split)

@@ -16,6 +16,7 @@ from watchbot.core.settings import Config
 from watchbot.core.text import clean
 from watchbot.facts.gazetteer import department_code, gazetteer
 from watchbot.run.analysis import facts_json
+from watchbot.run.steps import sources_by_code
 from watchbot.store import open_database
 from watchbot.store.search import MARK, SORTS, Filters, SearchHit, search
 
@@ -75,7 +76,19 @@ def handle(args) -> int:
             print()
         else:
             print(describe(hits, bold=sys.stdout.isatty()))
+            if not hits and args.query:
+                print(*hints(args.query), sep="\n")
     return ExitCode.OK
+
+
+def hints(query: str) -> list[str]:
+    """What may explain that a query found nothing: operators written in lower case, a plural searched as such."""
+    found = []
+    if re.search(r"\s(?:or|and|not)\s", query):
+        found.append("Hint: or, and, not in lower case are words to find; write OR, AND, NOT for the operators.")
+    if any(word.endswith(("s", "x")) and not word.endswith("*") for word in re.findall(r"[^\s\"()]+", query)):
+        found.append("Hint: a word finds itself only: aéronef* finds aéronef and aéronefs.")
+    return found
 
 
 def to_json(hit: SearchHit) -> dict:
@@ -118,8 +131,10 @@ def _summary(facts: Facts) -> str:
 
 def _filters(args, config: Config) -> Filters:
     """The command line's filters, their values checked: an unknown one is a usage error naming the known ones."""
-    purposes = [term.name for term in load_rules(config.rules_dir).vocabulary.purposes]
-    _known("purpose", args.purpose, purposes)
+    ruleset = load_rules(config.rules_dir)
+    _known("category", args.category, sorted(ruleset.categories))
+    _known("source", args.source, sorted(sources_by_code(config)))
+    _known("purpose", args.purpose, [term.name for term in ruleset.vocabulary.purposes])
     _known("kind", args.kind, KINDS)
     departments = sorted({commune.department for commune in gazetteer().communes})
     codes = [department_code(code) for code in args.department]

@@ -15,10 +15,11 @@ from watchbot.run.analysis import analyse_file, to_json
 from watchbot.run.steps import READ_MARGIN
 
 
-def classify_files(paths: Sequence[Path], ruleset: Ruleset) -> tuple[list[dict], list[str]]:
-    """The JSON of each file read (`to_json`), and why each other one could not be read."""
+def classify_files(paths: Sequence[Path], ruleset: Ruleset,
+                   settings: ExtractSettings) -> tuple[list[dict], list[str]]:
+    """The JSON of each file read (`to_json`) with the configuration's `extract` settings, and why each other
+    one could not be read."""
     results, failures = [], []
-    settings = ExtractSettings()
     with tempfile.TemporaryDirectory(prefix="watchbot-") as workdir:
         for path in paths:
             try:  # in a child with the run's limits: a hostile file costs that file
