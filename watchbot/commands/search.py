@@ -76,8 +76,8 @@ def handle(args) -> int:
             print()
         else:
             print(describe(hits, bold=sys.stdout.isatty()))
-            if not hits and args.query:
-                print(*hints(args.query), sep="\n")
+            for hint in hints(args.query) if not hits and args.query else []:
+                print(hint)
     return ExitCode.OK
 
 
