@@ -56,8 +56,7 @@ RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of th
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
 LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n")
 CLAUSE = re.compile(r"[^;]+")
-RAW_SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")
-SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=article\b)")  # not the dot of « l'article L.511-1 »
+SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")  # not the dot of « l'article L.511-1 »
 DECIDES = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong|\bcree\b|est fixe")
 # Who enforces a ban is named in its last article (« … sont chargés de l'exécution »); who checks the people
 # entering a protection perimeter, in the article on searches.
@@ -170,11 +169,10 @@ def _recalled(span: Span, act_day: date | None) -> bool:
 def _places(text: ActText, categories: Collection[str]) -> tuple[tuple[str, ...], bool]:
     """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
     or of the articles that decide."""
-    if set(categories) <= PRIVATE_SYSTEMS and categories:
+    if _private(categories):
         named = places.establishment(text.title)
         return named, bool(named)
-    deciding = [sentence for sentence in RAW_SENTENCE_END.split(text.dispositif) if DECIDES.search(fold(sentence))]
-    return places.sites([text.title, "\n".join(deciding)])
+    return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:
@@ -193,16 +191,21 @@ def _operators(terms: tuple[Term, ...], title: str, dispositif: str, categories:
     """Who carries the measure out, as the sentence that decides it says (« la captation … par la direction
     interdépartementale de la police nationale … est autorisée »), else the title. A CCTV system is run by
     the establishment that asked for it: the forces its articles allow to view the images are no operators."""
-    if set(categories) <= PRIVATE_SYSTEMS and categories:
+    if _private(categories):
         return _terms(terms, [title])
     decides = ENFORCES if set(categories) & BANS else CHECKS if "silt_perimeter" in categories else DECIDES
     deciding = _deciding(dispositif, decides)
     return _terms(terms, deciding) or _terms(terms, [title])
 
 
+def _private(categories: Collection[str]) -> bool:
+    """A CCTV system only: run by the establishment that asked for it."""
+    return bool(categories) and set(categories) <= PRIVATE_SYSTEMS
+
+
 def _deciding(dispositif: str, decides: re.Pattern[str]) -> list[str]:
-    """The sentences of the folded articles that decide (authorise, ban, institute…)."""
-    return [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(sentence)]
+    """The sentences of the articles (raw or folded) that decide (authorise, ban, institute…)."""
+    return [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(fold(sentence))]
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:

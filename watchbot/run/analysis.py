@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -63,14 +63,13 @@ def analyse(extraction: Extraction, ruleset: Ruleset, department: str | None = N
 
 def classified(act: Act, ruleset: Ruleset, department: str | None = None,
                published: date | None = None) -> ClassifiedAct:
-    matches = tuple(classify(act, ruleset))
-    if not matches:
-        return ClassifiedAct(act, matches)
-    categories = sorted({match.category for match in matches})
+    item = ClassifiedAct(act, tuple(classify(act, ruleset)))
+    if not item.matches:
+        return item
     found = DEPARTMENT_OF_REF.match(act.ref or "")
     department = department or (found and found["department"]) or None
-    facts = read_facts(act, ruleset.vocabulary, categories, department, published)
-    return ClassifiedAct(act, matches, facts, department)
+    facts = read_facts(act, ruleset.vocabulary, item.categories, department, published)
+    return replace(item, facts=facts, department=department)
 
 
 def act_key(act: Act) -> str:
