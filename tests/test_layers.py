@@ -20,7 +20,7 @@ LAYERS = [
     ["watchbot.evaluate"],
     ["watchbot.run.analysis"],
     ["watchbot.store"],
-    ["watchbot.publish"],
+    ["watchbot.publish", "watchbot.report"],
     ["watchbot.run", "watchbot.config"],
     ["watchbot.queue"],
     ["watchbot.commands"],

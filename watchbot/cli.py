@@ -24,6 +24,7 @@ from watchbot.commands import (
     export,
     feed,
     reclassify,
+    report,
     retry,
     rules,
     run,
@@ -38,7 +39,7 @@ from watchbot.core.terminal import PrintableLogs, printable
 from watchbot.store import UNUSABLE
 
 COMMANDS = (run, discover, sources, accounts, classify, rules, evaluate, reclassify, status, retry, search, stats,
-            export, feed, browse, demo, backfill, worker)
+            export, feed, report, browse, demo, backfill, worker)
 STATE_HELP = ("watchbot: check that the state directory (or database_url) is readable and writable and that its "
               "disk has room")
 DAMAGED_HELP = ("watchbot: the SQLite file is damaged: it can be moved aside, a new one is made, and the toots already "

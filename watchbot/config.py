@@ -27,6 +27,7 @@ from watchbot.core.settings import (
     ExtractSettings,
     FeedSettings,
     HttpSettings,
+    ReportSettings,
 )
 from watchbot.core.urls import is_http_url
 from watchbot.core.yamlfile import Problem
@@ -34,7 +35,8 @@ from watchbot.discover import registry
 from watchbot.match import rules
 from watchbot.publish.toot import DEPARTMENTS
 
-SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings}
+SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings,
+            "report": ReportSettings}
 READ_APART = ("sources", "accounts", *SECTIONS)  # Config fields that are not plain values
 NOT_KEYS = ("path", "name")  # Config.path and Account.name are not written as keys
 ACCOUNT_APART = ("categories", "departments")  # `all`; codes that YAML reads as numbers
@@ -87,6 +89,8 @@ def _build(doc: yamlfile.Document, path: Path, tokens: bool = True) -> Config:
         problems.append(doc.problem(("run_deadline_seconds",), "'run_deadline_seconds' must be positive"))
     for key, cls in SECTIONS.items():
         values[key] = cls(**_fields(doc, (key,), cls, problems, base))
+    if values["report"].base_url and not is_http_url(values["report"].base_url):
+        problems.append(doc.problem(("report", "base_url"), "'report.base_url' must be an http(s) URL with a host"))
     if "sources" in doc.data:
         values["sources"] = _sources(doc, problems)
     if doc.data.get("accounts") is not None:

@@ -67,6 +67,12 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    dir: Path | None = None  # none: no report after a run (watchbot report --out DIR writes one)
+    base_url: str = ""  # where dir is served, e.g. https://example.org/rapport/ (the pages' canonical links)
+
+
+@dataclass(frozen=True)
 class Account:
     name: str
     api_base_url: str
@@ -126,6 +132,7 @@ class Config:
     crawl: CrawlSettings = CrawlSettings()
     extract: ExtractSettings = ExtractSettings()
     feeds: FeedSettings = FeedSettings()
+    report: ReportSettings = ReportSettings()
     sources: tuple[Source, ...] | None = None  # None = all bundled sources
     accounts: tuple[Account, ...] = ()
     path: Path | None = None

@@ -22,6 +22,7 @@ from watchbot.core.settings import Config
 from watchbot.fetch import Fetcher
 from watchbot.match.rules import Ruleset
 from watchbot.publish import accounts, feeds
+from watchbot.report import site as report
 from watchbot.run.steps import discover_source, documents_to_read, publish, read_document
 from watchbot.run.stop import RunDeadline, Stopped, stoppable
 from watchbot.run.summary import Summary
@@ -48,6 +49,7 @@ def run(config: Config, ruleset: Ruleset, *, sources: Sequence[Source], dry_run:
                 steps(sessions, config, ruleset, sources, clock, summary, dry_run=dry_run, max_posts=max_posts,
                       out=out or sys.stdout)
                 summary.feeds_failed = not feeds.write_after_run(sessions, config, ruleset)
+                summary.report_failed = not report.write_after_run(sessions, config, ruleset)
         except Stopped as stop:
             summary.interrupted = str(stop)
             log.warning("run interrupted by %s: what it finished is kept, the rest waits for the next run", stop)

@@ -27,11 +27,13 @@ class Summary:
     requests: dict[str, int] = field(default_factory=dict)  # index page requests by source
     interrupted: str | None = None  # the signal that stopped the run
     feeds_failed: bool = False  # the feeds could not be written (a full disk)
+    report_failed: bool = False  # the report (report.dir) could not be written
 
     @property
     def exit_code(self) -> ExitCode:
         failed = (self.sources_failed or self.documents_failed or self.documents_gone or self.documents_waiting
-                  or self.posts.failed or self.posts.errors or self.feeds_failed)
+                  or self.posts.failed or self.posts.errors or self.feeds_failed
+                  or self.report_failed)
         return ExitCode.FAILED if failed or self.interrupted else ExitCode.OK
 
     def line(self) -> str:
@@ -42,7 +44,8 @@ class Summary:
                 f"documents {self.documents_new} new, {self.documents_done} processed, "
                 f"{self.documents_failed} failed{gone}, {self.documents_waiting} waiting; pages {self.pages} "
                 f"({self.pages_ocr} OCRed); acts {self.acts}; matches {self.matches}; {self.posts.line()}; "
-                f"{self.requests_line()}{'; feeds not written' if self.feeds_failed else ''}")
+                f"{self.requests_line()}{'; feeds not written' if self.feeds_failed else ''}"
+                f"{'; report not written' if self.report_failed else ''}")
 
     def requests_line(self) -> str:
         busiest = sorted(self.requests.items(), key=lambda item: -item[1])[:3]
