@@ -1,0 +1,67 @@
+"""watchbot report at archive scale: the site of N synthetic acts (default 1,000,000), on SQLite.
+
+    .venv/bin/python -m benchmarks.bench_report [--acts N] [--postgres]
+
+The archive is benchmarks/bench_stats.py's (its loader, its shapes: 100 prefectures, three years, one act in
+twenty republished). Prints the load's time, then the report's, step by step (counting, export files, charts
+and map, pages), and the size of what it wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.bench_stats import load
+from tests.support import postgres
+from watchbot.core.settings import BUNDLED_RULES, Config
+from watchbot.match import rules
+from watchbot.report import site
+from watchbot.store import open_database
+
+
+def measure(url: str, total: int, out: Path) -> None:
+    print(f"  {total:,} acts loaded in {load(url, total):.0f} s")
+    shutil.rmtree(out, ignore_errors=True)
+    steps: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    site.write(open_database(url), Config(database_url=url), rules.load(BUNDLED_RULES), out,
+               lambda name: steps.append((name, time.perf_counter())))
+    ended = time.perf_counter()
+    print(f"  report written in {ended - started:.1f} s:")
+    for (name, begun), (_, finished) in zip(steps, [*steps[1:], ("", ended)], strict=True):
+        print(f"    {name:24} {finished - begun:6.1f} s")
+    sizes = {path.relative_to(out).as_posix(): path.stat().st_size for path in out.rglob("*") if path.is_file()}
+    pages = sum(size for name, size in sizes.items() if name.endswith((".html", ".css")))
+    charts = sum(size for name, size in sizes.items() if name.endswith(".svg"))
+    largest = max((size for name, size in sizes.items() if name.endswith(".svg")), default=0)
+    print(f"    pages {pages / 1e3:.0f} kB, charts {charts / 1e3:.0f} kB ({sum(n.endswith('.svg') for n in sizes)} "
+          f"SVG, largest {largest / 1e3:.0f} kB), "
+          + ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in sizes.items() if name.startswith("donnees")))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--acts", type=int, default=1_000_000, help="acts in the archive (default: 1,000,000)")
+    parser.add_argument("--postgres", action="store_true", help="on the tests' throw-away PostgreSQL instead")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/watchbot-bench-report"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    for path in args.work.glob("*.db*"):
+        path.unlink()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # so that the PostgreSQL server is stopped
+    server = postgres.start() if args.postgres else None
+    try:
+        url = server.create_database() if server else f"sqlite:///{args.work / 'report.db'}"
+        measure(url, args.acts, args.work / "site")
+    finally:
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
