@@ -107,6 +107,7 @@ def test_the_report_shows_the_numbers_of_stats_in_valid_html(var_archive, tmp_pa
     assert len(articles) == sum(1 for _, row in acts if row["category"] == "drones")
     assert all(link.get("href").startswith("https://") and "#page=" in link.get("href")
                for article in articles for link in article.iter(f"{XHTML}a"))
+    assert not list(pages["vsa.html"].iter(f"{XHTML}img")) and "Aucun acte." in "".join(pages["vsa.html"].itertext())
     exported = json.loads((site / "donnees" / "actes.json").read_text(encoding="utf-8"))
     assert main(["export", "--format", "json", "--config", str(config)]) == 0
     assert exported == json.loads(capsys.readouterr().out)

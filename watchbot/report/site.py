@@ -92,19 +92,22 @@ def replace(path: Path, content: bytes) -> None:
 
 
 def _charts(figures: Figures, directory: Path) -> dict[str, dict[str, str]]:
-    """Draw every chart; return each category's images by role, as paths relative to the pages."""
+    """Draw every chart; return each category's images by role, as paths relative to the pages (none for a
+    category without acts: its page says so)."""
     replace(directory / "graphiques" / "mois.svg", charts.by_month(
         {category.label: category.months for category in figures.categories.values() if category.acts},
         "Actes par mois"))
     images: dict[str, dict[str, str]] = {}
     for category in figures.categories.values():
+        images[category.name] = {}
+        if not category.acts:
+            continue
         drawn = {"months": charts.by_month({category.label: category.months}, f"{category.label} : actes par mois"),
                  "purposes": charts.ranking(category.purposes, "Actes par finalité"),
                  "departments": charts.ranking(category.departments, "Actes par département"),
                  "days": charts.ranking(sorted(category.departments, key=lambda row: (-row.days, row.label)),
                                         "Jours couverts par département", value="days"),
                  "map": charts.communes_map(category.places, f"{category.label} : communes concernées")}
-        images[category.name] = {}
         for role, svg in drawn.items():
             path = f"graphiques/{category.name}-{role}.svg"
             replace(directory / path, svg)
