@@ -19,6 +19,7 @@ def test_the_wheel_holds_every_data_file(tmp_path):
     rules = {f"watchbot/bundled_rules/{path.name}" for path in (ROOT / "rules").glob("*.yaml")}
     assert len(rules) == 7 and rules <= names
     assert {"watchbot/discover/sources.yaml", "watchbot/facts/communes.tsv.gz", "watchbot/store/migrations/env.py",
-            "watchbot/store/migrations/versions/0001_initial_schema.py"} <= names
+            "watchbot/store/migrations/versions/0001_initial_schema.py", "watchbot/report/templates/index.html",
+            "watchbot/report/templates/style.css"} <= names
     demo = {name for name in names if name.startswith("watchbot/demo_data/site/")}
     assert sum(name.endswith(".pdf") for name in demo) == 3 and sum(name.endswith(".html") for name in demo) == 2
