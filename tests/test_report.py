@@ -4,9 +4,11 @@ headless Chromium lays its charts and map out (docs/REPORT.md)."""
 from __future__ import annotations
 
 import errno
+import io
 import json
 import os
 import re
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -79,7 +81,7 @@ def test_the_report_shows_the_numbers_of_stats_in_valid_html(var_archive, tmp_pa
     config, acts = var_archive
     site = tmp_path / "site"
     assert main(["report", "--config", str(config), "--out", str(site)]) == 0
-    assert capsys.readouterr().out == f"{site / 'index.html'}\n"
+    assert capsys.readouterr() == (f"{site / 'index.html'}\n", "")  # no progress display off a terminal
     pages = {page.name: parse(page) for page in site.glob("*.html")}  # strict: any parse error raises
     assert set(pages) >= {"index.html", "drones.html", "silt_perimeter.html", "vsa.html"}
     assert check_links(site) == []
@@ -188,3 +190,17 @@ def test_chromium_lays_out_the_charts_and_the_map(var_archive, browser, tmp_path
             browser.set_window_size(1100, height)
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
             browser.save_screenshot(str(Path(SCREENSHOTS) / page.replace(".html", ".png")))
+
+
+def test_a_terminal_sees_the_steps(var_archive, tmp_path, monkeypatch, capsys):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    config, _ = var_archive
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert main(["report", "--config", str(config), "--out", str(tmp_path / "site")]) == 0
+    assert "rapport : pages" in sys.stderr.getvalue()
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert main(["-q", "report", "--config", str(config), "--out", str(tmp_path / "site")]) == 0
+    assert sys.stderr.getvalue() == ""
