@@ -15,9 +15,9 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from tests.support.prefecture import DRONE_RAA, Document, serve, write_config
 from tests import test_browse as browse_tests
 from tests import test_stats as stats_tests
+from tests.support.prefecture import DRONE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.core.settings import ConfigError

@@ -46,9 +46,8 @@ def _progress(shown: bool) -> Iterator[site.Step]:
     if not shown:
         yield lambda _: None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("rapport : {task.description}"), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as progress:
