@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Collection
 
-from watchbot.core.models import Act, Facts
+from watchbot.core.models import Act, Commune, Facts
 from watchbot.core.text import one_line
 from watchbot.facts import places
 from watchbot.facts.dates import Span, act_date, periods
@@ -105,10 +105,10 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     act_kind = kind(title)
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
-    found, named_in = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
-    named, is_site = _places(text, categories)
+    found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
+    named, is_site = _places(text, categories, found)
     scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, is_site)
-    if scope == "department" and named_in > 0:  # the communes its articles name are parts of it (forests, roads)
+    if scope == "department":  # the communes it names are parts of it (forests, roads) or addresses
         found = ()
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
                  scope=scope, places=named,
@@ -166,12 +166,11 @@ def _recalled(span: Span, act_day: date | None) -> bool:
     return act_day is not None and day is not None and day < act_day - OLDEST
 
 
-def _places(text: ActText, categories: Collection[str]) -> tuple[tuple[str, ...], bool]:
+def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ...]) -> tuple[tuple[str, ...], bool]:
     """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
     or of the articles that decide."""
-    if _private(categories):
-        named = places.establishment(text.title)
-        return named, bool(named)
+    if _private(categories) and (named := places.establishment(text.title, found)):
+        return named, True
     return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
 
 

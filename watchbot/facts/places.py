@@ -9,6 +9,7 @@ Lyon », « quartier de la Beaucaire ») or before one (« Paris La Défense Are
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from watchbot.core.models import Commune
@@ -24,54 +25,95 @@ NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
-    r"commissariat)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
+    r"commissariat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|h[ôo]tel(?=\s+de\s+ville\b))"
+    r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
 # The Préfecture de police acts for Paris and the three départements around it.
 AREAS = {"75": ("75", "92", "93", "94")}
+# The secteur of Paris's first four arrondissements is Paris (the gazetteer has no secteurs).
+SECTORS = {"paris centre": "paris"}
+# An arrondissement's postcode in a title (« papaveri 69007 »): Paris 75001–75020, Lyon 69001–69009, Marseille
+# 13001–13016; their INSEE codes are 751nn, 6938n and 132nn.
+POSTCODE = re.compile(r"\b(?:75(?P<p>0[0-2]\d)|690(?P<l>0[1-9])|13(?P<m>0[01]\d))\b")
+ARRONDISSEMENTS = {"p": ("751", 20), "l": ("6938", 9), "m": ("132", 16)}
 SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
               "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
               "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher", "marché")
-AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours")
+              "hypercacher")
+AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
+              "marchés")  # a market takes streets and squares of a town
+_ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
+_KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
+# Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
+# « COLLÈGE DU MONTOIS » is one name.
+_STOP = (r"(?=\s*(?:[,;:()\n«».]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
+         r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
+# « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
 _SITE = re.compile(
-    r"(?i:\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b)"
-    r"(?P<name>(?:\s+(?i:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
-    r"(?=\s*(?:[,;:()\n«».]|\s(?:à|a|au|aux|le|les|du|de|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
-    r"depuis|jusqu'à|vers)\s|$))")  # lower-case words end a name: « COLLÈGE DU MONTOIS » is one
+    r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
+    r"(?P<name>" + _ARTICLE + r"?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)" + _STOP)
+# A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
+# Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
+_PROPER = re.compile(
+    r"\b(?P<kind>" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
+    + r"|(?i:minist[èe]re))(?P<name>\s+(?:de la|de l'|de l’|du|des|de|d'|d’)" + r"\s*[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
+# The prefecture's own site (« consultable sur le site de la Préfecture »), its website.
+NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet)\b")
 # A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
 # « Vidéoprotection-Archives municipales-Le Mans ».
-ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)\s*(?:(?i:pour|de)\s+"
-                           r"(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|espace|bijouterie|"
-                           r"enseigne|commerce)\s+)?|-\s*)(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
+# « VP 1219 - CLG DU MONTOIS à Donnemarie Dontilly »: « VP » for vidéoprotection in a Sommaire title; « … à
+# l'UDAF 90 ».
+ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)|\bVP\b(?:\s+\d+)?)\s*"
+                           r"(?:(?i:pour|de)\s+(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|"
+                           r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
                            re.MULTILINE)
+DASHES = re.compile(r"\s+[-–—]+\s+")
+ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
 GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
 TOKEN_BREAK = re.compile(r"[\s'’]+")
+AND = re.compile(r"\s+et\s+")
 DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
-COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,60}?"
+COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,80}?"
                      r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
-_NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|Stadium|Dôme))")
+_NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stadium|Dôme))")
+# The names transport operators go by (« 46 stations de la Régie autonome des transports parisiens »).
+OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "RATP"),
+             (re.compile(r"(?i)soci[ée]t[ée] nationale des chemins de fer fran[cç]ais"), "SNCF"))
 # « sur l'ensemble du département », « dans le département du Finistère »; not « le représentant de l'État
-# dans le département », the prefect.
+# dans le département », the prefect, nor « recueil des actes administratifs du département de Paris ».
 DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement"
-                             r"|(?<!etat )(?:dans|sur) le departement|du departement (?:du|de la|de l'|des|de)")
+                             r"|aux departements (?:du|de la|de l'|des|de)"
+                             r"|(?<!etat )(?:dans|sur) le departement"
+                             r"|(?<!actes administratifs )du departement (?:du|de la|de l'|des|de)")
 
 
-def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[tuple[Commune, ...], int]:
-    """The communes the raw texts name, in their order, and which text named them (its index): the first that
-    names any wins; else the one commune of the département whose name starts with words of the first text
-    (« Décines » for Décines-Charpieu, « CHERBOURG » for Cherbourg-en-Cotentin, « Saint-Ouen » for
-    Saint-Ouen-sur-Seine)."""
-    for index, text in enumerate(texts):
+def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
+    """The communes the raw texts name, in their order: the first text that names any wins; else the
+    arrondissement whose postcode the title (the first text's first line) gives; else the one commune of the
+    département whose name starts with words of the first text (« Décines » for Décines-Charpieu, « CHERBOURG »
+    for Cherbourg-en-Cotentin, « Saint-Ouen » for Saint-Ouen-sur-Seine)."""
+    for text in texts:
         found = _communes_in(text, gazetteer, department)
         if found:
-            return found, index
-    return (_shortened(texts[0], gazetteer, department) if department and texts else ()), 0
+            return found
+    if texts and (arrondissement := _by_postcode(texts[0].split("\n", 1)[0], gazetteer)):
+        return (arrondissement,)
+    return _shortened(texts[0], gazetteer, department) if department and texts else ()
+
+
+def _by_postcode(title: str, gazetteer: Gazetteer) -> Commune | None:
+    found = POSTCODE.search(title)
+    if not found or not found.lastgroup:
+        return None
+    prefix, last = ARRONDISSEMENTS[found.lastgroup]
+    number = int(found[found.lastgroup])
+    return gazetteer.by_insee(f"{prefix}{number:0{5 - len(prefix)}d}") if 1 <= number <= last else None
 
 
 def _shortened(text: str, gazetteer: Gazetteer, department: str) -> tuple[Commune, ...]:
@@ -95,9 +137,10 @@ def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tup
     names = _names(gazetteer, department)
     found: dict[str, Commune] = {}
     for run in RUN.finditer(text):
-        tokens = [token for token in TOKEN_BREAK.split(run.group()) if token]
-        for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
-            found.setdefault(commune.current_insee or commune.insee, commune)
+        for part in AND.split(run.group()):  # « Paris et Saint-Mandé »: two names
+            tokens = [token for token in TOKEN_BREAK.split(part) if token]
+            for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
+                found.setdefault(commune.current_insee or commune.insee, commune)
     return tuple(found.values())
 
 
@@ -133,7 +176,8 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     found, index = [], 0
     while index < len(tokens):
         for end in range(min(len(tokens), index + max_words), index, -1):
-            candidates = names.get(normalise(" ".join(tokens[index:end])), [])
+            key = normalise(" ".join(tokens[index:end]))
+            candidates = names.get(SECTORS.get(key, key), [])
             last = shouting or not any(capital >= end for capital in capitals)
             if candidates and last and (not strict or len(candidates) == 1):
                 found.append(candidates[0])
@@ -144,21 +188,44 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     return found
 
 
-def establishment(title: str) -> tuple[str, ...]:
-    """The establishment a CCTV authorisation's title names."""
+def establishment(title: str, found_communes: tuple[Commune, ...]) -> tuple[str, ...]:
+    """The establishment a CCTV authorisation's title names, not its commune (« à l'UDAF 90 », not « au Mans »);
+    and where the title is parts between dashes up to its commune, each part (« - Blue Box - Centre Commercial
+    les Eleis - Cherbourg-en-Cotentin »), while after « pour le magasin JD SPORTS — » comes its company."""
     found = ESTABLISHMENT.search(title)
-    return (_tidy(found["name"]),) if found else ()
+    if not found or _is_commune(found["name"], found_communes):
+        return ()
+    named = [found["name"]]
+    parts = DASHES.split(title[found.end("name"):].split("\n", 1)[0])[1:]
+    if found["dash"] and any(_is_commune(part, found_communes) for part in parts):
+        named += [part for part in itertools.takewhile(lambda part: not _is_commune(part, found_communes), parts)]
+    return tuple(_tidy(_spelt_out(name)) for name in named)
+
+
+def _is_commune(name: str, found_communes: tuple[Commune, ...]) -> bool:
+    key = normalise(name)
+    return any(key.startswith(normalise(commune.name)) or normalise(commune.name).startswith(key)
+               for commune in found_communes)
+
+
+def _spelt_out(name: str) -> str:
+    for short, long in ABBREVIATED:
+        name = short.sub(long, name)
+    return name
 
 
 def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
     """The named places of the first text that names any, and whether one is a site (not an area of a town)."""
     for text in texts:
+        for long, short in OPERATORS:
+            text = long.sub(short, text)
         named = [(_tidy(match["kind"] + match["name"]), match["kind"].lower() not in AREA_WORDS)
-                 for match in _SITE.finditer(text)]
+                 for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
+                 if not NOT_SITES.match(match["name"])]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
         named += [(_tidy(match.group()), True) for match in COUNTED.finditer(text)]
         if named:
-            places = tuple(dict.fromkeys(name for name, _ in named))
+            places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
             return places, any(is_site for _, is_site in named)
     return (), False
 
@@ -166,6 +233,11 @@ def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
 def _tidy(name: str) -> str:
     """One line, without the page number extraction glues to a name's last word (« Stade Félix Mayol8 »)."""
     return GLUED_NUMBER.sub("", " ".join(name.split())).strip(" -–'’")
+
+
+def _longest(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names without those read inside a longer one (« stations de la RATP » of « 46 stations de la RATP »)."""
+    return tuple(name for name in names if not any(name != other and name in other for other in names))
 
 
 def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:

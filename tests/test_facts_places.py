@@ -1,0 +1,107 @@
+"""Where an act's measure applies (communes, scope, places) and how places are compared, on synthetic
+sentences modelled on real wordings."""
+
+from __future__ import annotations
+
+import pytest
+
+from watchbot.core.models import Act, Page
+from watchbot.core.settings import BUNDLED_RULES
+from watchbot.evaluate.facts import _same
+from watchbot.facts import places
+from watchbot.facts.extract import read_facts
+from watchbot.facts.gazetteer import gazetteer
+from watchbot.match import rules
+
+VOCABULARY = rules.load(BUNDLED_RULES).vocabulary
+
+
+def names(text: str, department: str) -> list[str]:
+    return [commune.name for commune in places.communes([text], gazetteer(), department)]
+
+
+@pytest.mark.parametrize("text, department, expected", [
+    ("périmètre de protection applicable à Nantes et Rezé le 3 mars", "44", ["Nantes", "Rezé"]),
+    ("mesures de police applicables à Paris-Centre dans le cadre du procès", "75", ["Paris"]),
+    ("à l'occasion des Jeux Olympiques et Paralympiques de Paris sur le site du Trocadéro", "75", []),
+    ("interdiction de rassemblement sur le parvis de l'Hôtel de Ville le 3 mai", "75", []),
+    ("système de vidéoprotection pour la boulangerie Dupont 13008", "13", ["Marseille 8e Arrondissement"]),
+])
+def test_communes_of_the_measure(text, department, expected):
+    assert names(text, department) == expected
+
+
+def sites(text: str) -> tuple[str, ...]:
+    return places.sites([text])[0]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("dans le quartier du Pont de la Clue à Toulon", ("quartier du Pont de la Clue",)),
+    ("dans les communes riveraines du site du Lac de la Forêt d'Orient", ("Lac de la Forêt d'Orient",)),
+    ("à l'occasion des audiences au Palais de justice de Rennes", ("Palais de justice de Rennes",)),
+    ("dans le cadre de l'émission au Village du cyclisme à Pau le 3 juillet", ("Village du cyclisme",)),
+    ("rassemblement devant le ministère de la santé et de l'accès aux soins le 3 mai",
+     ("ministère de la santé",)),
+    ("la sécurité des marchés de Noël de la ville de Strasbourg", ("marchés de Noël",)),
+    ("Ce recueil est consultable sur le site de la Préfecture : www", ()),
+    ("dans 12 stations de la Régie autonome des transports parisiens d'un traitement", ("12 stations de la RATP",)),
+    ("à l'occasion du concert du 3 mai 2025 à l'Accor ARENA", ("Accor ARENA",)),
+])
+def test_named_places(text, expected):
+    assert sites(text) == expected
+
+
+def commune_named(name: str, department: str) -> tuple:
+    return tuple(gazetteer().find(name, department)[:1])
+
+
+@pytest.mark.parametrize("title, found, expected", [
+    ("Arrêté portant autorisation d'un système de vidéoprotection - Boulangerie Paul - Centre Commercial Grand "
+     "Var - La Valette-du-Var", ("La Valette-du-Var", "83"), ("Boulangerie Paul", "Centre Commercial Grand Var")),
+    ("Arrêté portant autorisation d'un système de vidéoprotection pour le magasin DECATHLON — SAS DECAT — Toulon",
+     ("Toulon", "83"), ("DECATHLON",)),
+    ("Arrêté portant autorisation d'un système de vidéoprotection à l'APEI 83", (), ("APEI 83",)),
+    ("Arrêté portant autorisation d'un système de vidéoprotection au Mans", ("Le Mans", "72"), ()),
+    ("2025 CAB BCS VP 1301 - CLG JEAN MOULIN à Brie Comte Robert", ("Brie-Comte-Robert", "77"),
+     ("COLLÈGE JEAN MOULIN",)),
+])
+def test_cctv_establishments(title, found, expected):
+    assert places.establishment(title, commune_named(*found) if found else ()) == expected
+
+
+def article_act(article: str, title: str = "Arrêté") -> Act:
+    return Act("83-2025-03-13-00002", title, 1, 1, (Page(1, f"ARRÊTE\nArticle 1 – {article}\n"),))
+
+
+def test_an_act_for_whole_departements_names_no_commune():
+    facts = read_facts(article_act("La présente autorisation est délivrée et s'applique à Paris et aux départements des "
+                                   "Hauts-de-Seine et du Val-de-Marne."), VOCABULARY, ["drones"], department="75")
+    assert (facts.scope, facts.communes) == ("department", ())
+
+
+def test_the_recueil_of_the_departement_is_no_scope():
+    facts = read_facts(article_act("La captation est autorisée à Nîmes le 3 mai 2025 ; l'arrêté est publié au recueil "
+                                   "des actes administratifs du département du Gard."), VOCABULARY, ["drones"],
+                       department="30")
+    assert (facts.scope, [commune.name for commune in facts.communes]) == ("commune", ["Nîmes"])
+
+
+def test_a_sommaire_entry_whose_pages_are_not_in_the_file_is_read_from_the_file(tmp_path):
+    from watchbot.evaluate.facts import _Texts
+    (tmp_path / "a.txt").write_text("12_Préfecture / Cabinet\n12-2025-01-02-00001 - Arrêté autorisant la captation\n"
+                                    "(2 pages) Page 3\nARRÊTÉ\nCommune de Rodez le 4 janvier 2025\n", encoding="utf-8")
+    act = _Texts(tmp_path).act({"file": "a.txt", "ref": "12-2025-01-02-00001", "corpus": "real-acts",
+                                "title": "Arrêté autorisant la captation"})
+    assert act is not None and "Rodez" in act.pages[0].text
+
+
+@pytest.mark.parametrize("label, read, same", [
+    ("Magasin Aldi", "ALDI MARCHE DAMMARTIN SARL", True),
+    ("Bijouterie Thomas Sabo", "THOMAS SABO SAS", True),
+    ("Magasin Pull & Bear (centre commercial le haut de Galy)", "PULL & BEAR -— Aulnay", True),
+    ("Basilique de Saint-Maximin-la-Sainte-Baume", "basilique de Saint-Maximin la Sainte Baume", True),
+    ("Quartier de la Gabelle", "rue de la Gabelle", False),
+    ("Stade de France", "Parc des Princes", False),
+])
+def test_places_are_the_same_when_their_distinctive_words_are(label, read, same):
+    assert _same("places", label, read) is same
