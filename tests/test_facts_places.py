@@ -25,6 +25,7 @@ def names(text: str, department: str) -> list[str]:
     ("mesures de police applicables à Paris-Centre dans le cadre du procès", "75", ["Paris"]),
     ("à l'occasion des Jeux Olympiques et Paralympiques de Paris sur le site du Trocadéro", "75", []),
     ("interdiction de rassemblement sur le parvis de l'Hôtel de Ville le 3 mai", "75", []),
+    ("Bureau des politiques publiques de sécuritéNantes, le 02 juillet 2024\nARRÊTÉ", "44", []),
     ("système de vidéoprotection pour la boulangerie Dupont 13008", "13", ["Marseille 8e Arrondissement"]),
 ])
 def test_communes_of_the_measure(text, department, expected):
@@ -46,6 +47,7 @@ def sites(text: str) -> tuple[str, ...]:
     ("Ce recueil est consultable sur le site de la Préfecture : www", ()),
     ("dans 12 stations de la Régie autonome des transports parisiens d'un traitement", ("12 stations de la RATP",)),
     ("à l'occasion du concert du 3 mai 2025 à l'Accor ARENA", ("Accor ARENA",)),
+    ("Préfecture de police - 9, boulevard du Palais - 75195 PARIS RP\nArrêté autorisant la captation", ()),
 ])
 def test_named_places(text, expected):
     assert sites(text) == expected
@@ -77,6 +79,12 @@ def test_an_act_for_whole_departements_names_no_commune():
     facts = read_facts(article_act("La présente autorisation est délivrée et s'applique à Paris et aux départements des "
                                    "Hauts-de-Seine et du Val-de-Marne."), VOCABULARY, ["drones"], department="75")
     assert (facts.scope, facts.communes) == ("department", ())
+
+
+def test_a_place_named_without_a_commune_is_a_site():
+    facts = read_facts(Act("2021-00001", "Arrêté portant interdiction d'un rassemblement place du Trocadéro le samedi "
+                           "3 juillet 2021", None, None), VOCABULARY, ["demonstration_ban"], department="75")
+    assert (facts.scope, facts.places) == ("site", ("place du Trocadéro",))
 
 
 def test_the_recueil_of_the_departement_is_no_scope():

@@ -107,7 +107,7 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     period = _period([dispositif, own_title], act_day)
     found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
     named, is_site = _places(text, categories, found)
-    scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, is_site)
+    scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, named, is_site)
     if scope == "department":  # the communes it names are parts of it (forests, roads) or addresses
         found = ()
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,

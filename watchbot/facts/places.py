@@ -70,6 +70,8 @@ ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillan
                            r"(?:(?i:pour|de)\s+(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|"
                            r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
                            re.MULTILINE)
+# An address (« place Beauvau - 75008 PARIS », the prefecture's own) is no place of the measure.
+POSTAL = re.compile(r"\b\d{5}\b")
 DASHES = re.compile(r"\s+[-–—]+\s+")
 ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
@@ -77,7 +79,8 @@ MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many
 GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
 TOKEN_BREAK = re.compile(r"[\s'’]+")
 AND = re.compile(r"\s+et\s+")
-DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
+# « Grenoble, le 02 juillet 2024 », also glued by the extraction to the line before (« sécuritéGrenoble, le »).
+DATELINE = re.compile(rf"(?:^[ \t]*|(?<=[a-zà-öø-ÿ])){_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
 COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,80}?"
                      r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
@@ -221,7 +224,7 @@ def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
             text = long.sub(short, text)
         named = [(_tidy(match["kind"] + match["name"]), match["kind"].lower() not in AREA_WORDS)
                  for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
-                 if not NOT_SITES.match(match["name"])]
+                 if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
         named += [(_tidy(match.group()), True) for match in COUNTED.finditer(text)]
         if named:
@@ -240,11 +243,12 @@ def _longest(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name for name in names if not any(name != other and name in other for other in names))
 
 
-def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:
+def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named: tuple[str, ...],
+          is_site: bool) -> str:
     """« department » when the title or the articles that decide say the whole département, else « site » for
     a named site, « commune » for communes (folded texts)."""
     if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding):
         return "department"
-    if is_site:
+    if is_site or named and not found_communes:  # a place named in no commune named is a site
         return "site"
     return "commune" if found_communes else ""
