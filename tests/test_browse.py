@@ -8,8 +8,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -64,13 +66,39 @@ def archive(tmp_path, site_server):
                                                         Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025",
                                                                  date(2025, 1, 20))]))
     assert main(["run", "--config", str(config)]) == 0
+    with browsing(config, tmp_path / "state" / "watchbot.db", site_server) as url:
+        yield url
+
+
+@pytest.fixture
+def months(tmp_path, site_server):
+    """`watchbot browse` serving a database of drone and VSA acts published over two months."""
     database = tmp_path / "state" / "watchbot.db"
+    sessions = open_database(f"sqlite:///{database}")
+    with sessions() as session:
+        session.add(SourceRow(code="pref79", name="Préfecture des Deux-Sèvres"))
+        session.flush()
+        for number, (published, category) in enumerate([(date(2025, 1, 6), "drones"), (date(2025, 1, 20), "drones"),
+                                                         (date(2025, 3, 3), "drones"), (date(2025, 3, 3), "vsa")]):
+            act = act_row(ClassifiedAct(Act(f"79-{number}", "Arrêté", 1, 1), (Match(category, "r", 1, ""),)))
+            session.add(DocumentRow(source_code="pref79", url=f"https://www.deux-sevres.gouv.fr/{number}.pdf",
+                                    title=f"RAA {number}", published=published, acts=[act]))
+        session.commit()
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"database_url: sqlite:///{database}\n", encoding="utf-8")
+    with browsing(config, tmp_path / "state" / "watchbot.db", site_server) as url:
+        yield url
+
+
+@contextmanager
+def browsing(config: Path, database: Path, site_server) -> Iterator[str]:
+    """`watchbot browse` on a free port, its map's tiles from `site_server` only; the database left as it was."""
     connection = sqlite3.connect(database)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the run's last writes into the file itself
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the last writes into the file itself
     connection.close()
     before = database.read_bytes()
     port = free_port()
-    tiles = site_server.url("/tiles/{z}/{x}/{y}.png")  # the map's background from this local server only
+    tiles = site_server.url("/tiles/{z}/{x}/{y}.png")
     server = subprocess.Popen([sys.executable, "-m", "watchbot", "browse", "--config", str(config), "--port",
                                str(port), "--tiles", tiles], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               text=True)
@@ -168,6 +196,20 @@ def test_the_map_shows_a_marker_for_each_commune_of_the_acts_on_the_configured_t
     assert any(path.startswith("/tiles/") for path in site_server.paths())
     fetched = browser.execute_script("return performance.getEntriesByType('resource').map(entry => entry.name)")
     assert fetched and all(url.startswith(("http://127.0.0.1:", "data:")) for url in fetched), fetched
+
+
+def test_the_acts_per_month_and_category_are_counted_and_charted(months, browser, tmp_path):
+    browser.get(f"{months}/watchbot/actes_par_mois")
+    assert [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in browser.find_elements(
+        By.CSS_SELECTOR, "table.rows-and-columns tbody tr")] == [
+        ["2025-01", "drones", "2"], ["2025-03", "drones", "1"], ["2025-03", "vsa", "1"]]
+    browser.find_element(By.LINK_TEXT, "le graphique").click()
+    chart = WebDriverWait(browser, 30).until(lambda driver: driver.find_element(By.CSS_SELECTOR,
+                                                                                 ".vega-embed canvas"))
+    assert chart.size["width"] > 100 and chart.size["height"] > 100
+    screenshot(browser, tmp_path, "graphique")
+    fetched = browser.execute_script("return performance.getEntriesByType('resource').map(entry => entry.name)")
+    assert all(url.startswith(months) for url in fetched), fetched
 
 
 def test_the_map_view_has_a_row_per_commune_of_an_act_with_its_coordinates(tmp_path):

@@ -23,6 +23,10 @@ Asgi = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable
 # The map's background (datasette-cluster-map's tile_layer), OpenStreetMap's unless `browse --tiles` says otherwise.
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+# datasette-vega's chart of the query actes_par_mois as its page's fragment says it, read when the page loads
+# (hence a link with a query string of its own).
+MONTHLY_CHART = ("g.mark=bar&g.x_column=Mois&g.x_type=ordinal&g.y_column=Actes&g.y_type=quantitative"
+                 "&g.color_column=Cat%C3%A9gorie")
 CATEGORIES = "(SELECT group_concat(DISTINCT category) FROM matches WHERE matches.act_id = acts.id)"
 LINK = "documents.url || '#page=' || coalesce({page}, 1)"
 FACET_VALUES = """(SELECT group_concat(value, ', ') FROM (SELECT value FROM act_facets
@@ -62,6 +66,16 @@ QUERIES = {
 FROM acts JOIN documents ON documents.id = acts.document_id
 WHERE CAST(documents.id AS TEXT) = :raa OR documents.title LIKE '%' || :raa || '%'
 ORDER BY documents.id, acts.first_page, acts.id""",
+    },
+    "actes_par_mois": {
+        "title": "Actes par mois et par catégorie",
+        "description_html": "Le nombre d'actes reconnus par mois de publication du recueil, par catégorie : "
+                            f'<a href="actes_par_mois?graphique=1#{MONTHLY_CHART}">le graphique</a> '
+                            "(« Show charting options » pour en faire un autre).",
+        "sql": """SELECT substr(documents.published, 1, 7) AS "Mois", matches.category AS "Catégorie",
+    count(DISTINCT acts.id) AS "Actes"
+FROM matches JOIN acts ON acts.id = matches.act_id JOIN documents ON documents.id = acts.document_id
+WHERE documents.published IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""",
     },
     "recherche": {
         "title": "Rechercher dans les actes",
@@ -121,7 +135,7 @@ def metadata(database: str, ruleset: Ruleset, tiles: str = TILES) -> dict:
     categories = " ; ".join(f"{name} ({category.label}{' : ' + category.description if category.description else ''})"
                             for name, category in sorted(ruleset.categories.items()))
     queries = {name: {**query, "description": query["description"].format(categories=categories)}
-               if "{categories}" in query["description"] else query for name, query in QUERIES.items()}
+               if "{categories}" in query.get("description", "") else query for name, query in QUERIES.items()}
     return {
         "title": "Archive de watchbot",
         "description": "Les recueils des actes administratifs des préfectures lus par watchbot : actes, pages, "
