@@ -27,6 +27,11 @@ def names(text: str, department: str) -> list[str]:
     ("interdiction de rassemblement sur le parvis de l'Hôtel de Ville le 3 mai", "75", []),
     ("Bureau des politiques publiques de sécuritéNantes, le 02 juillet 2024\nARRÊTÉ", "44", []),
     ("système de vidéoprotection pour la boulangerie Dupont 13008", "13", ["Marseille 8e Arrondissement"]),
+    ("dans un périmètre délimité par l'avenue de Malakoff, le boulevard Saint-Denis et la rue de Sèvres", "75", []),
+    ("- Route de Stains à Villeneuve-sous-Dammartin (77) ;\n- Rue de la Michelette à Vémars (95) ;", "75",
+     ["Villeneuve-sous-Dammartin", "Vémars"]),
+    ("à l'occasion du procès de l'attentat de Magnanville", "75", []),
+    ("au stade Bauer à Saint-Ouen le mardi", "75", ["Saint-Ouen-sur-Seine"]),
 ])
 def test_communes_of_the_measure(text, department, expected):
     assert names(text, department) == expected
@@ -79,6 +84,29 @@ def test_an_act_for_whole_departements_names_no_commune():
     facts = read_facts(article_act("La présente autorisation est délivrée et s'applique à Paris et aux départements des "
                                    "Hauts-de-Seine et du Val-de-Marne."), VOCABULARY, ["drones"], department="75")
     assert (facts.scope, facts.communes) == ("department", ())
+
+
+def test_a_title_naming_departements_reads_their_communes_in_the_articles():
+    act = Act("2024-00111", "Arrêté portant mesures de police applicables à Paris et dans les départements du "
+              "Val-de-Marne et de l'Essonne du 28 janvier 2024", 1, 1, (Page(1, (
+                  "ARRETE :\nArticle 2 – La présence des personnes participant à des rassemblements non déclarés est "
+                  "interdite du 28 janvier 2024 sur les voies ci-dessous :\n\nDans le département du Val-de-Marne :\n"
+                  "   -   Avenue Marcel Cachin à Orly ;\nDans le département de l'Essonne :\n"
+                  "   -   Avenue Charles De Gaulle à Morangis ;\n")),))
+    facts = read_facts(act, VOCABULARY, ["demonstration_ban"], department="75")
+    assert (facts.scope, [commune.name for commune in facts.communes]) == ("commune", ["Paris", "Orly", "Morangis"])
+
+
+def test_an_act_without_identifier_is_found_by_the_reference_its_heading_prints(tmp_path):
+    from watchbot.evaluate.facts import _Texts
+    (tmp_path / "a.txt").write_text(
+        "RECUEIL DES ACTES ADMINISTRATIFS\n\fARRETE N° 2024-00109 autorisant le vol\nLe préfet de police,\nARRÊTE\n"
+        "Article 1 – Le vol est autorisé.\nFait à Paris, le 27 janvier 2024\n\f   Arrêté n° 2024-00111\nportant mesures "
+        "de police applicables à Paris\nLe préfet de police,\nARRÊTE\nArticle 1 – Les cortèges sont interdits à Paris."
+        "\nFait à Paris, le 28 janvier 2024\n\f2024-00111\nAnnexe de l'arrêté n° 2024-00111\nVOIES ET DELAIS DE RECOURS\n",
+        encoding="utf-8")
+    act = _Texts(tmp_path).act({"file": "a.txt", "ref": "2024-00111", "corpus": "idf", "title": "portant mesures"})
+    assert act is not None and "cortèges" in "".join(page.text for page in act.pages)
 
 
 def test_a_place_named_without_a_commune_is_a_site():

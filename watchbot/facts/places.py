@@ -25,12 +25,22 @@ NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
-    r"commissariat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|h[ôo]tel(?=\s+de\s+ville\b))"
+    r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|h[ôo]tel(?=\s+de\s+ville\b))"
     r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
-# The Préfecture de police acts for Paris and the three départements around it.
-AREAS = {"75": ("75", "92", "93", "94")}
+# The Préfecture de police acts for Paris, the three départements around it and, as the zone de défense de Paris
+# and for the airports, the rest of Île-de-France (with their prefects: « … à Gonesse (95) »).
+# A shortened name (« Saint-Ouen ») is looked for around Paris only.
+NEAR = {"75": ("75", "92", "93", "94")}
+AREAS = {"75": (*NEAR["75"], "77", "78", "91", "95")}
+# A street is named after a town (« avenue de Malakoff », « boulevard Saint-Denis », « Route de Stains »): the
+# name is no commune of the measure (« Route de Stains à Villeneuve-sous-Dammartin »).
+STREET = re.compile(r"\b(?i:rue|avenue|boulevard|route|quai|place|pont|porte|chemin|all[ée]e|impasse|square|"
+                    r"chauss[ée]e|rond-point)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?(?=[A-ZÀ-ÖØ-Þ])")
+# A title that names départements as well as communes (« applicables à Paris et dans les départements de la
+# Seine-Saint-Denis, du Val d'Oise … »): their communes are in the articles.
+ELSEWHERE = re.compile(r"(?i)\bdans les d[ée]partements\b")
 # The secteur of Paris's first four arrondissements is Paris (the gazetteer has no secteurs).
 SECTORS = {"paris centre": "paris"}
 # An arrondissement's postcode in a title (« papaveri 69007 »): Paris 75001–75020, Lyon 69001–69009, Marseille
@@ -92,7 +102,7 @@ OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "R
 # dans le département », the prefect, nor « recueil des actes administratifs du département de Paris ».
 DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement"
                              r"|aux departements (?:du|de la|de l'|des|de)"
-                             r"|(?<!etat )(?:dans|sur) le departement"
+                             r"|(?<!etat )(?:dans|sur) le departement(?! (?:du|de la|de l'|des|de) [^,;:\n]{1,40}:)"
                              r"|(?<!actes administratifs )du departement (?:du|de la|de l'|des|de)")
 
 
@@ -101,10 +111,13 @@ def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> 
     arrondissement whose postcode the title (the first text's first line) gives; else the one commune of the
     département whose name starts with words of the first text (« Décines » for Décines-Charpieu, « CHERBOURG »
     for Cherbourg-en-Cotentin, « Saint-Ouen » for Saint-Ouen-sur-Seine)."""
+    found: tuple[Commune, ...] = ()
     for text in texts:
-        found = _communes_in(text, gazetteer, department)
-        if found:
+        found += tuple(commune for commune in _communes_in(text, gazetteer, department) if commune not in found)
+        if found and not ELSEWHERE.search(text):
             return found
+    if found:
+        return found
     if texts and (arrondissement := _by_postcode(texts[0].split("\n", 1)[0], gazetteer)):
         return (arrondissement,)
     return _shortened(texts[0], gazetteer, department) if department and texts else ()
@@ -121,7 +134,7 @@ def _by_postcode(title: str, gazetteer: Gazetteer) -> Commune | None:
 
 def _shortened(text: str, gazetteer: Gazetteer, department: str) -> tuple[Commune, ...]:
     starts: dict[str, list[Commune]] = {}
-    for key, found in _names(gazetteer, department).items():
+    for key, found in _names(gazetteer, department, NEAR).items():
         words = key.split()
         for size in range(1, len(words)):
             starts.setdefault(" ".join(words[:size]), []).extend(
@@ -147,11 +160,12 @@ def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tup
     return tuple(found.values())
 
 
-def _names(gazetteer: Gazetteer, department: str | None) -> dict[str, list[Commune]]:
+def _names(gazetteer: Gazetteer, department: str | None,
+           areas: dict[str, tuple[str, ...]] = AREAS) -> dict[str, list[Commune]]:
     if department is None:
         return gazetteer.names
     names: dict[str, list[Commune]] = {}
-    for code in AREAS.get(department, (department,)):
+    for code in areas.get(department, (department,)):
         for key, communes in gazetteer.names_in_department(code).items():
             names.setdefault(key, []).extend(communes)
     return names
@@ -160,9 +174,11 @@ def _names(gazetteer: Gazetteer, department: str | None) -> dict[str, list[Commu
 def _without_institutions(text: str) -> str:
     """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
     Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (NOT_PLACES, ADDRESS, DATELINE):
+    for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE):
         while found := pattern.search(text):
             end = found.end()
+            if pattern is STREET and (name := RUN.match(text, end)):
+                end = name.end()
             if pattern is NOT_PLACES and (name := NAMES.match(text, end)):
                 end = name.end()
             text = text[:found.start()] + "_" * (end - found.start()) + text[end:]
