@@ -32,7 +32,7 @@ NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s
 # The Préfecture de police acts for Paris, the three départements around it and, as the zone de défense de Paris
 # and for the airports, the rest of Île-de-France (with their prefects: « … à Gonesse (95) »).
 # A shortened name (« Saint-Ouen ») is looked for around Paris only.
-NEAR = {"75": ("75", "92", "93", "94")}
+NEAR: dict[str, tuple[str, ...]] = {"75": ("75", "92", "93", "94")}
 AREAS = {"75": (*NEAR["75"], "77", "78", "91", "95")}
 # A street is named after a town (« avenue de Malakoff », « boulevard Saint-Denis », « Route de Stains »): the
 # name is no commune of the measure (« Route de Stains à Villeneuve-sous-Dammartin »).
