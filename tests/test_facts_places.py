@@ -53,6 +53,12 @@ def sites(text: str) -> tuple[str, ...]:
     ("dans 12 stations de la Régie autonome des transports parisiens d'un traitement", ("12 stations de la RATP",)),
     ("à l'occasion du concert du 3 mai 2025 à l'Accor ARENA", ("Accor ARENA",)),
     ("Préfecture de police - 9, boulevard du Palais - 75195 PARIS RP\nArrêté autorisant la captation", ()),
+    ("est autorisée dans le quartier de la Gabelle à Fréjus, dans un rayon de 500 m à compter de l'intersection de "
+     "la rue de la Gabelle et de la rue Marcel Pagnol", ("quartier de la Gabelle",)),
+    ("visant à sécuriser l'évènement de la Foire régionale des Vins d'Alsace à Colmar",
+     ("Foire régionale des Vins d'Alsace",)),
+    ("sur le site de célébration du parking du Mouzon sur la commune d'Auch", ("parking du Mouzon",)),
+    ("à l'occasion du concert de l'artiste à Paris La Défense Aréna le samedi 11 janvier", ("Paris La Défense Aréna",)),
 ])
 def test_named_places(text, expected):
     assert sites(text) == expected
@@ -141,3 +147,24 @@ def test_a_sommaire_entry_whose_pages_are_not_in_the_file_is_read_from_the_file(
 ])
 def test_places_are_the_same_when_their_distinctive_words_are(label, read, same):
     assert _same("places", label, read) is same
+
+
+@pytest.mark.parametrize("title", [
+    "Arrêté modifiant l'arrêté instituant un périmètre de protection à l'occasion des Jeux Paralympiques de Paris du "
+    "jeudi 29 août au samedi 7 septembre 2024 sur le site de l'Arena...",
+    "Arrêté modifiant l'arrêté instituant un périmètre de protection sur le site de Paris La…",
+])
+def test_a_site_cut_short_by_the_sommaire_is_a_site_without_a_name(title):
+    assert places.sites([title]) == ((), True)
+
+
+def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_none():
+    act = Act("83-2025-02-10-00001", "Arrêté autorisant la captation d'images au moyen de caméras installées sur des "
+              "aéronefs", 1, 1, (Page(1, (
+                  "CONSIDÉRANT le trafic de stupéfiants sur le quartier de la Beaucaire ; que dans la nuit du 05 au 06 "
+                  "février 2025 le local situé dans le quartier de La Beaucaire a été la cible de tirs ; qu'au niveau "
+                  "de la place du marché du Pont du Las un individu a été interpellé ;\nARRÊTE\nArticle 1er – La "
+                  "captation est autorisée sur la commune de Toulon du lundi 10 au vendredi 14 février 2025 ;\n")),))
+    facts = read_facts(act, VOCABULARY, ["drones"], department="83")
+    assert (facts.scope, facts.places) == ("commune", ("quartier de la Beaucaire",))
+    assert places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()

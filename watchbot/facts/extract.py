@@ -171,7 +171,8 @@ def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ..
     or of the articles that decide."""
     if _private(categories) and (named := places.establishment(text.title, found)):
         return named, True
-    return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    return (named, is_site) if named or is_site else (places.recounted(text.considerants), False)
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:

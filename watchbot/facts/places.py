@@ -52,14 +52,17 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
               "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher")
+              "hypercacher", "foire", "parking")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
               "marchés")  # a market takes streets and squares of a town
+# A quartier, a secteur, a town centre: the streets named with it only locate it.
+BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
+STREETS = ("rue", "avenue", "boulevard", "cours")
 _ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
 _KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
 # Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
 # « COLLÈGE DU MONTOIS » is one name.
-_STOP = (r"(?=\s*(?:[,;:()\n«».]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
+_STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
          r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
 # « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
 _SITE = re.compile(
@@ -69,7 +72,12 @@ _SITE = re.compile(
 # Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
 _PROPER = re.compile(
     r"\b(?P<kind>" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
-    + r"|(?i:minist[èe]re))(?P<name>\s+(?:de la|de l'|de l’|du|des|de|d'|d’)" + r"\s*[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
+    + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
+# A title cut short by the Sommaire: « sur le site de Paris La... », « sur le site de l'Arena... ».
+CUT = re.compile(r"\s*(?:\.\.\.|…)")
+TRUNCATED = re.compile(r"(?i:\b(?P<kind>" + _KINDS + r")\b)[^,;:()\n]{0,40}?(?:\.\.\.|…)")
+RECOUNTED = re.compile(r"(?i:\bquartier)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?"
+                       r"(?P<name>(?:(?:La|Le|Les|L')\s*)?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+(?:du|de|des|de la)?\s*[A-ZÀ-ÖØ-Þ][\w'’-]*)*)")
 # The prefecture's own site (« consultable sur le site de la Préfecture »), its website.
 NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet)\b")
 # A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
@@ -234,19 +242,35 @@ def _spelt_out(name: str) -> str:
 
 
 def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
-    """The named places of the first text that names any, and whether one is a site (not an area of a town)."""
+    """The named places of the first text that names any, and whether one is a site (not an area of a town).
+    A name cut short (« sur le site de l'Arena... ») is a site without a name; streets named with a quartier
+    locate it (« dans le quartier de la Gabelle, dans un rayon de 500 m de la rue Marcel Pagnol »)."""
     for text in texts:
         for long, short in OPERATORS:
             text = long.sub(short, text)
-        named = [(_tidy(match["kind"] + match["name"]), match["kind"].lower() not in AREA_WORDS)
-                 for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
+        kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
                  if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
+        if any(kind in BEARINGS for _, kind in kinds):
+            kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
+        named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
+                 if not CUT.match(text, match.end())]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
         named += [(_tidy(match.group()), True) for match in COUNTED.finditer(text)]
         if named:
             places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
             return places, any(is_site for _, is_site in named)
+        if any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
+            return (), True
     return (), False
+
+
+def recounted(considerants: str) -> tuple[str, ...]:
+    """The quartier the considérants tell of more than once (« des tirs … dans le quartier de La Beaucaire »),
+    where the act's title and articles name no place: the facts that justify the measure happened there."""
+    counts: dict[str, list[str]] = {}
+    for match in RECOUNTED.finditer(considerants):
+        counts.setdefault(normalise(match["name"]), []).append(_tidy(match.group()))
+    return tuple(names[0] for names in counts.values() if len(names) > 1)[:1]
 
 
 def _tidy(name: str) -> str:
