@@ -32,6 +32,11 @@ def names(text: str, department: str) -> list[str]:
      ["Villeneuve-sous-Dammartin", "Vémars"]),
     ("à l'occasion du procès de l'attentat de Magnanville", "75", []),
     ("au stade Bauer à Saint-Ouen le mardi", "75", ["Saint-Ouen-sur-Seine"]),
+    ("dans le cadre du festival de musique au bois de Vincennes du 2 au 4 juin", "75", []),
+    ("une battue au bois de Saint-Pierre à Toulon", "83", ["Toulon"]),
+    ("l'emploi dans 5 gares parisiennes d'un traitement algorithmique", "75", ["Paris"]),
+    ("interdiction de manifestations sur les communes d'Annecy, Cluses, Glières-Val-de Bornes et Filières", "74",
+     ["Annecy", "Cluses", "Glières-Val-de-Borne", "Fillière"]),
 ])
 def test_communes_of_the_measure(text, department, expected):
     assert names(text, department) == expected
@@ -168,3 +173,22 @@ def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_
     facts = read_facts(act, VOCABULARY, ["drones"], department="83")
     assert (facts.scope, facts.places) == ("commune", ("quartier de la Beaucaire",))
     assert places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()
+
+
+@pytest.mark.parametrize("title, department, expected", [
+    ("Arrêté portant interdiction totale des manifestations déclarées dans les Hauts-de-Seine (92) les 7 et 8 avril "
+     "2025", "75", ("department", ())),
+    ("Arrêté autorisant la captation d'images au moyen de caméras installées sur des aéronefs à Paris et dans les "
+     "Hauts-de-Seine (92)", "75", ("commune", ("Paris",))),
+    ("Arrêté portant interdiction d'un rassemblement le samedi 2 septembre 2023 à Thiais (94)", "75",
+     ("commune", ("Thiais",))),
+    ("Arrêté autorisant la captation d'images au moyen d'une caméra installée sur un aéronef sur la ville de Lourdes et "
+     "le Sanctuaire Notre-Dame de Lourdes du 14 août 2025", "65", ("commune", ("Lourdes",))),
+    ("Arrêté instaurant un périmètre de protection sur le site de célébration du parking du Mouzon sur la commune "
+     "d'Auch le 18 mai 2024", "32", ("site", ("Auch",))),
+    ("Arrêtés 2025-BSP-OP-38 portant interdiction de rassemblements festifs à caractère musical dans le département "
+     "du Var", "83", ("department", ())),
+])
+def test_scope_of_a_title(title, department, expected):
+    facts = read_facts(Act(None, title, None, None), VOCABULARY, ["demonstration_ban"], department=department)
+    assert (facts.scope, tuple(commune.name for commune in facts.communes)) == expected

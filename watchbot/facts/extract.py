@@ -46,8 +46,9 @@ ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\
 ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 », « DUPA-2024-1564 »
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
 OTHER_ACT = re.compile(r"\b(?:de |d')?l'arrete\b|\bl'ap\b")
-# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none.
-BUNDLE = re.compile(r"^\W*(?:arretes|commission departementale)\b|\bissus de la commission|"
+# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none. « Arrêtés
+# 2025-BSP-OP-38 portant … » is one act.
+BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departementale\b)|\bissus de la commission|"
                     r"\bcommunication des arretes")
 # An act says what it does in its first pages; a longer one (a bundle not recognised as one, an annex of
 # plans) is read that far only, which bounds the time facts take.

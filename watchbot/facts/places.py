@@ -9,6 +9,7 @@ Lyon », « quartier de la Beaucaire ») or before one (« Paris La Défense Are
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 
@@ -38,6 +39,17 @@ AREAS = {"75": (*NEAR["75"], "77", "78", "91", "95")}
 # name is no commune of the measure (« Route de Stains à Villeneuve-sous-Dammartin »).
 STREET = re.compile(r"\b(?i:rue|avenue|boulevard|route|quai|place|pont|porte|chemin|all[ée]e|impasse|square|"
                     r"chauss[ée]e|rond-point)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?(?=[A-ZÀ-ÖØ-Þ])")
+# A commune named in a site's name (« au bois de Vincennes ») outside the source's own département is no
+# commune of the measure (the Bois de Vincennes is in Paris).
+SITE_OF = re.compile(r"(?i:\b(?:bois|gare|for[êe]t)\s+(?:de\s+|du\s+|d'|d’))$")
+# The stations of a city named by its adjective (« dans cinq gares parisiennes »).
+CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares\s+parisiennes\b"), "75056"),)
+# A list of communes (« interdiction de manifestations sur les communes d'Annecy, Annemasse et Filières »): a name
+# a letter or two away from a commune's is that commune.
+LISTED = re.compile(r"(?i:\bcommunes)\s+(?:de\s+|d'|d’)(?P<list>[^.;:()\n]{3,400})")
+LIST_BREAK = re.compile(r"\s*,\s*|\s+et\s+")
+MAX_LISTED_WORDS = 4
+CLOSE = 0.85  # difflib's ratio: « filieres » and « filliere » 0.875, « glieres val de bornes » and « … borne » 0.98
 # A title that names départements as well as communes (« applicables à Paris et dans les départements de la
 # Seine-Saint-Denis, du Val d'Oise … »): their communes are in the articles.
 ELSEWHERE = re.compile(r"(?i)\bdans les d[ée]partements\b")
@@ -113,6 +125,13 @@ DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoir
                              r"|(?<!etat )(?:dans|sur) le departement(?! (?:du|de la|de l'|des|de) [^,;:\n]{1,40}:)"
                              r"|(?<!actes administratifs )du departement (?:du|de la|de l'|des|de)")
 
+# « dans les Hauts-de-Seine (92) » (folded): a département named without the word.
+DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b|villes?\b)"
+                              r"(?P<name>[a-z][\w'-]*(?: [\w'-]+){0,2}) \((?:\d{2}|2[ab])\)")
+# The measure covers towns, a site named besides (« sur la ville de Lourdes et le Sanctuaire Notre-Dame »,
+# « dans les communes de Tarbes, … et celles du site du Lac »).
+WHOLE_COMMUNES = re.compile(r"\b(?:dans|sur) (?:les communes|la ville) (?:de |d')")
+
 
 def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
     """The communes the raw texts name, in their order: the first text that names any wins; else the
@@ -161,11 +180,34 @@ def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tup
     names = _names(gazetteer, department)
     found: dict[str, Commune] = {}
     for run in RUN.finditer(text):
+        named_after = SITE_OF.search(text, max(0, run.start() - 12), run.start())
         for part in AND.split(run.group()):  # « Paris et Saint-Mandé »: two names
             tokens = [token for token in TOKEN_BREAK.split(part) if token]
             for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
-                found.setdefault(commune.current_insee or commune.insee, commune)
+                if not named_after or department in (None, commune.department):
+                    found.setdefault(commune.current_insee or commune.insee, commune)
+    for commune in _misspelt(text, names):
+        found.setdefault(commune.current_insee or commune.insee, commune)
+    for pattern, code in CITY_ADJECTIVES:
+        if pattern.search(text) and (city := gazetteer.by_insee(code)) and city.name in _names_of(names):
+            found.setdefault(code, city)
     return tuple(found.values())
+
+
+def _names_of(names: dict[str, list[Commune]]) -> set[str]:
+    return {commune.name for communes in names.values() for commune in communes}
+
+
+def _misspelt(text: str, names: dict[str, list[Commune]]) -> list[Commune]:
+    """The communes of a list (« sur les communes d'Annecy, …, Glières-Val-de Bornes et Filières ») whose name is
+    written with a letter or two wrong."""
+    found = []
+    for listed in LISTED.finditer(text):
+        for item in LIST_BREAK.split(listed["list"]):
+            key = normalise(item)
+            if item[:1].isupper() and key not in names and len(key.split()) <= MAX_LISTED_WORDS:
+                found += [names[close][0] for close in difflib.get_close_matches(key, names, n=1, cutoff=CLOSE)]
+    return found
 
 
 def _names(gazetteer: Gazetteer, department: str | None,
@@ -287,8 +329,16 @@ def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named:
           is_site: bool) -> str:
     """« department » when the title or the articles that decide say the whole département, else « site » for
     a named site, « commune » for communes (folded texts)."""
-    if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding):
+    if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding) or _department_coded(title, found_communes):
         return "department"
+    if found_communes and WHOLE_COMMUNES.search(title):
+        return "commune"
     if is_site or named and not found_communes:  # a place named in no commune named is a site
         return "site"
     return "commune" if found_communes else ""
+
+
+def _department_coded(title: str, found_communes: tuple[Commune, ...]) -> bool:
+    """Whether the title says a département by its name and number alone (« dans les Hauts-de-Seine (92) »), not
+    a commune (« à Thiais (94) ») nor besides one (« à Paris et dans les Hauts-de-Seine (92) »)."""
+    return not found_communes and bool(DEPARTMENT_CODED.search(title))
