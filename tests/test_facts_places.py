@@ -64,6 +64,10 @@ def sites(text: str) -> tuple[str, ...]:
      ("Foire régionale des Vins d'Alsace",)),
     ("sur le site de célébration du parking du Mouzon sur la commune d'Auch", ("parking du Mouzon",)),
     ("à l'occasion du concert de l'artiste à Paris La Défense Aréna le samedi 11 janvier", ("Paris La Défense Aréna",)),
+    ("sont autorisés sur le site des terrils 107-110-116-117 _ 9-9-bis et Parc du tour", ("terrils 107-110-116-117 _ 9-9-bis",
+                                                                                       "Parc du tour")),
+    ("aéronefs du 31 janvier 2024, Autoroute A5 entre les PR 5 et 7, route de Ourdy, RN 104 à hauteur de la commune",
+     ("Autoroute A5", "route de Ourdy", "RN 104")),
 ])
 def test_named_places(text, expected):
     assert sites(text) == expected

@@ -64,7 +64,7 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
               "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher", "foire", "parking")
+              "hypercacher", "foire", "parking", "terril", "terrils", "route")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
               "marchés")  # a market takes streets and squares of a town
 # A quartier, a secteur, a town centre: the streets named with it only locate it.
@@ -114,6 +114,7 @@ DATELINE = re.compile(rf"(?:^[ \t]*|(?<=[a-zà-öø-ÿ])){_CAPITAL}(?:[ \t-]+{_C
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
 COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,80}?"
                      r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
+ROAD = re.compile(r"\bR[ND]\s?\d{1,4}\b")  # « RN 104 »: a route nationale, a route départementale
 _NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stadium|Dôme))")
 # The names transport operators go by (« 46 stations de la Régie autonome des transports parisiens »).
 OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "RATP"),
@@ -297,7 +298,7 @@ def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
         named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
                  if not CUT.match(text, match.end())]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
-        named += [(_tidy(match.group()), True) for match in COUNTED.finditer(text)]
+        named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
         if named:
             places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
             return places, any(is_site for _, is_site in named)
