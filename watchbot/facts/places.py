@@ -226,13 +226,15 @@ def _without_institutions(text: str) -> str:
     """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
     Cedex ») and datelines (« Grenoble, le ») blanked out."""
     for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE):
-        while found := pattern.search(text):
+        end = 0
+        while found := pattern.search(text, end):
             end = found.end()
             if pattern is STREET and (name := RUN.match(text, end)):
                 end = name.end()
             if pattern is NOT_PLACES and (name := NAMES.match(text, end)):
                 end = name.end()
             text = text[:found.start()] + "_" * (end - found.start()) + text[end:]
+            end = max(end, found.start() + 1)
     return text
 
 
