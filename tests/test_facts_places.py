@@ -196,3 +196,14 @@ def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_
 def test_scope_of_a_title(title, department, expected):
     facts = read_facts(Act(None, title, None, None), VOCABULARY, ["demonstration_ban"], department=department)
     assert (facts.scope, tuple(commune.name for commune in facts.communes)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("La captation est autorisée aux abords de la basilique de Saint-Maximin ; la présente autorisation est limitée "
+     "au périmètre géographique du centre-ville de la commune", (("basilique de Saint-Maximin",), False)),
+    ("La captation est autorisée au stade Félix Mayol et dans le quartier du Mourillon",
+     (("stade Félix Mayol", "quartier du Mourillon"), False)),
+    ("La captation est autorisée aux abords du stade Félix Mayol", (("stade Félix Mayol",), True)),
+])
+def test_a_site_in_a_quartier_or_a_town_centre_is_no_site_scope(text, expected):
+    assert places.sites([text]) == expected

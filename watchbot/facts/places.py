@@ -70,6 +70,7 @@ AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue",
 # A quartier, a secteur, a town centre: the streets named with it only locate it.
 BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
 STREETS = ("rue", "avenue", "boulevard", "cours")
+TOWN_CENTRE = re.compile(r"(?i)\bcentre-ville\b")
 _ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
 _KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
 # Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
@@ -301,9 +302,10 @@ def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
                  if not CUT.match(text, match.end())]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
         named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
-        if named:
+        if named:  # a quartier or a town centre is part of a commune, a site in it or not
             places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
-            return places, any(is_site for _, is_site in named)
+            area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
+            return places, any(is_site for _, is_site in named) and not area
         if any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
             return (), True
     return (), False
