@@ -27,6 +27,16 @@ def names(text: str, department: str) -> list[str]:
     ("interdiction de rassemblement sur le parvis de l'Hôtel de Ville le 3 mai", "75", []),
     ("Bureau des politiques publiques de sécuritéNantes, le 02 juillet 2024\nARRÊTÉ", "44", []),
     ("système de vidéoprotection pour la boulangerie Dupont 13008", "13", ["Marseille 8e Arrondissement"]),
+    ("dans un périmètre délimité par l'avenue de Malakoff, le boulevard Saint-Denis et la rue de Sèvres", "75", []),
+    ("- Route de Stains à Villeneuve-sous-Dammartin (77) ;\n- Rue de la Michelette à Vémars (95) ;", "75",
+     ["Villeneuve-sous-Dammartin", "Vémars"]),
+    ("à l'occasion du procès de l'attentat de Magnanville", "75", []),
+    ("au stade Bauer à Saint-Ouen le mardi", "75", ["Saint-Ouen-sur-Seine"]),
+    ("dans le cadre du festival de musique au bois de Vincennes du 2 au 4 juin", "75", []),
+    ("une battue au bois de Saint-Pierre à Toulon", "83", ["Toulon"]),
+    ("l'emploi dans 5 gares parisiennes d'un traitement algorithmique", "75", ["Paris"]),
+    ("interdiction de manifestations sur les communes d'Annecy, Cluses, Glières-Val-de Bornes et Filières", "74",
+     ["Annecy", "Cluses", "Glières-Val-de-Borne", "Fillière"]),
 ])
 def test_communes_of_the_measure(text, department, expected):
     assert names(text, department) == expected
@@ -48,6 +58,16 @@ def sites(text: str) -> tuple[str, ...]:
     ("dans 12 stations de la Régie autonome des transports parisiens d'un traitement", ("12 stations de la RATP",)),
     ("à l'occasion du concert du 3 mai 2025 à l'Accor ARENA", ("Accor ARENA",)),
     ("Préfecture de police - 9, boulevard du Palais - 75195 PARIS RP\nArrêté autorisant la captation", ()),
+    ("est autorisée dans le quartier de la Gabelle à Fréjus, dans un rayon de 500 m à compter de l'intersection de "
+     "la rue de la Gabelle et de la rue Marcel Pagnol", ("quartier de la Gabelle",)),
+    ("visant à sécuriser l'évènement de la Foire régionale des Vins d'Alsace à Colmar",
+     ("Foire régionale des Vins d'Alsace",)),
+    ("sur le site de célébration du parking du Mouzon sur la commune d'Auch", ("parking du Mouzon",)),
+    ("à l'occasion du concert de l'artiste à Paris La Défense Aréna le samedi 11 janvier", ("Paris La Défense Aréna",)),
+    ("sont autorisés sur le site des terrils 107-110-116-117 _ 9-9-bis et Parc du tour", ("terrils 107-110-116-117 _ 9-9-bis",
+                                                                                       "Parc du tour")),
+    ("aéronefs du 31 janvier 2024, Autoroute A5 entre les PR 5 et 7, route de Ourdy, RN 104 à hauteur de la commune",
+     ("Autoroute A5", "route de Ourdy", "RN 104")),
 ])
 def test_named_places(text, expected):
     assert sites(text) == expected
@@ -79,6 +99,29 @@ def test_an_act_for_whole_departements_names_no_commune():
     facts = read_facts(article_act("La présente autorisation est délivrée et s'applique à Paris et aux départements des "
                                    "Hauts-de-Seine et du Val-de-Marne."), VOCABULARY, ["drones"], department="75")
     assert (facts.scope, facts.communes) == ("department", ())
+
+
+def test_a_title_naming_departements_reads_their_communes_in_the_articles():
+    act = Act("2024-00111", "Arrêté portant mesures de police applicables à Paris et dans les départements du "
+              "Val-de-Marne et de l'Essonne du 28 janvier 2024", 1, 1, (Page(1, (
+                  "ARRETE :\nArticle 2 – La présence des personnes participant à des rassemblements non déclarés est "
+                  "interdite du 28 janvier 2024 sur les voies ci-dessous :\n\nDans le département du Val-de-Marne :\n"
+                  "   -   Avenue Marcel Cachin à Orly ;\nDans le département de l'Essonne :\n"
+                  "   -   Avenue Charles De Gaulle à Morangis ;\n")),))
+    facts = read_facts(act, VOCABULARY, ["demonstration_ban"], department="75")
+    assert (facts.scope, [commune.name for commune in facts.communes]) == ("commune", ["Paris", "Orly", "Morangis"])
+
+
+def test_an_act_without_identifier_is_found_by_the_reference_its_heading_prints(tmp_path):
+    from watchbot.evaluate.facts import _Texts
+    (tmp_path / "a.txt").write_text(
+        "RECUEIL DES ACTES ADMINISTRATIFS\n\fARRETE N° 2024-00109 autorisant le vol\nLe préfet de police,\nARRÊTE\n"
+        "Article 1 – Le vol est autorisé.\nFait à Paris, le 27 janvier 2024\n\f   Arrêté n° 2024-00111\nportant mesures "
+        "de police applicables à Paris\nLe préfet de police,\nARRÊTE\nArticle 1 – Les cortèges sont interdits à Paris."
+        "\nFait à Paris, le 28 janvier 2024\n\f2024-00111\nAnnexe de l'arrêté n° 2024-00111\nVOIES ET DELAIS DE RECOURS\n",
+        encoding="utf-8")
+    act = _Texts(tmp_path).act({"file": "a.txt", "ref": "2024-00111", "corpus": "idf", "title": "portant mesures"})
+    assert act is not None and "cortèges" in "".join(page.text for page in act.pages)
 
 
 def test_a_place_named_without_a_commune_is_a_site():
@@ -113,3 +156,54 @@ def test_a_sommaire_entry_whose_pages_are_not_in_the_file_is_read_from_the_file(
 ])
 def test_places_are_the_same_when_their_distinctive_words_are(label, read, same):
     assert _same("places", label, read) is same
+
+
+@pytest.mark.parametrize("title", [
+    "Arrêté modifiant l'arrêté instituant un périmètre de protection à l'occasion des Jeux Paralympiques de Paris du "
+    "jeudi 29 août au samedi 7 septembre 2024 sur le site de l'Arena...",
+    "Arrêté modifiant l'arrêté instituant un périmètre de protection sur le site de Paris La…",
+])
+def test_a_site_cut_short_by_the_sommaire_is_a_site_without_a_name(title):
+    assert places.sites([title]) == ((), True)
+
+
+def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_none():
+    act = Act("83-2025-02-10-00001", "Arrêté autorisant la captation d'images au moyen de caméras installées sur des "
+              "aéronefs", 1, 1, (Page(1, (
+                  "CONSIDÉRANT le trafic de stupéfiants sur le quartier de la Beaucaire ; que dans la nuit du 05 au 06 "
+                  "février 2025 le local situé dans le quartier de La Beaucaire a été la cible de tirs ; qu'au niveau "
+                  "de la place du marché du Pont du Las un individu a été interpellé ;\nARRÊTE\nArticle 1er – La "
+                  "captation est autorisée sur la commune de Toulon du lundi 10 au vendredi 14 février 2025 ;\n")),))
+    facts = read_facts(act, VOCABULARY, ["drones"], department="83")
+    assert (facts.scope, facts.places) == ("commune", ("quartier de la Beaucaire",))
+    assert places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()
+
+
+@pytest.mark.parametrize("title, department, expected", [
+    ("Arrêté portant interdiction totale des manifestations déclarées dans les Hauts-de-Seine (92) les 7 et 8 avril "
+     "2025", "75", ("department", ())),
+    ("Arrêté autorisant la captation d'images au moyen de caméras installées sur des aéronefs à Paris et dans les "
+     "Hauts-de-Seine (92)", "75", ("commune", ("Paris",))),
+    ("Arrêté portant interdiction d'un rassemblement le samedi 2 septembre 2023 à Thiais (94)", "75",
+     ("commune", ("Thiais",))),
+    ("Arrêté autorisant la captation d'images au moyen d'une caméra installée sur un aéronef sur la ville de Lourdes et "
+     "le Sanctuaire Notre-Dame de Lourdes du 14 août 2025", "65", ("commune", ("Lourdes",))),
+    ("Arrêté instaurant un périmètre de protection sur le site de célébration du parking du Mouzon sur la commune "
+     "d'Auch le 18 mai 2024", "32", ("site", ("Auch",))),
+    ("Arrêtés 2025-BSP-OP-38 portant interdiction de rassemblements festifs à caractère musical dans le département "
+     "du Var", "83", ("department", ())),
+])
+def test_scope_of_a_title(title, department, expected):
+    facts = read_facts(Act(None, title, None, None), VOCABULARY, ["demonstration_ban"], department=department)
+    assert (facts.scope, tuple(commune.name for commune in facts.communes)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("La captation est autorisée aux abords de la basilique de Saint-Maximin ; la présente autorisation est limitée "
+     "au périmètre géographique du centre-ville de la commune", (("basilique de Saint-Maximin",), False)),
+    ("La captation est autorisée au stade Félix Mayol et dans le quartier du Mourillon",
+     (("stade Félix Mayol", "quartier du Mourillon"), False)),
+    ("La captation est autorisée aux abords du stade Félix Mayol", (("stade Félix Mayol",), True)),
+])
+def test_a_site_in_a_quartier_or_a_town_centre_is_no_site_scope(text, expected):
+    assert places.sites([text]) == expected

@@ -162,6 +162,7 @@ class _Texts:
     def __init__(self, corpus: Path):
         self.corpus = corpus
         self.files: dict[str, tuple[str, dict[str, Act]]] = {}
+        self.unnumbered: dict[str, list[Act]] = {}
 
     def act(self, row: dict[str, str]) -> Act | None:
         path = self.corpus / row["file"]
@@ -175,13 +176,20 @@ class _Texts:
         if len(acts) <= 1 and row["corpus"] in ("real-acts", "nord-pdc"):
             pages = tuple(pages_of_text(text))
             return Act(row["ref"] or None, row["title"], pages[0].number, pages[-1].number, pages)
-        return _by_reference(text, row)
+        return self._titled(path, row["ref"]) or _by_reference(text, row)
+
+    def _titled(self, path: Path, ref: str) -> Act | None:
+        """The act the splitter cut out without an identifier of the source's form, whose heading prints
+        the label's reference (« Arrêté n° 2024-00111 » of a Préfecture de police act in another RAA)."""
+        return next((act for act in self.unnumbered[str(path)] if ref and act.title and ref in act.title), None)
 
     def _read(self, path: Path) -> tuple[str, dict[str, Act]]:
         key = str(path)
         if key not in self.files:
             text = re.sub(r"\A(?:#[^\n]*\n)+", "", path.read_text(encoding="utf-8", errors="replace"))
-            self.files[key] = (text, {act.ref: act for act in split(list(pages_of_text(text))) if act.ref})
+            acts = split(list(pages_of_text(text)))
+            self.files[key] = (text, {act.ref: act for act in acts if act.ref})
+            self.unnumbered[key] = [act for act in acts if not act.ref]
         return self.files[key]
 
 

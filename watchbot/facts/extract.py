@@ -46,8 +46,9 @@ ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\
 ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 », « DUPA-2024-1564 »
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
 OTHER_ACT = re.compile(r"\b(?:de |d')?l'arrete\b|\bl'ap\b")
-# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none.
-BUNDLE = re.compile(r"^\W*(?:arretes|commission departementale)\b|\bissus de la commission|"
+# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none. « Arrêtés
+# 2025-BSP-OP-38 portant … » is one act.
+BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departementale\b)|\bissus de la commission|"
                     r"\bcommunication des arretes")
 # An act says what it does in its first pages; a longer one (a bundle not recognised as one, an annex of
 # plans) is read that far only, which bounds the time facts take.
@@ -171,7 +172,8 @@ def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ..
     or of the articles that decide."""
     if _private(categories) and (named := places.establishment(text.title, found)):
         return named, True
-    return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    return (named, is_site) if named or is_site else (places.recounted(text.considerants), False)
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:
