@@ -753,7 +753,7 @@ def queue_acts(path: Path, account: Account, count: int):
             session.add(DocumentRow(source_code=PREF77.code, url=f"https://pref77.example/raa-{number}.pdf",
                                     title=f"RAA n°{number}", published=date(2025, 1, 20), acts=[act]))
             session.flush()
-            posts.enqueue(session, act, ["drones"], [account])
+            posts.enqueue(session, act, ["drones"], [account], department=PREF77.department)
         session.commit()
     return sessions
 

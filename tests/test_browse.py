@@ -8,21 +8,30 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import text
 
 from tests.support.prefecture import DRONE_RAA, NEGATIVE_RAA, Document, serve, write_config
 from watchbot.cli import main
+from watchbot.core.models import Act, Facts, Match
+from watchbot.facts.gazetteer import gazetteer
 from watchbot.match import rules
+from watchbot.run.analysis import ClassifiedAct
 from watchbot.store import open_database
+from watchbot.store.models import DocumentRow, SourceRow
+from watchbot.store.records import act_row
 from watchbot.store.search import search
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 DRONE_ACT = "D77-2024-01-31-00001"
@@ -41,7 +50,7 @@ def browser(tmp_path):
     options = webdriver.ChromeOptions()
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1200",
-                 "--lang=fr"):
+                 "--lang=fr", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
         options.add_argument(flag)
     options.binary_location = shutil.which("chromium")
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -57,14 +66,42 @@ def archive(tmp_path, site_server):
                                                         Document(NEGATIVE_RAA, "RAA n°09 du 20 janvier 2025",
                                                                  date(2025, 1, 20))]))
     assert main(["run", "--config", str(config)]) == 0
+    with browsing(config, tmp_path / "state" / "watchbot.db", site_server) as url:
+        yield url
+
+
+@pytest.fixture
+def months(tmp_path, site_server):
+    """`watchbot browse` serving a database of drone and VSA acts published over two months."""
     database = tmp_path / "state" / "watchbot.db"
+    sessions = open_database(f"sqlite:///{database}")
+    with sessions() as session:
+        session.add(SourceRow(code="pref79", name="Préfecture des Deux-Sèvres"))
+        session.flush()
+        for number, (published, category) in enumerate([(date(2025, 1, 6), "drones"), (date(2025, 1, 20), "drones"),
+                                                         (date(2025, 3, 3), "drones"), (date(2025, 3, 3), "vsa")]):
+            act = act_row(ClassifiedAct(Act(f"79-{number}", "Arrêté", 1, 1), (Match(category, "r", 1, ""),)))
+            session.add(DocumentRow(source_code="pref79", url=f"https://www.deux-sevres.gouv.fr/{number}.pdf",
+                                    title=f"RAA {number}", published=published, acts=[act]))
+        session.commit()
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"database_url: sqlite:///{database}\n", encoding="utf-8")
+    with browsing(config, tmp_path / "state" / "watchbot.db", site_server) as url:
+        yield url
+
+
+@contextmanager
+def browsing(config: Path, database: Path, site_server) -> Iterator[str]:
+    """`watchbot browse` on a free port, its map's tiles from `site_server` only; the database left as it was."""
     connection = sqlite3.connect(database)
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the run's last writes into the file itself
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the last writes into the file itself
     connection.close()
     before = database.read_bytes()
     port = free_port()
+    tiles = site_server.url("/tiles/{z}/{x}/{y}.png")
     server = subprocess.Popen([sys.executable, "-m", "watchbot", "browse", "--config", str(config), "--port",
-                               str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               str(port), "--tiles", tiles], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -140,6 +177,62 @@ def test_the_facts_of_the_acts_are_columns_with_facets(archive, browser, tmp_pat
     browser.find_element(By.LINK_TEXT, "77").click()  # the département's facet narrows the rows
     assert browser.current_url.endswith("__arraycontains=77") and len(browser.find_elements(
         By.CSS_SELECTOR, "table.rows-and-columns tbody tr")) == 1
+
+
+def test_the_map_shows_a_marker_for_each_commune_of_the_acts_on_the_configured_tiles(archive, browser, tmp_path,
+                                                                                     site_server):
+    browser.get(f"{archive}/watchbot/browse_map")
+    assert "Carte des communes des actes" in browser.find_element(By.TAG_NAME, "h1").text
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon"))
+    [marker] = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")  # the drone act's one commune
+    marker.click()
+    popup = WebDriverWait(browser, 10).until(lambda driver: driver.find_element(By.CSS_SELECTOR,
+                                                                                 ".leaflet-popup-content"))
+    assert "Brie-Comte-Robert" in popup.text and "77053" in popup.text
+    [row] = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[:5] == ["Brie-Comte-Robert", "77053", "77", '["drones"]', DRONE_ACT]
+    screenshot(browser, tmp_path, "carte")
+    assert any(path.startswith("/tiles/") for path in site_server.paths())
+    fetched = browser.execute_script("return performance.getEntriesByType('resource').map(entry => entry.name)")
+    assert fetched and all(url.startswith(("http://127.0.0.1:", "data:")) for url in fetched), fetched
+
+
+def test_the_acts_per_month_and_category_are_counted_and_charted(months, browser, tmp_path):
+    browser.get(f"{months}/watchbot/actes_par_mois")
+    assert [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in browser.find_elements(
+        By.CSS_SELECTOR, "table.rows-and-columns tbody tr")] == [
+        ["2025-01", "drones", "2"], ["2025-03", "drones", "1"], ["2025-03", "vsa", "1"]]
+    browser.find_element(By.LINK_TEXT, "le graphique").click()
+    chart = WebDriverWait(browser, 30).until(lambda driver: driver.find_element(By.CSS_SELECTOR,
+                                                                                 ".vega-embed canvas"))
+    assert chart.size["width"] > 100 and chart.size["height"] > 100
+    screenshot(browser, tmp_path, "graphique")
+    fetched = browser.execute_script("return performance.getEntriesByType('resource').map(entry => entry.name)")
+    assert all(url.startswith(months) for url in fetched), fetched
+
+
+def test_the_map_view_has_a_row_per_commune_of_an_act_with_its_coordinates(tmp_path):
+    sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    communes = (gazetteer().by_insee("79191"), gazetteer().by_insee("75116"))
+    reading = ClassifiedAct(Act("79-2026-06-01-001", "Arrêté", 2, 3), (Match("drones", "r", 2, ""),
+                                                                        Match("vsa", "r", 2, "")),
+                            Facts(start=date(2026, 6, 12), communes=communes, scope="commune"), "79")
+    with sessions() as session:
+        session.add(SourceRow(code="pref79", name="Préfecture des Deux-Sèvres"))
+        session.flush()
+        session.add(DocumentRow(source_code="pref79", url="https://www.deux-sevres.gouv.fr/a.pdf", title="RAA",
+                                published=date(2026, 6, 1), acts=[act_row(reading)]))
+        session.commit()
+        rows = session.execute(text("SELECT * FROM browse_map ORDER BY INSEE")).all()
+    assert [tuple(row) for row in rows] == [
+        ("Paris 16e Arrondissement", "75116", "75", '["drones","vsa"]', "79-2026-06-01-001", "Arrêté", "initial",
+         "2026-06-12", None, "Préfecture des Deux-Sèvres", "2026-06-01", "https://www.deux-sevres.gouv.fr/a.pdf#page=2",
+         1, communes[1].latitude, communes[1].longitude),
+        ("Niort", "79191", "79", '["drones","vsa"]', "79-2026-06-01-001", "Arrêté", "initial", "2026-06-12", None,
+         "Préfecture des Deux-Sèvres", "2026-06-01", "https://www.deux-sevres.gouv.fr/a.pdf#page=2", 1,
+         communes[0].latitude, communes[0].longitude)]
+    assert all(row[-2] and row[-1] for row in rows)
 
 
 def test_the_category_help_is_built_from_the_rules(tmp_path):

@@ -64,6 +64,28 @@ def test_classify_a_text_file_with_form_feeds(tmp_path, capsys):
     assert match["zone"] in ("title", "dispositif")
 
 
+def test_classify_shows_the_facts_each_act_was_read_with(capsys):
+    """Beside the matches that explain the category, what the act authorises, as `classify --json` has it."""
+    path = DATA / "rules" / "acts" / "var_drones_gendarmerie.txt"
+    assert main(["classify", "--json", str(path)]) == 0
+    [act] = [act for act in json.loads(capsys.readouterr().out)[0]["acts"] if act["categories"]]
+    assert main(["classify", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\n".join([
+        "      facts:",
+        "        kind: initial",
+        "        period: 2025-02-08",
+        "        times: 07:00-14:00",
+        "        communes: Saint-Maximin-la-Sainte-Baume (83116)",
+        "        scope: site",
+        "        places: basilique de Saint-Maximin la Sainte Baume",
+        "        purposes: manifestation, terrorisme, autre",
+        "        operators: gendarmerie",
+        "        cameras: 1\n"]))
+    assert act["facts"]["communes"] == [{"name": "Saint-Maximin-la-Sainte-Baume", "insee": "83116"}]
+    assert act["facts"]["cameras"] == 1 and act["facts"]["places"] == ["basilique de Saint-Maximin la Sainte Baume"]
+
+
 def test_classify_goes_on_after_a_bad_file_and_exits_1(tmp_path, capsys):
     page = tmp_path / "page.pdf"
     shutil.copy(CHALLENGE_PAGE, page)

@@ -25,14 +25,16 @@ from tests.support.mastodon_servers import (
     entities,
     mastodon_length,
 )
-from watchbot.core.models import Act, Category, Match, Source
+from watchbot.core.models import Act, Category, Facts, Match, Source
 from watchbot.core.settings import BUNDLED_RULES, Account, Config
+from watchbot.fetch.content import Download
 from watchbot.match import rules
 from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
 from watchbot.run.status import report
-from watchbot.store import open_database, posts
+from watchbot.run.analysis import Analysis, ClassifiedAct
+from watchbot.store import acts, documents, open_database, posts
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
 from watchbot.store.states import PostState
 
@@ -427,7 +429,7 @@ def queued(tmp_path: Path, account: Account) -> sessionmaker:
             session.add(DocumentRow(source_code=VAR.code, url=real["raa_url"], title=real["raa_name"],
                                     published=date.fromisoformat(real["raa_date"]), acts=[act]))
             session.flush()
-            posts.enqueue(session, act, [real["category"]], [account])
+            posts.enqueue(session, act, [real["category"]], [account], department=VAR.department)
         session.commit()
     return sessions
 
@@ -580,10 +582,38 @@ def test_accounts_get_the_acts_of_their_departements_and_sources(tmp_path):
                          matches=[MatchRow(category="drones", rule="r", page=1, excerpt="drone", words="drone")])
             session.add(DocumentRow(source_code=code, url=f"https://{code}.example/raa.pdf", title="RAA", acts=[act]))
             session.flush()
-            posts.enqueue(session, act, ["drones"], accounts)
+            posts.enqueue(session, act, ["drones"], accounts, department=code.removeprefix("pref"))
         session.commit()
     assert {(post.account, post.act_key) for post in rows(sessions)} == {
         ("var", "pref83-1"), ("alpes", "pref06-1"), ("all", "pref83-1"), ("all", "pref06-1")}
+
+
+def test_an_account_for_a_departement_gets_the_acts_of_a_source_only_the_config_defines(tmp_path):
+    """The département of a source the bundled registry does not know, on an act that names no commune:
+    read as the act was classified (ClassifiedAct.department), when it is stored and when it is read again."""
+    sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    accounts = [Account("xx", "https://x", ("drones",), departments=("XX",), access_token_env="T"),
+                Account("var", "https://x", ("drones",), departments=("83",), access_token_env="T")]
+    match = Match("drones", "r", 1, "captation d'images par drone")
+    reading = ClassifiedAct(Act("XX-2026-01-1", "Arrêté autorisant la captation d'images par drone", 1, 1), (match,),
+                            Facts(scope="department", purposes=("manifestation",)), "XX")
+    with sessions() as session:
+        session.add(SourceRow(code="mine", name="Préfecture de mon département"))
+        session.flush()
+        session.add_all(DocumentRow(source_code="mine", url=f"https://mine.example/{n}.pdf", title="RAA")
+                        for n in (1, 2))
+        session.commit()
+    download = Download("https://mine.example/1.pdf", tmp_path / "1.pdf", "0" * 64, 1)
+    [act_id] = documents.record_reading(sessions, 1, download, Analysis((), (), (reading,)), accounts)
+    acts.replace_readings(sessions, {act_id: reading}, [act_id], accounts)  # already queued: once
+    with sessions() as session:
+        other = ActRow(ref="XX-2", title=reading.act.title, first_page=1, last_page=1, key="XX-2", fingerprint="XX-2",
+                       document_id=2)
+        session.add(other)
+        session.commit()
+        other_id = other.id
+    acts.replace_readings(sessions, {other_id: reading}, [other_id], accounts)
+    assert [(post.account, post.act_id) for post in rows(sessions)] == [("xx", act_id), ("xx", other_id)]
 
 
 def test_an_account_follows_an_act_by_category_source_departement_and_kind():
@@ -612,6 +642,6 @@ def test_an_account_skipping_repeals_gets_no_toot_of_a_stored_repeal(tmp_path):
         session.add(DocumentRow(source_code="pref75", url="https://pp.example/2025-00496.pdf", title="Arrêté",
                                 acts=[act]))
         session.flush()
-        posts.enqueue(session, act, ["drones"], accounts)
+        posts.enqueue(session, act, ["drones"], accounts, department="75")
         session.commit()
     assert [post.account for post in rows(sessions)] == ["all"]

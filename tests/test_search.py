@@ -295,6 +295,35 @@ def test_acts_are_found_by_their_communes_and_periods_known_on_one_side(database
     assert result["ref"] == "niort" and result["facts"]["communes"] == [{"name": "Niort", "insee": "79191"}]
 
 
+def test_paris_lyon_and_marseille_find_the_acts_of_their_arrondissements(database_url, capsys, tmp_path):
+    communes = gazetteer()
+    places = {"paris-16": "75116", "paris": "75056", "lyon-3": "69383", "marseille-13": "13213", "niort": "79191"}
+    sessions = open_database(database_url)
+    with sessions() as session:
+        session.add(SourceRow(code="pp", name="Préfecture de police"))
+        session.flush()
+        document = DocumentRow(source_code="pp", url="https://www.prefecturedepolice.interieur.gouv.fr/raa.pdf",
+                               title="RAA")
+        document.acts = [act_row(ClassifiedAct(Act(ref, "Arrêté", 1, 1), (Match("drones", "r", 1, ""),),
+                                               Facts(communes=(communes.by_insee(code),), scope="commune"), None))
+                         for ref, code in places.items()]
+        session.add(document)
+        session.commit()
+    config = tmp_path / "watchbot.yaml"
+    config.write_text(f"database_url: {database_url}\n", encoding="utf-8")
+
+    def found(*communes: str) -> set[str]:
+        options = [option for commune in communes for option in ("--commune", commune)]
+        assert main(["search", *options, "--json", "--config", str(config)]) == 0
+        return {result["ref"] for result in json.loads(capsys.readouterr().out)}
+
+    assert found("Paris") == found("75056") == {"paris", "paris-16"}
+    assert found("Lyon") == found("69123") == {"lyon-3"}
+    assert found("MARSEILLE", "Niort") == {"marseille-13", "niort"}
+    assert found("Paris 16e") == found("75116") == {"paris-16"}
+    assert found("Lyon 1er") == set()
+
+
 def test_the_command_checks_categories_and_sources_and_hints_when_nothing_is_found(archive, capsys):
     """Issue 25: an unknown category or source found nothing, silently; lower-case operators and plurals
     searched as such found nothing with no word of why."""

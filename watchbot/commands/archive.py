@@ -20,6 +20,13 @@ from watchbot.store.search import MARK, SNIPPET_WORDS
 
 Asgi = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
+# The map's background (datasette-cluster-map's tile_layer), OpenStreetMap's unless `browse --tiles` says otherwise.
+TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+# datasette-vega's chart of the query actes_par_mois as its page's fragment says it, read when the page loads
+# (hence a link with a query string of its own).
+MONTHLY_CHART = ("g.mark=bar&g.x_column=Mois&g.x_type=ordinal&g.y_column=Actes&g.y_type=quantitative"
+                 "&g.color_column=Cat%C3%A9gorie")
 CATEGORIES = "(SELECT group_concat(DISTINCT category) FROM matches WHERE matches.act_id = acts.id)"
 LINK = "documents.url || '#page=' || coalesce({page}, 1)"
 FACET_VALUES = """(SELECT group_concat(value, ', ') FROM (SELECT value FROM act_facets
@@ -60,6 +67,16 @@ FROM acts JOIN documents ON documents.id = acts.document_id
 WHERE CAST(documents.id AS TEXT) = :raa OR documents.title LIKE '%' || :raa || '%'
 ORDER BY documents.id, acts.first_page, acts.id""",
     },
+    "actes_par_mois": {
+        "title": "Actes par mois et par catégorie",
+        "description_html": "Le nombre d'actes reconnus par mois de publication du recueil, par catégorie : "
+                            f'<a href="actes_par_mois?graphique=1#{MONTHLY_CHART}">le graphique</a> '
+                            "(« Show charting options » pour en faire un autre).",
+        "sql": """SELECT substr(documents.published, 1, 7) AS "Mois", matches.category AS "Catégorie",
+    count(DISTINCT acts.id) AS "Actes"
+FROM matches JOIN acts ON acts.id = matches.act_id JOIN documents ON documents.id = acts.document_id
+WHERE documents.published IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2""",
+    },
     "recherche": {
         "title": "Rechercher dans les actes",
         "description": 'Les mots de tous les actes, sans souci des majuscules ni des accents : drone aéronef* '
@@ -97,6 +114,11 @@ TABLES = {
                                     "opérateurs et le nombre de caméras, quand l'acte les dit.",
                      "facets": ["Type", {"array": "Finalités"}, {"array": "Départements"}],
                      "sort_desc": "Date du RAA"},
+    "browse_map": {"title": "Carte des communes des actes",
+                   "description": "Chaque commune où un acte reconnu s'applique, sur la carte (un clic sur un "
+                                  "repère : l'acte). Les facettes et les filtres réduisent les repères.",
+                   "facets": [{"array": "Catégories"}, "Type", "Département"], "sort_desc": "Date du RAA",
+                   "label_column": "Titre"},
     "act_communes": {"title": "Communes des actes", "description": "Les communes où chaque acte s'applique."},
     "act_facets": {"title": "Finalités, opérateurs et départements des actes",
                    "description": "Une ligne par finalité (purpose), opérateur (operator) ou département d'un acte."},
@@ -107,26 +129,29 @@ TABLES = {
 }
 
 
-def metadata(database: str, ruleset: Ruleset) -> dict:
-    """Datasette's titles and help, in French; the categories' help is the ruleset's own."""
+def metadata(database: str, ruleset: Ruleset, tiles: str = TILES) -> dict:
+    """Datasette's titles and help, in French; the categories' help is the ruleset's own; the map's tiles
+    from `tiles`, a Leaflet URL template ({z}/{x}/{y}), the only thing a page may fetch from another host."""
     categories = " ; ".join(f"{name} ({category.label}{' : ' + category.description if category.description else ''})"
                             for name, category in sorted(ruleset.categories.items()))
     queries = {name: {**query, "description": query["description"].format(categories=categories)}
-               if "{categories}" in query["description"] else query for name, query in QUERIES.items()}
+               if "{categories}" in query.get("description", "") else query for name, query in QUERIES.items()}
     return {
         "title": "Archive de watchbot",
         "description": "Les recueils des actes administratifs des préfectures lus par watchbot : actes, pages, "
                        "alertes. Consultation seule.",
         "databases": {database: {"title": "Archive des RAA", "tables": TABLES, "queries": {
             name: {**query, "hide_sql": True} for name, query in queries.items()}}},
+        "plugins": {"datasette-cluster-map": {"tile_layer": tiles, "tile_layer_options": {
+            "maxZoom": 19, "attribution": TILES_ATTRIBUTION if tiles == TILES else ""}}},
     }
 
 
-def datasette(path: Path, ruleset: Ruleset) -> Datasette:
-    """A Datasette over the database file `path`, opened read-only."""
+def datasette(path: Path, ruleset: Ruleset, tiles: str = TILES) -> Datasette:
+    """A Datasette over the database file `path`, opened read-only, its map drawn on `tiles`."""
     if not pm.is_registered(sys.modules[__name__]):
         pm.register(sys.modules[__name__], name="watchbot")
-    return Datasette([str(path)], metadata=metadata(path.stem, ruleset),
+    return Datasette([str(path)], metadata=metadata(path.stem, ruleset, tiles),
                      settings={"allow_download": False, "suggest_facets": False, "sql_time_limit_ms": 5000})
 
 

@@ -6,7 +6,10 @@ the facts a person read in it (SPEC §9). An act is found in its file by watchbo
 identifier), else from where its reference is printed to the next act's heading; a title-only source
 (pp-paris/arretes.csv) gives the title alone. A field counts where the label or the reading has a value:
 a value read and right is a hit, read and wrong a false positive (and a miss when a value was expected),
-expected and not read a miss. Communes count by INSEE code or by name; places by one containing the other.
+expected and not read a miss. Communes count by INSEE code or by name. Places are free text: two name the same
+place when one contains the other or when the distinctive words of one, case and accents folded, are all words of
+the other (« Magasin Aldi » and « ALDI MARCHE DAMMARTIN SARL »): articles, the generic words of a shop's name
+(« magasin », « SARL ») and what a label adds in parentheses do not count (docs/EVALUATION.md).
 """
 
 from __future__ import annotations
@@ -30,6 +33,10 @@ SCALARS = ("kind", "start", "end", "scope", "cameras")
 SETS = ("communes", "places", "purposes", "operators", "times")
 FIELDS = (*SCALARS, *SETS)
 HEADING = re.compile(r"\n\s*(?:arr[êeé]t[ée]|d[ée]cision)\b[^\n]{0,40}n\s?°", re.IGNORECASE)
+# Words that do not tell one place from another: articles, and the generic words of a shop's name.
+PLAIN_WORDS = frozenset("a au aux d de des du en et l la le les sur magasin bijouterie enseigne commerce societe "
+                        "etablissement sa sas sarl".split())
+ASIDE = re.compile(r"\([^)]*\)")
 ACT_WINDOW = 12_000  # characters: an act found by its reference, when the next act's heading is not found
 
 
@@ -119,8 +126,14 @@ def _same(name: str, expected: str, read: str) -> bool:
         return normalise(expected) == normalise(read) or read == f"#{expected}"
     if name == "places":
         left, right = fold(expected), fold(read)
-        return left in right or right in left
+        return left in right or right in left or _same_words(left, right)
     return expected == read
+
+
+def _same_words(left: str, right: str) -> bool:
+    """Whether the distinctive words of one folded place name are all words of the other."""
+    words = [set(re.findall(r"\w+", ASIDE.sub(" ", name))) - PLAIN_WORDS for name in (left, right)]
+    return any(side and side <= other for side, other in ((words[0], words[1]), (words[1], words[0])))
 
 
 def label_files(directory: Path, split: str | None) -> list[Path]:
@@ -149,6 +162,7 @@ class _Texts:
     def __init__(self, corpus: Path):
         self.corpus = corpus
         self.files: dict[str, tuple[str, dict[str, Act]]] = {}
+        self.unnumbered: dict[str, list[Act]] = {}
 
     def act(self, row: dict[str, str]) -> Act | None:
         path = self.corpus / row["file"]
@@ -157,18 +171,25 @@ class _Texts:
         if path.suffix != ".txt" or not path.exists():
             return None
         text, acts = self._read(path)
-        if row["ref"] in acts:
+        if row["ref"] in acts and acts[row["ref"]].pages:  # not an entry of the Sommaire whose pages are cut off
             return acts[row["ref"]]
         if len(acts) <= 1 and row["corpus"] in ("real-acts", "nord-pdc"):
             pages = tuple(pages_of_text(text))
             return Act(row["ref"] or None, row["title"], pages[0].number, pages[-1].number, pages)
-        return _by_reference(text, row)
+        return self._titled(path, row["ref"]) or _by_reference(text, row)
+
+    def _titled(self, path: Path, ref: str) -> Act | None:
+        """The act the splitter cut out without an identifier of the source's form, whose heading prints
+        the label's reference (« Arrêté n° 2024-00111 » of a Préfecture de police act in another RAA)."""
+        return next((act for act in self.unnumbered[str(path)] if ref and act.title and ref in act.title), None)
 
     def _read(self, path: Path) -> tuple[str, dict[str, Act]]:
         key = str(path)
         if key not in self.files:
             text = re.sub(r"\A(?:#[^\n]*\n)+", "", path.read_text(encoding="utf-8", errors="replace"))
-            self.files[key] = (text, {act.ref: act for act in split(list(pages_of_text(text))) if act.ref})
+            acts = split(list(pages_of_text(text)))
+            self.files[key] = (text, {act.ref: act for act in acts if act.ref})
+            self.unnumbered[key] = [act for act in acts if not act.ref]
         return self.files[key]
 
 

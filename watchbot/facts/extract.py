@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Collection
 
-from watchbot.core.models import Act, Facts
+from watchbot.core.models import Act, Commune, Facts
 from watchbot.core.text import one_line
 from watchbot.facts import places
 from watchbot.facts.dates import Span, act_date, periods
@@ -46,8 +46,9 @@ ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\
 ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 », « DUPA-2024-1564 »
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
 OTHER_ACT = re.compile(r"\b(?:de |d')?l'arrete\b|\bl'ap\b")
-# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none.
-BUNDLE = re.compile(r"^\W*(?:arretes|commission departementale)\b|\bissus de la commission|"
+# A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none. « Arrêtés
+# 2025-BSP-OP-38 portant … » is one act.
+BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departementale\b)|\bissus de la commission|"
                     r"\bcommunication des arretes")
 # An act says what it does in its first pages; a longer one (a bundle not recognised as one, an annex of
 # plans) is read that far only, which bounds the time facts take.
@@ -105,10 +106,10 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     act_kind = kind(title)
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
-    found, named_in = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
-    named, is_site = _places(text, categories)
-    scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, is_site)
-    if scope == "department" and named_in > 0:  # the communes its articles name are parts of it (forests, roads)
+    found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
+    named, is_site = _places(text, categories, found)
+    scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, named, is_site)
+    if scope == "department":  # the communes it names are parts of it (forests, roads) or addresses
         found = ()
     return Facts(kind=act_kind, start=period.start, end=period.end, times=period.times, communes=found,
                  scope=scope, places=named,
@@ -166,13 +167,13 @@ def _recalled(span: Span, act_day: date | None) -> bool:
     return act_day is not None and day is not None and day < act_day - OLDEST
 
 
-def _places(text: ActText, categories: Collection[str]) -> tuple[tuple[str, ...], bool]:
+def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ...]) -> tuple[tuple[str, ...], bool]:
     """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
     or of the articles that decide."""
-    if _private(categories):
-        named = places.establishment(text.title)
-        return named, bool(named)
-    return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    if _private(categories) and (named := places.establishment(text.title, found)):
+        return named, True
+    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    return (named, is_site) if named or is_site else (places.recounted(text.considerants), False)
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:

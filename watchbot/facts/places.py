@@ -9,6 +9,8 @@ Lyon », « quartier de la Beaucaire ») or before one (« Paris La Défense Are
 
 from __future__ import annotations
 
+import difflib
+import itertools
 import re
 
 from watchbot.core.models import Commune
@@ -24,59 +26,144 @@ NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
-    r"commissariat)\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
+    r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|h[ôo]tel(?=\s+de\s+ville\b))"
+    r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
-# The Préfecture de police acts for Paris and the three départements around it.
-AREAS = {"75": ("75", "92", "93", "94")}
+# The Préfecture de police acts for Paris, the three départements around it and, as the zone de défense de Paris
+# and for the airports, the rest of Île-de-France (with their prefects: « … à Gonesse (95) »).
+# A shortened name (« Saint-Ouen ») is looked for around Paris only.
+NEAR: dict[str, tuple[str, ...]] = {"75": ("75", "92", "93", "94")}
+AREAS = {"75": (*NEAR["75"], "77", "78", "91", "95")}
+# A street is named after a town (« avenue de Malakoff », « boulevard Saint-Denis », « Route de Stains »): the
+# name is no commune of the measure (« Route de Stains à Villeneuve-sous-Dammartin »).
+STREET = re.compile(r"\b(?i:rue|avenue|boulevard|route|quai|place|pont|porte|chemin|all[ée]e|impasse|square|"
+                    r"chauss[ée]e|rond-point)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?(?=[A-ZÀ-ÖØ-Þ])")
+# A commune named in a site's name (« au bois de Vincennes ») outside the source's own département is no
+# commune of the measure (the Bois de Vincennes is in Paris).
+SITE_OF = re.compile(r"(?i:\b(?:bois|gare|for[êe]t)\s+(?:de\s+|du\s+|d'|d’))$")
+# The stations of a city named by its adjective (« dans cinq gares parisiennes »).
+CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares\s+parisiennes\b"), "75056"),)
+# A list of communes (« interdiction de manifestations sur les communes d'Annecy, Annemasse et Filières »): a name
+# a letter or two away from a commune's is that commune.
+LISTED = re.compile(r"(?i:\bcommunes)\s+(?:de\s+|d'|d’)(?P<list>[^.;:()\n]{3,400})")
+LIST_BREAK = re.compile(r"\s*,\s*|\s+et\s+")
+MAX_LISTED_WORDS = 4
+CLOSE = 0.85  # difflib's ratio: « filieres » and « filliere » 0.875, « glieres val de bornes » and « … borne » 0.98
+# A title that names départements as well as communes (« applicables à Paris et dans les départements de la
+# Seine-Saint-Denis, du Val d'Oise … »): their communes are in the articles.
+ELSEWHERE = re.compile(r"(?i)\bdans les d[ée]partements\b")
+# The secteur of Paris's first four arrondissements is Paris (the gazetteer has no secteurs).
+SECTORS = {"paris centre": "paris"}
+# An arrondissement's postcode in a title (« papaveri 69007 »): Paris 75001–75020, Lyon 69001–69009, Marseille
+# 13001–13016; their INSEE codes are 751nn, 6938n and 132nn.
+POSTCODE = re.compile(r"\b(?:75(?P<p>0[0-2]\d)|690(?P<l>0[1-9])|13(?P<m>0[01]\d))\b")
+ARRONDISSEMENTS = {"p": ("751", 20), "l": ("6938", 9), "m": ("132", 16)}
 SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
               "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
               "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher", "marché")
-AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours")
+              "hypercacher", "foire", "parking", "terril", "terrils", "route")
+AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
+              "marchés")  # a market takes streets and squares of a town
+# A quartier, a secteur, a town centre: the streets named with it only locate it.
+BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
+STREETS = ("rue", "avenue", "boulevard", "cours")
+TOWN_CENTRE = re.compile(r"(?i)\bcentre-ville\b")
+_ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
+_KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
+# Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
+# « COLLÈGE DU MONTOIS » is one name.
+_STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
+         r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
+# « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
 _SITE = re.compile(
-    r"(?i:\b(?P<kind>" + "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True)) + r")\b)"
-    r"(?P<name>(?:\s+(?i:de la|de l'|de l’|du|des|de|d'|d’|l'|la|le|les))?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)"
-    r"(?=\s*(?:[,;:()\n«».]|\s(?:à|a|au|aux|le|les|du|de|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
-    r"depuis|jusqu'à|vers)\s|$))")  # lower-case words end a name: « COLLÈGE DU MONTOIS » is one
+    r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
+    r"(?P<name>" + _ARTICLE + r"?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)" + _STOP)
+# A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
+# Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
+_PROPER = re.compile(
+    r"\b(?P<kind>" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
+    + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
+# A title cut short by the Sommaire: « sur le site de Paris La... », « sur le site de l'Arena... ».
+CUT = re.compile(r"\s*(?:\.\.\.|…)")
+TRUNCATED = re.compile(r"(?i:\b(?P<kind>" + _KINDS + r")\b)[^,;:()\n]{0,40}?(?:\.\.\.|…)")
+RECOUNTED = re.compile(r"(?i:\bquartier)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?"
+                       r"(?P<name>(?:(?:La|Le|Les|L')\s*)?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+(?:du|de|des|de la)?\s*[A-ZÀ-ÖØ-Þ][\w'’-]*)*)")
+# The prefecture's own site (« consultable sur le site de la Préfecture »), its website.
+NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet)\b")
 # A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
 # « Vidéoprotection-Archives municipales-Le Mans ».
-ESTABLISHMENT = re.compile(r"(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)\s*(?:(?i:pour|de)\s+"
-                           r"(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|espace|bijouterie|"
-                           r"enseigne|commerce)\s+)?|-\s*)(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
+# « VP 1219 - CLG DU MONTOIS à Donnemarie Dontilly »: « VP » for vidéoprotection in a Sommaire title; « … à
+# l'UDAF 90 ».
+ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)|\bVP\b(?:\s+\d+)?)\s*"
+                           r"(?:(?i:pour|de)\s+(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|"
+                           r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
                            re.MULTILINE)
+# An address (« place Beauvau - 75008 PARIS », the prefecture's own) is no place of the measure.
+POSTAL = re.compile(r"\b\d{5}\b")
+DASHES = re.compile(r"\s+[-–—]+\s+")
+ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
 GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
 TOKEN_BREAK = re.compile(r"[\s'’]+")
-DATELINE = re.compile(rf"^[ \t]*{_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
+AND = re.compile(r"\s+et\s+")
+# « Grenoble, le 02 juillet 2024 », also glued by the extraction to the line before (« sécuritéGrenoble, le »).
+DATELINE = re.compile(rf"(?:^[ \t]*|(?<=[a-zà-öø-ÿ])){_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
-COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,60}?"
+COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,80}?"
                      r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
-_NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|Stadium|Dôme))")
+ROAD = re.compile(r"\bR[ND]\s?\d{1,4}\b")  # « RN 104 »: a route nationale, a route départementale
+_NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stadium|Dôme))")
+# The names transport operators go by (« 46 stations de la Régie autonome des transports parisiens »).
+OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "RATP"),
+             (re.compile(r"(?i)soci[ée]t[ée] nationale des chemins de fer fran[cç]ais"), "SNCF"))
 # « sur l'ensemble du département », « dans le département du Finistère »; not « le représentant de l'État
-# dans le département », the prefect.
+# dans le département », the prefect, nor « recueil des actes administratifs du département de Paris ».
 DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement"
-                             r"|(?<!etat )(?:dans|sur) le departement|du departement (?:du|de la|de l'|des|de)")
+                             r"|aux departements (?:du|de la|de l'|des|de)"
+                             r"|(?<!etat )(?:dans|sur) le departement(?! (?:du|de la|de l'|des|de) [^,;:\n]{1,40}:)"
+                             r"|(?<!actes administratifs )du departement (?:du|de la|de l'|des|de)")
+
+# « dans les Hauts-de-Seine (92) » (folded): a département named without the word.
+DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b|villes?\b)"
+                              r"(?P<name>[a-z][\w'-]*(?: [\w'-]+){0,2}) \((?:\d{2}|2[ab])\)")
+# The measure covers towns, a site named besides (« sur la ville de Lourdes et le Sanctuaire Notre-Dame »,
+# « dans les communes de Tarbes, … et celles du site du Lac »).
+WHOLE_COMMUNES = re.compile(r"\b(?:dans|sur) (?:les communes|la ville) (?:de |d')")
 
 
-def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[tuple[Commune, ...], int]:
-    """The communes the raw texts name, in their order, and which text named them (its index): the first that
-    names any wins; else the one commune of the département whose name starts with words of the first text
-    (« Décines » for Décines-Charpieu, « CHERBOURG » for Cherbourg-en-Cotentin, « Saint-Ouen » for
-    Saint-Ouen-sur-Seine)."""
-    for index, text in enumerate(texts):
-        found = _communes_in(text, gazetteer, department)
-        if found:
-            return found, index
-    return (_shortened(texts[0], gazetteer, department) if department and texts else ()), 0
+def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
+    """The communes the raw texts name, in their order: the first text that names any wins; else the
+    arrondissement whose postcode the title (the first text's first line) gives; else the one commune of the
+    département whose name starts with words of the first text (« Décines » for Décines-Charpieu, « CHERBOURG »
+    for Cherbourg-en-Cotentin, « Saint-Ouen » for Saint-Ouen-sur-Seine)."""
+    found: tuple[Commune, ...] = ()
+    for text in texts:
+        found += tuple(commune for commune in _communes_in(text, gazetteer, department) if commune not in found)
+        if found and not ELSEWHERE.search(text):
+            return found
+    if found:
+        return found
+    if texts and (arrondissement := _by_postcode(texts[0].split("\n", 1)[0], gazetteer)):
+        return (arrondissement,)
+    return _shortened(texts[0], gazetteer, department) if department and texts else ()
+
+
+def _by_postcode(title: str, gazetteer: Gazetteer) -> Commune | None:
+    found = POSTCODE.search(title)
+    if not found or not found.lastgroup:
+        return None
+    prefix, last = ARRONDISSEMENTS[found.lastgroup]
+    number = int(found[found.lastgroup])
+    return gazetteer.by_insee(f"{prefix}{number:0{5 - len(prefix)}d}") if 1 <= number <= last else None
 
 
 def _shortened(text: str, gazetteer: Gazetteer, department: str) -> tuple[Commune, ...]:
     starts: dict[str, list[Commune]] = {}
-    for key, found in _names(gazetteer, department).items():
+    for key, found in _names(gazetteer, department, NEAR).items():
         words = key.split()
         for size in range(1, len(words)):
             starts.setdefault(" ".join(words[:size]), []).extend(
@@ -95,17 +182,42 @@ def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tup
     names = _names(gazetteer, department)
     found: dict[str, Commune] = {}
     for run in RUN.finditer(text):
-        tokens = [token for token in TOKEN_BREAK.split(run.group()) if token]
-        for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
-            found.setdefault(commune.current_insee or commune.insee, commune)
+        named_after = SITE_OF.search(text, max(0, run.start() - 12), run.start())
+        for part in AND.split(run.group()):  # « Paris et Saint-Mandé »: two names
+            tokens = [token for token in TOKEN_BREAK.split(part) if token]
+            for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
+                if not named_after or department in (None, commune.department):
+                    found.setdefault(commune.current_insee or commune.insee, commune)
+    for commune in _misspelt(text, names):
+        found.setdefault(commune.current_insee or commune.insee, commune)
+    for pattern, code in CITY_ADJECTIVES:
+        if pattern.search(text) and (city := gazetteer.by_insee(code)) and city.name in _names_of(names):
+            found.setdefault(code, city)
     return tuple(found.values())
 
 
-def _names(gazetteer: Gazetteer, department: str | None) -> dict[str, list[Commune]]:
+def _names_of(names: dict[str, list[Commune]]) -> set[str]:
+    return {commune.name for communes in names.values() for commune in communes}
+
+
+def _misspelt(text: str, names: dict[str, list[Commune]]) -> list[Commune]:
+    """The communes of a list (« sur les communes d'Annecy, …, Glières-Val-de Bornes et Filières ») whose name is
+    written with a letter or two wrong."""
+    found = []
+    for listed in LISTED.finditer(text):
+        for item in LIST_BREAK.split(listed["list"]):
+            key = normalise(item)
+            if item[:1].isupper() and key not in names and len(key.split()) <= MAX_LISTED_WORDS:
+                found += [names[close][0] for close in difflib.get_close_matches(key, names, n=1, cutoff=CLOSE)]
+    return found
+
+
+def _names(gazetteer: Gazetteer, department: str | None,
+           areas: dict[str, tuple[str, ...]] = AREAS) -> dict[str, list[Commune]]:
     if department is None:
         return gazetteer.names
     names: dict[str, list[Commune]] = {}
-    for code in AREAS.get(department, (department,)):
+    for code in areas.get(department, (department,)):
         for key, communes in gazetteer.names_in_department(code).items():
             names.setdefault(key, []).extend(communes)
     return names
@@ -114,12 +226,16 @@ def _names(gazetteer: Gazetteer, department: str | None) -> dict[str, list[Commu
 def _without_institutions(text: str) -> str:
     """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
     Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (NOT_PLACES, ADDRESS, DATELINE):
-        while found := pattern.search(text):
+    for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE):
+        end = 0
+        while found := pattern.search(text, end):
             end = found.end()
+            if pattern is STREET and (name := RUN.match(text, end)):
+                end = name.end()
             if pattern is NOT_PLACES and (name := NAMES.match(text, end)):
                 end = name.end()
             text = text[:found.start()] + "_" * (end - found.start()) + text[end:]
+            end = max(end, found.start() + 1)
     return text
 
 
@@ -133,7 +249,8 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     found, index = [], 0
     while index < len(tokens):
         for end in range(min(len(tokens), index + max_words), index, -1):
-            candidates = names.get(normalise(" ".join(tokens[index:end])), [])
+            key = normalise(" ".join(tokens[index:end]))
+            candidates = names.get(SECTORS.get(key, key), [])
             last = shouting or not any(capital >= end for capital in capitals)
             if candidates and last and (not strict or len(candidates) == 1):
                 found.append(candidates[0])
@@ -144,23 +261,63 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     return found
 
 
-def establishment(title: str) -> tuple[str, ...]:
-    """The establishment a CCTV authorisation's title names."""
+def establishment(title: str, found_communes: tuple[Commune, ...]) -> tuple[str, ...]:
+    """The establishment a CCTV authorisation's title names, not its commune (« à l'UDAF 90 », not « au Mans »);
+    and where the title is parts between dashes up to its commune, each part (« - Blue Box - Centre Commercial
+    les Eleis - Cherbourg-en-Cotentin »), while after « pour le magasin JD SPORTS — » comes its company."""
     found = ESTABLISHMENT.search(title)
-    return (_tidy(found["name"]),) if found else ()
+    if not found or _is_commune(found["name"], found_communes):
+        return ()
+    named = [found["name"]]
+    parts = DASHES.split(title[found.end("name"):].split("\n", 1)[0])[1:]
+    if found["dash"] and any(_is_commune(part, found_communes) for part in parts):
+        named += [part for part in itertools.takewhile(lambda part: not _is_commune(part, found_communes), parts)]
+    return tuple(_tidy(_spelt_out(name)) for name in named)
+
+
+def _is_commune(name: str, found_communes: tuple[Commune, ...]) -> bool:
+    key = normalise(name)
+    return any(key.startswith(normalise(commune.name)) or normalise(commune.name).startswith(key)
+               for commune in found_communes)
+
+
+def _spelt_out(name: str) -> str:
+    for short, long in ABBREVIATED:
+        name = short.sub(long, name)
+    return name
 
 
 def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
-    """The named places of the first text that names any, and whether one is a site (not an area of a town)."""
+    """The named places of the first text that names any, and whether one is a site (not an area of a town).
+    A name cut short (« sur le site de l'Arena... ») is a site without a name; streets named with a quartier
+    locate it (« dans le quartier de la Gabelle, dans un rayon de 500 m de la rue Marcel Pagnol »)."""
     for text in texts:
-        named = [(_tidy(match["kind"] + match["name"]), match["kind"].lower() not in AREA_WORDS)
-                 for match in _SITE.finditer(text)]
+        for long, short in OPERATORS:
+            text = long.sub(short, text)
+        kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
+                 if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
+        if any(kind in BEARINGS for _, kind in kinds):
+            kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
+        named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
+                 if not CUT.match(text, match.end())]
         named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
-        named += [(_tidy(match.group()), True) for match in COUNTED.finditer(text)]
-        if named:
-            places = tuple(dict.fromkeys(name for name, _ in named))
-            return places, any(is_site for _, is_site in named)
+        named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
+        if named:  # a quartier or a town centre is part of a commune, a site in it or not
+            places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
+            area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
+            return places, any(is_site for _, is_site in named) and not area
+        if any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
+            return (), True
     return (), False
+
+
+def recounted(considerants: str) -> tuple[str, ...]:
+    """The quartier the considérants tell of more than once (« des tirs … dans le quartier de La Beaucaire »),
+    where the act's title and articles name no place: the facts that justify the measure happened there."""
+    counts: dict[str, list[str]] = {}
+    for match in RECOUNTED.finditer(considerants):
+        counts.setdefault(normalise(match["name"]), []).append(_tidy(match.group()))
+    return tuple(names[0] for names in counts.values() if len(names) > 1)[:1]
 
 
 def _tidy(name: str) -> str:
@@ -168,11 +325,25 @@ def _tidy(name: str) -> str:
     return GLUED_NUMBER.sub("", " ".join(name.split())).strip(" -–'’")
 
 
-def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], is_site: bool) -> str:
+def _longest(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names without those read inside a longer one (« stations de la RATP » of « 46 stations de la RATP »)."""
+    return tuple(name for name in names if not any(name != other and name in other for other in names))
+
+
+def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named: tuple[str, ...],
+          is_site: bool) -> str:
     """« department » when the title or the articles that decide say the whole département, else « site » for
     a named site, « commune » for communes (folded texts)."""
-    if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding):
+    if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding) or _department_coded(title, found_communes):
         return "department"
-    if is_site:
+    if found_communes and WHOLE_COMMUNES.search(title):
+        return "commune"
+    if is_site or named and not found_communes:  # a place named in no commune named is a site
         return "site"
     return "commune" if found_communes else ""
+
+
+def _department_coded(title: str, found_communes: tuple[Commune, ...]) -> bool:
+    """Whether the title says a département by its name and number alone (« dans les Hauts-de-Seine (92) »), not
+    a commune (« à Thiais (94) ») nor besides one (« à Paris et dans les Hauts-de-Seine (92) »)."""
+    return not found_communes and bool(DEPARTMENT_CODED.search(title))

@@ -46,7 +46,22 @@ def describe(result: dict) -> str:
         for match in act["matches"]:
             lines.append(f"      {match['category']}: « {printable(match['words'])} »{_pages(match['page'], None)}, "
                          f"{match['zone']} ({match['rule']})")
+        facts = facts_lines(act.get("facts"))
+        lines += ["      facts:"] * bool(facts) + [f"        {name}: {printable(value)}" for name, value in facts]
     return "\n".join(lines)
+
+
+def facts_lines(facts: dict | None) -> list[tuple[str, str]]:
+    """The facts an act was read with (`facts_json`), a (field, value) line each, the fields not stated left out."""
+    if not facts:
+        return []
+    period = " → ".join(dict.fromkeys(day for day in (facts["start"], facts["end"]) if day))
+    communes = ", ".join(f"{commune['name']} ({commune['insee']})" for commune in facts["communes"])
+    lines = [("kind", facts["kind"]), ("period", period), ("times", ", ".join(facts["times"])),
+             ("communes", communes), ("scope", facts["scope"]), ("places", "; ".join(facts["places"])),
+             ("purposes", ", ".join(facts["purposes"])), ("operators", ", ".join(facts["operators"])),
+             ("cameras", str(facts["cameras"] or ""))]
+    return [(name, value) for name, value in lines if value]
 
 
 def _pages(first: int | None, last: int | None) -> str:

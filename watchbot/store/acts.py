@@ -59,5 +59,5 @@ def replace_readings(sessions: Sessions, readings: Mapping[int, ClassifiedAct], 
             write_facts(row, reading.facts, reading.department)
             if act_id in queue:
                 session.flush()
-                posts.enqueue(session, row, reading.categories, accounts)
+                posts.enqueue(session, row, reading.categories, accounts, department=reading.department)
         session.commit()

@@ -130,7 +130,7 @@ def record_reading(sessions: Sessions, document_id: int, download: Download, ana
             if item.matches:
                 session.flush()
                 hits.append(row.id)
-                posts.enqueue(session, row, item.categories, accounts)
+                posts.enqueue(session, row, item.categories, accounts, department=item.department)
         session.commit()
         return hits
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, time, timezone
-from functools import cache
 from typing import Any, Sequence
 
 from sqlalchemy import exists, func, select, update
@@ -13,7 +12,6 @@ from sqlalchemy.orm import Session, joinedload
 from watchbot.core.clock import utcnow
 from watchbot.core.models import Facts
 from watchbot.core.settings import Account
-from watchbot.discover import registry
 from watchbot.store import Sessions
 from watchbot.store.models import ActRow, PostRow
 from watchbot.store.records import QueuedPost, queued_post, stored_act
@@ -27,15 +25,17 @@ def idempotency_key(account: str, act_key: str, attempt: int = 0) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
-def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: Sequence[Account]) -> None:
+def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: Sequence[Account], *,
+            department: str | None) -> None:
     """Queue, in the caller's transaction, one toot per account following any of the act's categories (and
     its source, département and kind: `Account.follows`), unless that account already has this act (same
-    key, or same text republished); never for the acts of a backfill, which fills the archive with years past."""
+    key, or same text republished); never for the acts of a backfill, which fills the archive with years past.
+    `department` is the act's own (`ClassifiedAct.department`: its source's, from the registry or the config)."""
     if act.document.backfill or not accounts:
         return
     facts = stored_act(act).facts or Facts()
     source = act.document.source_code
-    departments = {commune.department for commune in facts.communes} | {_bundled_departments().get(source) or ""}
+    departments = {commune.department for commune in facts.communes} | ({department} if department else set())
     for account in accounts:
         wanted = account.follows(categories, source, departments, facts.kind)
         if not wanted or _already_queued(session, account.name, act):
@@ -43,12 +43,6 @@ def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: 
         session.add(PostRow(account=account.name, act_key=act.key, act_id=act.id, categories=",".join(wanted),
                             idempotency_key=idempotency_key(account.name, act.key)))
         session.flush()
-
-
-@cache
-def _bundled_departments() -> dict[str, str | None]:
-    """The département of each bundled source, by code."""
-    return {known.code: known.department for known in registry.bundled()}
 
 
 def _already_queued(session: Session, account: str, act: ActRow) -> bool:
