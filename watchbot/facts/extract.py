@@ -30,16 +30,22 @@ KIND_WORDS = re.compile(r"\b(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|re
                         r"|(?P<renewal>renouvel(?:ant|lement))"
                         r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
 NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
-           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30}
-_NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")"
+           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
+           "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
+_NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")(?:\s?\(\d{1,3}\))?"  # « deux (2) »
+# « Le nombre maximal de caméras pouvant procéder simultanément aux traitements est fixé à : deux (2) », « … ne
+# peut excéder 2 », « Nombre de caméras : 2 »; « au moyen d'une caméra », « 2 caméras installées sur »,
+# « un drone équipé d'une caméra ». An aircraft is no camera: « au moyen de deux hélicoptères » says no number.
 CAMERAS = (
-    re.compile(r"nombre maximal de cameras[^.;]{0,160}?(?:fixe|porte) a " + _NUMBER + r"\b"),
-    re.compile(r"au moyen (?:de |d')" + _NUMBER + r" cameras?\b"),
-    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur|pietons?|individuelles?)"),
+    re.compile(r"nombre (?:maximal |maximum )?de cameras[^.;]{0,160}?(?:(?:fixe|porte|limite) a|est de|"
+               r"(?:ne )?(?:peut|pourra|doit) (?:pas )?exceder)\s?:?\s" + _NUMBER + r"\b"),
+    re.compile(r"nombre (?:maximal |maximum )?de cameras\s?[:|]?\s?" + _NUMBER + r"\b"),
+    re.compile(r"(?:au moyen|equipee?s?) (?:de |d')" + _NUMBER + r" cameras?\b"),
+    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur|embarquees?|pietons?|individuelles?)"),
 )
 # A CCTV system's cameras, counted where the authorisation lists them: « comportant 13 caméras intérieures »,
 # « comportant 2 caméras intérieures et 4 caméras extérieures ».
-SYSTEM_CAMERAS = re.compile(r"comportant ((?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?"
+SYSTEM_CAMERAS = re.compile(r"comportant ?((?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?"
                             r"(?:,? (?:et )?(?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?)*)")
 COUNT = re.compile(r"(\d{1,3}|[a-z]+) cameras?")
 ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\b")
@@ -47,14 +53,19 @@ ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
 OTHER_ACT = re.compile(r"\b(?:de |d')?l'arrete\b|\bl'ap\b")
 # A bundle of acts (a CCTV commission's decisions): its acts have their own facts, the bundle none.
-BUNDLE = re.compile(r"^\W*(?:arretes|commission departementale)\b|\bissus de la commission|"
+# « Arrêtés 2025-BSP-OP-38 portant … » (a plural slipped into a Sommaire) names one act.
+BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:no?\s*)?\S*\d\S*\s+(?:portant|autorisant|instaurant|instituant|"
+                    r"modifiant|abrogeant|relatif))|commission departementale\b)|\bissus de la commission|"
                     r"\bcommunication des arretes")
 # An act says what it does in its first pages; a longer one (a bundle not recognised as one, an annex of
 # plans) is read that far only, which bounds the time facts take.
 MAX_TEXT = 40_000  # characters: some fifteen pages
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
-LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n")
+LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b")
+# The threat level the whole country lives under (« la posture Vigipirate », « la menace terroriste sur le
+# territoire national ») is the setting of every act of its time, not the purpose of this one.
+NATIONAL_THREAT = re.compile(r"vigipirate|territoire national|peser sur la france")
 CLAUSE = re.compile(r"[^;]+")
 SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")  # not the dot of « l'article L.511-1 »
 DECIDES = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong|\bcree\b|est fixe")
@@ -114,7 +125,7 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
                  scope=scope, places=named,
                  purposes=_purposes(vocabulary.purposes, [title, dispositif, considerants], categories),
                  operators=_operators(vocabulary.operators, title, dispositif, categories),
-                 cameras=_cameras([dispositif, title]))
+                 cameras=_cameras([dispositif, title], fold(text.considerants)))
 
 
 def kind(title: str) -> str:
@@ -124,7 +135,8 @@ def kind(title: str) -> str:
 
 
 def _own_clauses(considerants: str) -> str:
-    return ";".join(clause for clause in CLAUSE.findall(considerants) if not LAW_CLAUSE.search(clause))
+    return ";".join(clause for clause in CLAUSE.findall(considerants) 
+                    if not LAW_CLAUSE.search(clause) and not NATIONAL_THREAT.search(clause))
 
 
 def _act_day(ref: str | None, signature: str, title: str) -> date | None:
@@ -212,15 +224,24 @@ def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
     return tuple(term.name for term in terms if any(next(term.spans(text), None) for text in texts))
 
 
-def _cameras(texts: list[str]) -> int | None:
+def _cameras(texts: list[str], considerants: str) -> int | None:
+    """The cameras the articles authorise, else the title's; a considérant tells how many were asked for, but
+    « comportant N caméras » is only written where a CCTV system is authorised, wherever a garbled heading
+    (« Arréte ») left that article."""
     for text in texts:
-        if listed := SYSTEM_CAMERAS.search(text):
-            counts = [_number(count) for count in COUNT.findall(listed.group(1))]
-            if all(count is not None for count in counts):
-                return sum(count for count in counts if count is not None)
+        if (count := _system_cameras(text)) is not None:
+            return count
         for pattern in CAMERAS:
             if found := pattern.search(text):
                 return _number(found["n"])
+    return _system_cameras(considerants)
+
+
+def _system_cameras(text: str) -> int | None:
+    if listed := SYSTEM_CAMERAS.search(text):
+        counts = [_number(count) for count in COUNT.findall(listed.group(1))]
+        if all(count is not None for count in counts):
+            return sum(count for count in counts if count is not None)
     return None
 
 
