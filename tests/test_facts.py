@@ -60,6 +60,7 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
      [(date(2025, 6, 14), date(2025, 6, 15), ("18:00-02:00",))]),
     ("du 14 juin 2025 (18h00) au 15 juin 2025 (02h00)", [(date(2025, 6, 14), date(2025, 6, 15), ("18:00-02:00",))]),
     ("interdiction d'une manifestation à Alfortville, le 31 mars 2025.", [(date(2025, 3, 31), date(2025, 3, 31), ())]),
+    ("AP 2025-061 interdiction matériel de son - 11 au 14 07 25", [(date(2025, 7, 11), date(2025, 7, 14), ())]),
 ])
 def test_french_periods(text, expected):
     assert period(text) == expected
@@ -78,6 +79,7 @@ def test_a_day_without_a_year_takes_the_acts_year_or_the_next_one():
     "Toulon, le 10 février 2025",
     "Bureau des polices administratives Le Mans, le 23 avril 2024. ARRÊTÉ PRÉFECTORAL autorisant la captation",
     "Bureau de la sécurité intérieure Grenoble, le 17 septembre 2025 ARRÊTÉ 38-2025 autorisant",
+    "Recueil spécial n° 180.2025 du 15/07/2025",
 ])
 def test_a_date_that_names_another_text_or_the_signature_is_no_period(text):
     assert period(text) == []
@@ -179,6 +181,19 @@ def test_a_purpose_the_act_states_is_kept_and_a_date_is_no_festivity():
     act = drone_act("Article 1 : La captation est autorisée le lundi 14 juillet 2025 au titre de la prévention d'actes "
                     "de terrorisme et de la lutte contre les trafics de stupéfiants.")
     assert read_facts(act, VOCABULARY, ["drones"]).purposes == ("delinquance", "terrorisme")
+
+
+def test_hours_an_article_gives_apart_from_the_days():
+    act = drone_act("Article 1 : La captation est autorisée le samedi 14 juin 2025.\nArticle 2 : Elle est autorisée "
+                    "de 10h00 à 18h00.\nArticle 3 : L'arrêté peut être consulté en préfecture de 9h00 à 12h00.")
+    facts = read_facts(act, VOCABULARY, ["drones"])
+    assert (facts.start, facts.end, facts.times) == (date(2025, 6, 14), date(2025, 6, 14), ("10:00-18:00",))
+
+
+def test_the_register_sent_at_the_end_of_the_event_is_no_demonstration():
+    act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion du match de football.\n"
+                    "Article 6 : Le registre est transmis au préfet à l'issue de la manifestation.")
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == ("sport",)
 
 
 @pytest.mark.parametrize("dispositif, expected", [

@@ -28,7 +28,7 @@ _UNTIL = r"\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+"  #
 # How a date is written before it names another text, or the act's signature.
 REFERENCE = re.compile(
     r"(?:\b(?:arrete|ap|decret|loi|ordonnance|circulaire|courrier|lettre|demande|declaration|deliberation|avis|"
-    r"instruction|convention|jugement|decision|commission)\b[^;:]{0,60}\b(?:du|le|en date du)|\ben date du|"
+    r"instruction|convention|jugement|decision|commission|recueil|raa)\b[^;:]{0,60}\b(?:du|le|en date du)|\ben date du|"
     r"\bsigne le|\bpublie le|\brecu le|\bdate du|(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
 # The date line at the head of an act, just above its heading (« Grenoble, le 2 juillet 2024 ARRÊTÉ … »): the
 # day it was signed.
@@ -69,12 +69,17 @@ LIST = re.compile(
 TIMED_RANGE = re.compile(
     rf"(?:de|a partir de)\s+{_time('a_t')}\s+(?:le\s+|du\s+)?{_date('a', day_only=True)}"
     rf"\s+(?:a|au|jusqu'a|jusqu'au)\s+{_time('b_t')}\s+(?:le\s+|du\s+)?{_date('b')}" + _slot("s"))
+# A file name's or a terse title's « - 27 au 30 06 25 ».
+BARE_RANGE = re.compile(rf"[-_(]\s?{_date('a', day_only=True)}\s+au\s+{_date('b')}" + _slot("s"))
 UNTIL = re.compile(rf"jusqu'au\s+{_date('b')}")
-SINGLE = re.compile(_date("a") + _slot("s"))
+SINGLE = re.compile(r"(?=[\dlmjvsdp])" + _date("a") + _slot("s"))  # a digit, a weekday or « premier »: fast
 # The slots after a day's first: « de 8h30 à 12h30 et de 14h00 à 18h00 ».
-MORE_SLOT = re.compile(rf"\s*(?:[,;]\s*)?(?:(?:et|puis|ainsi que)\s+)?(?:de|entre)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}")
+MORE_SLOT = re.compile(rf"\s*(?:[,;]\s*)?(?:(?:et|puis|ainsi que)\s+)?(?:de|entre)\s+"
+                       rf"{_time('s_from')}{_UNTIL}{_time('s_to')}")
 # A slot before the day it applies to: « de 10h00 à 18h00 le 14 juin 2025 ».
 LEADING_SLOT = re.compile(rf"(?:de|entre|a partir de)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}{_SEP}(?:le\s+)?$")
+# Hours an article gives apart from its days: « Article 2 – La captation est autorisée de 10h00 à 18h00. »
+LONE_SLOT = re.compile(rf"\b(?:de|entre|a partir de)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}")
 ACT_DATE = re.compile(r"\b(?:arrete|ap|decision)\b[^;:]{0,40}?\bdu\s+" + _date("a"))
 
 
@@ -91,15 +96,27 @@ class Span:
 def periods(text: str, act_day: date | None) -> list[Span]:
     """The periods a folded text states, in the order they appear (dates naming other texts left out)."""
     found: list[Span] = []
-    for pattern in (TIMED_RANGE, RANGE, LIST, UNTIL, SINGLE):
+    for pattern in (TIMED_RANGE, RANGE, BARE_RANGE, LIST, UNTIL, SINGLE):
+        read: list[tuple[int, int]] = []
         for match in pattern.finditer(text):
             if _is_reference(text, match.start()) or _is_dateline(text, match):
                 continue
             span = _span(pattern, match, act_day)
             if span is not None:
                 found.append(_with_slots(span, text, match))
-            text = text[:match.start()] + " " * (match.end() - match.start()) + text[match.end():]
+            read.append(match.span())
+        text = _blanked(text, read)  # what a pattern read, the next ones do not read again
     return sorted(found, key=lambda span: span.at)
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], " " * (end - start)]
+        last = end
+    return "".join(parts) + text[last:]
 
 
 def _with_slots(span: Span, text: str, match: re.Match[str]) -> Span:
@@ -115,6 +132,11 @@ def _more_slots(text: str, end: int) -> tuple[str, ...]:
     while found := MORE_SLOT.match(text, end):
         slots, end = slots + _slots(found), found.end()
     return slots
+
+
+def lone_slots(text: str) -> tuple[str, ...]:
+    """The slots of hours a folded text gives without a day (read where its days come without hours)."""
+    return tuple(dict.fromkeys(slot for found in LONE_SLOT.finditer(text) for slot in _slots(found)))
 
 
 def act_date(title: str) -> date | None:
@@ -151,8 +173,8 @@ def _span(pattern: re.Pattern[str], match: re.Match[str], act_day: date | None) 
         start = date(start.year, start.month, start.day)
     if start and end and start > end and start.month == end.month:
         start = _month_before(start)
-    times = ((f"{_clock(match['a_t'] or '')}-{_clock(match['b_t'] or '', end=True)}",) if match["a_t"] or match["b_t"]
-             else _slots(match))
+    at, until = match.groupdict().get("a_t"), match.groupdict().get("b_t")
+    times = (f"{_clock(at or '')}-{_clock(until or '', end=True)}",) if at or until else _slots(match)
     return _dated(start, end, times, match.start(), act_day)
 
 
@@ -234,5 +256,6 @@ def _clock(written: str, end: bool = False) -> str:
         return ""
     if written in ("minuit", "midi"):
         return "12:00" if written == "midi" else "24:00" if end else "00:00"
-    hours, minutes = re.match(r"(\d{1,2})\D*(\d{2})?", re.sub(r"^0\s", "", written)).groups()  # type: ignore[union-attr]
+    written = re.sub(r"^0\s", "", written)  # « 0 9h00 »
+    hours, minutes = re.match(r"(\d{1,2})\D*(\d{2})?", written).groups()  # type: ignore[union-attr]
     return f"{int(hours):02d}:{minutes or '00'}"

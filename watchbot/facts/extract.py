@@ -17,7 +17,7 @@ from typing import Collection
 from watchbot.core.models import Act, Facts
 from watchbot.core.text import one_line
 from watchbot.facts import places
-from watchbot.facts.dates import Span, act_date, periods
+from watchbot.facts.dates import Span, act_date, lone_slots, periods
 from watchbot.facts.gazetteer import Gazetteer, gazetteer
 from watchbot.match.normalize import fold
 from watchbot.match.vocabulary import Term, Vocabulary
@@ -33,8 +33,8 @@ NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "si
            "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
            "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
 _NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")(?:\s?\(\d{1,3}\))?"  # « deux (2) »
-# « Le nombre maximal de caméras pouvant procéder simultanément aux traitements est fixé à : deux (2) », « … ne
-# peut excéder 2 », « Nombre de caméras : 2 »; « au moyen d'une caméra », « 2 caméras installées sur »,
+# « Le nombre maximal de caméras pouvant procéder simultanément aux traitements est fixé à : deux (2) »,
+# « … ne peut excéder 2 », « Nombre de caméras : 2 »; « au moyen d'une caméra », « 2 caméras installées sur »,
 # « un drone équipé d'une caméra ». An aircraft is no camera: « au moyen de deux hélicoptères » says no number.
 CAMERAS = (
     re.compile(r"nombre (?:maximal |maximum )?de cameras[^.;]{0,160}?(?:(?:fixe|porte|limite) a|est de|"
@@ -162,13 +162,15 @@ def _in_title(line: str, title: str) -> bool:
 
 
 def _period(texts: list[str], act_day: date | None) -> Span:
-    """The span from the earliest to the latest day of the first text that states a period."""
+    """The span from the earliest to the latest day of the first text that states a period; its hours, else
+    those a deciding sentence gives apart (« Article 2 – La captation est autorisée de 10h00 à 18h00 »)."""
     for text in texts:
         spans = [span for span in periods(text, act_day) if not _recalled(span, act_day)]
         starts = [span.start for span in spans if span.start]
         ends = [span.end for span in spans if span.end]
         if starts or ends:
             times = tuple(dict.fromkeys(time for span in spans for time in span.times))
+            times = times or lone_slots(";".join(_deciding(text, DECIDES)))
             return Span(min(starts, default=None), max(ends, default=None), times, spans[0].at)
     return Span(None, None, (), 0)
 
@@ -184,7 +186,7 @@ def _places(text: ActText, categories: Collection[str]) -> tuple[tuple[str, ...]
     if _private(categories):
         named = places.establishment(text.title)
         return named, bool(named)
-    return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    return places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES, raw=True))])
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:
@@ -215,9 +217,10 @@ def _private(categories: Collection[str]) -> bool:
     return bool(categories) and set(categories) <= PRIVATE_SYSTEMS
 
 
-def _deciding(dispositif: str, decides: re.Pattern[str]) -> list[str]:
-    """The sentences of the articles (raw or folded) that decide (authorise, ban, institute…)."""
-    return [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(fold(sentence))]
+def _deciding(dispositif: str, decides: re.Pattern[str], *, raw: bool = False) -> list[str]:
+    """The sentences of the articles (folded, or ``raw``) that decide (authorise, ban, institute…)."""
+    return [sentence for sentence in SENTENCE_END.split(dispositif)
+            if decides.search(fold(sentence) if raw else sentence)]
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
