@@ -190,6 +190,20 @@ def test_hours_an_article_gives_apart_from_the_days():
     assert (facts.start, facts.end, facts.times) == (date(2025, 6, 14), date(2025, 6, 14), ("10:00-18:00",))
 
 
+@pytest.mark.parametrize("wording, expected", [
+    ("de la marche blanche organisée en mémoire de la victime", "manifestation"),
+    ("des rixes opposant des bandes rivales dans le quartier", "delinquance"),
+    ("des rencontres sportives au stade municipal", "sport"),
+    ("des arrivées de migrants sur le littoral", "frontiere"),
+    ("de la recherche d'une personne disparue en montagne", "secours"),
+    ("du déplacement présidentiel à Marseille", "visite"),
+    ("de la grande braderie", "festif"),
+])
+def test_purposes_named_in_the_authorising_article(wording, expected):
+    act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == (expected,)
+
+
 def test_the_register_sent_at_the_end_of_the_event_is_no_demonstration():
     act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion du match de football.\n"
                     "Article 6 : Le registre est transmis au préfet à l'issue de la manifestation.")
@@ -220,6 +234,8 @@ def test_the_prefecture_de_police_signs_acts_it_is_no_force():
     ("La captation est autorisée au moyen d'un drone équipé d'une caméra.", 1),
     ("La captation est autorisée au moyen de deux caméras embarquées sur un hélicoptère.", 2),
     ("La captation est autorisée au moyen de deux hélicoptères.", None),  # an aircraft is no camera
+    ("Le nombre maximal de caméras pouvant procéder aux traitements mentionnés à l'article 1er : trois.", 3),
+    ("Les agents sont dotés de 4 caméras-piétons.", 4),
 ])
 def test_cameras_in_words_digits_or_a_table(sentence, expected):
     assert read_facts(drone_act(f"Article 2 : {sentence}"), VOCABULARY, ["drones"]).cameras == expected

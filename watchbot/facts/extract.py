@@ -38,10 +38,11 @@ _NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")(?:\s?\(\d{1,3}\))?"  # « 
 # « un drone équipé d'une caméra ». An aircraft is no camera: « au moyen de deux hélicoptères » says no number.
 CAMERAS = (
     re.compile(r"nombre (?:maximal |maximum )?de cameras[^.;]{0,160}?(?:(?:fixe|porte|limite) a|est de|"
-               r"(?:ne )?(?:peut|pourra|doit) (?:pas )?exceder)\s?:?\s" + _NUMBER + r"\b"),
+               r"(?:ne )?(?:peut|pourra|doit) (?:pas )?exceder|:)\s?:?\s" + _NUMBER + r"\b"),
     re.compile(r"nombre (?:maximal |maximum )?de cameras\s?[:|]?\s?" + _NUMBER + r"\b"),
     re.compile(r"(?:au moyen|equipee?s?) (?:de |d')" + _NUMBER + r" cameras?\b"),
-    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur|embarquees?|pietons?|individuelles?)"),
+    re.compile(r"\b" + _NUMBER + r" cameras?[ -](?:aeroportees?|installees? sur|embarquees?|pietons?|individuelles?|"
+               r"de video-?protection)"),
 )
 # A CCTV system's cameras, counted where the authorisation lists them: « comportant 13 caméras intérieures »,
 # « comportant 2 caméras intérieures et 4 caméras extérieures ».
