@@ -80,6 +80,7 @@ def test_a_day_without_a_year_takes_the_acts_year_or_the_next_one():
     "Bureau des polices administratives Le Mans, le 23 avril 2024. ARRÊTÉ PRÉFECTORAL autorisant la captation",
     "Bureau de la sécurité intérieure Grenoble, le 17 septembre 2025 ARRÊTÉ 38-2025 autorisant",
     "Recueil spécial n° 180.2025 du 15/07/2025",
+    "www.telerecours.fr 2/2Fait à Toulon, le 10/12/2024",
 ])
 def test_a_date_that_names_another_text_or_the_signature_is_no_period(text):
     assert period(text) == []
@@ -202,6 +203,13 @@ def test_hours_an_article_gives_apart_from_the_days():
 def test_purposes_named_in_the_authorising_article(wording, expected):
     act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
     assert read_facts(act, VOCABULARY, ["drones"]).purposes == (expected,)
+
+
+def test_the_signature_dates_the_act_but_is_no_period():
+    act = Act("2025-01500", "Arrêté", 1, 1, (Page(1, "ARRÊTE :\nArticle 1 : La captation est autorisée le 1er janvier "
+                                                    "de 00h00 à 06h00.\nFait à Paris, le 20 décembre 2025\n"),))
+    facts = read_facts(act, VOCABULARY, ["drones"])
+    assert (facts.start, facts.end, facts.times) == (date(2026, 1, 1), date(2026, 1, 1), ("00:00-06:00",))
 
 
 def test_the_register_sent_at_the_end_of_the_event_is_no_demonstration():

@@ -29,7 +29,7 @@ _UNTIL = r"\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+"  #
 REFERENCE = re.compile(
     r"(?:\b(?:arrete|ap|decret|loi|ordonnance|circulaire|courrier|lettre|demande|declaration|deliberation|avis|"
     r"instruction|convention|jugement|decision|commission|recueil|raa)\b[^;:]{0,60}\b(?:du|le|en date du)|\ben date du|"
-    r"\bsigne le|\bpublie le|\brecu le|\bdate du|(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
+    r"\bsigne le|\bpublie le|\brecu le|\bdate du|fait a [\w' -]{1,40}, le|(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
 # The date line at the head of an act, just above its heading (« Grenoble, le 2 juillet 2024 ARRÊTÉ … »): the
 # day it was signed.
 DATELINE = (re.compile(r"[\w-], le\s*$"), re.compile(r"\s*\.?\s*(?:arrete|decision)\b"))
@@ -80,6 +80,7 @@ MORE_SLOT = re.compile(rf"\s*(?:[,;]\s*)?(?:(?:et|puis|ainsi que)\s+)?(?:de|entr
 LEADING_SLOT = re.compile(rf"(?:de|entre|a partir de)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}{_SEP}(?:le\s+)?$")
 # Hours an article gives apart from its days: « Article 2 – La captation est autorisée de 10h00 à 18h00. »
 LONE_SLOT = re.compile(rf"\b(?:de|entre|a partir de)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}")
+SIGNED = re.compile(r"(?:fait a [\w' -]{1,40}, le|\bsigne le)\s+" + _date("a"))
 ACT_DATE = re.compile(r"\b(?:arrete|ap|decision)\b[^;:]{0,40}?\bdu\s+" + _date("a"))
 
 
@@ -137,6 +138,12 @@ def _more_slots(text: str, end: int) -> tuple[str, ...]:
 def lone_slots(text: str) -> tuple[str, ...]:
     """The slots of hours a folded text gives without a day (read where its days come without hours)."""
     return tuple(dict.fromkeys(slot for found in LONE_SLOT.finditer(text) for slot in _slots(found)))
+
+
+def signed_on(signature: str) -> date | None:
+    """The day a folded signature gives (« Fait à Toulon, le 10 février 2025 »)."""
+    days = [day for found in SIGNED.finditer(signature) if (day := _parsed(found, "a", None, None))]
+    return _plain(days[-1]) if days else None
 
 
 def act_date(title: str) -> date | None:

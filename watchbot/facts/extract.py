@@ -17,7 +17,7 @@ from typing import Collection
 from watchbot.core.models import Act, Facts
 from watchbot.core.text import one_line
 from watchbot.facts import places
-from watchbot.facts.dates import Span, act_date, lone_slots, periods
+from watchbot.facts.dates import Span, act_date, lone_slots, periods, signed_on
 from watchbot.facts.gazetteer import Gazetteer, gazetteer
 from watchbot.match.normalize import fold
 from watchbot.match.vocabulary import Term, Vocabulary
@@ -144,7 +144,7 @@ def _act_day(ref: str | None, signature: str, title: str) -> date | None:
     """The act's date: in its identifier (« 83-2025-02-10-00001 »), else its signature's, else its title's."""
     if ref and (found := ACT_DAY.search(ref)):
         return date(int(found["y"]), int(found["m"]), int(found["d"]))
-    days = [span.end for span in periods(signature, None) if span.end]
+    days = [day for day in [signed_on(signature)] if day] or [span.end for span in periods(signature, None) if span.end]
     if days or (days := [day for day in [act_date(title)] if day]):
         return days[-1]
     if ref and (year := ACT_YEAR.search(ref)):
