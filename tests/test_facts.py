@@ -61,6 +61,7 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
     ("du 14 juin 2025 (18h00) au 15 juin 2025 (02h00)", [(date(2025, 6, 14), date(2025, 6, 15), ("18:00-02:00",))]),
     ("interdiction d'une manifestation à Alfortville, le 31 mars 2025.", [(date(2025, 3, 31), date(2025, 3, 31), ())]),
     ("AP 2025-061 interdiction matériel de son - 11 au 14 07 25", [(date(2025, 7, 11), date(2025, 7, 14), ())]),
+    ("le 14 juin 2025, 18h30 - 23h30", [(date(2025, 6, 14), date(2025, 6, 14), ("18:30-23:30",))]),
 ])
 def test_french_periods(text, expected):
     assert period(text) == expected
@@ -203,6 +204,12 @@ def test_hours_an_article_gives_apart_from_the_days():
 def test_purposes_named_in_the_authorising_article(wording, expected):
     act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
     assert read_facts(act, VOCABULARY, ["drones"]).purposes == (expected,)
+
+
+def test_hours_the_title_gives_when_the_articles_give_the_days_only():
+    act = drone_act("Article 1 : La captation est autorisée le samedi 14 juin 2025 sur la commune de Lens.",
+                    title="Arrêté autorisant la captation d'images le 14 juin 2025 de 14h00 à 20h00")
+    assert read_facts(act, VOCABULARY, ["drones"]).times == ("14:00-20:00",)
 
 
 def test_the_signature_dates_the_act_but_is_no_period():

@@ -24,7 +24,8 @@ _TIME = r"(?:(?:0\s)?\d{1,2}\s?(?:heures?|h)(?:\s?\d{2})?|\d{1,2}:\d{2}|minuit|m
 _SEP = r"(?:\s*[,:(]\s*|\s+)"
 # Words between a period and its hours: « du 14 au 20 juin inclus, chaque jour, de 18h00 à 02h00 ».
 _DAILY = r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement))*"
-_UNTIL = r"\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+"  # « de 22h au lendemain 6h »
+# « de 22h au lendemain 6h », « 18h30 - 23h30 »
+_UNTIL = r"(?:\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+|\s?-\s?)"
 # How a date is written before it names another text, or the act's signature.
 REFERENCE = re.compile(
     r"(?:\b(?:arrete|ap|decret|loi|ordonnance|circulaire|courrier|lettre|demande|declaration|deliberation|avis|"
@@ -53,7 +54,7 @@ def _time(name: str) -> str:
 
 def _slot(name: str) -> str:
     """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 »."""
-    return (rf"(?:{_DAILY}{_SEP}(?:de|des|entre|a partir de|a compter de|a)\s+{_time(name + '_from')}"
+    return (rf"(?:{_DAILY}{_SEP}(?:(?:de|des|entre|a partir de|a compter de|a)\s+)?{_time(name + '_from')}"
             rf"(?:{_UNTIL}{_time(name + '_to')})?)?")
 
 

@@ -164,16 +164,22 @@ def _in_title(line: str, title: str) -> bool:
 
 def _period(texts: list[str], act_day: date | None) -> Span:
     """The span from the earliest to the latest day of the first text that states a period; its hours, else
-    those a deciding sentence gives apart (« Article 2 – La captation est autorisée de 10h00 à 18h00 »)."""
-    for text in texts:
+    those a deciding sentence gives apart (« Article 2 – La captation est autorisée de 10h00 à 18h00 »), else
+    those of the title, which names the same operation."""
+    for index, text in enumerate(texts):
         spans = [span for span in periods(text, act_day) if not _recalled(span, act_day)]
         starts = [span.start for span in spans if span.start]
         ends = [span.end for span in spans if span.end]
         if starts or ends:
-            times = tuple(dict.fromkeys(time for span in spans for time in span.times))
-            times = times or lone_slots(";".join(_deciding(text, DECIDES)))
+            times = _times(spans) or lone_slots(";".join(_deciding(text, DECIDES)))
+            for other in texts[index + 1:]:
+                times = times or _times(periods(other, act_day))
             return Span(min(starts, default=None), max(ends, default=None), times, spans[0].at)
     return Span(None, None, (), 0)
+
+
+def _times(spans: list[Span]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(time for span in spans for time in span.times))
 
 
 def _recalled(span: Span, act_day: date | None) -> bool:
