@@ -200,6 +200,8 @@ def test_hours_an_article_gives_apart_from_the_days():
     ("de la recherche d'une personne disparue en montagne", "secours"),
     ("du déplacement présidentiel à Marseille", "visite"),
     ("de la grande braderie", "festif"),
+    ("de l'opération de démantèlement d'un campement", "autre"),
+    ("du Mondial de l'automobile", "autre"),
 ])
 def test_purposes_named_in_the_authorising_article(wording, expected):
     act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
