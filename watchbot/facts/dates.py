@@ -29,8 +29,9 @@ _UNTIL = r"(?:\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+|
 # How a date is written before it names another text, or the act's signature.
 REFERENCE = re.compile(
     r"(?:\b(?:arrete|ap|decret|loi|ordonnance|circulaire|courrier|lettre|demande|declaration|deliberation|avis|"
-    r"instruction|convention|jugement|decision|commission|recueil|raa)\b[^;:]{0,60}\b(?:du|le|en date du)|\ben date du|"
-    r"\bsigne le|\bpublie le|\brecu le|\bdate du|fait a [\w' -]{1,40}, le|(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
+    r"instruction|convention|jugement|decision|commission|recueil|raa)\b[^;:]{0,60}\b(?:du|le|en date du)|"
+    r"\ben date du|\bsigne le|\bpublie le|\brecu le|\bdate du|fait a [\w' -]{1,40}, le|"
+    r"(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
 # The date line at the head of an act, just above its heading (« Grenoble, le 2 juillet 2024 ARRÊTÉ … »): the
 # day it was signed.
 DATELINE = (re.compile(r"[\w-], le\s*$"), re.compile(r"\s*\.?\s*(?:arrete|decision)\b"))

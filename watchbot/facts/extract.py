@@ -66,7 +66,8 @@ OLDEST = timedelta(days=366)  # a period starting longer before the act is an ev
 LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b")
 # The threat level the whole country lives under (« la posture Vigipirate », « la menace terroriste sur le
 # territoire national ») is the setting of every act of its time, not the purpose of this one.
-NATIONAL_THREAT = re.compile(r"vigipirate|territoire national|peser sur la france")
+NATIONAL_THREAT = re.compile(r"vigipirate|urgence attentat|menace terroriste[^;]{0,40}territoire national|"
+                             r"peser sur la france")
 CLAUSE = re.compile(r"[^;]+")
 SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")  # not the dot of « l'article L.511-1 »
 DECIDES = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong|\bcree\b|est fixe")
