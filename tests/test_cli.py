@@ -77,7 +77,7 @@ def test_classify_shows_the_facts_each_act_was_read_with(capsys):
         "        period: 2025-02-08",
         "        times: 07:00-14:00",
         "        communes: Saint-Maximin-la-Sainte-Baume (83116)",
-        "        scope: site",
+        "        scope: commune",  # Article 3: « limitée au périmètre … du centre-ville de la commune »
         "        places: basilique de Saint-Maximin la Sainte Baume",
         "        purposes: manifestation, terrorisme, autre",
         "        operators: gendarmerie",

@@ -43,6 +43,25 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
      [(date(2025, 8, 14), date(2025, 8, 17), ("12:00-24:00",))]),
     ("devant se tenir le lundi 9 octobre 2023 à 14h00", [(date(2023, 10, 9), date(2023, 10, 9), ("14:00-",))]),
     ("le dimanche 08juin  2025  de 12h00  à 20h00", [(date(2025, 6, 8), date(2025, 6, 8), ("12:00-20:00",))]),
+    # night slots, several slots, hours before the day, OCR and punctuation
+    ("du lundi 2 juin 2025 à 18h00 au lundi 30 juin 2025 à 0 9h00 inclus",
+     [(date(2025, 6, 2), date(2025, 6, 30), ("18:00-09:00",))]),
+    ("du vendredi 13 au dimanche 15 juin 2025 de 22 heures à 6 heures",
+     [(date(2025, 6, 13), date(2025, 6, 15), ("22:00-06:00",))]),
+    ("du 14 au 20 juin 2025 inclus, chaque jour, de 18h00 à 02h00",
+     [(date(2025, 6, 14), date(2025, 6, 20), ("18:00-02:00",))]),
+    ("le 14 juin 2025 de 18h30 jusqu'au lendemain 2h30", [(date(2025, 6, 14), date(2025, 6, 14), ("18:30-02:30",))]),
+    ("le 14 juin 2025 à partir de 18h00 et jusqu'à 2h00", [(date(2025, 6, 14), date(2025, 6, 14), ("18:00-02:00",))]),
+    ("le 14 juin 2025 de 8h30 à 12h30 et de 14h00 à 18h00",
+     [(date(2025, 6, 14), date(2025, 6, 14), ("08:30-12:30", "14:00-18:00"))]),
+    ("le 14 juin 2025 : de 18:00 à 23:00", [(date(2025, 6, 14), date(2025, 6, 14), ("18:00-23:00",))]),
+    ("de 10h00 à 18h00 le samedi 14 juin 2025", [(date(2025, 6, 14), date(2025, 6, 14), ("10:00-18:00",))]),
+    ("de 18h00 le samedi 14 juin 2025 à 02h00 le dimanche 15 juin 2025",
+     [(date(2025, 6, 14), date(2025, 6, 15), ("18:00-02:00",))]),
+    ("du 14 juin 2025 (18h00) au 15 juin 2025 (02h00)", [(date(2025, 6, 14), date(2025, 6, 15), ("18:00-02:00",))]),
+    ("interdiction d'une manifestation à Alfortville, le 31 mars 2025.", [(date(2025, 3, 31), date(2025, 3, 31), ())]),
+    ("AP 2025-061 interdiction matériel de son - 11 au 14 07 25", [(date(2025, 7, 11), date(2025, 7, 14), ())]),
+    ("le 14 juin 2025, 18h30 - 23h30", [(date(2025, 6, 14), date(2025, 6, 14), ("18:30-23:30",))]),
 ])
 def test_french_periods(text, expected):
     assert period(text) == expected
@@ -59,6 +78,10 @@ def test_a_day_without_a_year_takes_the_acts_year_or_the_next_one():
     "Vu la demande en date du 07 février 2025",
     "Arrêté n°2026-0260 signé le 04/03/2026",
     "Toulon, le 10 février 2025",
+    "Bureau des polices administratives Le Mans, le 23 avril 2024. ARRÊTÉ PRÉFECTORAL autorisant la captation",
+    "Bureau de la sécurité intérieure Grenoble, le 17 septembre 2025 ARRÊTÉ 38-2025 autorisant",
+    "Recueil spécial n° 180.2025 du 15/07/2025",
+    "www.telerecours.fr 2/2Fait à Toulon, le 10/12/2024",
 ])
 def test_a_date_that_names_another_text_or_the_signature_is_no_period(text):
     assert period(text) == []
@@ -137,6 +160,116 @@ def test_a_cctv_bundle_has_no_facts_of_its_own():
     act = Act(None, "Arrêtés préfectoraux issus de la commission départementale des systèmes de vidéoprotection du "
               "7 octobre 2024", None, None)
     assert read_facts(act, VOCABULARY, ["videoprotection"], department="83").communes == ()
+
+
+def drone_act(dispositif: str, considerants: str = "", title: str = "Arrêté autorisant la captation d'images") -> Act:
+    text = f"{title}\nBureau de la sécurité publique\n{considerants}\nARRÊTE :\n{dispositif}\n"
+    return Act(None, title, 1, 1, (Page(1, text),))
+
+
+def test_purposes_come_from_the_acts_wording_not_from_the_laws_list_or_the_national_threat():
+    act = drone_act(
+        "Article 1 : La captation d'images par la DIPN est autorisée sur la commune de Carvin au titre de la prévention "
+        "des atteintes à la sécurité des personnes et des biens le 8 juillet 2026 de 14h00 à 20h00.",
+        "Considérant que les dispositions susvisées permettent aux forces de sécurité intérieure, dans l'exercice de "
+        "leurs missions de prévention des atteintes à la sécurité des personnes et des biens, de procéder à la "
+        "captation d'images ;\nConsidérant le contexte de menace terroriste dans le cadre du plan Vigipirate « urgence "
+        "attentat » en vigueur sur l'ensemble du territoire national ;\nConsidérant que des rodéos urbains sont "
+        "signalés tous les week-ends sur le secteur ;")
+    assert read_facts(act, VOCABULARY, ["drones"], department="62").purposes == ("rodeo",)
+
+
+def test_a_purpose_the_act_states_is_kept_and_a_date_is_no_festivity():
+    act = drone_act("Article 1 : La captation est autorisée le lundi 14 juillet 2025 au titre de la prévention d'actes "
+                    "de terrorisme et de la lutte contre les trafics de stupéfiants.")
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == ("delinquance", "terrorisme")
+
+
+def test_hours_an_article_gives_apart_from_the_days():
+    act = drone_act("Article 1 : La captation est autorisée le samedi 14 juin 2025.\nArticle 2 : Elle est autorisée "
+                    "de 10h00 à 18h00.\nArticle 3 : L'arrêté peut être consulté en préfecture de 9h00 à 12h00.")
+    facts = read_facts(act, VOCABULARY, ["drones"])
+    assert (facts.start, facts.end, facts.times) == (date(2025, 6, 14), date(2025, 6, 14), ("10:00-18:00",))
+
+
+@pytest.mark.parametrize("wording, expected", [
+    ("de la marche blanche organisée en mémoire de la victime", "manifestation"),
+    ("des rixes opposant des bandes rivales dans le quartier", "delinquance"),
+    ("des rencontres sportives au stade municipal", "sport"),
+    ("des arrivées de migrants sur le littoral", "frontiere"),
+    ("de la recherche d'une personne disparue en montagne", "secours"),
+    ("du déplacement présidentiel à Marseille", "visite"),
+    ("de la grande braderie", "festif"),
+    ("de l'opération de démantèlement d'un campement", "autre"),
+    ("du Mondial de l'automobile", "autre"),
+])
+def test_purposes_named_in_the_authorising_article(wording, expected):
+    act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == (expected,)
+
+
+def test_hours_the_title_gives_when_the_articles_give_the_days_only():
+    act = drone_act("Article 1 : La captation est autorisée le samedi 14 juin 2025 sur la commune de Lens.",
+                    title="Arrêté autorisant la captation d'images le 14 juin 2025 de 14h00 à 20h00")
+    assert read_facts(act, VOCABULARY, ["drones"]).times == ("14:00-20:00",)
+
+
+def test_the_signature_dates_the_act_but_is_no_period():
+    act = Act("2025-01500", "Arrêté", 1, 1, (Page(1, "ARRÊTE :\nArticle 1 : La captation est autorisée le 1er janvier "
+                                                    "de 00h00 à 06h00.\nFait à Paris, le 20 décembre 2025\n"),))
+    facts = read_facts(act, VOCABULARY, ["drones"])
+    assert (facts.start, facts.end, facts.times) == (date(2026, 1, 1), date(2026, 1, 1), ("00:00-06:00",))
+
+
+def test_the_register_sent_at_the_end_of_the_event_is_no_demonstration():
+    act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion du match de football.\n"
+                    "Article 6 : Le registre est transmis au préfet à l'issue de la manifestation.")
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == ("sport",)
+
+
+@pytest.mark.parametrize("dispositif, expected", [
+    ("Article 1 : La captation d'images par la GN est autorisée le 3 mai 2025.", ("gendarmerie",)),
+    ("Article 1 : La captation d'images par la DZPN Sud est autorisée le 3 mai 2025.", ("police_nationale",)),
+    ("Article 1 : La captation d'images sollicitée par le DMD est autorisée le 3 mai 2025.", ("armee",)),
+    ("Article 1 : La captation d'images est autorisée le 3 mai 2025.", ()),  # the letterhead's office is no force
+])
+def test_operators_abbreviated_and_not_the_prefectures_office(dispositif, expected):
+    assert read_facts(drone_act(dispositif), VOCABULARY, ["drones"]).operators == expected
+
+
+def test_the_prefecture_de_police_signs_acts_it_is_no_force():
+    act = Act("2024-1081", "Arrêté portant autorisation de l'emploi d'un traitement algorithmique sur des images issues "
+              "de systèmes de vidéoprotection de la préfecture de Police du 26 juillet 2024 au 11 août 2024", None, None)
+    assert read_facts(act, VOCABULARY, ["vsa"]).operators == ()
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Le nombre maximal de caméras pouvant procéder simultanément aux traitements est fixé à : deux (2).", 2),
+    ("Le nombre maximum de caméras pouvant procéder simultanément aux traitements est de 3.", 3),
+    ("Le nombre de caméras utilisées simultanément ne peut excéder deux.", 2),
+    ("Nombre de caméras : 4", 4),
+    ("La captation est autorisée au moyen d'un drone équipé d'une caméra.", 1),
+    ("La captation est autorisée au moyen de deux caméras embarquées sur un hélicoptère.", 2),
+    ("La captation est autorisée au moyen de deux hélicoptères.", None),  # an aircraft is no camera
+    ("Le nombre maximal de caméras pouvant procéder aux traitements mentionnés à l'article 1er : trois.", 3),
+    ("Les agents sont dotés de 4 caméras-piétons.", 4),
+])
+def test_cameras_in_words_digits_or_a_table(sentence, expected):
+    assert read_facts(drone_act(f"Article 2 : {sentence}"), VOCABULARY, ["drones"]).cameras == expected
+
+
+def test_cctv_cameras_where_a_garbled_heading_left_the_authorising_article():
+    text = ("Arrêté portant renouvellement d'un système de vidéoprotection\nCONSIDÉRANT la demande ;\nArréte\n"
+            "Article 1\":\nLe directeur est autorisé à exploiter un dispositif de vidéoprotection comportant2\n"
+            "caméras intérieures.\n")
+    act = Act("2024-0218", "Arrêté portant renouvellement d'un système de vidéoprotection", 1, 1, (Page(1, text),))
+    assert read_facts(act, VOCABULARY, ["videoprotection"]).cameras == 2
+
+
+def test_a_plural_before_one_act_number_is_one_act_not_a_bundle():
+    act = Act(None, "Arrêtés 2025-BSP-OP-38 portant interdiction de rassemblements festifs à caractère musical dans le "
+              "département du Var", None, None)
+    assert read_facts(act, VOCABULARY, ["rave_ban"], department="83").kind == "initial"
 
 
 FACTS_LABELS = Path(__file__).parent / "data" / "facts"

@@ -32,8 +32,8 @@ from watchbot.match import rules
 from watchbot.publish import outbox
 from watchbot.publish.post import CONSERVATIVE_LIMIT, AccountRefused, Poster, PostFailed, RetryLater, TooLong
 from watchbot.publish.toot import Limit, TootInput, compose, content_warning, length, page_link
-from watchbot.run.status import report
 from watchbot.run.analysis import Analysis, ClassifiedAct
+from watchbot.run.status import report
 from watchbot.store import acts, documents, open_database, posts
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, PostRow, SourceRow
 from watchbot.store.states import PostState

@@ -11,7 +11,7 @@ text (« l'arrêté n° … du 24 avril 2025 », « la demande du … », « sig
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 MONTHS = {"janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
@@ -19,13 +19,22 @@ MONTHS = {"janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3,
           "novembre": 11, "nov": 11, "decembre": 12, "dec": 12}
 _WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_TIME = r"(?:\d{1,2}\s?(?:h|heures?)(?:\s?\d{2})?|minuit|midi)"
-_SEP = r"(?:\s*,)?\s+"
+# « 18h00 », « 18 h 30 », « 18 heures », « 18:00 », « 0 9h00 » (a leading zero split off), « minuit ».
+_TIME = r"(?:(?:0\s)?\d{1,2}\s?(?:heures?|h)(?:\s?\d{2})?|\d{1,2}:\d{2}|minuit|midi)"
+_SEP = r"(?:\s*[,:(]\s*|\s+)"
+# Words between a period and its hours: « du 14 au 20 juin inclus, chaque jour, de 18h00 à 02h00 ».
+_DAILY = r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement))*"
+# « de 22h au lendemain 6h », « 18h30 - 23h30 »
+_UNTIL = r"(?:\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+|\s?-\s?)"
 # How a date is written before it names another text, or the act's signature.
 REFERENCE = re.compile(
     r"(?:\b(?:arrete|ap|decret|loi|ordonnance|circulaire|courrier|lettre|demande|declaration|deliberation|avis|"
-    r"instruction|convention|jugement|decision|commission)\b[^;:]{0,60}\b(?:du|le|en date du)|\ben date du|"
-    r"\bsigne le|\bpublie le|\brecu le|\bdate du|(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
+    r"instruction|convention|jugement|decision|commission|recueil|raa)\b[^;:]{0,60}\b(?:du|le|en date du)|"
+    r"\ben date du|\bsigne le|\bpublie le|\brecu le|\bdate du|fait a [\w' -]{1,40}, le|"
+    r"(?:^|\n)\s*[\w'-]+(?: [\w'-]+){0,3}, le)\s*$")
+# The date line at the head of an act, just above its heading (« Grenoble, le 2 juillet 2024 ARRÊTÉ … »): the
+# day it was signed.
+DATELINE = (re.compile(r"[\w-], le\s*$"), re.compile(r"\s*\.?\s*(?:arrete|decision)\b"))
 PERIOD_WORDS = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong")
 DAYS_BEFORE_NEXT_YEAR = 180
 
@@ -41,13 +50,13 @@ def _date(name: str, *, day_only: bool = False) -> str:
 
 
 def _time(name: str) -> str:
-    return rf"(?P<{name}>{_TIME})"
+    return rf"(?P<{name}>{_TIME})\)?"
 
 
 def _slot(name: str) -> str:
     """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 »."""
-    return (rf"(?:{_SEP}(?:de|des|entre|a partir de|a)\s+{_time(name + '_from')}"
-            rf"(?:\s+(?:a|et|jusqu'a)\s+{_time(name + '_to')})?)?")
+    return (rf"(?:{_DAILY}{_SEP}(?:(?:de|des|entre|a partir de|a compter de|a)\s+)?{_time(name + '_from')}"
+            rf"(?:{_UNTIL}{_time(name + '_to')})?)?")
 
 
 RANGE = re.compile(
@@ -58,8 +67,22 @@ RANGE = re.compile(
 LIST = re.compile(
     rf"les\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
     rf"\s+et\s+{_WEEKDAY}(?P<last>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})\.?(?![a-z])(?:\s+(?P<y>\d{{4}}))?" + _slot("s"))
+# Hours written before the days: « de 18h00 le samedi 14 juin à 02h00 le dimanche 15 juin 2025 ».
+TIMED_RANGE = re.compile(
+    rf"(?:de|a partir de)\s+{_time('a_t')}\s+(?:le\s+|du\s+)?{_date('a', day_only=True)}"
+    rf"\s+(?:a|au|jusqu'a|jusqu'au)\s+{_time('b_t')}\s+(?:le\s+|du\s+)?{_date('b')}" + _slot("s"))
+# A file name's or a terse title's « - 27 au 30 06 25 ».
+BARE_RANGE = re.compile(rf"[-_(]\s?{_date('a', day_only=True)}\s+au\s+{_date('b')}" + _slot("s"))
 UNTIL = re.compile(rf"jusqu'au\s+{_date('b')}")
-SINGLE = re.compile(_date("a") + _slot("s"))
+SINGLE = re.compile(r"(?=[\dlmjvsdp])" + _date("a") + _slot("s"))  # a digit, a weekday or « premier »: fast
+# The slots after a day's first: « de 8h30 à 12h30 et de 14h00 à 18h00 ».
+MORE_SLOT = re.compile(rf"\s*(?:[,;]\s*)?(?:(?:et|puis|ainsi que)\s+)?(?:de|entre)\s+"
+                       rf"{_time('s_from')}{_UNTIL}{_time('s_to')}")
+# A slot before the day it applies to: « de 10h00 à 18h00 le 14 juin 2025 ».
+LEADING_SLOT = re.compile(rf"(?:de|entre|a partir de)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}{_SEP}(?:le\s+)?$")
+# Hours an article gives apart from its days: « Article 2 – La captation est autorisée de 10h00 à 18h00. »
+LONE_SLOT = re.compile(rf"\b(?:de|entre|a partir de)\s+{_time('s_from')}{_UNTIL}{_time('s_to')}")
+SIGNED = re.compile(r"(?:fait a [\w' -]{1,40}, le|\bsigne le)\s+" + _date("a"))
 ACT_DATE = re.compile(r"\b(?:arrete|ap|decision)\b[^;:]{0,40}?\bdu\s+" + _date("a"))
 
 
@@ -76,15 +99,53 @@ class Span:
 def periods(text: str, act_day: date | None) -> list[Span]:
     """The periods a folded text states, in the order they appear (dates naming other texts left out)."""
     found: list[Span] = []
-    for pattern in (RANGE, LIST, UNTIL, SINGLE):
+    for pattern in (TIMED_RANGE, RANGE, BARE_RANGE, LIST, UNTIL, SINGLE):
+        read: list[tuple[int, int]] = []
         for match in pattern.finditer(text):
-            if _is_reference(text, match.start()):
+            if _is_reference(text, match.start()) or _is_dateline(text, match):
                 continue
             span = _span(pattern, match, act_day)
             if span is not None:
-                found.append(span)
-            text = text[:match.start()] + " " * (match.end() - match.start()) + text[match.end():]
+                found.append(_with_slots(span, text, match))
+            read.append(match.span())
+        text = _blanked(text, read)  # what a pattern read, the next ones do not read again
     return sorted(found, key=lambda span: span.at)
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [text[last:start], " " * (end - start)]
+        last = end
+    return "".join(parts) + text[last:]
+
+
+def _with_slots(span: Span, text: str, match: re.Match[str]) -> Span:
+    """The span with the slots written after its first one, or before its day."""
+    if span.times:
+        return replace(span, times=span.times + _more_slots(text, match.end()))
+    leading = LEADING_SLOT.search(text, max(0, match.start() - 60), match.start())
+    return replace(span, times=_slots(leading)) if leading else span
+
+
+def _more_slots(text: str, end: int) -> tuple[str, ...]:
+    slots: tuple[str, ...] = ()
+    while found := MORE_SLOT.match(text, end):
+        slots, end = slots + _slots(found), found.end()
+    return slots
+
+
+def lone_slots(text: str) -> tuple[str, ...]:
+    """The slots of hours a folded text gives without a day (read where its days come without hours)."""
+    return tuple(dict.fromkeys(slot for found in LONE_SLOT.finditer(text) for slot in _slots(found)))
+
+
+def signed_on(signature: str) -> date | None:
+    """The day a folded signature gives (« Fait à Toulon, le 10 février 2025 »)."""
+    days = [day for found in SIGNED.finditer(signature) if (day := _parsed(found, "a", None, None))]
+    return _plain(days[-1]) if days else None
 
 
 def act_date(title: str) -> date | None:
@@ -97,6 +158,11 @@ def _is_reference(text: str, start: int) -> bool:
     before = text[max(0, start - 80):start]
     reference = REFERENCE.search(before)
     return reference is not None and not PERIOD_WORDS.search(before[reference.start():])
+
+
+def _is_dateline(text: str, match: re.Match[str]) -> bool:
+    before, after = DATELINE
+    return bool(before.search(text, max(0, match.start() - 8), match.start()) and after.match(text, match.end()))
 
 
 def _span(pattern: re.Pattern[str], match: re.Match[str], act_day: date | None) -> Span | None:
@@ -116,8 +182,8 @@ def _span(pattern: re.Pattern[str], match: re.Match[str], act_day: date | None) 
         start = date(start.year, start.month, start.day)
     if start and end and start > end and start.month == end.month:
         start = _month_before(start)
-    times = ((f"{_clock(match['a_t'] or '')}-{_clock(match['b_t'] or '', end=True)}",) if match["a_t"] or match["b_t"]
-             else _slots(match))
+    at, until = match.groupdict().get("a_t"), match.groupdict().get("b_t")
+    times = (f"{_clock(at or '')}-{_clock(until or '', end=True)}",) if at or until else _slots(match)
     return _dated(start, end, times, match.start(), act_day)
 
 
@@ -199,5 +265,6 @@ def _clock(written: str, end: bool = False) -> str:
         return ""
     if written in ("minuit", "midi"):
         return "12:00" if written == "midi" else "24:00" if end else "00:00"
+    written = re.sub(r"^0\s", "", written)  # « 0 9h00 »
     hours, minutes = re.match(r"(\d{1,2})\D*(\d{2})?", written).groups()  # type: ignore[union-attr]
     return f"{int(hours):02d}:{minutes or '00'}"

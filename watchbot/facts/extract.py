@@ -17,7 +17,7 @@ from typing import Collection
 from watchbot.core.models import Act, Commune, Facts
 from watchbot.core.text import one_line
 from watchbot.facts import places
-from watchbot.facts.dates import Span, act_date, periods
+from watchbot.facts.dates import Span, act_date, lone_slots, periods, signed_on
 from watchbot.facts.gazetteer import Gazetteer, gazetteer
 from watchbot.match.normalize import fold
 from watchbot.match.vocabulary import Term, Vocabulary
@@ -30,16 +30,23 @@ KIND_WORDS = re.compile(r"\b(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|re
                         r"|(?P<renewal>renouvel(?:ant|lement))"
                         r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
 NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
-           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "quinze": 15, "vingt": 20, "trente": 30}
-_NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")"
+           "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
+           "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
+_NUMBER = r"(?P<n>\d{1,3}|" + "|".join(NUMBERS) + r")(?:\s?\(\d{1,3}\))?"  # « deux (2) »
+# « Le nombre maximal de caméras pouvant procéder simultanément aux traitements est fixé à : deux (2) »,
+# « … ne peut excéder 2 », « Nombre de caméras : 2 »; « au moyen d'une caméra », « 2 caméras installées sur »,
+# « un drone équipé d'une caméra ». An aircraft is no camera: « au moyen de deux hélicoptères » says no number.
 CAMERAS = (
-    re.compile(r"nombre maximal de cameras[^.;]{0,160}?(?:fixe|porte) a " + _NUMBER + r"\b"),
-    re.compile(r"au moyen (?:de |d')" + _NUMBER + r" cameras?\b"),
-    re.compile(r"\b" + _NUMBER + r" cameras? (?:aeroportees?|installees? sur|pietons?|individuelles?)"),
+    re.compile(r"nombre (?:maximal |maximum )?de cameras[^.;]{0,160}?(?:(?:fixe|porte|limite) a|est de|"
+               r"(?:ne )?(?:peut|pourra|doit) (?:pas )?exceder|:)\s?:?\s" + _NUMBER + r"\b"),
+    re.compile(r"nombre (?:maximal |maximum )?de cameras\s?[:|]?\s?" + _NUMBER + r"\b"),
+    re.compile(r"(?:au moyen|equipee?s?) (?:de |d')" + _NUMBER + r" cameras?\b"),
+    re.compile(r"\b" + _NUMBER + r" cameras?[ -](?:aeroportees?|installees? sur|embarquees?|pietons?|individuelles?|"
+               r"de video-?protection)"),
 )
 # A CCTV system's cameras, counted where the authorisation lists them: « comportant 13 caméras intérieures »,
 # « comportant 2 caméras intérieures et 4 caméras extérieures ».
-SYSTEM_CAMERAS = re.compile(r"comportant ((?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?"
+SYSTEM_CAMERAS = re.compile(r"comportant ?((?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?"
                             r"(?:,? (?:et )?(?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?)*)")
 COUNT = re.compile(r"(\d{1,3}|[a-z]+) cameras?")
 ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\b")
@@ -55,7 +62,11 @@ BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departe
 MAX_TEXT = 40_000  # characters: some fifteen pages
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
-LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n")
+LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b")
+# The threat level the whole country lives under (« la posture Vigipirate », « la menace terroriste sur le
+# territoire national ») is the setting of every act of its time, not the purpose of this one.
+NATIONAL_THREAT = re.compile(r"vigipirate|urgence attentat|menace terroriste[^;]{0,40}territoire national|"
+                             r"peser sur la france")
 CLAUSE = re.compile(r"[^;]+")
 SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")  # not the dot of « l'article L.511-1 »
 DECIDES = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong|\bcree\b|est fixe")
@@ -115,7 +126,7 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
                  scope=scope, places=named,
                  purposes=_purposes(vocabulary.purposes, [title, dispositif, considerants], categories),
                  operators=_operators(vocabulary.operators, title, dispositif, categories),
-                 cameras=_cameras([dispositif, title]))
+                 cameras=_cameras([dispositif, title], fold(text.considerants)))
 
 
 def kind(title: str) -> str:
@@ -125,14 +136,15 @@ def kind(title: str) -> str:
 
 
 def _own_clauses(considerants: str) -> str:
-    return ";".join(clause for clause in CLAUSE.findall(considerants) if not LAW_CLAUSE.search(clause))
+    return ";".join(clause for clause in CLAUSE.findall(considerants) 
+                    if not LAW_CLAUSE.search(clause) and not NATIONAL_THREAT.search(clause))
 
 
 def _act_day(ref: str | None, signature: str, title: str) -> date | None:
     """The act's date: in its identifier (« 83-2025-02-10-00001 »), else its signature's, else its title's."""
     if ref and (found := ACT_DAY.search(ref)):
         return date(int(found["y"]), int(found["m"]), int(found["d"]))
-    days = [span.end for span in periods(signature, None) if span.end]
+    days = [day for day in [signed_on(signature)] if day] or [span.end for span in periods(signature, None) if span.end]
     if days or (days := [day for day in [act_date(title)] if day]):
         return days[-1]
     if ref and (year := ACT_YEAR.search(ref)):
@@ -151,15 +163,23 @@ def _in_title(line: str, title: str) -> bool:
 
 
 def _period(texts: list[str], act_day: date | None) -> Span:
-    """The span from the earliest to the latest day of the first text that states a period."""
-    for text in texts:
+    """The span from the earliest to the latest day of the first text that states a period; its hours, else
+    those a deciding sentence gives apart (« Article 2 – La captation est autorisée de 10h00 à 18h00 »), else
+    those of the title, which names the same operation."""
+    for index, text in enumerate(texts):
         spans = [span for span in periods(text, act_day) if not _recalled(span, act_day)]
         starts = [span.start for span in spans if span.start]
         ends = [span.end for span in spans if span.end]
         if starts or ends:
-            times = tuple(dict.fromkeys(time for span in spans for time in span.times))
+            times = _times(spans) or lone_slots(";".join(_deciding(text, DECIDES)))
+            for other in texts[index + 1:]:
+                times = times or _times(periods(other, act_day))
             return Span(min(starts, default=None), max(ends, default=None), times, spans[0].at)
     return Span(None, None, (), 0)
+
+
+def _times(spans: list[Span]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(time for span in spans for time in span.times))
 
 
 def _recalled(span: Span, act_day: date | None) -> bool:
@@ -172,7 +192,7 @@ def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ..
     or of the articles that decide."""
     if _private(categories) and (named := places.establishment(text.title, found)):
         return named, True
-    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES))])
+    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES, raw=True))])
     return (named, is_site) if named or is_site else (places.recounted(text.considerants), False)
 
 
@@ -204,24 +224,34 @@ def _private(categories: Collection[str]) -> bool:
     return bool(categories) and set(categories) <= PRIVATE_SYSTEMS
 
 
-def _deciding(dispositif: str, decides: re.Pattern[str]) -> list[str]:
-    """The sentences of the articles (raw or folded) that decide (authorise, ban, institute…)."""
-    return [sentence for sentence in SENTENCE_END.split(dispositif) if decides.search(fold(sentence))]
+def _deciding(dispositif: str, decides: re.Pattern[str], *, raw: bool = False) -> list[str]:
+    """The sentences of the articles (folded, or ``raw``) that decide (authorise, ban, institute…)."""
+    return [sentence for sentence in SENTENCE_END.split(dispositif)
+            if decides.search(fold(sentence) if raw else sentence)]
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
     return tuple(term.name for term in terms if any(next(term.spans(text), None) for text in texts))
 
 
-def _cameras(texts: list[str]) -> int | None:
+def _cameras(texts: list[str], considerants: str) -> int | None:
+    """The cameras the articles authorise, else the title's; a considérant tells how many were asked for, but
+    « comportant N caméras » is only written where a CCTV system is authorised, wherever a garbled heading
+    (« Arréte ») left that article."""
     for text in texts:
-        if listed := SYSTEM_CAMERAS.search(text):
-            counts = [_number(count) for count in COUNT.findall(listed.group(1))]
-            if all(count is not None for count in counts):
-                return sum(count for count in counts if count is not None)
+        if (count := _system_cameras(text)) is not None:
+            return count
         for pattern in CAMERAS:
             if found := pattern.search(text):
                 return _number(found["n"])
+    return _system_cameras(considerants)
+
+
+def _system_cameras(text: str) -> int | None:
+    if listed := SYSTEM_CAMERAS.search(text):
+        counts = [_number(count) for count in COUNT.findall(listed.group(1))]
+        if all(count is not None for count in counts):
+            return sum(count for count in counts if count is not None)
     return None
 
 

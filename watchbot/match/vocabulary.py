@@ -36,9 +36,11 @@ class Term:
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """Where ``text`` says it: each span of its words that no ``unless`` words cover."""
-        cancelled = [span for finder in self.unless for span in finder.finditer(text)]
+        cancelled: list[tuple[int, int]] | None = None  # looked for once a word is found
         for finder in self.words:
             for start, end in finder.finditer(text):
+                if cancelled is None:
+                    cancelled = [span for finder in self.unless for span in finder.finditer(text)]
                 if not any(left <= start and end <= right for left, right in cancelled):
                     yield start, end
 
