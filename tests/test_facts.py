@@ -286,7 +286,7 @@ def test_eval_facts_prints_the_tune_errors_and_only_the_held_out_scores(capsys):
     assert [line.split()[0] for line in held_out.splitlines()[2:]] == list(FIELDS)
 
 
-@pytest.mark.parametrize("field", ["kind", "start", "end"])
+@pytest.mark.parametrize("field", ["kind", "start", "end", "cameras"])
 def test_facts_read_on_held_out_acts_meet_the_targets(field):
     """Issue 22's target (precision ≥ 0.95, recall ≥ 0.90) where it is met; the message keeps to counts."""
     report = evaluate_facts(label_files(FACTS_LABELS, "held-out"), corpus("."), VOCABULARY)
