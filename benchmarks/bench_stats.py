@@ -5,8 +5,10 @@
 The archive: N acts (default 1,000,000) in RAA of ACTS_PER_DOCUMENT, from 100 prefectures over three years;
 every act matched in one category, with one or two purposes, an operator, a commune (two for one act in ten)
 and its département(s), and a period of 1 to 30 days starting up to two weeks after its RAA. One act in
-twenty is a republication (the key of an earlier act). Loaded with Core executemany at the schema's head,
-then counted through watchbot.store.stats, median of RUNS after one warm-up.
+twenty is a republication (the key of an earlier act). Loaded with Core executemany at the schema's head (the
+database's triggers keep act_firsts and mark the months of the summary stale, as for the app's writes), the
+summary refreshed as `watchbot stats` does first (watchbot.store.summary.refresh, timed), then counted through
+watchbot.store.stats, median of RUNS after one warm-up.
 PostgreSQL is the throw-away server of the tests (Debian's binaries, default settings).
 """
 
@@ -25,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from tests.support import postgres  # the tests' throw-away PostgreSQL server
-from watchbot.store import connect, migrate
+from watchbot.store import connect, migrate, summary
 from watchbot.store.stats import count
 
 ACTS_PER_DOCUMENT = 50
@@ -114,9 +116,13 @@ def load(url: str, total: int) -> float:
 
 def measure(label: str, url: str, total: int) -> None:
     loaded = load(url, total)
-    print(f"  {label}: {total:,} acts loaded in {loaded:.0f} s")
+    print(f"  {label}: {total:,} acts loaded in {loaded:.0f} s", flush=True)
     engine = connect(url)
-    with sessionmaker(engine)() as session:
+    sessions = sessionmaker(engine)
+    start = time.perf_counter()
+    months = summary.refresh(sessions)
+    print(f"    summary of {months} months refreshed in {time.perf_counter() - start:.0f} s", flush=True)
+    with sessions() as session:
         for by in QUESTIONS:
             found = count(session, by)  # warm-up
             times = []
@@ -126,7 +132,7 @@ def measure(label: str, url: str, total: int) -> None:
                 times.append(time.perf_counter() - start)
             print(f"    stats --by {' --by '.join(by) or '(nothing)':28} median {statistics.median(times):6.2f} s, "
                   f"max {max(times):6.2f} s over {RUNS}; {len(found):,} rows, {sum(row.acts for row in found):,} "
-                  f"acts counted")
+                  f"acts counted", flush=True)
     engine.dispose()
 
 
