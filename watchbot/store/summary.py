@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from sqlalchemy import Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
@@ -103,35 +103,37 @@ def _cells(session: Session, months: set[str], category: str | None = None,
         for act_id, name in session.execute(select(MatchRow.act_id, MatchRow.category).distinct().join(
                 ActFirstRow, ActFirstRow.act_id == MatchRow.act_id).where(within)):
             values[act_id, "category"].append(name)
-    cells: dict[Key, Cell] = defaultdict(Cell)
+    counted: dict[Key, int] = defaultdict(int)
+    periods: dict[Key, list[tuple[int, int]]] = defaultdict(list)
+    months_of: dict[date | None, str] = {}
     for act in session.execute(select(ActFirstRow.act_id, ActFirstRow.published, ActFirstRow.kind,
                                       ActFirstRow.source_code, ActFirstRow.period_start, ActFirstRow.period_end)
                                .where(within)):
-        month = act.published.strftime("%Y-%m") if act.published else NONE
+        month = months_of.get(act.published) or months_of.setdefault(
+            act.published, act.published.strftime("%Y-%m") if act.published else NONE)
         period = ((act.period_start.toordinal(), act.period_end.toordinal())
                   if act.period_start and act.period_end and act.period_end >= act.period_start else None)
         for key in _keys(act, month, values, category, facet):
-            cell = cells[key]
-            cell.acts += 1
+            counted[key] += 1
             if period:
-                cell.periods.append(period)
-    for cell in cells.values():
-        cell.periods = _union(cell.periods)
-    return cells
+                periods[key].append(period)
+    return {key: Cell(acts, _union(periods[key])) for key, acts in counted.items()}
 
 
 def _keys(act: Row, month: str, values: dict[tuple[int, str], list[str]], category: str | None,
-          facet: str | None) -> Iterable[Key]:
+          facet: str | None) -> list[Key]:
     """The cells an act counts in."""
     categories = values.get((act.act_id, "category"), [])
     dimensions = {NONE: [NONE], "kind": [act.kind or NONE], "source": [act.source_code], "category": categories,
                   **{name: values.get((act.act_id, name)) or [NONE] for name in FACETS}}
+    if facet is not None:
+        dimensions = {facet: dimensions[facet]}
+    keys = []
     for counted in [NONE, *categories] if category is None else [category]:
-        if counted not in (NONE, *categories):
-            continue
-        for name in dimensions if facet is None else [facet]:
-            if not (counted and name == "category"):
-                yield from ((month, counted, name, value) for value in dimensions[name])
+        if counted == NONE or counted in categories:
+            keys += [(month, counted, name, value) for name, found in dimensions.items()
+                     if not (counted and name == "category") for value in found]
+    return keys
 
 
 def _first_day(month: str, later: int = 0) -> date:
