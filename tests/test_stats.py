@@ -97,11 +97,13 @@ def expected_by_month_and_purpose(acts: list[tuple[dict, dict]]) -> dict[tuple, 
     return {group: (counted[group], len(days[group])) for group in counted}
 
 
-def test_stats_by_month_and_purpose_equal_the_counts_of_the_labels(var_archive, capsys):
+def test_stats_by_month_and_purpose_equal_the_counts_of_the_labels(var_archive, database_url, capsys):
     config, acts = var_archive
-    assert len(acts) == 19
+    assert len(acts) == 19 and summary.stale(open_database(database_url)) > 0
     assert main(["stats", "--by", "month", "--by", "purpose", "--format", "json", "--config", str(config)]) == 0
-    found = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    assert printed.err == "" and summary.stale(open_database(database_url)) == 0  # brought up to date, quietly
+    found = json.loads(printed.out)
     assert {(row["month"], row["purpose"]): (row["acts"], row["days"]) for row in found} == \
         expected_by_month_and_purpose(acts)
     assert list(found[0]) == ["month", "purpose", "acts", "days"]
