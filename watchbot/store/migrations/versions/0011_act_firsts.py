@@ -12,9 +12,10 @@ count reads one narrow table instead of searching every act's copies.
 
 Triggers keep it right whatever writes: a match stored or deleted (a reading, a reclassification), an act
 deleted (with its document) or its facts changed, a document's date changed. Each recomputes the keys it
-touches. On PostgreSQL the recomputation first takes a transaction-level advisory lock per key, so that two
-writers storing copies of one key at once (backfill workers) see each other's copy: the second waits for the
-first to commit, then reads it.
+touches. On PostgreSQL the recomputation first takes a transaction-level advisory lock, so that two writers
+storing copies of one key at once (backfill workers) see each other's copy: the second waits for the first to
+commit, then reads it. One lock for all keys (a transaction holds it until it commits, and a reading's
+transaction is short): one per key would overflow the lock table on a bulk write and could deadlock.
 
 stats_cells: the counts of the first copies by month of their RAA, per category ('' for all) and per value of
 one dimension (facet '' for none; value '' for an act without one), with the union of their periods; a summary
@@ -72,9 +73,10 @@ SQLITE_MARKS = {  # the months made stale
                                   "OLD.act_id".format(month=MONTHS["sqlite"].format("published"))),
 }
 
+WRITERS_LOCK = 0x66697273  # "firs": PostgreSQL's advisory lock of act_firsts' writers, until their commit
 POSTGRESQL_FUNCTIONS = {
     "act_firsts_refresh(keys text[]) RETURNS void": f"""BEGIN
-        PERFORM pg_advisory_xact_lock(hashtext(key)) FROM (SELECT DISTINCT unnest(keys) AS key ORDER BY 1) AS locked;
+        PERFORM pg_advisory_xact_lock({WRITERS_LOCK});
         {_refresh("SELECT unnest(keys)")}
     END""",
     "act_firsts_matches_changed() RETURNS trigger": """BEGIN
