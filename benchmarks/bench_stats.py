@@ -23,11 +23,12 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
 from tests.support import postgres  # the tests' throw-away PostgreSQL server
 from watchbot.store import connect, migrate, summary
+from watchbot.store.models import ActFacetRow, MatchRow
 from watchbot.store.stats import count
 
 ACTS_PER_DOCUMENT = 50
@@ -62,7 +63,8 @@ def batch(first_document: int, documents: int, acts_before: int, shuffler: rando
             end = start + timedelta(days=shuffler.choice((0, 0, 0, 1, 2, 6, 29)))
             rows["acts"].append({"id": act_id, "document_id": document_id, "key": f"k{key}", "start": start,
                                  "end": end})
-            rows["matches"].append({"act_id": act_id, "category": shuffler.choice(CATEGORIES)})
+            rows["matches"].append({"act_id": act_id, "category": shuffler.choice(CATEGORIES), "rule": "r", "page": 1,
+                                    "excerpt": "", "words": ""})
             _facts(rows, act_id, source, shuffler)
     return rows
 
@@ -85,12 +87,15 @@ INSERTS = {
     "acts": "INSERT INTO acts (id, document_id, title, first_page, last_page, key, fingerprint, kind, period_start, "
             "period_end, scope) VALUES (:id, :document_id, 'Arrêté', 1, 1, :key, :key, 'initial', :start, :end, "
             "'commune')",
-    "matches": "INSERT INTO matches (act_id, category, rule, page, excerpt, words) "
-               "VALUES (:act_id, :category, 'r', 1, '', '')",
-    "facets": "INSERT INTO act_facets (act_id, facet, value, position) VALUES (:act_id, :facet, :value, :position)",
     "communes": "INSERT INTO act_communes (act_id, position, insee, name, department, commune_kind) "
                 "VALUES (:act_id, :position, :insee, 'Commune', :department, 'commune')",
 }
+
+
+# The tables whose triggers run once a statement on PostgreSQL: rows written as the ORM writes them (several in
+# one INSERT), not one statement a row.
+MANY_VALUES = {"matches": MatchRow.__table__, "facets": ActFacetRow.__table__}
+ROWS_A_STATEMENT = 1000
 
 
 def load(url: str, total: int) -> float:
@@ -108,6 +113,9 @@ def load(url: str, total: int) -> float:
         with engine.begin() as connection:
             for table, statement in INSERTS.items():
                 connection.execute(text(statement), rows[table])
+            for table, rows_of in MANY_VALUES.items():  # after acts
+                for start in range(0, len(rows[table]), ROWS_A_STATEMENT):
+                    connection.execute(insert(rows_of).values(rows[table][start:start + ROWS_A_STATEMENT]))
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     engine.dispose()
