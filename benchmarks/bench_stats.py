@@ -5,8 +5,10 @@
 The archive: N acts (default 1,000,000) in RAA of ACTS_PER_DOCUMENT, from 100 prefectures over three years;
 every act matched in one category, with one or two purposes, an operator, a commune (two for one act in ten)
 and its département(s), and a period of 1 to 30 days starting up to two weeks after its RAA. One act in
-twenty is a republication (the key of an earlier act). Loaded with Core executemany at the schema's head,
-then counted through watchbot.store.stats, median of RUNS after one warm-up.
+twenty is a republication (the key of an earlier act). Loaded with Core executemany at the schema's head (the
+database's triggers keep act_firsts and mark the months of the summary stale, as for the app's writes), the
+summary refreshed as `watchbot stats` does first (watchbot.store.summary.refresh, timed), then counted through
+watchbot.store.stats, median of RUNS after one warm-up.
 PostgreSQL is the throw-away server of the tests (Debian's binaries, default settings).
 """
 
@@ -21,11 +23,12 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import sessionmaker
 
 from tests.support import postgres  # the tests' throw-away PostgreSQL server
-from watchbot.store import connect, migrate
+from watchbot.store import connect, migrate, summary
+from watchbot.store.models import ActFacetRow, MatchRow
 from watchbot.store.stats import count
 
 ACTS_PER_DOCUMENT = 50
@@ -60,7 +63,8 @@ def batch(first_document: int, documents: int, acts_before: int, shuffler: rando
             end = start + timedelta(days=shuffler.choice((0, 0, 0, 1, 2, 6, 29)))
             rows["acts"].append({"id": act_id, "document_id": document_id, "key": f"k{key}", "start": start,
                                  "end": end})
-            rows["matches"].append({"act_id": act_id, "category": shuffler.choice(CATEGORIES)})
+            rows["matches"].append({"act_id": act_id, "category": shuffler.choice(CATEGORIES), "rule": "r", "page": 1,
+                                    "excerpt": "", "words": ""})
             _facts(rows, act_id, source, shuffler)
     return rows
 
@@ -83,12 +87,15 @@ INSERTS = {
     "acts": "INSERT INTO acts (id, document_id, title, first_page, last_page, key, fingerprint, kind, period_start, "
             "period_end, scope) VALUES (:id, :document_id, 'Arrêté', 1, 1, :key, :key, 'initial', :start, :end, "
             "'commune')",
-    "matches": "INSERT INTO matches (act_id, category, rule, page, excerpt, words) "
-               "VALUES (:act_id, :category, 'r', 1, '', '')",
-    "facets": "INSERT INTO act_facets (act_id, facet, value, position) VALUES (:act_id, :facet, :value, :position)",
     "communes": "INSERT INTO act_communes (act_id, position, insee, name, department, commune_kind) "
                 "VALUES (:act_id, :position, :insee, 'Commune', :department, 'commune')",
 }
+
+
+# The tables whose triggers run once a statement on PostgreSQL: rows written as the ORM writes them (several in
+# one INSERT), not one statement a row.
+MANY_VALUES = {"matches": MatchRow.__table__, "facets": ActFacetRow.__table__}
+ROWS_A_STATEMENT = 1000
 
 
 def load(url: str, total: int) -> float:
@@ -106,6 +113,9 @@ def load(url: str, total: int) -> float:
         with engine.begin() as connection:
             for table, statement in INSERTS.items():
                 connection.execute(text(statement), rows[table])
+            for table, rows_of in MANY_VALUES.items():  # after acts
+                for start in range(0, len(rows[table]), ROWS_A_STATEMENT):
+                    connection.execute(insert(rows_of).values(rows[table][start:start + ROWS_A_STATEMENT]))
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
     engine.dispose()
@@ -114,9 +124,13 @@ def load(url: str, total: int) -> float:
 
 def measure(label: str, url: str, total: int) -> None:
     loaded = load(url, total)
-    print(f"  {label}: {total:,} acts loaded in {loaded:.0f} s")
+    print(f"  {label}: {total:,} acts loaded in {loaded:.0f} s", flush=True)
     engine = connect(url)
-    with sessionmaker(engine)() as session:
+    sessions = sessionmaker(engine)
+    start = time.perf_counter()
+    months = summary.refresh(sessions)
+    print(f"    summary of {months} months refreshed in {time.perf_counter() - start:.0f} s", flush=True)
+    with sessions() as session:
         for by in QUESTIONS:
             found = count(session, by)  # warm-up
             times = []
@@ -126,7 +140,7 @@ def measure(label: str, url: str, total: int) -> None:
                 times.append(time.perf_counter() - start)
             print(f"    stats --by {' --by '.join(by) or '(nothing)':28} median {statistics.median(times):6.2f} s, "
                   f"max {max(times):6.2f} s over {RUNS}; {len(found):,} rows, {sum(row.acts for row in found):,} "
-                  f"acts counted")
+                  f"acts counted", flush=True)
     engine.dispose()
 
 

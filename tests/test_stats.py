@@ -8,18 +8,26 @@ import json
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+from threading import Thread
 
 import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from tests.support.corpus import DATA, corpus
 from watchbot.cli import main
 from watchbot.core.models import Act, Facts, Match
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.run.analysis import ClassifiedAct
-from watchbot.store import open_database
-from watchbot.store.models import DocumentRow, SourceRow
+from watchbot.fetch import Download
+from watchbot.run.analysis import Analysis
+from watchbot.store import acts as stored_acts
+from watchbot.store import connect, documents, migrate, open_database
+from watchbot.store.models import ActRow, DocumentRow, MatchRow, SourceRow
 from watchbot.store.records import act_row
-from watchbot.store.stats import count, days_covered
+from watchbot.store import summary
+from watchbot.store.models import StatsCellRow, StatsStaleRow
+from watchbot.store.stats import count, count_acts, days_covered
 
 LABELS = DATA / "facts" / "tune" / "var-nord-idf.csv"
 REPUBLISHED = "83-2025-02-10-00001"  # stored again in a later RAA: counted once, in its first RAA's month
@@ -89,11 +97,13 @@ def expected_by_month_and_purpose(acts: list[tuple[dict, dict]]) -> dict[tuple, 
     return {group: (counted[group], len(days[group])) for group in counted}
 
 
-def test_stats_by_month_and_purpose_equal_the_counts_of_the_labels(var_archive, capsys):
+def test_stats_by_month_and_purpose_equal_the_counts_of_the_labels(var_archive, database_url, capsys):
     config, acts = var_archive
-    assert len(acts) == 19
+    assert len(acts) == 19 and summary.stale(open_database(database_url)) > 0
     assert main(["stats", "--by", "month", "--by", "purpose", "--format", "json", "--config", str(config)]) == 0
-    found = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    assert printed.err == "" and summary.stale(open_database(database_url)) == 0  # brought up to date, quietly
+    found = json.loads(printed.out)
     assert {(row["month"], row["purpose"]): (row["acts"], row["days"]) for row in found} == \
         expected_by_month_and_purpose(acts)
     assert list(found[0]) == ["month", "purpose", "acts", "days"]
@@ -183,3 +193,167 @@ def test_export_to_parquet(var_archive, tmp_path):
                  str(config)]) == 0
     table = parquet.read_table(tmp_path / "acts.parquet").to_pylist()
     assert len(table) == len(acts) and {row["published"] for row in table} >= {date(2025, 2, 10)}
+
+
+# The first copies as counted before migration 0011, by searching each act's copies: the reference.
+REFERENCE = """SELECT acts.id, acts.kind, acts.period_start, acts.period_end, documents.published,
+        documents.source_code
+    FROM acts JOIN documents ON documents.id = acts.document_id
+    WHERE EXISTS (SELECT 1 FROM matches WHERE matches.act_id = acts.id)
+    AND NOT EXISTS (SELECT 1 FROM acts AS other JOIN documents AS its ON its.id = other.document_id
+        WHERE other.key = acts.key AND other.id <> acts.id
+        AND EXISTS (SELECT 1 FROM matches WHERE matches.act_id = other.id)
+        AND (its.published < documents.published
+             OR (its.published IS NOT NULL AND documents.published IS NULL)
+             OR (other.id < acts.id AND (its.published = documents.published
+                                         OR (its.published IS NULL AND documents.published IS NULL)))))"""
+MARKED = "SELECT act_id, kind, period_start, period_end, published, source_code FROM act_firsts"
+
+
+def copy_of(key: str, start: date, days: int = 1, matched: bool = True) -> ClassifiedAct:
+    return ClassifiedAct(Act(key, "Arrêté", 1, 1), (Match("drones", "r", 1, ""),) if matched else (),
+                         Facts(start=start, end=start + timedelta(days - 1)), "83")
+
+
+def test_the_first_copy_follows_readings_reclassifications_and_deletions(database_url):
+    sessions = open_database(database_url)
+    with sessions() as session:
+        session.add(SourceRow(code="pref83", name="Préfecture du Var"))
+        session.flush()
+        session.add_all(DocumentRow(id=number, source_code="pref83", url=f"https://a/{number}.pdf", published=day)
+                        for number, day in ((1, date(2025, 5, 1)), (2, date(2025, 4, 1)), (3, None),
+                                            (4, date(2025, 4, 1))))
+        session.commit()
+
+    def read(document_id: int, *found: ClassifiedAct) -> list[int]:
+        download = Download(f"https://a/{document_id}.pdf", Path("a.pdf"), "0" * 64, 1)
+        return documents.record_reading(sessions, document_id, download, Analysis((), (), found), ())
+
+    def counted() -> list[tuple]:
+        with sessions() as session:
+            assert set(session.execute(text(MARKED))) == set(session.execute(text(REFERENCE)))
+            return [(row.values, row.acts, row.days) for row in count(session, ["month"])]
+
+    read(1, copy_of("x", date(2025, 5, 2)), copy_of("y", date(2025, 5, 2), matched=False))
+    assert counted() == [(("2025-05",), 1, 1)]
+    read(3, copy_of("x", date(2025, 1, 1), 2))  # undated: the dated copy stays first
+    assert counted() == [(("2025-05",), 1, 1)]
+    [april] = read(2, copy_of("x", date(2025, 4, 2), 3))  # stored later, published earlier: it counts
+    assert counted() == [(("2025-04",), 1, 3)]
+    same_day, _ = read(4, copy_of("x", date(2025, 4, 5), 4), copy_of("y", date(2025, 4, 5)))
+    assert counted() == [(("2025-04",), 2, 4)]  # x from document 2 (stored first that day), y from document 4
+    stored_acts.replace_readings(sessions, {april: copy_of("x", date(2025, 4, 2), matched=False)}, (), ())
+    assert counted() == [(("2025-04",), 2, 4)]  # x now from document 4: 4 days, y's day within them
+    stored_acts.replace_readings(sessions, {same_day: copy_of("x", date(2025, 4, 20), 10)}, (), ())
+    assert counted() == [(("2025-04",), 2, 11)]
+    with sessions() as session:
+        session.delete(session.get_one(DocumentRow, 4))  # the ORM's cascade
+        session.commit()
+    assert counted() == [(("2025-05",), 1, 1)]
+    with sessions() as session:
+        session.execute(text("DELETE FROM documents WHERE id = 1"))  # the database's cascade
+        session.commit()
+    assert counted() == [((None,), 1, 2)]
+
+
+def test_the_first_copy_is_filled_by_the_migration_for_the_acts_stored_before(new_database):
+    database_url = new_database()
+    engine = connect(database_url)
+    migrate(engine, "0010")
+    with Session(engine) as session:
+        session.add(SourceRow(code="pref83", name="Préfecture du Var"))
+        session.flush()
+        for number, day in ((1, date(2025, 5, 1)), (2, date(2025, 4, 1)), (3, None)):
+            session.add(DocumentRow(id=number, source_code="pref83", url=f"https://a/{number}.pdf", published=day))
+        session.flush()
+        for number, key, matched in ((1, "x", True), (2, "x", True), (3, "x", True), (1, "y", False), (3, "z", True)):
+            session.execute(text("INSERT INTO acts (document_id, title, key, fingerprint) VALUES (:n, '', :k, :k)"),
+                            {"n": number, "k": key})
+            if matched:
+                session.execute(text("INSERT INTO matches (act_id, category, rule, excerpt, words) "
+                                     "SELECT max(id), 'drones', 'r', '', '' FROM acts"))
+        session.commit()
+    migrate(engine)
+    with engine.connect() as connection:
+        assert sorted(connection.execute(text("SELECT key, published IS NULL FROM act_firsts"))) == [
+            ("x", False), ("z", True)]
+        assert set(connection.execute(text(MARKED))) == set(connection.execute(text(REFERENCE)))
+    engine.dispose()
+
+
+def test_two_writers_storing_copies_of_one_act_at_once_agree_on_its_first(database_url):
+    """Backfill workers on PostgreSQL: the copy published first counts, whichever commits first."""
+    engine = connect(database_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    migrate(engine)
+    with Session(engine) as session:
+        session.add(SourceRow(code="pref83", name="Préfecture du Var"))
+        session.flush()
+        session.add_all([DocumentRow(id=1, source_code="pref83", url="https://a/1.pdf", published=date(2025, 5, 1)),
+                         DocumentRow(id=2, source_code="pref83", url="https://a/2.pdf", published=date(2025, 4, 1))])
+        session.commit()
+
+    def store_copy(session: Session, document_id: int) -> None:
+        session.add(ActRow(document_id=document_id, title="", key="x", fingerprint="x",
+                           matches=[MatchRow(category="drones", rule="r", excerpt="")]))
+        session.flush()
+
+    with Session(engine) as later:
+        store_copy(later, 1)  # the May copy, not committed yet
+        other = Thread(target=lambda: _commit(engine, store_copy, 2))  # the April copy: waits for the May one
+        other.start()
+        other.join(1)
+        assert other.is_alive()
+        later.commit()
+    other.join(30)
+    with engine.connect() as connection:
+        assert list(connection.execute(text("SELECT published FROM act_firsts"))) == [(date(2025, 4, 1),)]
+        assert set(connection.execute(text(MARKED))) == set(connection.execute(text(REFERENCE)))
+    engine.dispose()
+
+
+def _commit(engine, write, *arguments) -> None:
+    with Session(engine) as session:
+        write(session, *arguments)
+        session.commit()
+
+
+SUMMED = [[], ["month"], ["department"], ["month", "purpose"], ["month", "category"], ["kind"], ["source", "month"],
+          ["operator"], ["category"]]
+
+
+def test_the_summary_counts_as_the_acts_do_while_stale_and_once_refreshed(var_archive, database_url):
+    sessions = open_database(database_url)
+
+    def same_counts() -> None:
+        with sessions() as session:
+            for by in SUMMED:
+                for categories in ([], ["drones"], ["videoprotection"]):
+                    if summary.answers(by, categories, None, None):
+                        assert set(count(session, by, categories)) == set(count_acts(session, by, categories,
+                                                                                     None, None)), (by, categories)
+
+    def stale() -> list[str]:
+        with sessions() as session:
+            return sorted(session.scalars(select(StatsStaleRow.month)))
+
+    months = stale()
+    assert "2025-02" in months and len(months) > 3
+    same_counts()
+    assert summary.refresh(sessions) == len(months) and stale() == []
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(StatsCellRow)) > 50
+    same_counts()
+    [title] = [row["title"] for row in labelled() if row["ref"] == REPUBLISHED]
+    republished = ClassifiedAct(Act(REPUBLISHED, title, 1, 1), (Match("drones", "r", 1, ""),),
+                                Facts(start=date(2025, 1, 2), end=date(2025, 1, 4)), "83")
+    with sessions() as session:
+        session.add(DocumentRow(source_code="pref83", url="https://www.var.gouv.fr/b.pdf", title="RAA",
+                                published=date(2024, 12, 30),
+                                acts=[act_row(republished), act_row(copy_of("new", date(2025, 1, 2)))]))
+        session.commit()
+    assert stale() == ["2024-12", "2025-02"]  # the republished act leaves February for December
+    same_counts()
+    assert summary.refresh(sessions) == 2 and stale() == []
+    same_counts()

@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+from contextlib import nullcontext
 from typing import Sequence
 
 from rich.console import Console
@@ -15,7 +16,7 @@ from watchbot import config as configuration
 from watchbot.commands import config_option, iso_date
 from watchbot.core.errors import ExitCode
 from watchbot.facts.gazetteer import gazetteer
-from watchbot.store import open_database
+from watchbot.store import Sessions, open_database, summary, unavailable
 from watchbot.store.stats import DIMENSIONS, Count, count
 
 FORMATS = ("table", "csv", "json")
@@ -50,7 +51,9 @@ def register(commands, common) -> None:
 def handle(args) -> int:
     config = configuration.load(args.config)
     by = list(dict.fromkeys(args.by))
-    with open_database(config.db_url)() as session:
+    sessions = open_database(config.db_url)
+    _refresh(sessions)
+    with sessions() as session:
         counts = count(session, by, args.category, args.since, args.until)
     if args.format == "json":
         json.dump(rows(by, counts), sys.stdout, ensure_ascii=False, indent=2)
@@ -62,6 +65,23 @@ def handle(args) -> int:
     else:
         Console(soft_wrap=True).print(table(by, counts))
     return ExitCode.OK
+
+
+def _refresh(sessions: Sessions) -> None:
+    """Bring the summary up to date first (a spinner on a terminal when there is much to do): the counts are
+    exact without it, only slower; a database busy with a run is left as it is."""
+    console = Console(stderr=True)
+    stale = summary.stale(sessions)
+    if not stale:
+        return
+    status = console.status(f"Counting the acts of {stale} months again…") if console.is_terminal and stale > 2 \
+        else nullcontext()
+    try:
+        with status:
+            summary.refresh(sessions)
+    except Exception as error:
+        if not unavailable(error):  # busy or locked: the counts read the stale months afresh
+            raise
 
 
 def rows(by: Sequence[str], counts: Sequence[Count]) -> list[dict]:

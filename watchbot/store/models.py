@@ -190,6 +190,44 @@ class ActFacetRow(Base):
     position: Mapped[int] = mapped_column(Integer)  # the order of the value in its fact
 
 
+class ActFirstRow(Base):
+    """The copy counted of each act (its first RAA's, migration 0011), with the values counted; written by the
+    database's triggers only."""
+
+    __tablename__ = "act_firsts"
+    __table_args__ = (UniqueConstraint("key", name="uq_act_firsts_key"),)
+
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    published: Mapped[date | None] = mapped_column(Date)
+    source_code: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
+
+
+class StatsCellRow(Base):
+    """The first copies of a month (their RAA's; '' undated) counted, per category ('' all) and value of a
+    dimension (facet '' none; value '' none): watchbot.store.summary."""
+
+    __tablename__ = "stats_cells"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    category: Mapped[str] = mapped_column(String(80), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    acts: Mapped[int] = mapped_column(Integer)
+    periods: Mapped[str] = mapped_column(Text)  # the union of their periods: "first:last" day ordinals, by ","
+
+
+class StatsStaleRow(Base):
+    """A month whose stats_cells are out of date (marked by the database's triggers)."""
+
+    __tablename__ = "stats_stale"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+
+
 class PostRow(Base):
     """The outbox: one row per (act, account), written with the act's matches."""
 

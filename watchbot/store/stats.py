@@ -16,21 +16,13 @@ from typing import Iterable, Sequence
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from watchbot.store import summary
+
 DIMENSIONS = ("month", "week", "department", "commune", "purpose", "operator", "kind", "source", "category")
 
 # The acts, each once: the copy in its first RAA (published first; among copies published the same day or
-# undated, the first stored). A search of the key's index for each act, cheaper than numbering them all.
-FIRSTS = """SELECT acts.id, acts.kind, acts.period_start, acts.period_end, documents.published,
-        documents.source_code
-    FROM acts JOIN documents ON documents.id = acts.document_id
-    WHERE EXISTS (SELECT 1 FROM matches WHERE matches.act_id = acts.id)
-    AND NOT EXISTS (SELECT 1 FROM acts AS other JOIN documents AS its ON its.id = other.document_id
-        WHERE other.key = acts.key AND other.id <> acts.id
-        AND EXISTS (SELECT 1 FROM matches WHERE matches.act_id = other.id)
-        AND (its.published < documents.published
-             OR (its.published IS NOT NULL AND documents.published IS NULL)
-             OR (other.id < acts.id AND (its.published = documents.published
-                                         OR (its.published IS NULL AND documents.published IS NULL)))))"""
+# undated, the first stored), as the triggers of migration 0011 keep it in act_firsts.
+FIRSTS = """SELECT act_id AS id, kind, period_start, period_end, published, source_code FROM act_firsts"""
 
 # Each dimension: the SQL value it is read as, on each database (ISO weeks: SQLite's strftime has no %V
 # before 3.46, so the week is that of its Thursday), and the join that brings it.
@@ -72,10 +64,19 @@ def count(session: Session, by: Sequence[str] = (), categories: Sequence[str] = 
     unknown = [name for name in by if name not in DIMENSIONS]
     if unknown:
         raise ValueError(f"unknown dimension {', '.join(unknown)}: one of {', '.join(DIMENSIONS)}")
-    dialect = session.get_bind().dialect.name
-    found = [Count(tuple(values), acts, days)
-             for *values, acts, days in session.execute(*_statement(dialect, by, categories, since, until))]
+    if summary.answers(by, categories, since, until):
+        found = [Count(*row) for row in summary.count(session, by, categories)]
+    else:
+        found = count_acts(session, by, categories, since, until)
     return sorted(found, key=lambda row: [(value is None, value or "") for value in row.values])
+
+
+def count_acts(session: Session, by: Sequence[str], categories: Sequence[str], since: date | None,
+               until: date | None) -> list[Count]:
+    """The same counts read from every first copy, for the questions the summary does not answer."""
+    dialect = session.get_bind().dialect.name
+    return [Count(tuple(values), acts, days)
+            for *values, acts, days in session.execute(*_statement(dialect, by, categories, since, until))]
 
 
 def days_covered(periods: Iterable[tuple[date, date]]) -> int:
