@@ -10,14 +10,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from tests.support.corpus import DATA, corpus
+from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.core.models import Act, Facts, Match
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.run.analysis import ClassifiedAct
 from watchbot.store import open_database
 from watchbot.store.models import DocumentRow, SourceRow
+from watchbot.store.export import rows
 from watchbot.store.records import act_row
 from watchbot.store.stats import count, days_covered
 
@@ -183,3 +186,20 @@ def test_export_to_parquet(var_archive, tmp_path):
                  str(config)]) == 0
     table = parquet.read_table(tmp_path / "acts.parquet").to_pylist()
     assert len(table) == len(acts) and {row["published"] for row in table} >= {date(2025, 2, 10)}
+
+
+def test_export_reads_the_archive_in_one_statement_with_lists_in_order(var_archive):
+    """One streamed query, the lists joined by the database: no lookup per act or per chunk of acts."""
+    config, acts = var_archive
+    sessions = open_database(configuration.load(str(config)).db_url)
+    statements: list[str] = []
+    with sessions() as session:
+        event.listen(session.get_bind(), "before_cursor_execute", lambda *found: statements.append(found[2]))
+        exported = list(rows(session))
+    assert len(statements) == 1 and len(exported) == len(acts)
+    labels = {(row["ref"], row["title"]): row for _, row in acts}
+    several = [(row, labels[row["reference"] or "", row["title"]]) for row in exported
+               if ";" in row["purposes"] + row["operators"] + row["communes"]]
+    assert several and all((row["purposes"], row["operators"], row["communes"])
+                           == (label["purposes"], label["operators"], label["communes"]) for row, label in several)
+    assert all(row["categories"].split(";") == sorted(row["categories"].split(";")) for row in exported)
