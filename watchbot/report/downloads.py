@@ -110,9 +110,9 @@ def parquet_writer(out: IO[bytes]) -> Sink:
     writer = parquet.ParquetWriter(out, schema)
     try:
         while True:
-            batch = yield
-            writer.write_table(pyarrow.Table.from_pydict({name: [row[name] for row in batch] for name in FIELDS},
-                                                         schema=schema))
+            columns = zip(*map(VALUES, (yield)), strict=True)  # the batch's rows as columns
+            writer.write_table(pyarrow.Table.from_arrays([pyarrow.array(values, type=field.type) for values, field
+                                                          in zip(columns, schema, strict=True)], schema=schema))
     except GeneratorExit:
         writer.close()
 
