@@ -4,12 +4,14 @@
 
 The archive is benchmarks/bench_stats.py's (its loader, its shapes: 100 prefectures, three years, one act in
 twenty republished). Prints the load's time, then the report's, step by step (counting, export files, charts
-and map, pages), and the size of what it wrote.
+and map, pages), the size of what it wrote and the process's peak memory (its largest resident set, loading
+included).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import signal
 import sys
@@ -42,6 +44,7 @@ def measure(url: str, total: int, out: Path) -> None:
     print(f"    pages {pages / 1e3:.0f} kB, charts {charts / 1e3:.0f} kB ({sum(n.endswith('.svg') for n in sizes)} "
           f"SVG, largest {largest / 1e3:.0f} kB), "
           + ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in sizes.items() if name.startswith("donnees")))
+    print(f"  peak memory (max RSS) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 def main() -> None:

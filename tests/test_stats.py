@@ -11,22 +11,21 @@ from pathlib import Path
 from threading import Thread
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from tests.support.corpus import DATA, corpus
+from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.core.models import Act, Facts, Match
 from watchbot.facts.gazetteer import gazetteer
-from watchbot.run.analysis import ClassifiedAct
 from watchbot.fetch import Download
-from watchbot.run.analysis import Analysis
+from watchbot.run.analysis import Analysis, ClassifiedAct
 from watchbot.store import acts as stored_acts
-from watchbot.store import connect, documents, migrate, open_database
-from watchbot.store.models import ActRow, DocumentRow, MatchRow, SourceRow
+from watchbot.store import connect, documents, migrate, open_database, summary
+from watchbot.store.export import rows
+from watchbot.store.models import ActRow, DocumentRow, MatchRow, SourceRow, StatsCellRow, StatsStaleRow
 from watchbot.store.records import act_row
-from watchbot.store import summary
-from watchbot.store.models import StatsCellRow, StatsStaleRow
 from watchbot.store.stats import count, count_acts, days_covered
 
 LABELS = DATA / "facts" / "tune" / "var-nord-idf.csv"
@@ -320,7 +319,8 @@ def _commit(engine, write, *arguments) -> None:
 
 
 SUMMED = [[], ["month"], ["department"], ["month", "purpose"], ["month", "category"], ["kind"], ["source", "month"],
-          ["operator"], ["category"]]
+          ["operator"], ["category"], ["category", "purpose"], ["month", "category", "department"],
+          ["kind", "category"]]
 
 
 def test_the_summary_counts_as_the_acts_do_while_stale_and_once_refreshed(var_archive, database_url):
@@ -340,6 +340,7 @@ def test_the_summary_counts_as_the_acts_do_while_stale_and_once_refreshed(var_ar
 
     months = stale()
     assert "2025-02" in months and len(months) > 3
+    assert all(summary.answers(by, [], None, None) for by in SUMMED)  # the report's questions, commune aside
     same_counts()
     assert summary.refresh(sessions) == len(months) and stale() == []
     with sessions() as session:
@@ -357,3 +358,20 @@ def test_the_summary_counts_as_the_acts_do_while_stale_and_once_refreshed(var_ar
     same_counts()
     assert summary.refresh(sessions) == 2 and stale() == []
     same_counts()
+
+
+def test_export_reads_the_archive_in_one_statement_with_lists_in_order(var_archive):
+    """One streamed query, the lists joined by the database: no lookup per act or per chunk of acts."""
+    config, acts = var_archive
+    sessions = open_database(configuration.load(str(config)).db_url)
+    statements: list[str] = []
+    with sessions() as session:
+        event.listen(session.get_bind(), "before_cursor_execute", lambda *found: statements.append(found[2]))
+        exported = list(rows(session))
+    assert len(statements) == 1 and len(exported) == len(acts)
+    labels = {(row["ref"], row["title"]): row for _, row in acts}
+    several = [(row, labels[row["reference"] or "", row["title"]]) for row in exported
+               if ";" in row["purposes"] + row["operators"] + row["communes"]]
+    assert several and all((row["purposes"], row["operators"], row["communes"])
+                           == (label["purposes"], label["operators"], label["communes"]) for row, label in several)
+    assert all(row["categories"].split(";") == sorted(row["categories"].split(";")) for row in exported)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from contextlib import nullcontext
-from datetime import date
 from pathlib import Path
-from typing import IO
 
 from watchbot import config as configuration
 from watchbot.commands import UsageError, config_option
 from watchbot.core.errors import ExitCode
+from watchbot.report.downloads import WRITERS, has_parquet, stream
 from watchbot.store import open_database
-from watchbot.store.export import FIELDS, rows
+from watchbot.store.export import rows
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -36,39 +33,11 @@ def register(commands, common) -> None:
 def handle(args) -> int:
     if args.format == "parquet" and args.out is None:
         raise UsageError("export: --format parquet needs --out FILE")
+    if args.format == "parquet" and not has_parquet():
+        raise UsageError("export: Parquet needs pyarrow: pip install 'watchbot[export]'")
     config = configuration.load(args.config)
-    with open_database(config.db_url)() as session:
-        found = [_plain(row) for row in rows(session)] if args.format != "parquet" else list(rows(session))
-    if args.format == "parquet":
-        write_parquet(found, args.out)
-        return ExitCode.OK
-    with (args.out.open("w", encoding="utf-8", newline="") if args.out else nullcontext(sys.stdout)) as out:
-        write_text(found, args.format, out)
+    target = (args.out.open("wb") if args.format == "parquet" else args.out.open("w", encoding="utf-8", newline="")
+              if args.out else nullcontext(sys.stdout))
+    with open_database(config.db_url)() as session, target as out:
+        stream(rows(session), [WRITERS[args.format](out)])
     return ExitCode.OK
-
-
-def write_text(found: list[dict], kind: str, out: IO[str]) -> None:
-    if kind == "json":
-        json.dump(found, out, ensure_ascii=False, indent=1)
-        out.write("\n")
-        return
-    writer = csv.DictWriter(out, FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(found)
-
-
-def write_parquet(found: list[dict], path: Path) -> None:
-    try:
-        import pyarrow
-        from pyarrow import parquet
-    except ImportError:
-        raise UsageError("export: Parquet needs pyarrow: pip install 'watchbot[export]'") from None
-    table = pyarrow.Table.from_pylist(found, schema=pyarrow.schema(
-        [(name, pyarrow.date32() if name in ("start", "end", "published") else
-          pyarrow.int32() if name == "cameras" else pyarrow.string()) for name in FIELDS]))
-    parquet.write_table(table, path)
-
-
-def _plain(row: dict) -> dict:
-    """Dates as YYYY-MM-DD, for CSV and JSON."""
-    return {name: value.isoformat() if isinstance(value, date) else value for name, value in row.items()}

@@ -16,7 +16,7 @@ from watchbot import config as configuration
 from watchbot.commands import config_option, iso_date
 from watchbot.core.errors import ExitCode
 from watchbot.facts.gazetteer import gazetteer
-from watchbot.store import Sessions, open_database, summary, unavailable
+from watchbot.store import Sessions, open_database, summary
 from watchbot.store.stats import DIMENSIONS, Count, count
 
 FORMATS = ("table", "csv", "json")
@@ -76,12 +76,8 @@ def _refresh(sessions: Sessions) -> None:
         return
     status = console.status(f"Counting the acts of {stale} months again…") if console.is_terminal and stale > 2 \
         else nullcontext()
-    try:
-        with status:
-            summary.refresh(sessions)
-    except Exception as error:
-        if not unavailable(error):  # busy or locked: the counts read the stale months afresh
-            raise
+    with status:
+        summary.refresh_unless_busy(sessions)
 
 
 def rows(by: Sequence[str], counts: Sequence[Count]) -> list[dict]:

@@ -1,5 +1,6 @@
-"""The report's export files (docs/EXPORT.md): every act once, as CSV, JSON and, when pyarrow is installed,
-Parquet, written from one pass over `watchbot.store.export.rows` (rows are streamed, never all in memory)."""
+"""The export files (docs/EXPORT.md): every act once, as CSV, JSON and, when pyarrow is installed, Parquet,
+written from one pass over `watchbot.store.export.rows`, a batch of rows at a time (never all in memory). The
+report and `watchbot export` write them with the same writers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import os
 import tempfile
 from contextlib import ExitStack
 from datetime import date
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Callable, Generator, Iterable
 
@@ -17,41 +20,56 @@ from watchbot.store.export import FIELDS, rows
 
 FOLDER = "donnees"
 NAME = "actes"
-PARQUET_BATCH = 10_000  # rows per Parquet row group
-Sink = Generator[None, dict, None]  # sent each row; closed at the end
+BATCH = 10_000  # rows handed to the writers at a time; a Parquet row group
+LABELS = {"csv": "Tableur (CSV)", "json": "JSON", "parquet": "Parquet"}
+Sink = Generator[None, list, None]  # sent each batch of rows; closed at the end
 Tap = Callable[[Iterable[dict]], Iterable[dict]]  # sees the rows as they pass
+ENCODER = json.JSONEncoder(ensure_ascii=False, default=date.isoformat)
+VALUES = itemgetter(*FIELDS)
 
 
 def write_all(sessions: Sessions, directory: Path, tap: Tap = lambda found: found) -> list[tuple[str, str]]:
     """Write the files; return each one's path (relative to `directory`) and label."""
-    folder = directory / FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    written = [(f"{FOLDER}/{NAME}.csv", "Tableur (CSV)"), (f"{FOLDER}/{NAME}.json", "JSON")]
-    writers = [_csv, _json]
-    if _parquet_writer() is not None:
-        written.append((f"{FOLDER}/{NAME}.parquet", "Parquet"))
-        writers.append(_parquet)
+    (directory / FOLDER).mkdir(parents=True, exist_ok=True)
+    kinds = ["csv", "json", *(["parquet"] if has_parquet() else [])]
+    written = [(f"{FOLDER}/{NAME}.{kind}", LABELS[kind]) for kind in kinds]
     with ExitStack() as stack, sessions() as session:
-        targets = [stack.enter_context(_Replacing(directory / path)) for path, _ in written]
-        sinks = [writer(target) for writer, target in zip(writers, targets, strict=True)]
-        for sink in sinks:
-            next(sink)
-        for row in tap(rows(session)):
-            for sink in sinks:
-                sink.send(row)
-        for sink in sinks:
-            sink.close()
+        sinks = [WRITERS[kind](stack.enter_context(_Replacing(directory / path, binary=kind == "parquet")))
+                 for kind, (path, _) in zip(kinds, written, strict=True)]
+        stream(tap(rows(session)), sinks)
     return written
+
+
+def stream(found: Iterable[dict], sinks: list[Sink]) -> None:
+    """Hand the rows to every writer, a batch at a time, then close them (they write their ends)."""
+    for sink in sinks:
+        next(sink)
+    found = iter(found)
+    while batch := list(islice(found, BATCH)):
+        for sink in sinks:
+            sink.send(batch)
+    for sink in sinks:
+        sink.close()
+
+
+def has_parquet() -> bool:
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class _Replacing:
     """A temporary file beside `path`, renamed over it when the block ends without an error (else removed)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, binary: bool) -> None:
+        self.path, self.binary = path, binary
 
-    def __enter__(self) -> IO[bytes]:
-        self.file = tempfile.NamedTemporaryFile(dir=self.path.parent, prefix=f".{self.path.name}.", delete=False)
+    def __enter__(self) -> IO:
+        self.file = tempfile.NamedTemporaryFile("wb" if self.binary else "w", dir=self.path.parent, delete=False,
+                                                prefix=f".{self.path.name}.", encoding=None if self.binary else "utf-8",
+                                                newline=None if self.binary else "")
         return self.file
 
     def __exit__(self, kind, *_) -> None:
@@ -63,57 +81,40 @@ class _Replacing:
             os.unlink(self.file.name)
 
 
-def _plain(row: dict) -> dict:
-    return {name: value.isoformat() if isinstance(value, date) else value for name, value in row.items()}
+def csv_writer(out: IO[str]) -> Sink:
+    """A header, then a line per act (None as an empty cell, dates as YYYY-MM-DD)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    while True:
+        writer.writerows(map(VALUES, (yield)))
 
 
-def _csv(target: IO[bytes]) -> Sink:
-    with open(target.fileno(), "w", encoding="utf-8", newline="", closefd=False) as text:
-        writer = csv.DictWriter(text, FIELDS, lineterminator="\n")
-        writer.writeheader()
-        try:
-            while True:
-                writer.writerow(_plain((yield)))
-        except GeneratorExit:
-            text.flush()
-
-
-def _json(target: IO[bytes]) -> Sink:
-    """A JSON array of objects, as `watchbot export --format json` writes it, one object at a time."""
-    with open(target.fileno(), "w", encoding="utf-8", closefd=False) as text:
-        separator = "[\n"
-        try:
-            while True:
-                row = yield
-                text.write(separator + json.dumps(_plain(row), ensure_ascii=False))
-                separator = ",\n"
-        except GeneratorExit:
-            text.write("[]\n" if separator == "[\n" else "\n]\n")
-            text.flush()
-
-
-def _parquet_writer():
+def json_writer(out: IO[str]) -> Sink:
+    """A JSON array of objects, one a line."""
+    separator = "[\n"
     try:
-        from pyarrow import parquet
-    except ImportError:
-        return None
-    return parquet.ParquetWriter
+        while True:
+            out.write(separator + ",\n".join(map(ENCODER.encode, (yield))))
+            separator = ",\n"
+    except GeneratorExit:
+        out.write("[]\n" if separator == "[\n" else "\n]\n")
 
 
-def _parquet(target: IO[bytes]) -> Sink:
+def parquet_writer(out: IO[bytes]) -> Sink:
+    """A row group per batch; dates as dates, `cameras` as an integer, the rest as text."""
     import pyarrow
+    from pyarrow import parquet
 
     schema = pyarrow.schema([(name, pyarrow.date32() if name in ("start", "end", "published") else
                               pyarrow.int32() if name == "cameras" else pyarrow.string()) for name in FIELDS])
-    writer = _parquet_writer()(target, schema)
-    batch: list[dict] = []
+    writer = parquet.ParquetWriter(out, schema)
     try:
         while True:
-            batch.append((yield))
-            if len(batch) >= PARQUET_BATCH:
-                writer.write_table(pyarrow.Table.from_pylist(batch, schema=schema))
-                batch.clear()
+            columns = zip(*map(VALUES, (yield)), strict=True)  # the batch's rows as columns
+            writer.write_table(pyarrow.Table.from_arrays([pyarrow.array(values, type=field.type) for values, field
+                                                          in zip(columns, schema, strict=True)], schema=schema))
     except GeneratorExit:
-        if batch:
-            writer.write_table(pyarrow.Table.from_pylist(batch, schema=schema))
         writer.close()
+
+
+WRITERS: dict[str, Callable[[IO], Sink]] = {"csv": csv_writer, "json": json_writer, "parquet": parquet_writer}

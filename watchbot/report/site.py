@@ -26,7 +26,7 @@ from watchbot.match.rules import Ruleset
 from watchbot.publish.factline import KIND_WORDS, french_date, period
 from watchbot.report import charts, downloads
 from watchbot.report.figures import Figures, Row, Tally, gather, keep_latest
-from watchbot.store import Sessions
+from watchbot.store import Sessions, summary
 
 log = logging.getLogger("watchbot")
 MAX_PLACES = 200  # communes in a page's table; the export files hold them all
@@ -44,6 +44,7 @@ def write(sessions: Sessions, config: Config, ruleset: Ruleset, directory: Path,
     """Write the whole site into `directory`; return its index."""
     labels = ruleset.vocabulary.labels()
     step("comptage des actes")
+    summary.refresh_unless_busy(sessions)
     figures = gather(sessions, ruleset, labels)
     step("fichiers de données")
     files = [ExportFile(path, label, _size(directory / path))

@@ -18,7 +18,7 @@ from typing import Sequence
 from sqlalchemy import Row, and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from watchbot.store import Sessions
+from watchbot.store import Sessions, unavailable
 from watchbot.store.models import ActFacetRow, ActFirstRow, MatchRow, StatsCellRow, StatsStaleRow
 
 FACETS = ("department", "purpose", "operator")  # in act_facets
@@ -35,25 +35,31 @@ class Cell:
 
 
 def answers(by: Sequence[str], categories: Sequence[str], since: date | None, until: date | None) -> bool:
-    """Whether the summary answers this question: by month and one dimension at most, in one category at most,
-    over every date."""
-    others = [name for name in by if name != "month"]
+    """Whether the summary answers this question: by month, category and one other dimension at most, in one
+    category at most (none when counting by category), over every date."""
+    others = [name for name in by if name not in ("month", "category")]
     return (since is None and until is None and len(categories) <= 1 and len(others) <= 1
-            and all(name in DIMENSIONS for name in others) and not (categories and others == ["category"]))
+            and all(name in DIMENSIONS for name in others) and not (categories and "category" in by))
 
 
 def count(session: Session, by: Sequence[str], categories: Sequence[str]) -> list[tuple[tuple, int, int]]:
     """(values, acts, days) per combination of values of `by`, as watchbot.store.stats.count gives them."""
-    facet = next((name for name in by if name != "month"), NONE)
+    facet = next((name for name in by if name not in ("month", "category")), "category" if "category" in by else NONE)
+    split = "category" in by and facet != "category"  # each category's cells, by another dimension
     category = categories[0] if categories else NONE
     stale = set(session.scalars(select(StatsStaleRow.month)))
-    cells = {(row.month, row.value): Cell(row.acts, _periods(row.periods)) for row in session.execute(
-        select(StatsCellRow.month, StatsCellRow.value, StatsCellRow.acts, StatsCellRow.periods)
-        .where(StatsCellRow.category == category, StatsCellRow.facet == facet)) if row.month not in stale}
-    cells |= {(month, value): cell for (month, _, _, value), cell in _cells(session, stale, category, facet).items()}
+    found = select(StatsCellRow.month, StatsCellRow.category, StatsCellRow.value, StatsCellRow.acts,
+                   StatsCellRow.periods).where(StatsCellRow.facet == facet)
+    found = found.where(StatsCellRow.category != NONE if split else StatsCellRow.category == category)
+    cells = {(row.month, row.category, row.value): Cell(row.acts, _periods(row.periods))
+             for row in session.execute(found) if row.month not in stale}
+    cells |= {(month, counted, value): cell
+              for (month, counted, _, value), cell in _cells(session, stale, None if split else category, facet).items()
+              if counted != NONE or not split}
     rows: dict[tuple, Cell] = defaultdict(Cell)
-    for (month, value), cell in cells.items():
-        row = rows[tuple((month if name == "month" else value) or None for name in by)]
+    for (month, counted, value), cell in cells.items():
+        named = {"month": month, "category": counted if split else value}
+        row = rows[tuple(named.get(name, value) or None for name in by)]
         row.acts += cell.acts
         row.periods += cell.periods
     return [(values, row.acts, sum(last - first + 1 for first, last in _union(row.periods)))
@@ -83,6 +89,17 @@ def refresh(sessions: Sessions) -> int:
         session.execute(delete(StatsStaleRow), execution_options={"synchronize_session": False})
         session.commit()
         return len(months)
+
+
+def refresh_unless_busy(sessions: Sessions) -> int:
+    """refresh(), or nothing when the database is busy with a writer: the counts are exact without it, only
+    slower (they read the stale months afresh)."""
+    try:
+        return refresh(sessions)
+    except Exception as error:
+        if unavailable(error):
+            return 0
+        raise
 
 
 def _cells(session: Session, months: set[str], category: str | None = None,

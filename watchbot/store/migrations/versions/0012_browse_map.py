@@ -2,7 +2,7 @@
 which datasette-cluster-map draws on a map
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 15:00:00
 
 The coordinates are those act_communes has had since 0010, from the gazetteer when the facts are stored.
@@ -12,7 +12,7 @@ Like browse_facts (0010), a later batch migration that recreates `acts`, `act_co
 from alembic import op
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
