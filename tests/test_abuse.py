@@ -814,7 +814,7 @@ def test_a_full_feeds_disk_fails_the_run(tmp_path, site_server, monkeypatch, cap
     def full(path, content):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(feeds, "_replace", full)
+    monkeypatch.setattr(feeds, "replace", full)
     config = write_config(tmp_path, serve(site_server, [DRONE]))
     assert main(["run", "--config", str(config)]) == 1
     assert "the feeds could not be written" in caplog.text and "No space left on device" in caplog.text

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from pathlib import Path
@@ -20,6 +18,7 @@ from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
 
+from watchbot.core.files import replace
 from watchbot.core.models import Source
 from watchbot.core.settings import Config
 from watchbot.core.text import clean
@@ -51,7 +50,7 @@ def write_all(sessions: Sessions, config: Config, ruleset: Ruleset, directory: P
     written = []
     for feed in _feeds(sessions, config, ruleset):
         path = directory / feed.path
-        _replace(path, _atom(feed, config, ruleset, sources))
+        replace(path, _atom(feed, config, ruleset, sources))
         written.append(path)
     return written
 
@@ -144,17 +143,3 @@ def _slug(name: str) -> str:
         return name
     plain = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-") or "_"
     return f"{plain}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
-
-
-def _replace(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
-        try:
-            temporary.write(content)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-            os.chmod(temporary.name, 0o644)
-            os.replace(temporary.name, path)
-        except BaseException:
-            os.unlink(temporary.name)
-            raise

@@ -10,8 +10,6 @@ never gets half a page and a failed write (a full disk) leaves the previous file
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Callable
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from watchbot.core.clock import utcnow
+from watchbot.core.files import replace
 from watchbot.core.settings import Config
 from watchbot.core.text import clean
 from watchbot.match.rules import Ruleset
@@ -76,20 +75,6 @@ def write_after_run(sessions: Sessions, config: Config, ruleset: Ruleset) -> boo
         log.error("the report could not be written in %s: %s", config.report.dir, error)
         return False
     return True
-
-
-def replace(path: Path, content: bytes) -> None:
-    """Write `path` whole, through a temporary file renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as temporary:
-        try:
-            temporary.write(content)
-            temporary.flush()
-            os.chmod(temporary.name, 0o644)
-            os.replace(temporary.name, path)
-        except BaseException:
-            os.unlink(temporary.name)
-            raise
 
 
 def _charts(figures: Figures, directory: Path) -> dict[str, dict[str, str]]:
