@@ -81,11 +81,12 @@ def refresh(sessions: Sessions) -> int:
         session.execute(delete(StatsCellRow).where(StatsCellRow.month.in_(select(StatsStaleRow.month))),
                         execution_options={"synchronize_session": False})
         months = set(session.scalars(select(StatsStaleRow.month)))
-        rows = [{"month": month, "category": category, "facet": facet, "value": value, "acts": cell.acts,
-                 "periods": ",".join(f"{first}:{last}" for first, last in cell.periods)}
-                for (month, category, facet, value), cell in _cells(session, months).items()]
-        for start in range(0, len(rows), INSERTED):
-            session.execute(insert(StatsCellRow), rows[start:start + INSERTED])
+        for month in months:  # a month at a time: the memory of one month's acts, not of the archive's
+            rows = [{"month": month, "category": category, "facet": facet, "value": value, "acts": cell.acts,
+                     "periods": ",".join(f"{first}:{last}" for first, last in cell.periods)}
+                    for (month, category, facet, value), cell in _cells(session, {month}).items()]
+            for start in range(0, len(rows), INSERTED):
+                session.execute(insert(StatsCellRow), rows[start:start + INSERTED])
         session.execute(delete(StatsStaleRow), execution_options={"synchronize_session": False})
         session.commit()
         return len(months)
