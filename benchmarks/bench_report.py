@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
-import signal
-import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_stats import load
+from benchmarks.bench_stats import fresh_work, load
 from tests.support import postgres
 from watchbot.core.settings import BUNDLED_RULES, Config
 from watchbot.match import rules
@@ -58,10 +56,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="on the tests' throw-away PostgreSQL instead")
     parser.add_argument("--work", type=Path, default=Path("/tmp/watchbot-bench-report"))
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    for path in args.work.glob("*.db*"):
-        path.unlink()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # so that the PostgreSQL server is stopped
+    fresh_work(args.work)
     server = postgres.start() if args.postgres else None
     try:
         url = server.create_database() if server else f"sqlite:///{args.work / 'report.db'}"

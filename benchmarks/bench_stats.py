@@ -144,6 +144,14 @@ def measure(label: str, url: str, total: int) -> None:
     engine.dispose()
 
 
+def fresh_work(directory: Path) -> None:
+    """A work folder without the databases of an earlier run, and a SIGTERM that stops the PostgreSQL server."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.glob("*.db*"):
+        path.unlink()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--acts", type=int, default=1_000_000, help="acts in the archive (default: 1,000,000)")
@@ -151,10 +159,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--work", type=Path, default=Path("/tmp/watchbot-bench-stats"))
     args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    for path in args.work.glob("*.db*"):
-        path.unlink()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # so that the PostgreSQL server is stopped
+    fresh_work(args.work)
     server = None if args.no_postgres else postgres.start()
     try:
         if not args.no_sqlite:

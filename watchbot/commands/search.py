@@ -11,10 +11,10 @@ from typing import Sequence
 from watchbot import config as configuration
 from watchbot.commands import UsageError, config_option, iso_date, load_rules
 from watchbot.core.errors import ExitCode
-from watchbot.core.models import KINDS, Commune, Facts
+from watchbot.core.models import KINDS, Facts
 from watchbot.core.settings import Config
 from watchbot.core.text import clean
-from watchbot.facts.gazetteer import department_code, gazetteer, normalise
+from watchbot.facts.gazetteer import department_code, gazetteer
 from watchbot.run.analysis import facts_json
 from watchbot.run.steps import sources_by_code
 from watchbot.store import open_database
@@ -157,22 +157,12 @@ def _insee_codes(commune: str) -> list[str]:
         found = gazetteer().by_insee(commune)
         if found is None:
             raise UsageError(f"search: no commune has the INSEE code {commune}")
-        return [found.insee, *_arrondissements(found)]
-    codes = list(dict.fromkeys(code for found in gazetteer().find(commune)
-                               for code in (found.insee, *_arrondissements(found))))
+        return [found.insee, *(part.insee for part in gazetteer().arrondissements(found))]
+    codes = list(dict.fromkeys(place.insee for found in gazetteer().find(commune)
+                               for place in (found, *gazetteer().arrondissements(found))))
     if not codes:
         raise UsageError(f"search: no commune is named {commune!r} (a name as INSEE writes it, or its code)")
     return codes
-
-
-def _arrondissements(commune: Commune) -> list[str]:
-    """The codes of the arrondissements of Paris, Lyon or Marseille, which INSEE names after their commune
-    (« Lyon 3e Arrondissement »: normalised « lyon 3 »); none for any other commune."""
-    if commune.kind != "commune":
-        return []
-    name = re.compile(rf"{re.escape(normalise(commune.name))} \d+")
-    return [part.insee for key, parts in gazetteer().names_in_department(commune.department).items()
-            if name.fullmatch(key) for part in parts if part.kind == "arrondissement"]
 
 
 def _positive(value: str) -> int:

@@ -79,6 +79,15 @@ class Gazetteer:
             return list(self.names.get(normalise(name), []))
         return list(self.names_in_department(department).get(normalise(name), []))
 
+    def arrondissements(self, commune: Commune) -> list[Commune]:
+        """The arrondissements of Paris, Lyon or Marseille, which INSEE names after their commune (« Lyon 3e
+        Arrondissement »: normalised « lyon 3 »); none for any other commune."""
+        if commune.kind != "commune":
+            return []
+        name = re.compile(rf"{re.escape(normalise(commune.name))} \d+")
+        return [part for key, parts in self.names_in_department(commune.department).items()
+                if name.fullmatch(key) for part in parts if part.kind == "arrondissement"]
+
     def names_in_department(self, department: str) -> dict[str, list[Commune]]:
         """The communes of a département by key (normalise), for a scanner that looks up each run of up to
         max_words normalised words of a text."""
