@@ -21,7 +21,8 @@ from tests.support.prefecture import DRONE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.core.settings import ConfigError
-from watchbot.report import site
+from watchbot.report import borders, charts, site
+from watchbot.report.figures import Place
 from watchbot.store import open_database
 from watchbot.store.models import ActRow
 
@@ -204,3 +205,21 @@ def test_a_terminal_sees_the_steps(var_archive, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert main(["-q", "report", "--config", str(config), "--out", str(tmp_path / "site")]) == 0
     assert sys.stderr.getvalue() == ""
+
+
+def test_the_map_parts_neighbouring_departements_only():
+    """Borders drawn from the communes' places part the départements that touch, and never two that do not
+    (the sea or a third département between them)."""
+    segments, parted = borders.segments_between()
+    assert len(segments) == len(parted) > 5000
+    neighbours = {("75", "92"), ("75", "93"), ("75", "94"), ("06", "83"), ("13", "83"), ("2A", "2B"),
+                  ("29", "56"), ("22", "29"), ("59", "62"), ("01", "74"), ("17", "33")}
+    apart = {("75", "83"), ("06", "13"), ("2B", "83"), ("06", "2B"), ("29", "35"), ("02", "62"), ("67", "75")}
+    assert neighbours <= set(parted) and not apart & set(parted)
+
+
+def test_the_map_draws_the_borders_under_the_dots_in_one_light_path():
+    svg = charts.communes_map([Place("83137", "Toulon", "83", 43.12, 5.93, 3)], "Carte").decode()
+    drawn = re.search(r'<g id="borders">\s*<path d="([^"]+)"', svg)
+    assert drawn and drawn.group(1).count("M") > 100
+    assert svg.index('id="borders"') < svg.index("PathCollection_1") and len(svg) < 150_000

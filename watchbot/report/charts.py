@@ -19,9 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from watchbot.facts.gazetteer import gazetteer
+from watchbot.report.borders import EAST, NORTH, SOUTH, WEST, borders
 from watchbot.report.figures import Place, Row
 
-WEST, EAST, SOUTH, NORTH = -5.3, 9.7, 41.2, 51.2  # metropolitan France and Corsica
 CELL = 0.08  # degrees of the outline's grid
 MAX_VECTOR_DOTS = 1500  # more dots are drawn as one image inside the SVG, to keep the file light
 INK, MUTED, LAND = "#1d4e89", "#6b7280", "#e5e7eb"
@@ -78,12 +78,16 @@ def ranking(rows: Sequence[Row], title: str, value: str = "acts", most: int = 15
 
 
 def communes_map(places: Sequence[Place], title: str) -> bytes:
-    """The outline of metropolitan France and Corsica, a dot on each commune concerned."""
+    """The outline of metropolitan France and Corsica with the départements' borders, a dot on each commune
+    concerned."""
     # no layout engine: its extra drawing pass would draw every dot twice; the axes' place is fixed instead
     figure = Figure(figsize=(6.4, 6.4))
     axes = figure.add_axes((0.02, 0.02, 0.96, 0.9))
     x, y, land = outline()
     axes.contourf(x, y, land, levels=[0.5, 1.01], colors=[LAND])
+    with matplotlib.rc_context({"path.simplify_threshold": 1.0}):  # a pixel: the borders' file is 75 kB, not 185
+        border, = axes.plot(*borders().T, color="white", linewidth=0.6, zorder=1)  # under the dots
+    border.set_gid("borders")
     shown = numpy.array([(found.longitude, found.latitude, found.acts) for found in places
                          if found.latitude is not None and found.longitude is not None
                          and WEST <= found.longitude <= EAST and SOUTH <= found.latitude <= NORTH]).reshape(-1, 3)
