@@ -72,7 +72,7 @@ def segments_between() -> tuple[numpy.ndarray, tuple[tuple[str, str], ...]]:
             parted.append(tuple(sorted((departments[ends[0]], departments[ends[1]]))))
     drawn = numpy.array(segments).reshape(-1, 2, 2)
     drawn[:, :, 0] /= SQUEEZE
-    return drawn, tuple(parted)  # type: ignore[arg-type]
+    return drawn, tuple(parted)
 
 
 def _communes() -> tuple[numpy.ndarray, numpy.ndarray, list[str]]:
