@@ -9,6 +9,7 @@ from watchbot.core.models import Act, Page
 from watchbot.core.settings import BUNDLED_RULES
 from watchbot.evaluate.facts import _same
 from watchbot.facts import places
+from watchbot.facts import sites as named_places
 from watchbot.facts.extract import read_facts
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.match import rules
@@ -43,7 +44,7 @@ def test_communes_of_the_measure(text, department, expected):
 
 
 def sites(text: str) -> tuple[str, ...]:
-    return places.sites([text])[0]
+    return named_places.sites([text])[0]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -88,7 +89,7 @@ def commune_named(name: str, department: str) -> tuple:
      ("COLLÈGE JEAN MOULIN",)),
 ])
 def test_cctv_establishments(title, found, expected):
-    assert places.establishment(title, commune_named(*found) if found else ()) == expected
+    assert named_places.establishment(title, commune_named(*found) if found else ()) == expected
 
 
 def article_act(article: str, title: str = "Arrêté") -> Act:
@@ -164,7 +165,7 @@ def test_places_are_the_same_when_their_distinctive_words_are(label, read, same)
     "Arrêté modifiant l'arrêté instituant un périmètre de protection sur le site de Paris La…",
 ])
 def test_a_site_cut_short_by_the_sommaire_is_a_site_without_a_name(title):
-    assert places.sites([title]) == ((), True)
+    assert named_places.sites([title]) == ((), True)
 
 
 def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_none():
@@ -176,7 +177,7 @@ def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_
                   "captation est autorisée sur la commune de Toulon du lundi 10 au vendredi 14 février 2025 ;\n")),))
     facts = read_facts(act, VOCABULARY, ["drones"], department="83")
     assert (facts.scope, facts.places) == ("commune", ("quartier de la Beaucaire",))
-    assert places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()
+    assert named_places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()
 
 
 @pytest.mark.parametrize("title, department, expected", [
@@ -206,4 +207,4 @@ def test_scope_of_a_title(title, department, expected):
     ("La captation est autorisée aux abords du stade Félix Mayol", (("stade Félix Mayol",), True)),
 ])
 def test_a_site_in_a_quartier_or_a_town_centre_is_no_site_scope(text, expected):
-    assert places.sites([text]) == expected
+    assert named_places.sites([text]) == expected

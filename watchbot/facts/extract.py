@@ -16,7 +16,7 @@ from typing import Collection
 
 from watchbot.core.models import Act, Commune, Facts
 from watchbot.core.text import one_line
-from watchbot.facts import places
+from watchbot.facts import places, sites
 from watchbot.facts.dates import Span, act_date, lone_slots, periods, signed_on
 from watchbot.facts.gazetteer import Gazetteer, gazetteer
 from watchbot.match.normalize import fold
@@ -190,10 +190,10 @@ def _recalled(span: Span, act_day: date | None) -> bool:
 def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ...]) -> tuple[tuple[str, ...], bool]:
     """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
     or of the articles that decide."""
-    if _private(categories) and (named := places.establishment(text.title, found)):
+    if _private(categories) and (named := sites.establishment(text.title, found)):
         return named, True
-    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES, raw=True))])
-    return (named, is_site) if named or is_site else (places.recounted(text.considerants), False)
+    named, is_site = sites.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES, raw=True))])
+    return (named, is_site) if named or is_site else (sites.recounted(text.considerants), False)
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:
