@@ -25,7 +25,8 @@ NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
-    r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|h[ôo]tel(?=\s+de\s+ville\b))"
+    r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|(?-i:JOP?)|"
+    r"h[ôo]tel(?=\s+de\s+ville\b))"
     r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
@@ -42,7 +43,11 @@ STREET = re.compile(r"\b(?i:rue|avenue|boulevard|route|quai|place|pont|porte|che
 # commune of the measure (the Bois de Vincennes is in Paris).
 SITE_OF = re.compile(r"(?i:\b(?:bois|gare|for[êe]t)\s+(?:de\s+|du\s+|d'|d’))$")
 # The stations of a city named by its adjective (« dans cinq gares parisiennes »).
-CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares\s+parisiennes\b"), "75056"),)
+CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares?\s+parisiennes?\b"), "75056"),)
+# A trial tells where the attack it judges happened (« à l'occasion du procès de l'attentat dans la basilique
+# Notre-Dame de Nice »), not where the measure applies.
+TRIED = re.compile(r"(?i:\bproc[èe]s\s+(?:de\s+l['’]|des\s+|du\s+|de\s+la\s+)(?:attentats?|attaques?|assassinats?|"
+                   r"meurtres?|tuerie)\b)[^,;:()\n]{0,80}")
 # A list of communes (« interdiction de manifestations sur les communes d'Annecy, Annemasse et Filières »): a name
 # a letter or two away from a commune's is that commune.
 LISTED = re.compile(r"(?i:\bcommunes)\s+(?:de\s+|d'|d’)(?P<list>[^.;:()\n]{3,400})")
@@ -71,6 +76,9 @@ DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoir
                              r"|(?<!etat )(?:dans|sur) le departement(?! (?:du|de la|de l'|des|de) [^,;:\n]{1,40}:)"
                              r"|(?<!actes administratifs )du departement (?:du|de la|de l'|des|de)")
 
+# A département of an organisation (« le directeur du département de sécurité »), the one of the RAA (its line
+# broken by the extraction: « actes adminis tratifs du département de Paris »): no area of the measure.
+NOT_AREAS = re.compile(r"\b(?:directeur|directrice|chef|responsable|adjointe?|adminis ?tratifs) du departement\b")
 # « dans les Hauts-de-Seine (92) » (folded): a département named without the word.
 DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b|villes?\b)"
                               r"(?P<name>[a-z][\w'-]*(?: [\w'-]+){0,2}) \((?:\d{2}|2[ab])\)")
@@ -170,7 +178,7 @@ def _names(gazetteer: Gazetteer, department: str | None,
 def _without_institutions(text: str) -> str:
     """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
     Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE):
+    for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE, TRIED):
         end = 0
         while found := pattern.search(text, end):
             end = found.end()
@@ -209,6 +217,7 @@ def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named:
           is_site: bool) -> str:
     """« department » when the title or the articles that decide say the whole département, else « site » for
     a named site, « commune » for communes (folded texts)."""
+    title, deciding = NOT_AREAS.sub("_", title), NOT_AREAS.sub("_", deciding)
     if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding) or _department_coded(title, found_communes):
         return "department"
     if found_communes and WHOLE_COMMUNES.search(title):

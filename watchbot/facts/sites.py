@@ -11,14 +11,14 @@ import re
 
 from watchbot.core.models import Commune
 from watchbot.facts.gazetteer import normalise
-from watchbot.facts.places import CAPITAL
+from watchbot.facts.places import CAPITAL, TRIED
 
 SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
               "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
               "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher", "foire", "parking", "terril", "terrils", "route")
+              "hypercacher", "foire", "parking", "terril", "terrils", "route", "domaine", "château")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
               "marchés")  # a market takes streets and squares of a town
 # A quartier, a secteur, a town centre: the streets named with it only locate it.
@@ -61,10 +61,22 @@ DASHES = re.compile(r"\s+[-–—]+\s+")
 ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
 # « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
-COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,80}?"
+COUNTED = re.compile(r"\b(?:(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b|"
+                     r"une\s+(?:gare|station)\s+(?=parisienne|de\s+m[ée]tro|SNCF|RATP|de\s+la\s+(?:SNCF|RATP)))"
+                     r"[^,;:()\n]{0,80}?"
                      r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
 ROAD = re.compile(r"\bR[ND]\s?\d{1,4}\b")  # « RN 104 »: a route nationale, a route départementale
 _NAMED_BEFORE = re.compile(rf"((?:{CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stadium|Dôme))")
+# « R.A.T.P. »: an acronym is written with or without its dots.
+DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+# The streets that bound a zone (« dans la zone située entre l'avenue du 8 mai 1945, la rue … et le ruisseau »)
+# draw its edge: they are no places of the measure.
+BOUNDS = re.compile(r"(?i:\bentre|\bd[ée]limit[ée]e?s?\s+par)\s+(?=(?:l['’]|la\s+|le\s+|les\s+)?(?i:rue|avenue|"
+                    r"boulevard|all[ée]e|chemin|route|quai|cours)\b)[^;.]{0,300}")
+# A secteur or a quartier named by a street (« dans le secteur Boulevard de la Lazarine et la rue … ») is that
+# street.
+STREET_NAMED = re.compile(r"(?i)^\s*(?:de la |de l'|du |des )?(?:rue|avenue|boulevard|all[ée]e|chemin|route|quai)\b")
+LEADING_ARTICLE = re.compile(r"^\s*(?:de la|de l['’]|du|des|de|d['’])\s*", re.IGNORECASE)
 # The names transport operators go by (« 46 stations de la Régie autonome des transports parisiens »).
 OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "RATP"),
              (re.compile(r"(?i)soci[ée]t[ée] nationale des chemins de fer fran[cç]ais"), "SNCF"))
@@ -96,28 +108,56 @@ def _spelt_out(name: str) -> str:
     return name
 
 
-def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
-    """The named places of the first text that names any, and whether one is a site (not an area of a town).
-    A name cut short (« sur le site de l'Arena... ») is a site without a name; streets named with a quartier
-    locate it (« dans le quartier de la Gabelle, dans un rayon de 500 m de la rue Marcel Pagnol »)."""
-    for text in texts:
-        for long, short in OPERATORS:
-            text = long.sub(short, text)
-        kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
-                 if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
-        if any(kind in BEARINGS for _, kind in kinds):
-            kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
-        named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
-                 if not CUT.match(text, match.end())]
-        named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
-        named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
-        if named:  # a quartier or a town centre is part of a commune, a site in it or not
-            places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
-            area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
-            return places, any(is_site for _, is_site in named) and not area
-        if any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
-            return (), True
-    return (), False
+def sites(texts: list[str], found_communes: tuple[Commune, ...] = (),
+          considerants: str = "") -> tuple[tuple[str, ...], bool]:
+    """The named places of the first text that names any, and whether one is a site (not an area of a town);
+    else the quartier the considérants tell of more than once (recounted).
+    A name cut short (« sur le site de l'Arena... ») is a site without a name, and so is a site named by its
+    commune (« sur le site de Vaires-sur-Marne »); streets named with a quartier locate it (« dans le quartier
+    de la Gabelle, dans un rayon de 500 m de la rue Marcel Pagnol »)."""
+    for text in map(_prepared, texts):
+        if (found := _sites_in(text, found_communes)) is not None:
+            return found
+    return recounted(considerants), False
+
+
+def _sites_in(text: str, found_communes: tuple[Commune, ...]) -> tuple[tuple[str, ...], bool] | None:
+    """The named places of one text and whether one is a site; None where it names and locates none."""
+    kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
+             if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
+    if any(kind in BEARINGS for _, kind in kinds):
+        kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
+    located = [(match, kind) for match, kind in kinds if _only_locates(match, kind, found_communes)]
+    named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
+             if not CUT.match(text, match.end()) and (match, kind) not in located]
+    named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
+    named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
+    area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
+    if named:  # a quartier or a town centre is part of a commune, a site in it or not
+        places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
+        return places, any(is_site for _, is_site in named) and not area
+    if located or any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
+        return (), not area
+    return None
+
+
+def _prepared(text: str) -> str:
+    """The text with transport operators and acronyms written one way, and without what names no place of the
+    measure: the streets that bound a zone, the place of the attack a trial is about."""
+    for long, short in OPERATORS:
+        text = long.sub(short, text)
+    text = DOTTED.sub(lambda found: found.group().replace(".", ""), text)
+    for pattern in (BOUNDS, TRIED):
+        text = pattern.sub(lambda found: "_" * len(found.group()), text)
+    return text
+
+
+def _only_locates(match: re.Match[str], kind: str, found_communes: tuple[Commune, ...]) -> bool:
+    """Whether a named place only says where: a secteur named by its street, a site named by its commune."""
+    if kind in BEARINGS:
+        return bool(STREET_NAMED.match(match["name"]))
+    name = normalise(LEADING_ARTICLE.sub("", match["name"]))
+    return kind == "site" and any(name == normalise(commune.name) for commune in found_communes)
 
 
 def recounted(considerants: str) -> tuple[str, ...]:
