@@ -41,6 +41,7 @@ def names(text: str, department: str | None) -> list[str]:
     ("un périmètre de protection à l'occasion des JO de Paris du mercredi 24 juillet", "75", []),
     ("mesures de police applicables à Paris à l'occasion du procès de l'attentat dans la basilique de Nice", None,
      ["Paris"]),
+    ("mesures de police à l'occasion du procès de l'attentat de la basilique de Nice à Paris", None, ["Paris"]),
     ("interdiction de manifestations sur les communes d'Annecy, Cluses, Glières-Val-de Bornes et Filières", "74",
      ["Annecy", "Cluses", "Glières-Val-de-Borne", "Fillière"]),
 ])
@@ -71,6 +72,8 @@ def sites(text: str) -> tuple[str, ...]:
     ("à l'occasion du procès de l'attaque de la rue Nicolas Appert", ()),
     ("limitée au périmètre joint en annexe, dans la zone située entre l'avenue du 8 mai 1945, la rue Jules Ferry "
      "et le ruisseau sur la commune", ()),
+    ("dans la zone délimitée par la rue Jules Ferry et la rue Victor Hugo et aux abords du stade Félix Mayol",
+     ("stade Félix Mayol",)),
     ("limitée au périmètre joint en annexe, zone située dans le secteur Boulevard de la Lazarine et la rue des "
      "Bigaradiers", ()),
     ("à l'occasion du concert du 3 mai 2025 à l'Accor ARENA", ("Accor ARENA",)),

@@ -45,9 +45,10 @@ SITE_OF = re.compile(r"(?i:\b(?:bois|gare|for[êe]t)\s+(?:de\s+|du\s+|d'|d’))$
 # The stations of a city named by its adjective (« dans cinq gares parisiennes »).
 CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares?\s+parisiennes?\b"), "75056"),)
 # A trial tells where the attack it judges happened (« à l'occasion du procès de l'attentat dans la basilique
-# Notre-Dame de Nice »), not where the measure applies.
+# Notre-Dame de Nice »), not where the measure applies (« … à Paris », « … devant la cour d'assises »).
 TRIED = re.compile(r"(?i:\bproc[èe]s\s+(?:de\s+l['’]|des\s+|du\s+|de\s+la\s+)(?:attentats?|attaques?|assassinats?|"
-                   r"meurtres?|tuerie)\b)[^,;:()\n]{0,80}")
+                   r"meurtres?|tuerie)\b)[^,;:()\n]{0,80}?"
+                   r"(?=\s+(?:à|au|devant)\s+(?:[A-ZÀ-ÖØ-Þ]|la cour|le tribunal|le palais)|[,;:()\n]|$)")
 # A list of communes (« interdiction de manifestations sur les communes d'Annecy, Annemasse et Filières »): a name
 # a letter or two away from a commune's is that commune.
 LISTED = re.compile(r"(?i:\bcommunes)\s+(?:de\s+|d'|d’)(?P<list>[^.;:()\n]{3,400})")
@@ -176,9 +177,9 @@ def _names(gazetteer: Gazetteer, department: str | None,
 
 
 def _without_institutions(text: str) -> str:
-    """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
-    Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE, TRIED):
+    """The text with the attack a trial judges, « tribunal administratif de Toulon », « préfet du Var »,
+    addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
+    for pattern in (TRIED, NOT_PLACES, STREET, ADDRESS, DATELINE):
         end = 0
         while found := pattern.search(text, end):
             end = found.end()

@@ -71,8 +71,10 @@ _NAMED_BEFORE = re.compile(rf"((?:{CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stad
 DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 # The streets that bound a zone (« dans la zone située entre l'avenue du 8 mai 1945, la rue … et le ruisseau »)
 # draw its edge: they are no places of the measure.
-BOUNDS = re.compile(r"(?i:\bentre|\bd[ée]limit[ée]e?s?\s+par)\s+(?=(?:l['’]|la\s+|le\s+|les\s+)?(?i:rue|avenue|"
-                    r"boulevard|all[ée]e|chemin|route|quai|cours)\b)[^;.]{0,300}")
+_WAYS = r"(?i:rue|avenue|boulevard|all[ée]e|chemin|route|quai|cours)\b"
+_BOUND = r"(?:l['’]|la\s+|le\s+|les\s+|" + _WAYS + r")[^,;.]{1,60}?(?=\s*[,;.]|\s+et\s+|\s*$)"
+BOUNDS = re.compile(r"(?i:\bentre|\bd[ée]limit[ée]e?s?\s+par)\s+(?=(?:l['’]|la\s+|le\s+|les\s+)" + _WAYS + ")"
+                    + _BOUND + r"(?:(?:\s*,\s*|\s+et\s+)" + _BOUND + ")*")
 # A secteur or a quartier named by a street (« dans le secteur Boulevard de la Lazarine et la rue … ») is that
 # street.
 STREET_NAMED = re.compile(r"(?i)^\s*(?:de la |de l'|du |des )?(?:rue|avenue|boulevard|all[ée]e|chemin|route|quai)\b")
