@@ -9,14 +9,16 @@ from watchbot.core.models import Act, Page
 from watchbot.core.settings import BUNDLED_RULES
 from watchbot.evaluate.facts import _same
 from watchbot.facts import places
+from watchbot.facts import sites as named_places
 from watchbot.facts.extract import read_facts
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.match import rules
+from watchbot.match.normalize import fold
 
 VOCABULARY = rules.load(BUNDLED_RULES).vocabulary
 
 
-def names(text: str, department: str) -> list[str]:
+def names(text: str, department: str | None) -> list[str]:
     return [commune.name for commune in places.communes([text], gazetteer(), department)]
 
 
@@ -35,6 +37,11 @@ def names(text: str, department: str) -> list[str]:
     ("dans le cadre du festival de musique au bois de Vincennes du 2 au 4 juin", "75", []),
     ("une battue au bois de Saint-Pierre à Toulon", "83", ["Toulon"]),
     ("l'emploi dans 5 gares parisiennes d'un traitement algorithmique", "75", ["Paris"]),
+    ("l'emploi dans une gare parisienne d'un traitement algorithmique", "75", ["Paris"]),
+    ("un périmètre de protection à l'occasion des JO de Paris du mercredi 24 juillet", "75", []),
+    ("mesures de police applicables à Paris à l'occasion du procès de l'attentat dans la basilique de Nice", None,
+     ["Paris"]),
+    ("mesures de police à l'occasion du procès de l'attentat de la basilique de Nice à Paris", None, ["Paris"]),
     ("interdiction de manifestations sur les communes d'Annecy, Cluses, Glières-Val-de Bornes et Filières", "74",
      ["Annecy", "Cluses", "Glières-Val-de-Borne", "Fillière"]),
 ])
@@ -43,7 +50,7 @@ def test_communes_of_the_measure(text, department, expected):
 
 
 def sites(text: str) -> tuple[str, ...]:
-    return places.sites([text])[0]
+    return named_places.sites([text])[0]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -56,6 +63,19 @@ def sites(text: str) -> tuple[str, ...]:
     ("la sécurité des marchés de Noël de la ville de Strasbourg", ("marchés de Noël",)),
     ("Ce recueil est consultable sur le site de la Préfecture : www", ()),
     ("dans 12 stations de la Régie autonome des transports parisiens d'un traitement", ("12 stations de la RATP",)),
+    ("dans deux stations de métro de la R.A.T.P. d'un traitement", ("deux stations de métro de la RATP",)),
+    ("l'emploi dans une gare parisienne d'un traitement algorithmique", ("une gare parisienne",)),
+    ("au titre de la sécurité de la messe organisée le 1er février au domaine de la Castille sur la commune",
+     ("domaine de la Castille",)),
+    ("applicables à Paris du 10 au 26 février à l'occasion du procès de l'attentat dans la basilique Notre-Dame "
+     "de Nice", ()),
+    ("à l'occasion du procès de l'attaque de la rue Nicolas Appert", ()),
+    ("limitée au périmètre joint en annexe, dans la zone située entre l'avenue du 8 mai 1945, la rue Jules Ferry "
+     "et le ruisseau sur la commune", ()),
+    ("dans la zone délimitée par la rue Jules Ferry et la rue Victor Hugo et aux abords du stade Félix Mayol",
+     ("stade Félix Mayol",)),
+    ("limitée au périmètre joint en annexe, zone située dans le secteur Boulevard de la Lazarine et la rue des "
+     "Bigaradiers", ()),
     ("à l'occasion du concert du 3 mai 2025 à l'Accor ARENA", ("Accor ARENA",)),
     ("Préfecture de police - 9, boulevard du Palais - 75195 PARIS RP\nArrêté autorisant la captation", ()),
     ("est autorisée dans le quartier de la Gabelle à Fréjus, dans un rayon de 500 m à compter de l'intersection de "
@@ -88,7 +108,7 @@ def commune_named(name: str, department: str) -> tuple:
      ("COLLÈGE JEAN MOULIN",)),
 ])
 def test_cctv_establishments(title, found, expected):
-    assert places.establishment(title, commune_named(*found) if found else ()) == expected
+    assert named_places.establishment(title, commune_named(*found) if found else ()) == expected
 
 
 def article_act(article: str, title: str = "Arrêté") -> Act:
@@ -164,7 +184,7 @@ def test_places_are_the_same_when_their_distinctive_words_are(label, read, same)
     "Arrêté modifiant l'arrêté instituant un périmètre de protection sur le site de Paris La…",
 ])
 def test_a_site_cut_short_by_the_sommaire_is_a_site_without_a_name(title):
-    assert places.sites([title]) == ((), True)
+    assert named_places.sites([title]) == ((), True)
 
 
 def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_none():
@@ -176,7 +196,7 @@ def test_the_quartier_the_considerants_tell_of_is_the_place_where_the_act_names_
                   "captation est autorisée sur la commune de Toulon du lundi 10 au vendredi 14 février 2025 ;\n")),))
     facts = read_facts(act, VOCABULARY, ["drones"], department="83")
     assert (facts.scope, facts.places) == ("commune", ("quartier de la Beaucaire",))
-    assert places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()
+    assert named_places.recounted("des tirs dans le quartier du Pont du Las ; des tirs dans le quartier de la Beaucaire") == ()
 
 
 @pytest.mark.parametrize("title, department, expected", [
@@ -206,4 +226,45 @@ def test_scope_of_a_title(title, department, expected):
     ("La captation est autorisée aux abords du stade Félix Mayol", (("stade Félix Mayol",), True)),
 ])
 def test_a_site_in_a_quartier_or_a_town_centre_is_no_site_scope(text, expected):
-    assert places.sites([text]) == expected
+    assert named_places.sites([text]) == expected
+
+
+def test_a_site_named_by_its_commune_is_a_site_without_a_name():
+    vaires = tuple(gazetteer().find("Vaires-sur-Marne", "77"))
+    title = "Arrêté instituant un périmètre de protection à l'occasion des Jeux paralympiques sur le site de Vaires-sur-Marne"
+    assert named_places.sites([title], vaires) == ((), True)
+    assert named_places.sites(["sur le site de Vaires Plage"], vaires) == (("site de Vaires Plage",), True)
+
+
+def test_a_secteur_named_by_its_streets_leaves_the_quartiers_of_the_considerants_aside():
+    deciding = "La présente autorisation est limitée à la zone située dans le secteur Boulevard de la Lazarine"
+    considerants = "des tirs dans le quartier des Bosquets ; des vols dans le quartier des Bosquets"
+    assert named_places.sites([deciding], (), considerants) == ((), False)
+    assert named_places.sites(["La captation est autorisée"], (), considerants) == (("quartier des Bosquets",), False)
+
+
+@pytest.mark.parametrize("deciding", [
+    "le droit d'accès aux images pourra s'exercer auprès du directeur du département de sécurité ; est autorisé",
+    "le présent arrêté sera publié au recueil des actes adminis tratifs du département de Paris ; autorisés",
+])
+def test_a_departement_of_an_organisation_or_of_the_raa_is_no_scope(deciding):
+    paris = tuple(gazetteer().find("Paris", "75"))
+    assert places.scope("", fold(deciding), paris, (), False) == "commune"
+
+
+def test_a_running_line_with_its_page_number_is_no_text_of_the_act():
+    title = ("Arrêté instituant un périmètre de protection à Paris à l'occasion de la réouverture de la Cathédrale "
+             "Notre-Dame de Paris")
+    page = Page(2, "instituant un périmètre de protection à Paris à l'occasion de la réouverture de la Cathédrale "
+                   "Notre-Dame de Paris 9\nARRÊTE :\nArticle 1er – Un périmètre de protection est institué ;\n")
+    facts = read_facts(Act("2024-01729", title, 2, 2, (page,)), VOCABULARY, ["silt_perimeter"], department="75")
+    assert facts.places == ("Cathédrale Notre-Dame de Paris",)
+
+
+def test_the_communes_of_the_acts_own_title_come_before_those_of_a_sommaire_on_its_first_page():
+    title = "portant modification de l'arrêté préfectoral du 8 juillet 2021 Ville de RUNGIS – Bâtiments publics"
+    page = Page(3, "2024/0131   16/01/2024   portant modification de la ZAC sur le territoire de la\n"
+                   "commune de Valenton     14\nA R R E T E N°2023/04677\nLA PRÉFÈTE DU VAL DE MARNE\nARRETE\n"
+                   "Article 1 : Le Maire de Rungis est autorisé à installer un système de vidéoprotection ;\n")
+    facts = read_facts(Act("2023/04677", title, 3, 3, (page,)), VOCABULARY, ["videoprotection"], department="94")
+    assert [commune.name for commune in facts.communes] == ["Rungis"]

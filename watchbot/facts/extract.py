@@ -16,7 +16,7 @@ from typing import Collection
 
 from watchbot.core.models import Act, Commune, Facts
 from watchbot.core.text import one_line
-from watchbot.facts import places
+from watchbot.facts import places, sites
 from watchbot.facts.dates import Span, act_date, lone_slots, periods, signed_on
 from watchbot.facts.gazetteer import Gazetteer, gazetteer
 from watchbot.match.normalize import fold
@@ -60,6 +60,7 @@ BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departe
 # An act says what it does in its first pages; a longer one (a bundle not recognised as one, an annex of
 # plans) is read that far only, which bounds the time facts take.
 MAX_TEXT = 40_000  # characters: some fifteen pages
+PAGE_NUMBER = re.compile(r"\s+\d{1,3}$")  # a running line's page number: « … de la Cathédrale Notre-Dame de Paris 9 »
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
 LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b")
@@ -117,7 +118,7 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     act_kind = kind(title)
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
-    found = places.communes([text.title, text.dispositif], communes_of or gazetteer(), department)
+    found = places.communes([*_whole_title(act), text.title, text.dispositif], communes_of or gazetteer(), department)
     named, is_site = _places(text, categories, found)
     scope = places.scope(title, ";".join(_deciding(dispositif, DECIDES)), found, named, is_site)
     if scope == "department":  # the communes it names are parts of it (forests, roads) or addresses
@@ -127,6 +128,13 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
                  purposes=_purposes(vocabulary.purposes, [title, dispositif, considerants], categories),
                  operators=_operators(vocabulary.operators, title, dispositif, categories),
                  cameras=_cameras([dispositif, title], fold(text.considerants)))
+
+
+def _whole_title(act: Act) -> list[str]:
+    """The act's own title, unless the Sommaire cut it short: the communes it names are the measure's, where its
+    first page may also carry the end of the RAA's Sommaire, which names others."""
+    title = (act.title or "").rstrip()
+    return [] if title.endswith(("...", "…")) else [title]
 
 
 def kind(title: str) -> str:
@@ -159,7 +167,7 @@ def _without_running_lines(text: str, ref: str | None, title: str) -> str:
 
 def _in_title(line: str, title: str) -> bool:
     head = line.strip()[:RUNNING_LINE]
-    return len(head) == RUNNING_LINE and head.split()[0] in title and one_line(line) in title
+    return len(head) == RUNNING_LINE and head.split()[0] in title and PAGE_NUMBER.sub("", one_line(line)) in title
 
 
 def _period(texts: list[str], act_day: date | None) -> Span:
@@ -189,11 +197,11 @@ def _recalled(span: Span, act_day: date | None) -> bool:
 
 def _places(text: ActText, categories: Collection[str], found: tuple[Commune, ...]) -> tuple[tuple[str, ...], bool]:
     """The named places and whether one is a site: a CCTV system's establishment, else the places of the title
-    or of the articles that decide."""
-    if _private(categories) and (named := places.establishment(text.title, found)):
+    or of the articles that decide, else of the considérants."""
+    if _private(categories) and (named := sites.establishment(text.title, found)):
         return named, True
-    named, is_site = places.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES, raw=True))])
-    return (named, is_site) if named or is_site else (places.recounted(text.considerants), False)
+    return sites.sites([text.title, "\n".join(_deciding(text.dispositif, DECIDES, raw=True))], found,
+                       text.considerants)
 
 
 def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[str]) -> tuple[str, ...]:

@@ -1,16 +1,15 @@
-"""Where an act's measure applies: its communes (with their INSEE codes), its named sites and its scope.
+"""Where an act's measure applies: its communes (with their INSEE codes) and its scope (its named sites are
+read by watchbot.facts.sites).
 
 Communes are looked up in the gazetteer among the capitalised runs of words of the act's own words (its
 title, then its articles), in the département of the source when it is known. Courts, prefectures and
 services named after a town (« tribunal administratif de Toulon », « préfet du Var ») are not places of
-the measure. A named site is a run of words after a kind of place (« stade Félix Mayol », « gare de
-Lyon », « quartier de la Beaucaire ») or before one (« Paris La Défense Arena »).
+the measure.
 """
 
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 
 from watchbot.core.models import Commune
@@ -18,15 +17,16 @@ from watchbot.facts.gazetteer import Gazetteer, normalise
 
 # A run of capitalised words, the small words of place names between them (« Saint-Cyr-sur-Mer »,
 # « La Seyne sur Mer », « Châlons s/ Marne »), and an arrondissement's number (« Paris 16e »).
-_CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
+CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
 _GAP = r"(?:[ \t]*-[ \t]*\n?[ \t]*|[ \t]+)"  # a new line starts a new run, except after a hyphen
 _LINK = rf"(?:{_GAP}(?:sur|sous|en|le|la|les|de|du|des|d'|d’|l'|l’|aux|lès|lez|et|s/|St|Ste)(?={_GAP}))"
-RUN = re.compile(rf"{_CAPITAL}(?:(?:{_LINK})*{_GAP}(?:{_CAPITAL}|\d{{1,2}}(?:e|er|ème)\b))*")
+RUN = re.compile(rf"{CAPITAL}(?:(?:{_LINK})*{_GAP}(?:{CAPITAL}|\d{{1,2}}(?:e|er|ème)\b))*")
 NOT_PLACES = re.compile(
     r"(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
-    r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|h[ôo]tel(?=\s+de\s+ville\b))"
+    r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|(?-i:JOP?)|"
+    r"h[ôo]tel(?=\s+de\s+ville\b))"
     r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
@@ -43,7 +43,12 @@ STREET = re.compile(r"\b(?i:rue|avenue|boulevard|route|quai|place|pont|porte|che
 # commune of the measure (the Bois de Vincennes is in Paris).
 SITE_OF = re.compile(r"(?i:\b(?:bois|gare|for[êe]t)\s+(?:de\s+|du\s+|d'|d’))$")
 # The stations of a city named by its adjective (« dans cinq gares parisiennes »).
-CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares\s+parisiennes\b"), "75056"),)
+CITY_ADJECTIVES = ((re.compile(r"(?i)\bgares?\s+parisiennes?\b"), "75056"),)
+# A trial tells where the attack it judges happened (« à l'occasion du procès de l'attentat dans la basilique
+# Notre-Dame de Nice »), not where the measure applies (« … à Paris », « … devant la cour d'assises »).
+TRIED = re.compile(r"(?i:\bproc[èe]s\s+(?:de\s+l['’]|des\s+|du\s+|de\s+la\s+)(?:attentats?|attaques?|assassinats?|"
+                   r"meurtres?|tuerie)\b)[^,;:()\n]{0,80}?"
+                   r"(?=\s+(?:à|au|devant)\s+(?:[A-ZÀ-ÖØ-Þ]|la cour|le tribunal|le palais)|[,;:()\n]|$)")
 # A list of communes (« interdiction de manifestations sur les communes d'Annecy, Annemasse et Filières »): a name
 # a letter or two away from a commune's is that commune.
 LISTED = re.compile(r"(?i:\bcommunes)\s+(?:de\s+|d'|d’)(?P<list>[^.;:()\n]{3,400})")
@@ -59,67 +64,12 @@ SECTORS = {"paris centre": "paris"}
 # 13001–13016; their INSEE codes are 751nn, 6938n and 132nn.
 POSTCODE = re.compile(r"\b(?:75(?P<p>0[0-2]\d)|690(?P<l>0[1-9])|13(?P<m>0[01]\d))\b")
 ARRONDISSEMENTS = {"p": ("751", 20), "l": ("6938", 9), "m": ("132", 16)}
-SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
-              "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
-              "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
-              "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
-              "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher", "foire", "parking", "terril", "terrils", "route")
-AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
-              "marchés")  # a market takes streets and squares of a town
-# A quartier, a secteur, a town centre: the streets named with it only locate it.
-BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
-STREETS = ("rue", "avenue", "boulevard", "cours")
-TOWN_CENTRE = re.compile(r"(?i)\bcentre-ville\b")
-_ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
-_KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
-# Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
-# « COLLÈGE DU MONTOIS » is one name.
-_STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
-         r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
-# « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
-_SITE = re.compile(
-    r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
-    r"(?P<name>" + _ARTICLE + r"?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)" + _STOP)
-# A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
-# Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
-_PROPER = re.compile(
-    r"\b(?P<kind>" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
-    + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
-# A title cut short by the Sommaire: « sur le site de Paris La... », « sur le site de l'Arena... ».
-CUT = re.compile(r"\s*(?:\.\.\.|…)")
-TRUNCATED = re.compile(r"(?i:\b(?P<kind>" + _KINDS + r")\b)[^,;:()\n]{0,40}?(?:\.\.\.|…)")
-RECOUNTED = re.compile(r"(?i:\bquartier)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?"
-                       r"(?P<name>(?:(?:La|Le|Les|L')\s*)?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+(?:du|de|des|de la)?\s*[A-ZÀ-ÖØ-Þ][\w'’-]*)*)")
-# The prefecture's own site (« consultable sur le site de la Préfecture »), its website.
-NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet)\b")
-# A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
-# « Vidéoprotection-Archives municipales-Le Mans ».
-# « VP 1219 - CLG DU MONTOIS à Donnemarie Dontilly »: « VP » for vidéoprotection in a Sommaire title; « … à
-# l'UDAF 90 ».
-ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)|\bVP\b(?:\s+\d+)?)\s*"
-                           r"(?:(?i:pour|de)\s+(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|"
-                           r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
-                           re.MULTILINE)
-# An address (« place Beauvau - 75008 PARIS », the prefecture's own) is no place of the measure.
-POSTAL = re.compile(r"\b\d{5}\b")
-DASHES = re.compile(r"\s+[-–—]+\s+")
-ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
-GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
 TOKEN_BREAK = re.compile(r"[\s'’]+")
 AND = re.compile(r"\s+et\s+")
 # « Grenoble, le 02 juillet 2024 », also glued by the extraction to the line before (« sécuritéGrenoble, le »).
-DATELINE = re.compile(rf"(?:^[ \t]*|(?<=[a-zà-öø-ÿ])){_CAPITAL}(?:[ \t-]+{_CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
-# « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
-COUNTED = re.compile(r"\b(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b[^,;:()\n]{0,80}?"
-                     r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
-ROAD = re.compile(r"\bR[ND]\s?\d{1,4}\b")  # « RN 104 »: a route nationale, a route départementale
-_NAMED_BEFORE = re.compile(rf"((?:{_CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stadium|Dôme))")
-# The names transport operators go by (« 46 stations de la Régie autonome des transports parisiens »).
-OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "RATP"),
-             (re.compile(r"(?i)soci[ée]t[ée] nationale des chemins de fer fran[cç]ais"), "SNCF"))
+DATELINE = re.compile(rf"(?:^[ \t]*|(?<=[a-zà-öø-ÿ])){CAPITAL}(?:[ \t-]+{CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « sur l'ensemble du département », « dans le département du Finistère »; not « le représentant de l'État
 # dans le département », the prefect, nor « recueil des actes administratifs du département de Paris ».
 DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoire) du departement"
@@ -127,6 +77,9 @@ DEPARTMENT_WIDE = re.compile(r"(?:ensemble|totalite|tout le territoire|territoir
                              r"|(?<!etat )(?:dans|sur) le departement(?! (?:du|de la|de l'|des|de) [^,;:\n]{1,40}:)"
                              r"|(?<!actes administratifs )du departement (?:du|de la|de l'|des|de)")
 
+# A département of an organisation (« le directeur du département de sécurité »), the one of the RAA (its line
+# broken by the extraction: « actes adminis tratifs du département de Paris »): no area of the measure.
+NOT_AREAS = re.compile(r"\b(?:directeur|directrice|chef|responsable|adjointe?|adminis ?tratifs) du departement\b")
 # « dans les Hauts-de-Seine (92) » (folded): a département named without the word.
 DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b|villes?\b)"
                               r"(?P<name>[a-z][\w'-]*(?: [\w'-]+){0,2}) \((?:\d{2}|2[ab])\)")
@@ -224,9 +177,9 @@ def _names(gazetteer: Gazetteer, department: str | None,
 
 
 def _without_institutions(text: str) -> str:
-    """The text with « tribunal administratif de Toulon », « préfet du Var », addresses (« 93007 Bobigny
-    Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (NOT_PLACES, STREET, ADDRESS, DATELINE):
+    """The text with the attack a trial judges, « tribunal administratif de Toulon », « préfet du Var »,
+    addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
+    for pattern in (TRIED, NOT_PLACES, STREET, ADDRESS, DATELINE):
         end = 0
         while found := pattern.search(text, end):
             end = found.end()
@@ -261,79 +214,11 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     return found
 
 
-def establishment(title: str, found_communes: tuple[Commune, ...]) -> tuple[str, ...]:
-    """The establishment a CCTV authorisation's title names, not its commune (« à l'UDAF 90 », not « au Mans »);
-    and where the title is parts between dashes up to its commune, each part (« - Blue Box - Centre Commercial
-    les Eleis - Cherbourg-en-Cotentin »), while after « pour le magasin JD SPORTS — » comes its company."""
-    found = ESTABLISHMENT.search(title)
-    if not found or _is_commune(found["name"], found_communes):
-        return ()
-    named = [found["name"]]
-    parts = DASHES.split(title[found.end("name"):].split("\n", 1)[0])[1:]
-    if found["dash"] and any(_is_commune(part, found_communes) for part in parts):
-        named += [part for part in itertools.takewhile(lambda part: not _is_commune(part, found_communes), parts)]
-    return tuple(_tidy(_spelt_out(name)) for name in named)
-
-
-def _is_commune(name: str, found_communes: tuple[Commune, ...]) -> bool:
-    key = normalise(name)
-    return any(key.startswith(normalise(commune.name)) or normalise(commune.name).startswith(key)
-               for commune in found_communes)
-
-
-def _spelt_out(name: str) -> str:
-    for short, long in ABBREVIATED:
-        name = short.sub(long, name)
-    return name
-
-
-def sites(texts: list[str]) -> tuple[tuple[str, ...], bool]:
-    """The named places of the first text that names any, and whether one is a site (not an area of a town).
-    A name cut short (« sur le site de l'Arena... ») is a site without a name; streets named with a quartier
-    locate it (« dans le quartier de la Gabelle, dans un rayon de 500 m de la rue Marcel Pagnol »)."""
-    for text in texts:
-        for long, short in OPERATORS:
-            text = long.sub(short, text)
-        kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
-                 if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
-        if any(kind in BEARINGS for _, kind in kinds):
-            kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
-        named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
-                 if not CUT.match(text, match.end())]
-        named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
-        named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
-        if named:  # a quartier or a town centre is part of a commune, a site in it or not
-            places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
-            area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
-            return places, any(is_site for _, is_site in named) and not area
-        if any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
-            return (), True
-    return (), False
-
-
-def recounted(considerants: str) -> tuple[str, ...]:
-    """The quartier the considérants tell of more than once (« des tirs … dans le quartier de La Beaucaire »),
-    where the act's title and articles name no place: the facts that justify the measure happened there."""
-    counts: dict[str, list[str]] = {}
-    for match in RECOUNTED.finditer(considerants):
-        counts.setdefault(normalise(match["name"]), []).append(_tidy(match.group()))
-    return tuple(names[0] for names in counts.values() if len(names) > 1)[:1]
-
-
-def _tidy(name: str) -> str:
-    """One line, without the page number extraction glues to a name's last word (« Stade Félix Mayol8 »)."""
-    return GLUED_NUMBER.sub("", " ".join(name.split())).strip(" -–'’")
-
-
-def _longest(names: tuple[str, ...]) -> tuple[str, ...]:
-    """The names without those read inside a longer one (« stations de la RATP » of « 46 stations de la RATP »)."""
-    return tuple(name for name in names if not any(name != other and name in other for other in names))
-
-
 def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named: tuple[str, ...],
           is_site: bool) -> str:
     """« department » when the title or the articles that decide say the whole département, else « site » for
     a named site, « commune » for communes (folded texts)."""
+    title, deciding = NOT_AREAS.sub("_", title), NOT_AREAS.sub("_", deciding)
     if DEPARTMENT_WIDE.search(title) or DEPARTMENT_WIDE.search(deciding) or _department_coded(title, found_communes):
         return "department"
     if found_communes and WHOLE_COMMUNES.search(title):

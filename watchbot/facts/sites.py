@@ -1,0 +1,181 @@
+"""The named places of an act: its sites (« stade Félix Mayol », « gare de Lyon »), the areas of a town
+(« quartier de la Beaucaire »), and a CCTV system's establishment. A named site is a run of words after a kind of
+place (« stade Félix Mayol », « gare de Lyon », « quartier de la Beaucaire ») or before one (« Paris La Défense
+Arena »).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from watchbot.core.models import Commune
+from watchbot.facts.gazetteer import normalise
+from watchbot.facts.places import CAPITAL, TRIED
+
+SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
+              "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
+              "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
+              "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
+              "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
+              "hypercacher", "foire", "parking", "terril", "terrils", "route", "domaine", "château")
+AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
+              "marchés")  # a market takes streets and squares of a town
+# A quartier, a secteur, a town centre: the streets named with it only locate it.
+BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
+STREETS = ("rue", "avenue", "boulevard", "cours")
+TOWN_CENTRE = re.compile(r"(?i)\bcentre-ville\b")
+_ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
+_KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
+# Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
+# « COLLÈGE DU MONTOIS » is one name.
+_STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
+         r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
+# « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
+_SITE = re.compile(
+    r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
+    r"(?P<name>" + _ARTICLE + r"?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)" + _STOP)
+# A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
+# Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
+_PROPER = re.compile(
+    r"\b(?P<kind>" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
+    + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
+# A title cut short by the Sommaire: « sur le site de Paris La... », « sur le site de l'Arena... ».
+CUT = re.compile(r"\s*(?:\.\.\.|…)")
+TRUNCATED = re.compile(r"(?i:\b(?P<kind>" + _KINDS + r")\b)[^,;:()\n]{0,40}?(?:\.\.\.|…)")
+RECOUNTED = re.compile(r"(?i:\bquartier)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?"
+                       r"(?P<name>(?:(?:La|Le|Les|L')\s*)?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+(?:du|de|des|de la)?\s*[A-ZÀ-ÖØ-Þ][\w'’-]*)*)")
+# The prefecture's own site (« consultable sur le site de la Préfecture »), its website.
+NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet)\b")
+# A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
+# « Vidéoprotection-Archives municipales-Le Mans ».
+# « VP 1219 - CLG DU MONTOIS à Donnemarie Dontilly »: « VP » for vidéoprotection in a Sommaire title; « … à
+# l'UDAF 90 ».
+ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillance)|\bVP\b(?:\s+\d+)?)\s*"
+                           r"(?:(?i:pour|de)\s+(?:(?i:l'|l’|le |la |les )?(?i:[ée]tablissement|magasin|soci[ée]t[ée]|"
+                           r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
+                           re.MULTILINE)
+# An address (« place Beauvau - 75008 PARIS », the prefecture's own) is no place of the measure.
+POSTAL = re.compile(r"\b\d{5}\b")
+DASHES = re.compile(r"\s+[-–—]+\s+")
+ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
+GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
+# « deux gares parisiennes de la SNCF », « 46 stations de la RATP »: sites counted, not named.
+COUNTED = re.compile(r"\b(?:(?:\d{1,3}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?:gares|stations)\b|"
+                     r"une\s+(?:gare|station)\s+(?=parisienne|de\s+m[ée]tro|SNCF|RATP|de\s+la\s+(?:SNCF|RATP)))"
+                     r"[^,;:()\n]{0,80}?"
+                     r"(?=\s+(?:d'un|d’un|d'une|d’une|à l'occasion|à l’occasion|pour|du|le|les)\b|[,;:()\n]|$)")
+ROAD = re.compile(r"\bR[ND]\s?\d{1,4}\b")  # « RN 104 »: a route nationale, a route départementale
+_NAMED_BEFORE = re.compile(rf"((?:{CAPITAL}\s+){{1,3}}(?:Arena|Aréna|ARENA|Stadium|Dôme))")
+# « R.A.T.P. »: an acronym is written with or without its dots.
+DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+# The streets that bound a zone (« dans la zone située entre l'avenue du 8 mai 1945, la rue … et le ruisseau »)
+# draw its edge: they are no places of the measure.
+_WAYS = r"(?i:rue|avenue|boulevard|all[ée]e|chemin|route|quai|cours)\b"
+_BOUND = r"(?:l['’]|la\s+|le\s+|les\s+|" + _WAYS + r")[^,;.]{1,60}?(?=\s*[,;.]|\s+et\s+|\s*$)"
+BOUNDS = re.compile(r"(?i:\bentre|\bd[ée]limit[ée]e?s?\s+par)\s+(?=(?:l['’]|la\s+|le\s+|les\s+)" + _WAYS + ")"
+                    + _BOUND + r"(?:(?:\s*,\s*|\s+et\s+)" + _BOUND + ")*")
+# A secteur or a quartier named by a street (« dans le secteur Boulevard de la Lazarine et la rue … ») is that
+# street.
+STREET_NAMED = re.compile(r"(?i)^\s*(?:de la |de l'|du |des )?(?:rue|avenue|boulevard|all[ée]e|chemin|route|quai)\b")
+LEADING_ARTICLE = re.compile(r"^\s*(?:de la|de l['’]|du|des|de|d['’])\s*", re.IGNORECASE)
+# The names transport operators go by (« 46 stations de la Régie autonome des transports parisiens »).
+OPERATORS = ((re.compile(r"(?i)r[ée]gie autonome des transports parisiens"), "RATP"),
+             (re.compile(r"(?i)soci[ée]t[ée] nationale des chemins de fer fran[cç]ais"), "SNCF"))
+
+
+def establishment(title: str, found_communes: tuple[Commune, ...]) -> tuple[str, ...]:
+    """The establishment a CCTV authorisation's title names, not its commune (« à l'UDAF 90 », not « au Mans »);
+    and where the title is parts between dashes up to its commune, each part (« - Blue Box - Centre Commercial
+    les Eleis - Cherbourg-en-Cotentin »), while after « pour le magasin JD SPORTS — » comes its company."""
+    found = ESTABLISHMENT.search(title)
+    if not found or _is_commune(found["name"], found_communes):
+        return ()
+    named = [found["name"]]
+    parts = DASHES.split(title[found.end("name"):].split("\n", 1)[0])[1:]
+    if found["dash"] and any(_is_commune(part, found_communes) for part in parts):
+        named += [part for part in itertools.takewhile(lambda part: not _is_commune(part, found_communes), parts)]
+    return tuple(_tidy(_spelt_out(name)) for name in named)
+
+
+def _is_commune(name: str, found_communes: tuple[Commune, ...]) -> bool:
+    key = normalise(name)
+    return any(key.startswith(normalise(commune.name)) or normalise(commune.name).startswith(key)
+               for commune in found_communes)
+
+
+def _spelt_out(name: str) -> str:
+    for short, long in ABBREVIATED:
+        name = short.sub(long, name)
+    return name
+
+
+def sites(texts: list[str], found_communes: tuple[Commune, ...] = (),
+          considerants: str = "") -> tuple[tuple[str, ...], bool]:
+    """The named places of the first text that names any, and whether one is a site (not an area of a town);
+    else the quartier the considérants tell of more than once (recounted).
+    A name cut short (« sur le site de l'Arena... ») is a site without a name, and so is a site named by its
+    commune (« sur le site de Vaires-sur-Marne »); streets named with a quartier locate it (« dans le quartier
+    de la Gabelle, dans un rayon de 500 m de la rue Marcel Pagnol »)."""
+    for text in map(_prepared, texts):
+        if (found := _sites_in(text, found_communes)) is not None:
+            return found
+    return recounted(considerants), False
+
+
+def _sites_in(text: str, found_communes: tuple[Commune, ...]) -> tuple[tuple[str, ...], bool] | None:
+    """The named places of one text and whether one is a site; None where it names and locates none."""
+    kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER) for match in pattern.finditer(text)
+             if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])]
+    if any(kind in BEARINGS for _, kind in kinds):
+        kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
+    located = [(match, kind) for match, kind in kinds if _only_locates(match, kind, found_communes)]
+    named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
+             if not CUT.match(text, match.end()) and (match, kind) not in located]
+    named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
+    named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
+    area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
+    if named:  # a quartier or a town centre is part of a commune, a site in it or not
+        places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
+        return places, any(is_site for _, is_site in named) and not area
+    if located or any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
+        return (), not area
+    return None
+
+
+def _prepared(text: str) -> str:
+    """The text with transport operators and acronyms written one way, and without what names no place of the
+    measure: the streets that bound a zone, the place of the attack a trial is about."""
+    for long, short in OPERATORS:
+        text = long.sub(short, text)
+    text = DOTTED.sub(lambda found: found.group().replace(".", ""), text)
+    for pattern in (BOUNDS, TRIED):
+        text = pattern.sub(lambda found: "_" * len(found.group()), text)
+    return text
+
+
+def _only_locates(match: re.Match[str], kind: str, found_communes: tuple[Commune, ...]) -> bool:
+    """Whether a named place only says where: a secteur named by its street, a site named by its commune."""
+    if kind in BEARINGS:
+        return bool(STREET_NAMED.match(match["name"]))
+    name = normalise(LEADING_ARTICLE.sub("", match["name"]))
+    return kind == "site" and any(name == normalise(commune.name) for commune in found_communes)
+
+
+def recounted(considerants: str) -> tuple[str, ...]:
+    """The quartier the considérants tell of more than once (« des tirs … dans le quartier de La Beaucaire »),
+    where the act's title and articles name no place: the facts that justify the measure happened there."""
+    counts: dict[str, list[str]] = {}
+    for match in RECOUNTED.finditer(considerants):
+        counts.setdefault(normalise(match["name"]), []).append(_tidy(match.group()))
+    return tuple(names[0] for names in counts.values() if len(names) > 1)[:1]
+
+
+def _tidy(name: str) -> str:
+    """One line, without the page number extraction glues to a name's last word (« Stade Félix Mayol8 »)."""
+    return GLUED_NUMBER.sub("", " ".join(name.split())).strip(" -–'’")
+
+
+def _longest(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names without those read inside a longer one (« stations de la RATP » of « 46 stations de la RATP »)."""
+    return tuple(name for name in names if not any(name != other and name in other for other in names))
