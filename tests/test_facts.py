@@ -179,6 +179,20 @@ def test_purposes_come_from_the_acts_wording_not_from_the_laws_list_or_the_natio
     assert read_facts(act, VOCABULARY, ["drones"], department="62").purposes == ("rodeo",)
 
 
+@pytest.mark.parametrize("dispositif, considerants, expected", [
+    ("au titre de la prévention des atteintes à la sécurité des personnes et des biens", "", ("delinquance",)),
+    ("afin de prévenir les atteintes à la sécurité dans plusieurs communes", "", ("delinquance",)),
+    ("au titre de la prévention des atteintes à la sécurité des personnes et des biens et de la sécurité des "
+     "rassemblements", "Considérant la manifestation revendicative déclarée ;", ("manifestation",)),
+    ("au titre de la prévention des atteintes à la sécurité des personnes et des biens", "Considérant que le festival "
+     "se tiendra sur la commune ;", ("festif",)),
+])
+def test_the_laws_formula_is_delinquency_only_where_the_act_states_no_other_purpose(dispositif, considerants,
+                                                                                      expected):
+    act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 {dispositif}.", considerants)
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == expected
+
+
 def test_a_purpose_the_act_states_is_kept_and_a_date_is_no_festivity():
     act = drone_act("Article 1 : La captation est autorisée le lundi 14 juillet 2025 au titre de la prévention d'actes "
                     "de terrorisme et de la lutte contre les trafics de stupéfiants.")

@@ -201,10 +201,11 @@ def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[
     a protection perimeter's, terrorism; a demonstration ban's, a demonstration). A rave ban's or a
     demonstration ban's considérants tell of everything that may happen at one: only its title and articles
     count."""
-    implied = [CATEGORY_PURPOSES[name] for name in categories if name in CATEGORY_PURPOSES]
+    implied = tuple(CATEGORY_PURPOSES[name] for name in categories if name in CATEGORY_PURPOSES)
     if "rave_ban" in categories:
         return tuple(implied)
-    said = _terms(terms, texts[:2] if set(categories) & BANS else texts)
+    texts = texts[:2] if set(categories) & BANS else texts
+    said = _terms(terms, texts) or implied or _alone(terms, texts)
     return tuple(term.name for term in terms if term.name in said or term.name in implied)
 
 
@@ -228,6 +229,12 @@ def _deciding(dispositif: str, decides: re.Pattern[str], *, raw: bool = False) -
     """The sentences of the articles (folded, or ``raw``) that decide (authorise, ban, institute…)."""
     return [sentence for sentence in SENTENCE_END.split(dispositif)
             if decides.search(fold(sentence) if raw else sentence)]
+
+
+def _alone(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
+    """The terms said in the words that count where nothing else is: the law's formula of its 1°, « la prévention
+    des atteintes à la sécurité des personnes et des biens », is a purpose only where the act gives no other."""
+    return tuple(term.name for term in terms if any(term.said_alone(text) for text in texts))
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
