@@ -175,7 +175,8 @@ def test_purposes_come_from_the_acts_wording_not_from_the_laws_list_or_the_natio
         "leurs missions de prévention des atteintes à la sécurité des personnes et des biens, de procéder à la "
         "captation d'images ;\nConsidérant le contexte de menace terroriste dans le cadre du plan Vigipirate « urgence "
         "attentat » en vigueur sur l'ensemble du territoire national ;\nConsidérant que des rodéos urbains sont "
-        "signalés tous les week-ends sur le secteur ;")
+        "signalés tous les week-ends sur le secteur ; que le 4° du même article permet quant à lui la mise en œuvre de "
+        "ces dispositifs en vue d'assurer la régulation des flux de transport ;")
     assert read_facts(act, VOCABULARY, ["drones"], department="62").purposes == ("rodeo",)
 
 

@@ -62,7 +62,9 @@ BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departe
 MAX_TEXT = 40_000  # characters: some fifteen pages
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
-LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b")
+# « que le 4° du même article permet … la régulation des flux de transport » quotes the law as well.
+LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b|"
+                        r"\bmeme (?:article|code)\b")
 # The threat level the whole country lives under (« la posture Vigipirate », « la menace terroriste sur le
 # territoire national ») is the setting of every act of its time, not the purpose of this one.
 NATIONAL_THREAT = re.compile(r"vigipirate|urgence attentat|menace terroriste[^;]{0,40}territoire national|"
