@@ -217,10 +217,26 @@ def test_hours_an_article_gives_apart_from_the_days():
     ("de la grande braderie", "festif"),
     ("de l'opération de démantèlement d'un campement", "autre"),
     ("du Mondial de l'automobile", "autre"),
+    ("de la 5e journée de la Ligue des nations", "sport"),
+    ("de la cérémonie de clôture des Jeux", "sport"),
+    ("d'un événement festif intitulé « Live »", "festif"),
+    ("d'une marche de solidarité", "manifestation"),
+    ("d'un rassemblement place de la République", "manifestation"),
 ])
 def test_purposes_named_in_the_authorising_article(wording, expected):
     act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
     assert read_facts(act, VOCABULARY, ["drones"]).purposes == (expected,)
+
+
+@pytest.mark.parametrize("considerants, expected", [
+    ("Considérant que vingt mille personnes sont attendues à la fête de la musique ; que cette manifestation fait "
+     "l'objet d'une déclaration ;", ("festif",)),  # « cette manifestation » names the festival again
+    ("Considérant que des points de deal sont installés dans le quartier ; qu'un feu a été allumé près du terrain de "
+     "football ;", ("delinquance",)),  # a pitch is a place, no sports event
+])
+def test_words_that_name_again_or_place_an_event_add_no_purpose(considerants, expected):
+    act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025.", considerants)
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == expected
 
 
 def test_hours_the_title_gives_when_the_articles_give_the_days_only():
