@@ -43,6 +43,8 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
      [(date(2025, 8, 14), date(2025, 8, 17), ("12:00-24:00",))]),
     ("devant se tenir le lundi 9 octobre 2023 à 14h00", [(date(2023, 10, 9), date(2023, 10, 9), ("14:00-",))]),
     ("le dimanche 08juin  2025  de 12h00  à 20h00", [(date(2025, 6, 8), date(2025, 6, 8), ("12:00-20:00",))]),
+    ("à partir du 3 juillet 2025 jusqu'au 1° septembre 2025 de 22h00 à 03h00",
+     [(date(2025, 7, 3), date(2025, 9, 1), ("22:00-03:00",))]),
     # night slots, several slots, hours before the day, OCR and punctuation
     ("du lundi 2 juin 2025 à 18h00 au lundi 30 juin 2025 à 0 9h00 inclus",
      [(date(2025, 6, 2), date(2025, 6, 30), ("18:00-09:00",))]),
@@ -243,6 +245,12 @@ def test_hours_the_title_gives_when_the_articles_give_the_days_only():
     act = drone_act("Article 1 : La captation est autorisée le samedi 14 juin 2025 sur la commune de Lens.",
                     title="Arrêté autorisant la captation d'images le 14 juin 2025 de 14h00 à 20h00")
     assert read_facts(act, VOCABULARY, ["drones"]).times == ("14:00-20:00",)
+
+
+def test_a_start_hour_alone_is_the_slot_that_starts_then():
+    act = drone_act("Article 1 : La captation est autorisée le samedi 7 juin 2025 à 07h00.\nArticle 2 : Le périmètre "
+                    "est institué du samedi 7 juin 2025 à 07h00 au dimanche 8 juin 2025 à 20h00.")
+    assert read_facts(act, VOCABULARY, ["drones"]).times == ("07:00-20:00",)
 
 
 def test_the_signature_dates_the_act_but_is_no_period():

@@ -40,8 +40,9 @@ DAYS_BEFORE_NEXT_YEAR = 180
 
 
 def _date(name: str, *, day_only: bool = False) -> str:
-    """A date with uniquely named groups: a day with a month and a year (words or digits), or a day alone."""
-    worded = (rf"{_WEEKDAY}(?P<{name}_d>\d{{1,2}}|premier)(?:\s?(?:er|eme|e)(?![a-z]))?"
+    """A date with uniquely named groups: a day with a month and a year (words or digits), or a day alone; « 1er »
+    may be typed « 1° » (folded « 1o »)."""
+    worded = (rf"{_WEEKDAY}(?P<{name}_d>\d{{1,2}}|premier)(?:\s?(?:er|eme|e|o)(?![a-z]))?"
               rf"(?:\s*(?P<{name}_m>{_MONTH})\.?(?![a-z])(?:\s+(?P<{name}_y>\d{{4}})(?!\d))?)"
               + ("?" if day_only else ""))
     digits = (rf"(?P<{name}_nd>\d{{1,2}})(?P<{name}_s>[/.\s])(?P<{name}_nm>\d{{1,2}})(?P={name}_s)"

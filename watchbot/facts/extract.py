@@ -181,7 +181,10 @@ def _period(texts: list[str], act_day: date | None) -> Span:
 
 
 def _times(spans: list[Span]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(time for span in spans for time in span.times))
+    """The slots of the spans; a start hour alone (« à 07h00 ») is the same slot as a whole one starting then."""
+    times = dict.fromkeys(time for span in spans for time in span.times)
+    return tuple(time for time in times if not (time.endswith("-") and any(
+        other.startswith(time) and other != time for other in times)))
 
 
 def _recalled(span: Span, act_day: date | None) -> bool:
