@@ -35,6 +35,8 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
      [(date(2025, 1, 25), date(2025, 1, 26), ("18:05-01:05",))]),
     ("les 11, 12 et 13 juin 2025", [(date(2025, 6, 11), date(2025, 6, 13), ())]),
     ("le 25 et le 26 novembre 2023", [(date(2023, 11, 25), date(2023, 11, 26), ())]),
+    ("le mercredi 05, jeudi 06 et vendredi 07 février 2025 de 15h00 à 22h00",
+     [(date(2025, 2, 5), date(2025, 2, 7), ("15:00-22:00",))]),
     ("du 17 a22 juin 2025 inclus", [(date(2025, 6, 17), date(2025, 6, 22), ())]),
     ("le 12/06/2026", [(date(2026, 6, 12), date(2026, 6, 12), ())]),
     ("survol drone police 02 10 2025", [(date(2025, 10, 2), date(2025, 10, 2), ())]),

@@ -65,8 +65,8 @@ RANGE = re.compile(
     rf"(?:{_SEP}(?:(?:a|des|de|a partir de)\s+)?{_time('a_t')})?"
     rf"(?:{_SEP}(?:au|jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
     rf"(?:{_SEP}(?:(?:a|jusqu'a)\s+)?{_time('b_t')})?" + _slot("s"))
-LIST = re.compile(
-    rf"les\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
+LIST = re.compile(  # « les 11, 12 et 13 juin », « le mercredi 05, jeudi 06 et vendredi 07 février »
+    rf"les?\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
     rf"\s+et\s+{_WEEKDAY}(?P<last>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})\.?(?![a-z])(?:\s+(?P<y>\d{{4}}))?" + _slot("s"))
 # Hours written before the days: « de 18h00 le samedi 14 juin à 02h00 le dimanche 15 juin 2025 ».
 TIMED_RANGE = re.compile(
