@@ -225,6 +225,7 @@ def test_hours_an_article_gives_apart_from_the_days():
     ("de la cérémonie de clôture des Jeux", "sport"),
     ("d'un événement festif intitulé « Live »", "festif"),
     ("d'une marche de solidarité", "manifestation"),
+    ("des obsèques de la victime", "autre"),  # a ceremony, as a commemoration is
     ("d'un rassemblement place de la République", "manifestation"),
 ])
 def test_purposes_named_in_the_authorising_article(wording, expected):
