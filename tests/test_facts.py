@@ -238,6 +238,7 @@ def test_purposes_named_in_the_authorising_article(wording, expected):
      "l'objet d'une déclaration ;", ("festif",)),  # « cette manifestation » names the festival again
     ("Considérant que des points de deal sont installés dans le quartier ; qu'un feu a été allumé près du terrain de "
      "football ;", ("delinquance",)),  # a pitch is a place, no sports event
+    ("Considérant que des incendies de véhicules ont été constatés dans le quartier ;", ("delinquance",)),
 ])
 def test_words_that_name_again_or_place_an_event_add_no_purpose(considerants, expected):
     act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025.", considerants)
