@@ -239,6 +239,7 @@ def test_purposes_named_in_the_authorising_article(wording, expected):
     ("Considérant que des points de deal sont installés dans le quartier ; qu'un feu a été allumé près du terrain de "
      "football ;", ("delinquance",)),  # a pitch is a place, no sports event
     ("Considérant que des incendies de véhicules ont été constatés dans le quartier ;", ("delinquance",)),
+    ("Considérant que des vols à la roulotte ont été constatés sur les parkings ;", ("delinquance",)),
 ])
 def test_words_that_name_again_or_place_an_event_add_no_purpose(considerants, expected):
     act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025.", considerants)
@@ -307,6 +308,14 @@ def test_cctv_cameras_where_a_garbled_heading_left_the_authorising_article():
             "caméras intérieures.\n")
     act = Act("2024-0218", "Arrêté portant renouvellement d'un système de vidéoprotection", 1, 1, (Page(1, text),))
     assert read_facts(act, VOCABULARY, ["videoprotection"]).cameras == 2
+
+
+def test_the_articles_after_a_garbled_decides_heading_are_the_dispositif():
+    text = ("Arrêté autorisant la captation d'images\nConsidérant la demande ;\nArréte\nArticle 1° La captation "
+            "d'images par le groupement de gendarmerie du Var est autorisée le 7 juillet 2025 de 11h00 à 20h00.\n")
+    act = Act("83-2025-07-07-00001", "Arrêté autorisant la captation d'images", 1, 1, (Page(1, text),))
+    facts = read_facts(act, VOCABULARY, ["drones"], department="83")
+    assert (facts.start, facts.times, facts.operators) == (date(2025, 7, 7), ("11:00-20:00",), ("gendarmerie",))
 
 
 def test_a_plural_before_one_act_number_is_one_act_not_a_bundle():
