@@ -281,6 +281,13 @@ def test_operators_abbreviated_and_not_the_prefectures_office(dispositif, expect
     assert read_facts(drone_act(dispositif), VOCABULARY, ["drones"]).operators == expected
 
 
+def test_the_director_of_a_police_service_charged_with_a_ban_is_its_operator():
+    act = drone_act("Article 1 : Sont interdits à Paris le 3 mai 2025 tout rassemblement revendicatif.\nArticle 6 : La "
+                    "préfète, directrice du cabinet, et le directeur de l'ordre public et de la circulation sont chargés "
+                    "de l'exécution du présent arrêté.", title="Arrêté portant interdiction de manifestations")
+    assert read_facts(act, VOCABULARY, ["demonstration_ban"]).operators == ("police_nationale",)
+
+
 def test_the_prefecture_de_police_signs_acts_it_is_no_force():
     act = Act("2024-1081", "Arrêté portant autorisation de l'emploi d'un traitement algorithmique sur des images issues "
               "de systèmes de vidéoprotection de la préfecture de Police du 26 juillet 2024 au 11 août 2024", None, None)
