@@ -288,6 +288,13 @@ def test_the_director_of_a_police_service_charged_with_a_ban_is_its_operator():
     assert read_facts(act, VOCABULARY, ["demonstration_ban"]).operators == ("police_nationale",)
 
 
+def test_a_sentence_ends_at_its_dot_within_a_line():
+    act = drone_act("Article 7 : Les palpations sont réalisées par des agents de police municipale. Les militaires de la "
+                    "gendarmerie nationale qui souhaitent accéder au périmètre de protection sont contrôlés à l'entrée.",
+                    title="Arrêté instaurant un périmètre de protection")
+    assert read_facts(act, VOCABULARY, ["silt_perimeter"]).operators == ("police_municipale",)
+
+
 def test_the_prefecture_de_police_signs_acts_it_is_no_force():
     act = Act("2024-1081", "Arrêté portant autorisation de l'emploi d'un traitement algorithmique sur des images issues "
               "de systèmes de vidéoprotection de la préfecture de Police du 26 juillet 2024 au 11 août 2024", None, None)
