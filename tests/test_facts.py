@@ -222,6 +222,7 @@ def test_hours_an_article_gives_apart_from_the_days():
     ("de l'opération de démantèlement d'un campement", "autre"),
     ("du Mondial de l'automobile", "autre"),
     ("de la 5e journée de la Ligue des nations", "sport"),
+    ("des JO de Paris", "sport"),
     ("de la cérémonie de clôture des Jeux", "sport"),
     ("d'un événement festif intitulé « Live »", "festif"),
     ("d'une marche de solidarité", "manifestation"),
