@@ -24,6 +24,8 @@ _TIME = r"(?:(?:0\s)?\d{1,2}\s?(?:heures?|h)(?:\s?\d{2})?|\d{1,2}:\d{2}|minuit|m
 _SEP = r"(?:\s*[,:(]\s*|\s+)"
 # Words between a period and its hours: « du 14 au 20 juin inclus, chaque jour, de 18h00 à 02h00 ».
 _DAILY = r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement))*"
+# « durant la plage horaire de 10h00 à 18h00 »
+_HOURS_SPAN = r"(?:(?:(?:sur|durant|pendant|dans) )?(?:la|une) plage horaire(?: allant| comprise)?\s+)?"
 # « de 22h au lendemain 6h », « 18h30 - 23h30 »
 _UNTIL = r"(?:\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+|\s?-\s?)"
 # How a date is written before it names another text, or the act's signature.
@@ -55,15 +57,17 @@ def _time(name: str) -> str:
 
 
 def _slot(name: str) -> str:
-    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 »."""
-    return (rf"(?:{_DAILY}{_SEP}(?:(?:de|des|entre|a partir de|a compter de|a)\s+)?{_time(name + '_from')}"
+    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 », « sur la plage horaire
+    10h00 - 18h00 »."""
+    return (rf"(?:{_DAILY}{_SEP}{_HOURS_SPAN}(?:(?:de|des|entre|a partir de|a compter de|a)\s+)?"
+            rf"{_time(name + '_from')}"
             rf"(?:{_UNTIL}{_time(name + '_to')})?)?")
 
 
 RANGE = re.compile(
     rf"(?:du|le|depuis le|a compter du|a partir du|entre le)\s+{_date('a', day_only=True)}"
     rf"(?:{_SEP}(?:(?:a|des|de|a partir de)\s+)?{_time('a_t')})?"
-    rf"(?:{_SEP}(?:au|jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
+    rf"(?:{_SEP}(?:au|jusqu'au|et jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
     rf"(?:{_SEP}(?:(?:a|jusqu'a)\s+)?{_time('b_t')})?" + _slot("s"))
 LIST = re.compile(  # « les 11, 12 et 13 juin », « le mercredi 05, jeudi 06 et vendredi 07 février »
     rf"les?\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
