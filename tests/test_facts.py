@@ -196,6 +196,9 @@ def test_purposes_come_from_the_acts_wording_not_from_the_laws_list_or_the_natio
      "rassemblements", "Considérant la manifestation revendicative déclarée ;", ("manifestation",)),
     ("au titre de la prévention des atteintes à la sécurité des personnes et des biens", "Considérant que le festival "
      "se tiendra sur la commune ;", ("festif",)),
+    ("aux fins de prévenir les atteintes à la sécurité des personnes et des biens dans des lieux particulièrement "
+     "exposés à des risques d'agression, de vol ou de trafic d'armes, d'êtres humains ou de stupéfiants",
+     "Considérant que le festival se tiendra sur la commune ;", ("festif",)),
 ])
 def test_the_laws_formula_is_delinquency_only_where_the_act_states_no_other_purpose(dispositif, considerants,
                                                                                       expected):
