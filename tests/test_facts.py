@@ -284,6 +284,11 @@ def test_the_register_sent_at_the_end_of_the_event_is_no_demonstration():
     ("Article 1 : La captation d'images par la GN est autorisée le 3 mai 2025.", ("gendarmerie",)),
     ("Article 1 : La captation d'images par la DZPN Sud est autorisée le 3 mai 2025.", ("police_nationale",)),
     ("Article 1 : La captation d'images sollicitée par le DMD est autorisée le 3 mai 2025.", ("armee",)),
+    ("Article 1 : La captation d'images par les militaires de la gendarmerie nationale est autorisée le 3 mai 2025.",
+     ("gendarmerie",)),  # gendarmes are soldiers, not the army
+    ("Article 1 : La captation d'images par le GIGN est autorisée le 3 mai 2025.", ("gendarmerie",)),
+    ("Article 1 : La captation d'images par la DDPAF est autorisée le 3 mai 2025.", ("police_nationale",)),
+    ("Article 1 : L'usage de caméras par les gardes champêtres est autorisé le 3 mai 2025.", ("police_municipale",)),
     ("Article 1 : La captation d'images est autorisée le 3 mai 2025.", ()),  # the letterhead's office is no force
 ])
 def test_operators_abbreviated_and_not_the_prefectures_office(dispositif, expected):
