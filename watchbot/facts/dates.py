@@ -17,13 +17,16 @@ from datetime import date, timedelta
 MONTHS = {"janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
           "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
           "novembre": 11, "nov": 11, "decembre": 12, "dec": 12}
-_WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+_DAY_NAME = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?"  # « les samedis 14 et 21 juin »
+_WEEKDAY = rf"(?:{_DAY_NAME}\s+)?"
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 # « 18h00 », « 18 h 30 », « 18 heures », « 18:00 », « 0 9h00 » (a leading zero split off), « minuit ».
 _TIME = r"(?:(?:0\s)?\d{1,2}\s?(?:heures?|h)(?:\s?\d{2})?|\d{1,2}:\d{2}|minuit|midi)"
 _SEP = r"(?:\s*[,:(]\s*|\s+)"
 # Words between a period and its hours: « du 14 au 20 juin inclus, chaque jour, de 18h00 à 02h00 ».
-_DAILY = r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement))*"
+# « …, les vendredis et samedis, de 22h à 4h »
+_DAILY = (r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement|"
+          rf"(?:les|chaque) {_DAY_NAME}(?:(?:\s*,\s*|\s+et\s+){_DAY_NAME})*))*")
 # « durant la plage horaire de 10h00 à 18h00 »
 _HOURS_SPAN = r"(?:(?:(?:sur|durant|pendant|dans) )?(?:la|une) plage horaire(?: allant| comprise)?\s+)?"
 # « de 22h au lendemain 6h », « 18h30 - 23h30 »
