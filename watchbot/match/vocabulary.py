@@ -1,8 +1,8 @@
 """The vocabulary of facts beside the rules: `rules/facts/purposes.yaml` and `rules/facts/operators.yaml`.
 
 Each file maps a name (as exports and statistics write it) to its label in toots, the words that say it,
-the words that, covering a word found, cancel it, and the words that say it only where no other purpose or
-operator is said (``alone``: a legal formula that every act may quote)::
+the words that, covering a word found, cancel it, and, for a purpose, the words that say it only where the act
+says no other purpose (``alone``: a legal formula that every act may quote)::
 
     manifestation:
       label: manifestation
