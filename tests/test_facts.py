@@ -35,6 +35,16 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
      [(date(2025, 1, 25), date(2025, 1, 26), ("18:05-01:05",))]),
     ("les 11, 12 et 13 juin 2025", [(date(2025, 6, 11), date(2025, 6, 13), ())]),
     ("le 25 et le 26 novembre 2023", [(date(2023, 11, 25), date(2023, 11, 26), ())]),
+    ("le 14 juin 2025 sur la plage horaire 10h00 - 18h00", [(date(2025, 6, 14), date(2025, 6, 14), ("10:00-18:00",))]),
+    ("le 14 juin 2025 durant la plage horaire de 10h00 à 18h00",
+     [(date(2025, 6, 14), date(2025, 6, 14), ("10:00-18:00",))]),
+    ("les samedis 14 et 21 juin 2025 de 10h à 18h", [(date(2025, 6, 14), date(2025, 6, 21), ("10:00-18:00",))]),
+    ("du 1er au 31 juillet 2025, les vendredis et samedis de 22h à 4h",
+     [(date(2025, 7, 1), date(2025, 7, 31), ("22:00-04:00",))]),
+    ("à compter du 14 juin 2025 à 20h00 et jusqu'au 15 juin 2025 à 2h00",
+     [(date(2025, 6, 14), date(2025, 6, 15), ("20:00-02:00",))]),
+    ("le mercredi 05, jeudi 06 et vendredi 07 février 2025 de 15h00 à 22h00",
+     [(date(2025, 2, 5), date(2025, 2, 7), ("15:00-22:00",))]),
     ("du 17 a22 juin 2025 inclus", [(date(2025, 6, 17), date(2025, 6, 22), ())]),
     ("le 12/06/2026", [(date(2026, 6, 12), date(2026, 6, 12), ())]),
     ("survol drone police 02 10 2025", [(date(2025, 10, 2), date(2025, 10, 2), ())]),
@@ -43,6 +53,8 @@ def period(text: str, act_day: date | None = date(2026, 5, 2)) -> list[tuple]:
      [(date(2025, 8, 14), date(2025, 8, 17), ("12:00-24:00",))]),
     ("devant se tenir le lundi 9 octobre 2023 à 14h00", [(date(2023, 10, 9), date(2023, 10, 9), ("14:00-",))]),
     ("le dimanche 08juin  2025  de 12h00  à 20h00", [(date(2025, 6, 8), date(2025, 6, 8), ("12:00-20:00",))]),
+    ("à partir du 3 juillet 2025 jusqu'au 1° septembre 2025 de 22h00 à 03h00",
+     [(date(2025, 7, 3), date(2025, 9, 1), ("22:00-03:00",))]),
     # night slots, several slots, hours before the day, OCR and punctuation
     ("du lundi 2 juin 2025 à 18h00 au lundi 30 juin 2025 à 0 9h00 inclus",
      [(date(2025, 6, 2), date(2025, 6, 30), ("18:00-09:00",))]),
@@ -175,8 +187,26 @@ def test_purposes_come_from_the_acts_wording_not_from_the_laws_list_or_the_natio
         "leurs missions de prévention des atteintes à la sécurité des personnes et des biens, de procéder à la "
         "captation d'images ;\nConsidérant le contexte de menace terroriste dans le cadre du plan Vigipirate « urgence "
         "attentat » en vigueur sur l'ensemble du territoire national ;\nConsidérant que des rodéos urbains sont "
-        "signalés tous les week-ends sur le secteur ;")
+        "signalés tous les week-ends sur le secteur ; que le 4° du même article permet quant à lui la mise en œuvre de "
+        "ces dispositifs en vue d'assurer la régulation des flux de transport ;")
     assert read_facts(act, VOCABULARY, ["drones"], department="62").purposes == ("rodeo",)
+
+
+@pytest.mark.parametrize("dispositif, considerants, expected", [
+    ("au titre de la prévention des atteintes à la sécurité des personnes et des biens", "", ("delinquance",)),
+    ("afin de prévenir les atteintes à la sécurité dans plusieurs communes", "", ("delinquance",)),
+    ("au titre de la prévention des atteintes à la sécurité des personnes et des biens et de la sécurité des "
+     "rassemblements", "Considérant la manifestation revendicative déclarée ;", ("manifestation",)),
+    ("au titre de la prévention des atteintes à la sécurité des personnes et des biens", "Considérant que le festival "
+     "se tiendra sur la commune ;", ("festif",)),
+    ("aux fins de prévenir les atteintes à la sécurité des personnes et des biens dans des lieux particulièrement "
+     "exposés à des risques d'agression, de vol ou de trafic d'armes, d'êtres humains ou de stupéfiants",
+     "Considérant que le festival se tiendra sur la commune ;", ("festif",)),
+])
+def test_the_laws_formula_is_delinquency_only_where_the_act_states_no_other_purpose(dispositif, considerants,
+                                                                                      expected):
+    act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 {dispositif}.", considerants)
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == expected
 
 
 def test_a_purpose_the_act_states_is_kept_and_a_date_is_no_festivity():
@@ -202,16 +232,45 @@ def test_hours_an_article_gives_apart_from_the_days():
     ("de la grande braderie", "festif"),
     ("de l'opération de démantèlement d'un campement", "autre"),
     ("du Mondial de l'automobile", "autre"),
+    ("de la 5e journée de la Ligue des nations", "sport"),
+    ("des JO de Paris", "sport"),
+    ("de la course motocycliste du circuit", "sport"),
+    ("des émeutes survenues dans le quartier", "delinquance"),
+    ("du voyage officiel du ministre", "visite"),
+    ("de la cérémonie de clôture des Jeux", "sport"),
+    ("d'un événement festif intitulé « Live »", "festif"),
+    ("d'une marche de solidarité", "manifestation"),
+    ("des obsèques de la victime", "autre"),  # a ceremony, as a commemoration is
+    ("d'un rassemblement place de la République", "manifestation"),
 ])
 def test_purposes_named_in_the_authorising_article(wording, expected):
     act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025 à l'occasion {wording}.")
     assert read_facts(act, VOCABULARY, ["drones"]).purposes == (expected,)
 
 
+@pytest.mark.parametrize("considerants, expected", [
+    ("Considérant que vingt mille personnes sont attendues à la fête de la musique ; que cette manifestation fait "
+     "l'objet d'une déclaration ;", ("festif",)),  # « cette manifestation » names the festival again
+    ("Considérant que des points de deal sont installés dans le quartier ; qu'un feu a été allumé près du terrain de "
+     "football ;", ("delinquance",)),  # a pitch is a place, no sports event
+    ("Considérant que des incendies de véhicules ont été constatés dans le quartier ;", ("delinquance",)),
+    ("Considérant que des vols à la roulotte ont été constatés sur les parkings ;", ("delinquance",)),
+])
+def test_words_that_name_again_or_place_an_event_add_no_purpose(considerants, expected):
+    act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025.", considerants)
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == expected
+
+
 def test_hours_the_title_gives_when_the_articles_give_the_days_only():
     act = drone_act("Article 1 : La captation est autorisée le samedi 14 juin 2025 sur la commune de Lens.",
                     title="Arrêté autorisant la captation d'images le 14 juin 2025 de 14h00 à 20h00")
     assert read_facts(act, VOCABULARY, ["drones"]).times == ("14:00-20:00",)
+
+
+def test_a_start_hour_alone_is_the_slot_that_starts_then():
+    act = drone_act("Article 1 : La captation est autorisée le samedi 7 juin 2025 à 07h00.\nArticle 2 : Le périmètre "
+                    "est institué du samedi 7 juin 2025 à 07h00 au dimanche 8 juin 2025 à 20h00.")
+    assert read_facts(act, VOCABULARY, ["drones"]).times == ("07:00-20:00",)
 
 
 def test_the_signature_dates_the_act_but_is_no_period():
@@ -231,10 +290,29 @@ def test_the_register_sent_at_the_end_of_the_event_is_no_demonstration():
     ("Article 1 : La captation d'images par la GN est autorisée le 3 mai 2025.", ("gendarmerie",)),
     ("Article 1 : La captation d'images par la DZPN Sud est autorisée le 3 mai 2025.", ("police_nationale",)),
     ("Article 1 : La captation d'images sollicitée par le DMD est autorisée le 3 mai 2025.", ("armee",)),
+    ("Article 1 : La captation d'images par les militaires de la gendarmerie nationale est autorisée le 3 mai 2025.",
+     ("gendarmerie",)),  # gendarmes are soldiers, not the army
+    ("Article 1 : La captation d'images par le GIGN est autorisée le 3 mai 2025.", ("gendarmerie",)),
+    ("Article 1 : La captation d'images par la DDPAF est autorisée le 3 mai 2025.", ("police_nationale",)),
+    ("Article 1 : L'usage de caméras par les gardes champêtres est autorisé le 3 mai 2025.", ("police_municipale",)),
     ("Article 1 : La captation d'images est autorisée le 3 mai 2025.", ()),  # the letterhead's office is no force
 ])
 def test_operators_abbreviated_and_not_the_prefectures_office(dispositif, expected):
     assert read_facts(drone_act(dispositif), VOCABULARY, ["drones"]).operators == expected
+
+
+def test_the_director_of_a_police_service_charged_with_a_ban_is_its_operator():
+    act = drone_act("Article 1 : Sont interdits à Paris le 3 mai 2025 tout rassemblement revendicatif.\nArticle 6 : La "
+                    "préfète, directrice du cabinet, et le directeur de l'ordre public et de la circulation sont chargés "
+                    "de l'exécution du présent arrêté.", title="Arrêté portant interdiction de manifestations")
+    assert read_facts(act, VOCABULARY, ["demonstration_ban"]).operators == ("police_nationale",)
+
+
+def test_a_sentence_ends_at_its_dot_within_a_line():
+    act = drone_act("Article 7 : Les palpations sont réalisées par des agents de police municipale. Les militaires de la "
+                    "gendarmerie nationale qui souhaitent accéder au périmètre de protection sont contrôlés à l'entrée.",
+                    title="Arrêté instaurant un périmètre de protection")
+    assert read_facts(act, VOCABULARY, ["silt_perimeter"]).operators == ("police_municipale",)
 
 
 def test_the_prefecture_de_police_signs_acts_it_is_no_force():
@@ -264,6 +342,14 @@ def test_cctv_cameras_where_a_garbled_heading_left_the_authorising_article():
             "caméras intérieures.\n")
     act = Act("2024-0218", "Arrêté portant renouvellement d'un système de vidéoprotection", 1, 1, (Page(1, text),))
     assert read_facts(act, VOCABULARY, ["videoprotection"]).cameras == 2
+
+
+def test_the_articles_after_a_garbled_decides_heading_are_the_dispositif():
+    text = ("Arrêté autorisant la captation d'images\nConsidérant la demande ;\nArréte\nArticle 1° La captation "
+            "d'images par le groupement de gendarmerie du Var est autorisée le 7 juillet 2025 de 11h00 à 20h00.\n")
+    act = Act("83-2025-07-07-00001", "Arrêté autorisant la captation d'images", 1, 1, (Page(1, text),))
+    facts = read_facts(act, VOCABULARY, ["drones"], department="83")
+    assert (facts.start, facts.times, facts.operators) == (date(2025, 7, 7), ("11:00-20:00",), ("gendarmerie",))
 
 
 def test_a_plural_before_one_act_number_is_one_act_not_a_bundle():

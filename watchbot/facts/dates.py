@@ -17,13 +17,18 @@ from datetime import date, timedelta
 MONTHS = {"janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
           "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
           "novembre": 11, "nov": 11, "decembre": 12, "dec": 12}
-_WEEKDAY = r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+_DAY_NAME = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?"  # « les samedis 14 et 21 juin »
+_WEEKDAY = rf"(?:{_DAY_NAME}\s+)?"
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 # « 18h00 », « 18 h 30 », « 18 heures », « 18:00 », « 0 9h00 » (a leading zero split off), « minuit ».
 _TIME = r"(?:(?:0\s)?\d{1,2}\s?(?:heures?|h)(?:\s?\d{2})?|\d{1,2}:\d{2}|minuit|midi)"
 _SEP = r"(?:\s*[,:(]\s*|\s+)"
 # Words between a period and its hours: « du 14 au 20 juin inclus, chaque jour, de 18h00 à 02h00 ».
-_DAILY = r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement))*"
+# « …, les vendredis et samedis, de 22h à 4h »
+_DAILY = (r"(?:(?:\s*,)?\s+(?:inclus|chaque jour|chaque nuit|tous les jours|toutes les nuits|quotidiennement|"
+          rf"(?:les|chaque) {_DAY_NAME}(?:(?:\s*,\s*|\s+et\s+){_DAY_NAME})*))*")
+# « durant la plage horaire de 10h00 à 18h00 »
+_HOURS_SPAN = r"(?:(?:(?:sur|durant|pendant|dans) )?(?:la|une) plage horaire(?: allant| comprise)?\s+)?"
 # « de 22h au lendemain 6h », « 18h30 - 23h30 »
 _UNTIL = r"(?:\s+(?:(?:et\s+)?jusqu'a|a|et|(?:jusqu')?au lendemain(?:\s+a)?)\s+|\s?-\s?)"
 # How a date is written before it names another text, or the act's signature.
@@ -40,8 +45,9 @@ DAYS_BEFORE_NEXT_YEAR = 180
 
 
 def _date(name: str, *, day_only: bool = False) -> str:
-    """A date with uniquely named groups: a day with a month and a year (words or digits), or a day alone."""
-    worded = (rf"{_WEEKDAY}(?P<{name}_d>\d{{1,2}}|premier)(?:\s?(?:er|eme|e)(?![a-z]))?"
+    """A date with uniquely named groups: a day with a month and a year (words or digits), or a day alone; « 1er »
+    may be typed « 1° » (folded « 1o »)."""
+    worded = (rf"{_WEEKDAY}(?P<{name}_d>\d{{1,2}}|premier)(?:\s?(?:er|eme|e|o)(?![a-z]))?"
               rf"(?:\s*(?P<{name}_m>{_MONTH})\.?(?![a-z])(?:\s+(?P<{name}_y>\d{{4}})(?!\d))?)"
               + ("?" if day_only else ""))
     digits = (rf"(?P<{name}_nd>\d{{1,2}})(?P<{name}_s>[/.\s])(?P<{name}_nm>\d{{1,2}})(?P={name}_s)"
@@ -54,18 +60,20 @@ def _time(name: str) -> str:
 
 
 def _slot(name: str) -> str:
-    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 »."""
-    return (rf"(?:{_DAILY}{_SEP}(?:(?:de|des|entre|a partir de|a compter de|a)\s+)?{_time(name + '_from')}"
+    """« de 15h00 à 22h00 », « entre 8 h et 20 h », « à partir de 14h », « à 14h00 », « sur la plage horaire
+    10h00 - 18h00 »."""
+    return (rf"(?:{_DAILY}{_SEP}{_HOURS_SPAN}(?:(?:de|des|entre|a partir de|a compter de|a)\s+)?"
+            rf"{_time(name + '_from')}"
             rf"(?:{_UNTIL}{_time(name + '_to')})?)?")
 
 
 RANGE = re.compile(
     rf"(?:du|le|depuis le|a compter du|a partir du|entre le)\s+{_date('a', day_only=True)}"
     rf"(?:{_SEP}(?:(?:a|des|de|a partir de)\s+)?{_time('a_t')})?"
-    rf"(?:{_SEP}(?:au|jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
+    rf"(?:{_SEP}(?:au|jusqu'au|et jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
     rf"(?:{_SEP}(?:(?:a|jusqu'a)\s+)?{_time('b_t')})?" + _slot("s"))
-LIST = re.compile(
-    rf"les\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
+LIST = re.compile(  # « les 11, 12 et 13 juin », « le mercredi 05, jeudi 06 et vendredi 07 février »
+    rf"les?\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
     rf"\s+et\s+{_WEEKDAY}(?P<last>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})\.?(?![a-z])(?:\s+(?P<y>\d{{4}}))?" + _slot("s"))
 # Hours written before the days: « de 18h00 le samedi 14 juin à 02h00 le dimanche 15 juin 2025 ».
 TIMED_RANGE = re.compile(

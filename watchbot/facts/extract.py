@@ -63,13 +63,15 @@ MAX_TEXT = 40_000  # characters: some fifteen pages
 PAGE_NUMBER = re.compile(r"\s+\d{1,3}$")  # a running line's page number: « … de la Cathédrale Notre-Dame de Paris 9 »
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
-LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b")
+# « que le 4° du même article permet … la régulation des flux de transport » quotes the law as well.
+LAW_CLAUSE = re.compile(r"article\s+[lr]\.?\s*\d|\bcode de\b|\bloi n|\bdispositions susvisees\b|"
+                        r"\bmeme (?:article|code)\b")
 # The threat level the whole country lives under (« la posture Vigipirate », « la menace terroriste sur le
 # territoire national ») is the setting of every act of its time, not the purpose of this one.
 NATIONAL_THREAT = re.compile(r"vigipirate|urgence attentat|menace terroriste[^;]{0,40}territoire national|"
                              r"peser sur la france")
 CLAUSE = re.compile(r"[^;]+")
-SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)")  # not the dot of « l'article L.511-1 »
+SENTENCE_END = re.compile(r";|\.\s*\n|\.\s+(?=[Aa]rticle\b)|(?<=[^\W\d_]{3})\.\s")  # not « l'article L. 511-1 »
 DECIDES = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong|\bcree\b|est fixe")
 # Who enforces a ban is named in its last article (« … sont chargés de l'exécution »); who checks the people
 # entering a protection perimeter, in the article on searches.
@@ -187,7 +189,10 @@ def _period(texts: list[str], act_day: date | None) -> Span:
 
 
 def _times(spans: list[Span]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(time for span in spans for time in span.times))
+    """The slots of the spans; a start hour alone (« à 07h00 ») is the same slot as a whole one starting then."""
+    times = dict.fromkeys(time for span in spans for time in span.times)
+    return tuple(time for time in times if not (time.endswith("-") and any(
+        other.startswith(time) and other != time for other in times)))
 
 
 def _recalled(span: Span, act_day: date | None) -> bool:
@@ -209,10 +214,11 @@ def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[
     a protection perimeter's, terrorism; a demonstration ban's, a demonstration). A rave ban's or a
     demonstration ban's considérants tell of everything that may happen at one: only its title and articles
     count."""
-    implied = [CATEGORY_PURPOSES[name] for name in categories if name in CATEGORY_PURPOSES]
+    implied = tuple(CATEGORY_PURPOSES[name] for name in categories if name in CATEGORY_PURPOSES)
     if "rave_ban" in categories:
         return tuple(implied)
-    said = _terms(terms, texts[:2] if set(categories) & BANS else texts)
+    texts = texts[:2] if set(categories) & BANS else texts
+    said = _terms(terms, texts) or implied or _alone(terms, texts)
     return tuple(term.name for term in terms if term.name in said or term.name in implied)
 
 
@@ -236,6 +242,12 @@ def _deciding(dispositif: str, decides: re.Pattern[str], *, raw: bool = False) -
     """The sentences of the articles (folded, or ``raw``) that decide (authorise, ban, institute…)."""
     return [sentence for sentence in SENTENCE_END.split(dispositif)
             if decides.search(fold(sentence) if raw else sentence)]
+
+
+def _alone(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:
+    """The terms said in the words that count where nothing else is: the law's formula of its 1°, « la prévention
+    des atteintes à la sécurité des personnes et des biens », is a purpose only where the act gives no other."""
+    return tuple(term.name for term in terms if any(term.said_alone(text) for text in texts))
 
 
 def _terms(terms: tuple[Term, ...], texts: list[str]) -> tuple[str, ...]:

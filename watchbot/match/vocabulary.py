@@ -1,7 +1,8 @@
 """The vocabulary of facts beside the rules: `rules/facts/purposes.yaml` and `rules/facts/operators.yaml`.
 
-Each file maps a name (as exports and statistics write it) to its label in toots, the words that say it
-and the words that, covering a word found, cancel it::
+Each file maps a name (as exports and statistics write it) to its label in toots, the words that say it,
+the words that, covering a word found, cancel it, and, for a purpose, the words that say it only where the act
+says no other purpose (``alone``: a legal formula that every act may quote)::
 
     manifestation:
       label: manifestation
@@ -22,7 +23,7 @@ from watchbot.core.yamlfile import Problem, YamlError
 from watchbot.match.patterns import Finder, RuleError, compile_regex, compile_words
 
 FILES = ("purposes", "operators")
-TERM_KEYS = ("label", "words", "unless")
+TERM_KEYS = ("label", "words", "unless", "alone")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ class Term:
     label: str
     words: tuple[Finder, ...]
     unless: tuple[Finder, ...] = ()
+    alone: tuple[Finder, ...] = ()
+
+    def said_alone(self, text: str) -> bool:
+        """Whether ``text`` says it in the words that count only where nothing else is said."""
+        return any(next(finder.finditer(text), None) for finder in self.alone)
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         """Where ``text`` says it: each span of its words that no ``unless`` words cover."""
@@ -90,7 +96,8 @@ def _terms(document: yamlfile.Document) -> tuple[tuple[Term, ...], list[Problem]
         if not words:
             problems.append(document.problem((name,), "no words", "add words: [ … ]"))
         unless = _finders(document, (name, "unless"), problems)
-        terms.append(Term(str(name), str(entry.get("label", name)), words, unless))
+        alone = _finders(document, (name, "alone"), problems)
+        terms.append(Term(str(name), str(entry.get("label", name)), words, unless, alone))
     return tuple(terms), problems
 
 

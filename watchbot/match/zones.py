@@ -31,7 +31,7 @@ _MARKER = re.compile(
     r"(?:" + _START + r"(?:"
     r"(?P<visas>vu(?![^\W\d_])|vu(?=(?:les?|la|l'|l’|d[eu]|des)(?![^\W\d_])))"
     r"|(?P<considerants>consid[ée]rant|sur (?:la )?proposition)"
-    r"|(?P<decides>a ?r ?r ?[eê] ?t ?e(?:nt)?|d[ée]cide(?:nt)?)[ \t]*:?[ \t]*$"
+    r"|(?P<decides>a ?r ?r ?[eêé] ?t ?e(?:nt)?|d[ée]cide(?:nt)?)[ \t]*:?[ \t]*$"
     # « Article 1er : », « ARTICLE 2 - », « Article premier. », but not « notamment son\narticle 1er ; »
     r"|(?P<article>(?-i:A)rticle[ \t]*(?:\d+|premier|unique|ler|[IVX]+)[ \t]*(?:er)?[*°]?[ \t]*(?:[:;\-–.]|$))"
     r"|(?P<signature>fait [àa](?![^\W\d_])|sign[ée](?![^\W\d_])|pour le pr[ée]fet)"
