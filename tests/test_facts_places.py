@@ -320,3 +320,12 @@ def test_a_named_venue_a_citadel_or_a_prison_is_a_site(text, expected):
 ])
 def test_a_quartier_named_after_a_way_is_a_quartier_and_a_website_is_no_site(text, expected):
     assert named_places.sites([text]) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("est autorisée à Lille dans le périmètre suivant :\n- rue Nationale\n- boulevard de la Liberté\n"
+     "- place de la République\nau titre de la sécurité", ((), False)),
+    ("Direction des sécurités\nPlace Foch 62 020 ARRAS Cedex 9\nest autorisée", ((), False)),
+])
+def test_a_square_in_a_bulleted_list_of_streets_or_in_an_address_is_no_place(text, expected):
+    assert named_places.sites([text]) == expected

@@ -28,7 +28,7 @@ STREETS = ("rue", "avenue", "boulevard", "cours", "allée", "allées", "chemin",
 # The squares and roads named in a list of streets (« à Arras, place des Héros, rue de la Taillerie et place du
 # Théâtre ») are ways of that list: the list says where in the commune, it names no place.
 SQUARES = ("place", "route")
-LISTED_WITH = re.compile(r"\s*(?:(?:,|\bet\b)\s*)+(?:(?:la|le|les)\s+|l['’])?")
+LISTED_WITH = re.compile(r"\s*(?:(?:[,\n•–-]|\bet\b)\s*)+(?:(?:la|le|les)\s+|l['’])?")
 # A number after an article counts something (« du secteur des 3, 30 à 34 avenue de Paris »): it is no name.
 COUNTED_ONLY = re.compile(r"^\s*(?:de la|de l['’]|du|des|de|d['’]|la|le|les|l['’])\s*[\d\s-]+$", re.IGNORECASE)
 TOWN_CENTRE = re.compile(r"(?i)\bcentre-ville\b")
@@ -65,7 +65,7 @@ ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillan
                            r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
                            re.MULTILINE)
 # An address (« place Beauvau - 75008 PARIS », the prefecture's own) is no place of the measure.
-POSTAL = re.compile(r"\b\d{5}\b")
+POSTAL = re.compile(r"\b\d{2} ?\d{3}\b")  # « 62 020 ARRAS Cedex »
 DASHES = re.compile(r"\s+[-–—]+\s+")
 ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
