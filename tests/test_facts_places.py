@@ -329,3 +329,14 @@ def test_a_quartier_named_after_a_way_is_a_quartier_and_a_website_is_no_site(tex
 ])
 def test_a_square_in_a_bulleted_list_of_streets_or_in_an_address_is_no_place(text, expected):
     assert named_places.sites([text]) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mesures de police applicables à l'occasion du Forum de Paris sur la paix le 30 octobre 2025", []),
+    ("à l'occasion d'un événement festif intitulé « Fnac Live Paris » du mercredi 29 juin 2022", []),
+    ("à l'occasion du semi-marathon de Paris le 8 mars", []),
+    ("aéronefs à Paris applicables à l'occasion du Forum de Paris sur la paix les 29 et 30 octobre", ["Paris"]),
+    ("à l'occasion du festival de musique au parc de Saint-Cloud à Saint-Cloud", ["Saint-Cloud"]),
+])
+def test_a_commune_named_only_in_an_events_name_is_no_commune_of_the_measure(text, expected):
+    assert names(text, "75") == expected
