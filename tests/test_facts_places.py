@@ -307,8 +307,13 @@ def test_a_number_after_an_article_names_no_place():
      ("centre pénitentiaire de Vendin-le-Vieil",)),
     ("La captation est autorisée aux abords de la maison d’arrêt de Douai", ("maison d’arrêt de Douai",)),
     ("La captation est autorisée aux abords de la prison de Loos", ("prison de Loos",)),
+    ("La captation est autorisée aux abords du Mémorial national du Canada à Vimy", ("Mémorial national du Canada",)),
+    ("est autorisée sur la nécropole nationale de Notre-Dame-de-Lorette", ("nécropole nationale de Notre-Dame-de-Lorette",)),
+    ("est autorisée sur la base de loisirs de Loisinord à Noeux-les-Mines", ("base de loisirs de Loisinord",)),
+    ("est autorisée au complexe sportif Léo Lagrange", ("complexe sportif Léo Lagrange",)),
+    ("est autorisée aux abords du cimetière de l'Est", ("cimetière de l'Est",)),
 ])
-def test_a_named_venue_a_citadel_or_a_prison_is_a_site(text, expected):
+def test_a_named_venue_citadel_prison_memorial_is_a_site(text, expected):
     assert named_places.sites([text]) == (expected, True)
 
 
