@@ -268,3 +268,80 @@ def test_the_communes_of_the_acts_own_title_come_before_those_of_a_sommaire_on_i
                    "Article 1 : Le Maire de Rungis est autorisé à installer un système de vidéoprotection ;\n")
     facts = read_facts(Act("2023/04677", title, 3, 3, (page,)), VOCABULARY, ["videoprotection"], department="94")
     assert [commune.name for commune in facts.communes] == ["Rungis"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sont autorisés à Lens, boulevard Basly, rue Bollaert, rue Jean-Jaurès, au titre de la sécurité des "
+     "rassemblements", ((), False)),
+    ("est autorisée sur la commune de Calais : site le Virval et boulevard des Justes au titre de la prévention",
+     (("site le Virval",), True)),
+    ("sont autorisés à Arras, place des Héros, rue de la Taillerie et place du Théâtre, au titre de la sécurité",
+     ((), False)),
+    ("autorisés à Lille, rue Nationale, allée de la Liberté, place de la République, au titre", ((), False)),
+    ("autorisés à Béthune, rue d'Aire, route de Lille et place Clemenceau, au titre de la sécurité", ((), False)),
+    ("La captation est autorisée sur la place de la République, au titre de la sécurité", (("place de la République",),
+                                                                                         False)),
+    ("Direction des sécurités\nRue Ferdinand Buisson\n62 020 ARRAS Cedex 9\nest autorisée", ((), False)),
+])
+def test_streets_locate_the_measure_in_its_commune_and_are_no_places(text, expected):
+    assert named_places.sites([text]) == expected
+
+
+def test_an_aircraft_flying_over_a_list_of_streets_is_authorised_in_the_commune():
+    act = Act("62-2026-05-18-00010", "Arrêté d'autorisation de captation d'images au moyen de caméras installées sur "
+              "des aéronefs", 1, 1, (Page(1, (
+                  "Arrête\nArticle 1er : La captation, l’enregistrement et la transmission d’images sont autorisés à "
+                  "Lens, boulevard Basly, rue Bollaert, rue Jean-Jaurès, au titre de la sécurité des "
+                  "rassemblements le 23 mai 2026.\n")),))
+    facts = read_facts(act, VOCABULARY, ["drones"], department="62")
+    assert (facts.scope, facts.places, [commune.name for commune in facts.communes]) == ("commune", (), ["Lens"])
+
+
+def test_a_number_after_an_article_names_no_place():
+    assert sites("d’aménagement du secteur des 3, 30 à 34 avenue de Paris et 1 rue de Montreuil") == ()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("La captation est autorisée aux abords de la citadelle d'Arras le 3 juillet", ("citadelle d'Arras",)),
+    ("La captation est autorisée aux abords du centre pénitentiaire de Vendin-le-Vieil",
+     ("centre pénitentiaire de Vendin-le-Vieil",)),
+    ("La captation est autorisée aux abords de la maison d’arrêt de Douai", ("maison d’arrêt de Douai",)),
+    ("La captation est autorisée aux abords de la prison de Loos", ("prison de Loos",)),
+    ("La captation est autorisée aux abords du Mémorial national du Canada à Vimy", ("Mémorial national du Canada",)),
+    ("est autorisée sur la nécropole nationale de Notre-Dame-de-Lorette", ("nécropole nationale de Notre-Dame-de-Lorette",)),
+    ("est autorisée sur la base de loisirs de Loisinord à Noeux-les-Mines", ("base de loisirs de Loisinord",)),
+    ("est autorisée au complexe sportif Léo Lagrange", ("complexe sportif Léo Lagrange",)),
+    ("est autorisée aux abords du cimetière de l'Est", ("cimetière de l'Est",)),
+])
+def test_a_named_venue_citadel_prison_memorial_is_a_site(text, expected):
+    assert named_places.sites([text]) == (expected, True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sont autorisés à Boulogne-sur-Mer, quartier du Chemin Vert, au titre de la sécurité",
+     (("quartier du Chemin Vert",), False)),
+    ("est autorisée ; le tribunal administratif peut être saisi par le site Télérecours citoyens", ((), False)),
+    ("est autorisée ; le présent arrêté est consultable sur le site Légifrance", ((), False)),
+])
+def test_a_quartier_named_after_a_way_is_a_quartier_and_a_website_is_no_site(text, expected):
+    assert named_places.sites([text]) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("est autorisée à Lille dans le périmètre suivant :\n- rue Nationale\n- boulevard de la Liberté\n"
+     "- place de la République\nau titre de la sécurité", ((), False)),
+    ("Direction des sécurités\nPlace Foch 62 020 ARRAS Cedex 9\nest autorisée", ((), False)),
+])
+def test_a_square_in_a_bulleted_list_of_streets_or_in_an_address_is_no_place(text, expected):
+    assert named_places.sites([text]) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mesures de police applicables à l'occasion du Forum de Paris sur la paix le 30 octobre 2025", []),
+    ("à l'occasion d'un événement festif intitulé « Fnac Live Paris » du mercredi 29 juin 2022", []),
+    ("à l'occasion du semi-marathon de Paris le 8 mars", []),
+    ("aéronefs à Paris applicables à l'occasion du Forum de Paris sur la paix les 29 et 30 octobre", ["Paris"]),
+    ("à l'occasion du festival de musique au parc de Saint-Cloud à Saint-Cloud", ["Saint-Cloud"]),
+])
+def test_a_commune_named_only_in_an_events_name_is_no_commune_of_the_measure(text, expected):
+    assert names(text, "75") == expected

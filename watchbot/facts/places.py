@@ -26,8 +26,11 @@ NOT_PLACES = re.compile(
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
     r"journal\s+officiel|code|d[ée]partement|arrondissement|circonscription|brigade|compagnie|groupement|"
     r"commissariat|attentats?|assassinat|jeux\s+(?:olympiques|paralympiques)(?:\s+et\s+paralympiques)?|(?-i:JOP?)|"
+    r"forum|sommet|(?:semi-)?marathon|tournoi|"  # an event named after its city: « Forum de Paris sur la paix »
     r"h[ôo]tel(?=\s+de\s+ville\b))"
     r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
+# An event's name in quotes (« un événement festif intitulé « Fnac Live Paris » ») names no place of the measure.
+EVENT_NAMED = re.compile(r"(?i:intitul[ée]e?s?|d[ée]nomm[ée]e?s?)\s*[«\"“]\s*[^»\"”\n]{1,80}[»\"”]")
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
 # The Préfecture de police acts for Paris, the three départements around it and, as the zone de défense de Paris
@@ -177,9 +180,9 @@ def _names(gazetteer: Gazetteer, department: str | None,
 
 
 def _without_institutions(text: str) -> str:
-    """The text with the attack a trial judges, « tribunal administratif de Toulon », « préfet du Var »,
-    addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (TRIED, NOT_PLACES, STREET, ADDRESS, DATELINE):
+    """The text with the attack a trial judges, an event's name, « tribunal administratif de Toulon », « préfet du
+    Var », addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
+    for pattern in (TRIED, EVENT_NAMED, NOT_PLACES, STREET, ADDRESS, DATELINE):
         end = 0
         while found := pattern.search(text, end):
             end = found.end()

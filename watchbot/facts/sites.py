@@ -18,12 +18,21 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
               "lycée", "école", "hôpital", "centre hospitalier", "parc", "ambassade", "ministère", "sanctuaire",
-              "hypercacher", "foire", "parking", "terril", "terrils", "route", "domaine", "château")
-AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "marché",
-              "marchés")  # a market takes streets and squares of a town
+              "hypercacher", "foire", "parking", "terril", "terrils", "route", "domaine", "château", "citadelle",
+              "prison", "centre pénitentiaire", "maison d'arrêt", "maison d’arrêt", "maison centrale", "mémorial",
+              "nécropole", "nécropole nationale", "cimetière", "base de loisirs", "base nautique", "complexe sportif",
+              "jardin", "abbaye", "église", "beffroi")
+AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "allée",
+              "allées", "chemin", "quai", "impasse", "marché", "marchés")  # a market takes streets and squares of a town
 # A quartier, a secteur, a town centre: the streets named with it only locate it.
 BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
-STREETS = ("rue", "avenue", "boulevard", "cours")
+STREETS = ("rue", "avenue", "boulevard", "cours", "allée", "allées", "chemin", "quai", "impasse")
+# The squares and roads named in a list of streets (« à Arras, place des Héros, rue de la Taillerie et place du
+# Théâtre ») are ways of that list: the list says where in the commune, it names no place.
+SQUARES = ("place", "route")
+LISTED_WITH = re.compile(r"\s*(?:(?:[,\n•–-]|\bet\b)\s*)+(?:(?:la|le|les)\s+|l['’])?")
+# A number after an article counts something (« du secteur des 3, 30 à 34 avenue de Paris »): it is no name.
+COUNTED_ONLY = re.compile(r"^\s*(?:de la|de l['’]|du|des|de|d['’]|la|le|les|l['’])\s*[\d\s-]+$", re.IGNORECASE)
 TOWN_CENTRE = re.compile(r"(?i)\bcentre-ville\b")
 _ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
 _KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
@@ -46,7 +55,9 @@ TRUNCATED = re.compile(r"(?i:\b(?P<kind>" + _KINDS + r")\b)[^,;:()\n]{0,40}?(?:\
 RECOUNTED = re.compile(r"(?i:\bquartier)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?"
                        r"(?P<name>(?:(?:La|Le|Les|L')\s*)?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+(?:du|de|des|de la)?\s*[A-ZÀ-ÖØ-Þ][\w'’-]*)*)")
 # The prefecture's own site (« consultable sur le site de la Préfecture »), its website.
-NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet)\b")
+# The websites where an act is published or challenged (« le site Télérecours citoyens », « le site Légifrance »).
+NOT_SITES = re.compile(r"(?i)^\s*(?:de la |de l'|de l’|du )?(?:pr[ée]fecture|sous-pr[ée]fecture|internet|"
+                       r"t[ée]l[ée]recours|l[ée]gifrance|www\b|service-public)")
 # A CCTV authorisation's title names the establishment: « … vidéoprotection pour le magasin JD SPORTS — Rosny »,
 # « Vidéoprotection-Archives municipales-Le Mans ».
 # « VP 1219 - CLG DU MONTOIS à Donnemarie Dontilly »: « VP » for vidéoprotection in a Sommaire title; « … à
@@ -56,7 +67,7 @@ ESTABLISHMENT = re.compile(r"(?:(?i:vid[ée]o\s?-?protection|vid[ée]osurveillan
                            r"espace|bijouterie|enseigne|commerce)\s+)?|(?P<dash>-)\s*|(?i:à l'|à l’|au |à la ))(?P<name>[^\n]{2,80}?)(?=\s+(?:à|a|—|–|-)\s+\S|\s*-\s*\S+\s*-|$)",
                            re.MULTILINE)
 # An address (« place Beauvau - 75008 PARIS », the prefecture's own) is no place of the measure.
-POSTAL = re.compile(r"\b\d{5}\b")
+POSTAL = re.compile(r"\b\d{2} ?\d{3}\b")  # « 62 020 ARRAS Cedex »
 DASHES = re.compile(r"\s+[-–—]+\s+")
 ABBREVIATED = ((re.compile(r"\bCLG\b"), "COLLÈGE"), (re.compile(r"\bclg\b", re.IGNORECASE), "collège"))
 GLUED_NUMBER = re.compile(r"(?<=[^\W\d]{3})\d{1,3}$")  # « Mayol8 », not « A5 »
@@ -130,8 +141,10 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...]) -> tuple[tuple[str
     if any(kind in BEARINGS for _, kind in kinds):
         kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
     located = [(match, kind) for match, kind in kinds if _only_locates(match, kind, found_communes)]
+    streets = [(match, kind) for match, kind in kinds if kind in STREETS] + _listed_squares(kinds, text)
     named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
-             if not CUT.match(text, match.end()) and (match, kind) not in located]
+             if not CUT.match(text, match.end()) and (match, kind) not in located + streets
+             and not COUNTED_ONLY.match(match["name"])]
     named += [(_tidy(match.group(1)), True) for match in _NAMED_BEFORE.finditer(text)]
     named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
     area = any(kind in BEARINGS for _, kind in kinds) or TOWN_CENTRE.search(text)
@@ -140,7 +153,19 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...]) -> tuple[tuple[str
         return places, any(is_site for _, is_site in named) and not area
     if located or any(found["kind"].lower() in SITE_WORDS for found in TRUNCATED.finditer(text)):
         return (), not area
-    return None
+    return ((), False) if streets else None  # streets locate the measure in its commune
+
+
+def _listed_squares(kinds: list[tuple[re.Match[str], str]], text: str) -> list[tuple[re.Match[str], str]]:
+    """The squares named in a run of ways, one after the other, with a street among them."""
+    ways = sorted((found for found in kinds if found[1] in (*STREETS, *SQUARES)), key=lambda found: found[0].start())
+    runs: list[list[tuple[re.Match[str], str]]] = []
+    for way in ways:
+        if runs and LISTED_WITH.fullmatch(text, runs[-1][-1][0].end(), way[0].start()):
+            runs[-1].append(way)
+        else:
+            runs.append([way])
+    return [way for run in runs if any(kind in STREETS for _, kind in run) for way in run if way[1] in SQUARES]
 
 
 def _prepared(text: str) -> str:
@@ -155,8 +180,9 @@ def _prepared(text: str) -> str:
 
 
 def _only_locates(match: re.Match[str], kind: str, found_communes: tuple[Commune, ...]) -> bool:
-    """Whether a named place only says where: a secteur named by its street, a site named by its commune."""
-    if kind in BEARINGS:
+    """Whether a named place only says where: a secteur named by its street, a site named by its commune. A
+    quartier named after a way is a quartier (« quartier du Chemin Vert »)."""
+    if kind == "secteur":
         return bool(STREET_NAMED.match(match["name"]))
     name = normalise(LEADING_ARTICLE.sub("", match["name"]))
     return kind == "site" and any(name == normalise(commune.name) for commune in found_communes)
