@@ -69,7 +69,8 @@ def decide(title: str) -> str | None:
 def main() -> None:
     # The `repeal` column (`modification` or `repeal` of an act of the row's category) is no keyword decision:
     # it is kept from the existing CSV, where it was set by reading the tune titles (odd SHA-256 of the act
-    # id) and, for the held-out ones (even), from the `kind` of the same act in tests/data/facts/held-out/.
+    # id) and, for the held-out ones (even), from the `kind` of the same act in the first facts held-out half
+    # (since retired: tests/data/facts/tune/pp-from-held-out-1.csv).
     with open(Path(__file__).with_name("pp-paris-titles.csv"), newline="", encoding="utf-8") as stream:
         repeals = {row["act_id"]: row["repeal"] for row in csv.DictReader(stream)}
     writer = csv.writer(sys.stdout)

@@ -16,8 +16,8 @@ never a text.
 
 The `repeal` column (`repeal` or `modification`: the act repeals or amends an act of its category) is
 not in the corpus' labels: it is kept from the existing real-acts.csv. It was set on the tune rows by
-reading them, and on the held-out rows from the `kind` of the same act in tests/data/facts/held-out/,
-without reading their texts.
+reading them, and on the held-out rows from the `kind` of the same act in the first facts held-out half
+(since retired: tests/data/facts/retired/held-out/real-acts.csv), without reading their texts.
 
     python tests/data/rules/labels/real_acts_split.py ../shared/corpus/real-acts/labels.csv
 """
