@@ -7,7 +7,7 @@ import gzip
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from watchbot.core.models import Commune
@@ -23,6 +23,7 @@ WORD = re.compile(r"[^\W_]+")
 ORDINAL = re.compile(r"\b(\d+) ?(?:er|ere|eme|e)?(?: (?:arrondissement|arrdt|arrt|arr))?\b")
 
 
+@lru_cache(maxsize=4096)  # a text's runs of words are looked up again and again (nine times each, on the Var)
 def normalise(name: str) -> str:
     """The key of a name: lower case words without accents or punctuation, the abbreviations spelt out, the
     ordinal of an arrondissement as a number, without a leading article: « Seyne-sur-Mer (La) » and
