@@ -21,8 +21,9 @@ from tests.support.prefecture import DRONE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.core.settings import ConfigError
-from watchbot.report import site
+from watchbot.report import downloads, site
 from watchbot.store import open_database
+from watchbot.store.export import FIELDS
 from watchbot.store.models import ActRow
 
 var_archive = stats_tests.var_archive  # the labelled Var acts stored in their RAA, as tests/test_stats.py does
@@ -204,3 +205,20 @@ def test_a_terminal_sees_the_steps(var_archive, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert main(["-q", "report", "--config", str(config), "--out", str(tmp_path / "site")]) == 0
     assert sys.stderr.getvalue() == ""
+
+
+def test_the_json_file_has_an_act_a_line_whatever_its_text():
+    """A batch is encoded in one call, then cut where a row starts: text that looks like a row's start stays."""
+    tricky = ['a, {"id": "x"}', '}, {"id": ', "é\n\t\\\"", "\u2028\x00", ""]
+    rows = [tuple(None if name in ("reference", "cameras") and n % 2 else tricky[(n + i) % len(tricky)]
+                  for i, name in enumerate(FIELDS)) for n in range(7)]
+    for batches in ([rows], [rows[:3], rows[3:]], []):
+        out = io.StringIO()
+        sink = downloads.json_writer(out)
+        next(sink)
+        for batch in batches:
+            sink.send(batch)
+        sink.close()
+        expected = [dict(zip(FIELDS, row, strict=True)) for batch in batches for row in batch]
+        assert out.getvalue() == ("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in expected) + "\n]\n"
+                                  if expected else "[]\n")

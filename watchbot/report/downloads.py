@@ -1,19 +1,14 @@
 """The export files (docs/EXPORT.md): every act once, as CSV, JSON and, when pyarrow is installed, Parquet,
 written from one pass over `watchbot.store.export.batches`, a batch of rows at a time (never all in memory). The
-report and `watchbot export` write them with the same writers; the report's figures see the same batches.
-
-The batches are read in a thread of their own, AHEAD of the writers: the database's work (SQLite's, in C without
-Python's lock, or the PostgreSQL server's) overlaps the writers' instead of adding to it."""
+report and `watchbot export` write them with the same writers; the report's figures see the same batches."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-import queue
 import tempfile
-import threading
-from contextlib import ExitStack, closing, suppress
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Callable, Generator, Sequence
 
@@ -26,8 +21,6 @@ LABELS = {"csv": "Tableur (CSV)", "json": "JSON", "parquet": "Parquet"}
 Sink = Generator[None, list, None]  # sent each batch of rows (tuples of FIELDS' values); closed at the end
 ENCODER = json.JSONEncoder(ensure_ascii=False)
 BETWEEN = ', {"id": '  # in the JSON of a list of rows, only where a row starts (a string's quotes are escaped)
-AHEAD = 2  # batches read ahead of the writers
-END = None  # the reader's last message
 
 
 def write_all(sessions: Sessions, directory: Path, others: Sequence[Sink] = ()) -> list[tuple[str, str]]:
@@ -47,44 +40,12 @@ def stream(sessions: Sessions, sinks: list[Sink]) -> None:
     """Hand each batch of rows to every writer, then close them (they write their ends)."""
     for sink in sinks:
         next(sink)
-    with closing(read_ahead(sessions)) as found:
-        for batch in found:
+    with sessions() as session:
+        for batch in batches(session):
             for sink in sinks:
                 sink.send(batch)
     for sink in sinks:
         sink.close()
-
-
-def read_ahead(sessions: Sessions) -> Generator[list[tuple], None, None]:
-    """The batches of rows, read by a thread while the caller handles the previous ones; its error is raised
-    here. Closed early (the caller failed), the thread stops at its next batch."""
-    handed: queue.Queue = queue.Queue(maxsize=AHEAD)
-    stopped = threading.Event()
-    reader = threading.Thread(target=_read, args=(sessions, handed, stopped), name="export-reader", daemon=True)
-    reader.start()
-    try:
-        while (batch := handed.get()) is not END:
-            if isinstance(batch, Exception):
-                raise batch
-            yield batch
-    finally:
-        stopped.set()
-        while reader.is_alive():  # room for the batch it may be waiting to hand over
-            with suppress(queue.Empty):
-                handed.get_nowait()
-            reader.join(0.01)
-
-
-def _read(sessions: Sessions, handed: queue.Queue, stopped: threading.Event) -> None:
-    try:
-        with sessions() as session:
-            for batch in batches(session):
-                if stopped.is_set():
-                    return
-                handed.put(batch)
-        handed.put(END)
-    except Exception as error:  # raised again by read_ahead, in its caller's thread
-        handed.put(error)
 
 
 def has_parquet() -> bool:

@@ -45,7 +45,7 @@ def batches(session: Session) -> Iterator[list[tuple]]:
     """Each act matched in a category, in the order of its first RAA's publication, a batch of BATCH rows at a
     time: a tuple of the FIELDS' values each, lists joined with `;`, dates as YYYY-MM-DD."""
     result = session.connection().execution_options(stream_results=True).execute(
-        _statement(session.get_bind().dialect.name))
+        statement(session.get_bind().dialect.name))
     while found := result.fetchmany(BATCH):
         yield [_sorted(row) if ";" in row[CATEGORIES] else tuple(row) for row in found]
 
@@ -55,7 +55,7 @@ def _sorted(row) -> tuple:
     return (*row[:CATEGORIES], ";".join(sorted(row[CATEGORIES].split(";"))), *row[CATEGORIES + 1:])
 
 
-def _statement(dialect: str):
+def statement(dialect: str):
     day = DAY[dialect].format
     lists, joins = _postgresql_lists() if dialect == "postgresql" else (
         {name: SQLITE_LIST.format(*parts) for name, parts in LISTS.items()}, "")
@@ -69,10 +69,11 @@ def _statement(dialect: str):
 
 def _postgresql_lists() -> tuple[dict[str, str], str]:
     """The list columns, and the joins of the list tables aggregated by act."""
-    lists, joins = {}, []
+    lists: dict[str, str] = {}
+    joins: list[str] = []
     for table, names in POSTGRESQL_GROUPS.items():
-        found = [f"{POSTGRESQL_LIST.format(*LISTS[name][:2], LISTS[name][2] and _filter(LISTS[name][2]), LISTS[name][3])}"
-                 f" AS {name}" for name in names]
+        found = [f"{POSTGRESQL_LIST.format(table, value, condition and _filter(condition), order)} AS {name}"
+                 for name in names for _, value, condition, order in [LISTS[name]]]
         joins.append(f"LEFT JOIN (SELECT act_id, {', '.join(found)} FROM {table} GROUP BY act_id) AS {table}_lists "
                      f"ON {table}_lists.act_id = firsts.id")
         lists |= {name: f"coalesce({table}_lists.{name}, '')" for name in names}
