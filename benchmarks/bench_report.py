@@ -79,8 +79,8 @@ def main() -> None:
         measure(url, args.acts, args.work / "site")
     finally:
         if server and args.keep:
-            print(f"  kept: --reuse {url}; to stop it: runuser -u {server.user} -- pg_ctl -D {server.directory}/data "
-                  "stop (then remove that folder)")
+            print(f"  kept: --reuse {url}; to stop it: runuser -u {server.user} -- {postgres.binary('pg_ctl')} -D "
+                  f"{server.directory}/data stop, then remove {server.directory}")
         elif server:
             server.stop()
 
