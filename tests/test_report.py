@@ -222,3 +222,15 @@ def test_the_json_file_has_an_act_a_line_whatever_its_text():
         expected = [dict(zip(FIELDS, row, strict=True)) for batch in batches for row in batch]
         assert out.getvalue() == ("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in expected) + "\n]\n"
                                   if expected else "[]\n")
+
+
+def test_the_csv_file_has_its_header_and_every_batch():
+    rows = [tuple(f"{name}{n}" for name in FIELDS) for n in range(5)]
+    for batches in ([], [rows[:2], rows[2:]]):
+        out = io.StringIO()
+        sink = downloads.csv_writer(out)
+        next(sink)
+        for batch in batches:
+            sink.send(batch)
+        sink.close()
+        assert out.getvalue().splitlines() == [",".join(FIELDS)] + [",".join(row) for batch in batches for row in batch]
