@@ -21,9 +21,10 @@ from tests.support.prefecture import DRONE_RAA, Document, serve, write_config
 from watchbot import config as configuration
 from watchbot.cli import main
 from watchbot.core.settings import ConfigError
-from watchbot.report import borders, charts, site
+from watchbot.report import borders, charts, downloads, site
 from watchbot.report.figures import Place
 from watchbot.store import open_database
+from watchbot.store.export import FIELDS
 from watchbot.store.models import ActRow
 
 var_archive = stats_tests.var_archive  # the labelled Var acts stored in their RAA, as tests/test_stats.py does
@@ -223,3 +224,32 @@ def test_the_map_draws_the_borders_under_the_dots_in_one_light_path():
     drawn = re.search(r'<g id="borders">\s*<path d="([^"]+)"', svg)
     assert drawn and drawn.group(1).count("M") > 100
     assert svg.index('id="borders"') < svg.index("PathCollection_1") and len(svg) < 150_000
+
+
+def test_the_json_file_has_an_act_a_line_whatever_its_text():
+    """A batch is encoded in one call, then cut where a row starts: text that looks like a row's start stays."""
+    tricky = ['a, {"id": "x"}', '}, {"id": ', "é\n\t\\\"", "\u2028\x00", ""]
+    rows = [tuple(None if name in ("reference", "cameras") and n % 2 else tricky[(n + i) % len(tricky)]
+                  for i, name in enumerate(FIELDS)) for n in range(7)]
+    for batches in ([rows], [rows[:3], rows[3:]], []):
+        out = io.StringIO()
+        sink = downloads.json_writer(out)
+        next(sink)
+        for batch in batches:
+            sink.send(batch)
+        sink.close()
+        expected = [dict(zip(FIELDS, row, strict=True)) for batch in batches for row in batch]
+        assert out.getvalue() == ("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in expected) + "\n]\n"
+                                  if expected else "[]\n")
+
+
+def test_the_csv_file_has_its_header_and_every_batch():
+    rows = [tuple(f"{name}{n}" for name in FIELDS) for n in range(5)]
+    for batches in ([], [rows[:2], rows[2:]]):
+        out = io.StringIO()
+        sink = downloads.csv_writer(out)
+        next(sink)
+        for batch in batches:
+            sink.send(batch)
+        sink.close()
+        assert out.getvalue().splitlines() == [",".join(FIELDS)] + [",".join(row) for batch in batches for row in batch]

@@ -23,7 +23,7 @@ from watchbot.fetch import Download
 from watchbot.run.analysis import Analysis, ClassifiedAct
 from watchbot.store import acts as stored_acts
 from watchbot.store import connect, documents, migrate, open_database, summary
-from watchbot.store.export import rows
+from watchbot.store.export import FIELDS, batches, statement
 from watchbot.store.models import ActRow, DocumentRow, MatchRow, SourceRow, StatsCellRow, StatsStaleRow
 from watchbot.store.records import act_row
 from watchbot.store.stats import count, count_acts, days_covered
@@ -367,7 +367,7 @@ def test_export_reads_the_archive_in_one_statement_with_lists_in_order(var_archi
     statements: list[str] = []
     with sessions() as session:
         event.listen(session.get_bind(), "before_cursor_execute", lambda *found: statements.append(found[2]))
-        exported = list(rows(session))
+        exported = [dict(zip(FIELDS, row, strict=True)) for batch in batches(session) for row in batch]
     assert len(statements) == 1 and len(exported) == len(acts)
     labels = {(row["ref"], row["title"]): row for _, row in acts}
     several = [(row, labels[row["reference"] or "", row["title"]]) for row in exported
@@ -375,3 +375,12 @@ def test_export_reads_the_archive_in_one_statement_with_lists_in_order(var_archi
     assert several and all((row["purposes"], row["operators"], row["communes"])
                            == (label["purposes"], label["operators"], label["communes"]) for row, label in several)
     assert all(row["categories"].split(";") == sorted(row["categories"].split(";")) for row in exported)
+
+
+def test_sqlite_reads_each_acts_facets_from_one_index_in_order(tmp_path):
+    """SQLite looks each act's lists up: its facets come from the index of migration 0013 alone, in order."""
+    engine = connect(f"sqlite:///{tmp_path / 'watchbot.db'}")
+    migrate(engine)
+    with engine.connect() as connection:
+        plan = [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement('sqlite')}")]
+    assert sum("act_facets USING COVERING INDEX ix_act_facets_in_order" in line for line in plan) == 3, plan

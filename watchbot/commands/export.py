@@ -11,7 +11,6 @@ from watchbot.commands import UsageError, config_option
 from watchbot.core.errors import ExitCode
 from watchbot.report.downloads import WRITERS, has_parquet, stream
 from watchbot.store import open_database
-from watchbot.store.export import rows
 
 FORMATS = ("csv", "json", "parquet")
 
@@ -38,6 +37,6 @@ def handle(args) -> int:
     config = configuration.load(args.config)
     target = (args.out.open("wb") if args.format == "parquet" else args.out.open("w", encoding="utf-8", newline="")
               if args.out else nullcontext(sys.stdout))
-    with open_database(config.db_url)() as session, target as out:
-        stream(rows(session), [WRITERS[args.format](out)])
+    with target as out:
+        stream(open_database(config.db_url), [WRITERS[args.format](out)])
     return ExitCode.OK

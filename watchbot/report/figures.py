@@ -1,21 +1,26 @@
-"""The numbers of the report, counted by `watchbot.store.stats.count` (SPEC §10), and the latest acts of each
-category, gathered in one pass over the export rows (which the report also writes as files)."""
+"""The numbers of the report, counted by `watchbot.store.stats.count` (SPEC §10); the communes of each category
+and its latest acts, gathered in one pass over the export rows (which the report also writes as files): counting
+acts by commune reads every act, and so does the export, once."""
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Iterable, Mapping, Sequence
 
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.match.rules import Ruleset
 from watchbot.publish.toot import DEPARTMENTS
+from watchbot.report.downloads import Sink
 from watchbot.store import Sessions
+from watchbot.store.export import CATEGORIES, FIELDS
 from watchbot.store.stats import Count, count
 
 LATEST = 50  # acts listed on a category's page, newest first
 QUESTIONS = (("category",), ("category", "month"), ("category", "purpose"), ("category", "department"),
-             ("category", "commune"), ("month",), ())
+             ("month",), ())
+INSEE = FIELDS.index("insee")
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Tally:
     purposes: list[Row] = field(default_factory=list)
     departments: list[Row] = field(default_factory=list)
     places: list[Place] = field(default_factory=list)
-    latest: deque = field(default_factory=lambda: deque(maxlen=LATEST))
+    latest: deque = field(default_factory=lambda: deque(maxlen=LATEST))  # export rows
 
 
 @dataclass
@@ -67,7 +72,8 @@ class Figures:
 
 
 def gather(sessions: Sessions, ruleset: Ruleset, labels: Mapping[str, str]) -> Figures:
-    """The counts of every category matched in the archive (and of every category of the rules, even empty)."""
+    """The counts of every category matched in the archive (and of every category of the rules, even empty);
+    its communes and latest acts come from the export rows (tally)."""
     with sessions() as session:
         answers = {by: count(session, by) for by in QUESTIONS}
     categories = {name: Tally(name, rule.label, rule.description)
@@ -83,23 +89,54 @@ def gather(sessions: Sessions, ruleset: Ruleset, labels: Mapping[str, str]) -> F
                                              row.days, value or ""))
     for (name, value), row in _split(answers[("category", "department")]):
         categories[name].departments.append(Row(department_label(value), row.acts, row.days, value or ""))
-    for (name, value), row in _split(answers[("category", "commune")]):
-        if value:
-            categories[name].places.append(place(value, row.acts))
     for found in categories.values():
-        _biggest_first(found)
+        for rows in (found.purposes, found.departments):
+            rows.sort(key=lambda row: (-row.acts, row.label))
     [total] = answers[()] or [Count((), 0, 0)]
     months = [Row(row.values[0] or "sans date", row.acts, row.days, row.values[0] or "") for row in answers[("month",)]]
     return Figures(dict(sorted(categories.items())), months, total.acts, total.days)
 
 
-def keep_latest(figures: Figures, rows: Iterable[dict]) -> Iterable[dict]:
-    """Pass the export rows (oldest first) through, keeping each category's latest ones."""
-    for row in rows:
-        for name in filter(None, row["categories"].split(";")):
-            if name in figures.categories:
-                figures.categories[name].latest.append(row)
-        yield row
+def tally(figures: Figures) -> Sink:
+    """Sent the export rows (oldest first), a batch at a time: at the end, each category has its latest acts
+    and its places (its acts counted by commune, an act in each of its distinct communes, as `stats --by
+    commune` counts them), the most concerned first. Per row, only what a row's pair of lists (categories and
+    INSEE codes) holds is counted, and its latest rows kept: lists are split once per distinct pair."""
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    latest: dict[str, deque] = defaultdict(lambda: deque(maxlen=LATEST))  # (rank, row) by categories
+    rank = 0
+    try:
+        while True:
+            for row in (yield):
+                rank += 1
+                pairs[row[CATEGORIES], row[INSEE]] += 1
+                latest[row[CATEGORIES]].append((rank, row))
+    except GeneratorExit:
+        _places(figures, pairs)
+        _latest(figures, latest)
+
+
+def _places(figures: Figures, pairs: dict[tuple[str, str], int]) -> None:
+    communes: Counter[tuple[str, str]] = Counter()
+    for (names, codes), acts in pairs.items():
+        for code in set(codes.split(";")) - {""}:
+            for name in names.split(";"):
+                communes[name, code] += acts
+    for (name, code), acts in sorted(communes.items()):  # ties in INSEE order, as stats gives them
+        if name in figures.categories:
+            figures.categories[name].places.append(place(code, acts))
+    for found in figures.categories.values():
+        found.places.sort(key=lambda found: (-found.acts, found.name))
+
+
+def _latest(figures: Figures, latest: dict[str, deque]) -> None:
+    candidates: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+    for names, kept in latest.items():
+        for name in names.split(";"):
+            candidates[name].extend(kept)
+    for name, ranked in candidates.items():
+        if name in figures.categories:
+            figures.categories[name].latest.extend(row for _, row in sorted(ranked, key=itemgetter(0)))
 
 
 def department_label(code: str | None) -> str:
@@ -120,9 +157,3 @@ def _split(rows: Sequence[Count]) -> Iterable[tuple[tuple[str, str | None], Coun
     for row in rows:
         if row.values[0]:
             yield (row.values[0], row.values[1]), row
-
-
-def _biggest_first(category: Tally) -> None:
-    for rows in (category.purposes, category.departments):
-        rows.sort(key=lambda row: (-row.acts, row.label))
-    category.places.sort(key=lambda found: (-found.acts, found.name))

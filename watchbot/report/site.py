@@ -24,8 +24,9 @@ from watchbot.core.text import clean
 from watchbot.match.rules import Ruleset
 from watchbot.publish.factline import KIND_WORDS, french_date, period
 from watchbot.report import charts, downloads
-from watchbot.report.figures import Figures, Row, Tally, gather, keep_latest
+from watchbot.report.figures import Figures, Row, Tally, gather, tally
 from watchbot.store import Sessions, summary
+from watchbot.store.export import DATES, FIELDS
 
 log = logging.getLogger("watchbot")
 MAX_PLACES = 200  # communes in a page's table; the export files hold them all
@@ -47,7 +48,7 @@ def write(sessions: Sessions, config: Config, ruleset: Ruleset, directory: Path,
     figures = gather(sessions, ruleset, labels)
     step("fichiers de données")
     files = [ExportFile(path, label, _size(directory / path))
-             for path, label in downloads.write_all(sessions, directory, lambda rows: keep_latest(figures, rows))]
+             for path, label in downloads.write_all(sessions, directory, [tally(figures)])]
     step("graphiques et carte")
     images = _charts(figures, directory)
     step("pages")
@@ -109,16 +110,17 @@ def _category(category: Tally, images: dict[str, str], labels: dict[str, str]) -
             "latest": [_act(row, labels) for row in reversed(category.latest)]}
 
 
-def _act(row: dict, labels: dict[str, str]) -> dict:
+def _act(values: tuple, labels: dict[str, str]) -> dict:
     """An export row as the page shows it: document text cleaned (escaped by the template), labels in French."""
     def named(field: str) -> str:
         return ", ".join(labels.get(value, value) for value in row[field].split(";") if value)
-    published = row["published"]
+    row = dict(zip(FIELDS, values, strict=True))
+    start, end, published = (date.fromisoformat(row[name]) if row[name] else None for name in DATES)
     return {"title": clean(row["title"]) or "(sans titre)", "link": row["link"], "reference": clean(row["reference"]),
             "kind": KIND_WORDS.get(row["kind"], "Acte initial" if row["kind"] == "initial" else ""),
-            "period": period(row["start"], row["end"]), "communes": clean(row["communes"].replace(";", ", ")),
+            "period": period(start, end), "communes": clean(row["communes"].replace(";", ", ")),
             "purposes": named("purposes"), "operators": named("operators"), "cameras": row["cameras"],
-            "raa": clean(row["raa"]), "published": french_date(published) if isinstance(published, date) else ""}
+            "raa": clean(row["raa"]), "published": french_date(published) if published else ""}
 
 
 def _by_month(figures: Figures) -> dict[str, dict[str, int]]:

@@ -182,7 +182,8 @@ class ActFacetRow(Base):
     départements of its communes, else the one it was read for (the source's, or its identifier's)."""
 
     __tablename__ = "act_facets"
-    __table_args__ = (Index("ix_act_facets_value", "facet", "value", "act_id"),)
+    __table_args__ = (Index("ix_act_facets_value", "facet", "value", "act_id"),
+                      Index("ix_act_facets_in_order", "act_id", "facet", "position", "value"))  # the export's lists
 
     act_id: Mapped[int] = mapped_column(ForeignKey("acts.id", ondelete="CASCADE"), primary_key=True)
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
