@@ -186,8 +186,9 @@ def test_the_map_shows_a_marker_for_each_commune_of_the_acts_on_the_configured_t
     WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon"))
     [marker] = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")  # the drone act's one commune
     marker.click()
-    popup = WebDriverWait(browser, 10).until(lambda driver: driver.find_element(By.CSS_SELECTOR,
-                                                                                 ".leaflet-popup-content"))
+    # the plugin fills the popup after it opens (its text was once read empty in CI): wait for some text
+    popup = WebDriverWait(browser, 10).until(lambda driver: next(
+        (found for found in driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content") if found.text), None))
     assert "Brie-Comte-Robert" in popup.text and "77053" in popup.text
     [row] = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
     cells = [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
