@@ -232,24 +232,24 @@ def test_the_json_file_has_an_act_a_line_whatever_its_text():
     rows = [tuple(None if name in ("reference", "cameras") and n % 2 else tricky[(n + i) % len(tricky)]
                   for i, name in enumerate(FIELDS)) for n in range(7)]
     for batches in ([rows], [rows[:3], rows[3:]], []):
-        out = io.StringIO()
-        sink = downloads.json_writer(out)
-        next(sink)
-        for batch in batches:
-            sink.send(batch)
-        sink.close()
         expected = [dict(zip(FIELDS, row, strict=True)) for batch in batches for row in batch]
-        assert out.getvalue() == ("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in expected) + "\n]\n"
-                                  if expected else "[]\n")
+        assert _written(downloads.json_writer, batches) == (
+            "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in expected) + "\n]\n" if expected else "[]\n")
 
 
 def test_the_csv_file_has_its_header_and_every_batch():
     rows = [tuple(f"{name}{n}" for name in FIELDS) for n in range(5)]
     for batches in ([], [rows[:2], rows[2:]]):
-        out = io.StringIO()
-        sink = downloads.csv_writer(out)
-        next(sink)
-        for batch in batches:
-            sink.send(batch)
-        sink.close()
-        assert out.getvalue().splitlines() == [",".join(FIELDS)] + [",".join(row) for batch in batches for row in batch]
+        assert _written(downloads.csv_writer, batches).splitlines() == (
+            [",".join(FIELDS)] + [",".join(row) for batch in batches for row in batch])
+
+
+def _written(writer, batches) -> str:
+    """What a download's writer (a generator fed batches of rows) writes."""
+    out = io.StringIO()
+    sink = writer(out)
+    next(sink)
+    for batch in batches:
+        sink.send(batch)
+    sink.close()
+    return out.getvalue()
