@@ -7,7 +7,8 @@ ordered subquery: SQLite before 3.44 has no ORDER BY in group_concat; it joins t
 which a GROUP BY over many acts would not keep; the tests compare both databases).
 The rows come as plain tuples, dates already as YYYY-MM-DD text (SQLite stores them so; PostgreSQL writes them
 so) and the link built by the database: nothing is parsed or formatted per row in Python but the rare act of
-several categories. Memory stays bounded whatever the archive's size: no per-act lookups, no list of every act.
+several categories. Memory stays bounded whatever the archive's size: rows come a batch at a time, and no list of
+every act is kept.
 """
 
 from __future__ import annotations
