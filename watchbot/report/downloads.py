@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Callable, Generator, Sequence
 
+from watchbot.core.files import replacing
 from watchbot.store import Sessions
 from watchbot.store.export import DATES, FIELDS, batches
 
@@ -31,7 +30,7 @@ def write_all(sessions: Sessions, directory: Path, others: Sequence[Sink] = ()) 
     kinds = ["csv", "json", *(["parquet"] if has_parquet() else [])]
     written = [(f"{FOLDER}/{NAME}.{kind}", LABELS[kind]) for kind in kinds]
     with ExitStack() as stack:
-        sinks = [WRITERS[kind](stack.enter_context(_Replacing(directory / path, binary=kind == "parquet")))
+        sinks = [WRITERS[kind](stack.enter_context(replacing(directory / path, binary=kind == "parquet")))
                  for kind, (path, _) in zip(kinds, written, strict=True)]
         stream(sessions, [*sinks, *others])
     return written
@@ -55,27 +54,6 @@ def has_parquet() -> bool:
     except ImportError:
         return False
     return True
-
-
-class _Replacing:
-    """A temporary file beside `path`, renamed over it when the block ends without an error (else removed)."""
-
-    def __init__(self, path: Path, binary: bool) -> None:
-        self.path, self.binary = path, binary
-
-    def __enter__(self) -> IO:
-        self.file = tempfile.NamedTemporaryFile("wb" if self.binary else "w", dir=self.path.parent, delete=False,
-                                                prefix=f".{self.path.name}.", encoding=None if self.binary else "utf-8",
-                                                newline=None if self.binary else "")
-        return self.file
-
-    def __exit__(self, kind, *_) -> None:
-        self.file.close()
-        if kind is None:
-            os.chmod(self.file.name, 0o644)
-            os.replace(self.file.name, self.path)
-        else:
-            os.unlink(self.file.name)
 
 
 def csv_writer(out: IO[str]) -> Sink:
