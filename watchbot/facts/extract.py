@@ -217,7 +217,7 @@ def _purposes(terms: tuple[Term, ...], texts: list[str], categories: Collection[
     count."""
     implied = tuple(CATEGORY_PURPOSES[name] for name in categories if name in CATEGORY_PURPOSES)
     if "rave_ban" in categories:
-        return tuple(implied)
+        return implied
     texts = texts[:2] if set(categories) & BANS else texts
     said = _terms(terms, texts) or implied or _alone(terms, texts)
     return tuple(term.name for term in terms if term.name in said or term.name in implied)
