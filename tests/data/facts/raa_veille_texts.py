@@ -1,7 +1,7 @@
 """Write the acts of JulienDepelchin/raa-veille (Nord and Pas-de-Calais, 2026) that have a text layer, one file
-each, for `watchbot eval --facts` on tests/data/facts/held-out/raa-veille.csv.
+each, for `watchbot eval --facts` on tests/data/facts/tune/raa-veille-from-held-out-2.csv.
 
-    python tests/data/facts/held-out/raa_veille_texts.py REPO OUT
+    python tests/data/facts/raa_veille_texts.py REPO OUT
 
 REPO is a clone of https://github.com/JulienDepelchin/raa-veille (its history: data/resultats.json is
 overwritten each week, so the acts of every commit are gathered); OUT becomes a corpus folder: a link to each
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[5] / "shared" / "corpus"  # beside the repository
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus"  # beside the repository
 REFERENCE = re.compile(r"\b(?:\d{2,3}-)?20\d\d-\d\d-\d\d-\d{5}\b")
 
 
