@@ -1,31 +1,54 @@
-"""The draw order of the third held-out facts set (Préfecture de police titles): every distinct non-empty
-numero_arrete of arretes.csv (first row kept) not found as a plain string in the repository's tests/, watchbot/,
-docs/, rules/ or README.md (tests/data/rules/labels/pp-paris-titles.csv, the category labels of the whole
-title corpus, is not counted), ordered by the sha256 of the number. Writes order.tsv (position, number, title);
-prints counts only."""
-import csv, hashlib, sys
+"""Write the draw order of the third held-out facts set: every distinct non-empty numero_arrete of the
+Préfecture de police titles (first row kept) not found as a plain string in the repository's tests/, watchbot/,
+docs/, rules/ or README.md, ordered by the sha256 of the number. tests/data/rules/labels/pp-paris-titles.csv, the
+category labels of the whole title corpus, is not counted as exposure. Prints counts only.
+
+    python tests/data/facts/held-out/draw.py REPO CORPUS OUT
+
+REPO is a checkout of commit 5578313 (later commits hold the drawn numbers), CORPUS the shared corpus folder,
+OUT the order written as a TSV file (position, numero_arrete, titre).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import sys
 from pathlib import Path
 
-repo, corpus, out = (Path(a) for a in sys.argv[1:4])
-rows = {}
-with open(corpus / "pp-paris" / "arretes.csv", encoding="utf-8") as handle:
-    for row in csv.DictReader(handle):
-        number = row["numero_arrete"].strip()
-        if number and number not in rows:
-            rows[number] = row["titre"]
-skip = repo / "tests" / "data" / "rules" / "labels" / "pp-paris-titles.csv"
-texts = []
-for root in ("tests", "watchbot", "docs", "rules"):
-    for path in (repo / root).rglob("*"):
-        if path.is_file() and path != skip and "__pycache__" not in path.parts:
-            texts.append(path.read_bytes().decode("utf-8", "replace"))
-texts.append((repo / "README.md").read_text(encoding="utf-8"))
-blob = "\n".join(texts)
-exposed = {n for n in rows if n in blob}
-order = sorted((n for n in rows if n not in exposed), key=lambda n: hashlib.sha256(n.encode()).hexdigest())
-with open(out, "w", encoding="utf-8", newline="") as handle:
-    writer = csv.writer(handle, delimiter="\t")
-    writer.writerow(["position", "numero_arrete", "titre"])
-    for position, number in enumerate(order):
-        writer.writerow([position, number, rows[number]])
-print(f"{len(rows)} numbers, {len(exposed)} exposed, {len(order)} in the order")
+SEARCHED = ("tests", "watchbot", "docs", "rules")
+NOT_EXPOSURE = Path("tests/data/rules/labels/pp-paris-titles.csv")
+
+
+def titles(corpus: Path) -> dict[str, str]:
+    """Each number's title, from its first row."""
+    found: dict[str, str] = {}
+    with open(corpus / "pp-paris" / "arretes.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            number = row["numero_arrete"].strip()
+            if number and number not in found:
+                found[number] = row["titre"]
+    return found
+
+
+def repository_text(repo: Path) -> str:
+    paths = [path for root in SEARCHED for path in sorted((repo / root).rglob("*"))
+             if path.is_file() and path != repo / NOT_EXPOSURE and "__pycache__" not in path.parts]
+    return "\n".join([*(path.read_bytes().decode("utf-8", "replace") for path in paths),
+                      (repo / "README.md").read_text(encoding="utf-8")])
+
+
+def main(repo: Path, corpus: Path, out: Path) -> None:
+    found = titles(corpus)
+    text = repository_text(repo)
+    exposed = {number for number in found if number in text}
+    order = sorted(set(found) - exposed, key=lambda number: hashlib.sha256(number.encode()).hexdigest())
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t")
+        writer.writerow(["position", "numero_arrete", "titre"])
+        writer.writerows((position, number, found[number]) for position, number in enumerate(order))
+    print(f"{len(found)} numbers, {len(exposed)} exposed, {len(order)} in the order")
+
+
+if __name__ == "__main__":
+    main(*(Path(argument) for argument in sys.argv[1:4]))
