@@ -1,0 +1,72 @@
+"""How titles name a venue (« au Panthéon », « vélodrome national », « dans onze gares ») and say a whole
+département (« en Seine-Saint-Denis », « dans le 94 »), on synthetic sentences modelled on real wordings."""
+
+from __future__ import annotations
+
+import pytest
+
+from watchbot.core.models import Act
+from watchbot.core.settings import BUNDLED_RULES
+from watchbot.facts import sites
+from watchbot.facts.extract import read_facts
+from watchbot.facts.gazetteer import gazetteer
+from watchbot.match import rules
+
+VOCABULARY = rules.load(BUNDLED_RULES).vocabulary
+DRONES = "Arrêté autorisant la captation d'images au moyen de caméras installées sur des aéronefs"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("instituant un périmètre de protection autour du site olympique du vélodrome national", ("vélodrome national",)),
+    ("à l'occasion des spectacles organisés au théâtre antique du 3 au 5 juillet", ("théâtre antique",)),
+    ("à l'occasion du match au stade municipal Jean Bouin le 4 mai", ("stade municipal Jean Bouin",)),
+    ("dans le secteur de l'établissement du \"Zèbre\" à Paris 11ème, le lundi 3 mai", ("établissement du Zèbre",)),
+    ("dans le secteur de l'établissement le Balajo (ex « Bal à Jo ») à Paris 11ème", ("établissement le Balajo",)),
+    ("portant autorisation de l'emploi dans douze gares d'un traitement algorithmique", ("douze gares",)),
+    ("l'emploi dans vingt-deux stations de métro d'un traitement algorithmique", ("vingt-deux stations de métro",)),
+    ("l'emploi dans trois stations de la Région autonome des transports parisiens d'un traitement",
+     ("trois stations de la RATP",)),
+    ("à l'occasion du concert de l'artiste à Bercy Arena le 13 décembre 2025", ("Bercy Arena",)),
+    ("à l'occasion de la course cycliste sur route du Tour de France le 3 mai", ()),
+    ("à l'occasion de la cérémonie d'hommage au Panthéon de Marie CURIE le jeudi 9 octobre", ("Panthéon",)),
+    ("interdiction d'un rassemblement au Champ-de-Mars le samedi 27 mai", ("Champ-de-Mars",)),
+    ("à l'occasion d'un concert au Zénith le 3 mai", ("Zénith",)),
+    ("à l'occasion des épreuves aux Jeux Olympiques le 3 mai et du rapport au Journal officiel", ()),
+])
+def test_a_title_names_a_venue(text, expected):
+    assert sites.sites([text])[0] == expected
+
+
+def test_a_commune_after_au_is_no_venue():
+    mesnil = tuple(gazetteer().find("Le Mesnil-Amelot", "77"))
+    assert sites.sites(["interdiction d'un rassemblement au Mesnil-Amelot le 3 mai"], mesnil)[0] == ()
+
+
+def facts(title: str, categories: tuple[str, ...] = ("drones",)):
+    found = read_facts(Act(None, title, None, None), VOCABULARY, categories, department="75")
+    return found.scope, tuple(commune.name for commune in found.communes)
+
+
+@pytest.mark.parametrize("title, expected", [
+    (f"{DRONES} à l'occasion de manifestations dans les Yvelines les 17 et 18 novembre", ("department", ())),
+    (f"{DRONES} à l'occasion des épreuves du 11 juillet au 13 août en Seine-et-Marne", ("department", ())),
+    (f"{DRONES} dans le 93 du 10/07 au 31/08/25", ("department", ())),
+    (f"{DRONES} à Meaux en Seine-et-Marne le 3 mai", ("commune", ("Meaux",))),
+    (f"{DRONES} dans le 11e arrondissement le 3 mai", ("", ())),
+    (f"{DRONES} le 9 février à l'occasion du Sommet pour la paix de Paris 2025", ("", ())),
+    (f"{DRONES} à l'occasion de la cérémonie d'hommage au Panthéon à Paris le 9 octobre", ("site", ("Paris",))),
+])
+def test_scope_of_a_title_naming_a_departement_a_venue_or_an_event(title, expected):
+    assert facts(title) == expected
+
+
+def test_a_title_cut_after_a_kind_of_place_is_a_site():
+    title = ("Arrêté modifiant l'arrêté instituant un périmètre de protection à l'occasion des Jeux paralympiques de "
+             "Paris du vendredi 30 août au lundi 9 septembre 2024 sur le site du Stade")
+    assert facts(title, ("protection_perimeter",)) == ("site", ())
+
+
+def test_an_etablissement_in_a_secteur_is_in_its_commune():
+    title = ("Arrêté instituant un périmètre de protection dans le secteur de l'établissement du \"Zèbre\" à Paris "
+             "11ème le lundi 3 mai")
+    assert facts(title, ("protection_perimeter",)) == ("commune", ("Paris 11e Arrondissement",))
