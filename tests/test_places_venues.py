@@ -32,14 +32,25 @@ DRONES = "Arrêté autorisant la captation d'images au moyen de caméras install
     ("interdiction d'un rassemblement au Champ-de-Mars le samedi 27 mai", ("Champ-de-Mars",)),
     ("à l'occasion d'un concert au Zénith le 3 mai", ("Zénith",)),
     ("à l'occasion des épreuves aux Jeux Olympiques le 3 mai et du rapport au Journal officiel", ()),
+    ("interdiction d'une manifestation aux abords de l'Assemblée nationale le 3 mai", ("Assemblée nationale",)),
+    ("interdiction d'un rassemblement devant l'Arc de Triomphe le 3 mai", ("Arc de Triomphe",)),
+    ("à l'occasion d'un concert à la Maison de la Radio le 3 mai", ("Maison de la Radio",)),
+    ("à l'occasion d'une manifestation à la station de métro Châtelet le 3 mai", ("station de métro Châtelet",)),
+    ("interdiction d'un rassemblement sur une dépendance du Champ-de-Mars du samedi 27 au mardi 30 mai",
+     ("dépendance du Champ-de-Mars",)),
+    ("à l'occasion des Jeux paralympiques sur le site du Stade", ()),
+    ("à l'occasion des Jeux paralympiques sur le site de l'Arena...", ()),
 ])
 def test_a_title_names_a_venue(text, expected):
     assert sites.sites([text])[0] == expected
 
 
-def test_a_commune_after_au_is_no_venue():
-    mesnil = tuple(gazetteer().find("Le Mesnil-Amelot", "77"))
-    assert sites.sites(["interdiction d'un rassemblement au Mesnil-Amelot le 3 mai"], mesnil)[0] == ()
+@pytest.mark.parametrize("text, commune, department", [
+    ("interdiction d'un rassemblement au Mesnil-Amelot le 3 mai", "Le Mesnil-Amelot", "77"),
+    ("interdiction d'un rassemblement à la Courneuve le 3 mai", "La Courneuve", "93"),
+])
+def test_a_commune_after_au_is_no_venue(text, commune, department):
+    assert sites.sites([text], tuple(gazetteer().find(commune, department)))[0] == ()
 
 
 def facts(title: str, categories: tuple[str, ...] = ("drones",)):

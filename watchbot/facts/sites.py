@@ -13,7 +13,8 @@ from watchbot.core.models import Commune
 from watchbot.facts.gazetteer import normalise
 from watchbot.facts.places import CAPITAL, TRIED
 
-SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "aéroport", "port",
+SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station", "stations", "station de métro",
+              "stations de métro", "station du métro", "aéroport", "port",
               "hippodrome", "vélodrome", "circuit", "autoroute", "parc des expositions", "palais", "centre de rétention",
               "local de rétention", "centre commercial", "basilique", "cathédrale", "esplanade", "plage", "lac",
               "bois", "village", "parvis", "site", "salle", "théâtre", "zénith", "musée", "archives", "collège",
@@ -21,7 +22,7 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "hypercacher", "foire", "parking", "terril", "terrils", "route", "domaine", "château", "citadelle",
               "prison", "centre pénitentiaire", "maison d'arrêt", "maison d’arrêt", "maison centrale", "mémorial",
               "nécropole", "nécropole nationale", "cimetière", "base de loisirs", "base nautique", "complexe sportif",
-              "jardin", "abbaye", "église", "beffroi", "établissement")
+              "jardin", "abbaye", "église", "beffroi", "établissement", "dépendance")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "allée",
               "allées", "chemin", "quai", "impasse", "marché", "marchés")  # a market takes streets and squares of a town
 # A quartier, a secteur, a town centre: the streets named with it only locate it.
@@ -63,15 +64,20 @@ _PROPER = re.compile(
     + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
 # « cyclisme sur route »: a kind of place after « sur » without an article is no place.
 GENERIC = re.compile(r"\bsur\s$")
-# A venue named by its proper name alone after « au », « aux », « à l' » (« au Panthéon », « au Champ-de-Mars »);
-# its first word not an event, an institution or a text (« aux Jeux Olympiques », « au Conseil d'État »,
-# « au Journal officiel »).
+# A venue named by its proper name alone after « au », « à la », « aux abords de l' », « devant le »… (« au
+# Panthéon », « au Champ de Mars », « aux abords de l'Assemblée nationale »); a person after it is none of its name
+# (« au Panthéon de Marie CURIE »).
 _WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ][\w'’]*(?:-[\w'’]+)*"
-ALONE = re.compile(rf"\b(?:au|aux|à l['’])\s*(?P<name>{_WORD}(?:\s+{_WORD})*)(?=[\s,;:().…]|$)")
+_BEFORE_VENUE = (r"(?:au|aux|à l['’]|à la|(?:(?:aux\s+)?abords|enceinte|proximit[ée]|autour|site)\s+(?:du|de la|de l['’]|des)|"
+                 r"devant\s+(?:le|la|l['’]|les))")
+ALONE = re.compile(rf"\b{_BEFORE_VENUE}\s*(?P<name>{_WORD}(?:\s+{_WORD})*"
+                   rf"(?:\s+(?:de la|de l['’]|du|des|de|d['’])\s*{_WORD}(?!\s+[A-ZÀ-ÖØ-Þ]))?(?:\s+{QUALIFIERS})?)"
+                   r"(?=[\s,;:().…]|$)")
 NOT_VENUES = re.compile(r"(?:Jeux|Championnats?|Coupe|Tour|Mondial|Festival|Marathon|Semi|Forum|Sommet|Salon|"
                         r"Grand Prix|Troph[ée]e|Conseil|Tribunal|Pr[ée]sident|Premier|Ministre|Gouvernement|Maire|"
                         r"Pr[ée]f[eè]t|Procureur|Directeur|Directrice|Code|Journal|Recueil|Bulletin|Titre|Article|"
-                        r"Chapitre|Service|Commissariat|Parquet|Cabinet|D[ée]partement|Nord|Sud|Est|Ouest|Occasion)\b")
+                        r"Chapitre|Service|Commissariat|Parquet|Cabinet|D[ée]partement|Nord|Sud|Est|Ouest|Occasion|"
+                        r"Pr[ée]fecture|Direction|Demande|R[ée]publique|France|Europe)\b")
 # A title cut short after a kind of place (« … sur le site du Stade ») names a site.
 ENDS_WITH_KIND = re.compile(
     r"\b(?:" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True)) + r")\s*$")
@@ -193,8 +199,9 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...],
 
 def _venues_alone(text: str, found_communes: tuple[Commune, ...]) -> list[str]:
     """The venues named by a proper name alone (« au Panthéon », « au Champ-de-Mars »), not a commune (« au
-    Mesnil-Amelot »)."""
+    Mesnil-Amelot »), nor a kind of place whose name is cut off (« sur le site du Stade »)."""
     return [found["name"] for found in ALONE.finditer(text) if not NOT_VENUES.match(found["name"])
+            and not CUT.match(text, found.end()) and not ENDS_WITH_KIND.match(text, found.start("name"))
             and not any(normalise(commune.name).endswith(normalise(found["name"])) for commune in found_communes)]
 
 
