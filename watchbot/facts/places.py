@@ -91,11 +91,13 @@ NOT_AREAS = re.compile(r"\b(?:directeur|directrice|chef|responsable|adjointe?|ad
 # « dans les Hauts-de-Seine (92) » (folded): a département named without the word.
 DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b|villes?\b)"
                               r"(?P<name>[a-z][\w'-]*(?: [\w'-]+){0,2}) \((?:\d{2}|2[ab])\)")
-# A département named after « en », « dans le » (« en Seine-Saint-Denis », « dans les Hauts-de-Seine »), or by its
-# number (« dans le 94 »); not Paris, a commune as well.
+# A département named after « en », « dans le », « sur le territoire de », « dans les départements de » (« en
+# Seine-Saint-Denis », « dans les Hauts-de-Seine », « dans le Val d'Oise »), or by its number (« dans le 94 »); not
+# Paris, a commune as well.
 DEPARTMENT_NAMED = re.compile(
-    r"\b(?:en|dans (?:le|la|les|l')) ?(?:" + "|".join(sorted(
-        (re.escape(fold(name)) for code, name in DEPARTMENTS.items() if code != "75"), key=len, reverse=True))
+    r"\b(?:en|dans (?:le|la|les|l')|(?:territoire|departements) (?:de la|du|des|de l'|de)) ?(?:" + "|".join(sorted(
+        (re.escape(fold(name)).replace(r"\-", "[- ]") for code, name in DEPARTMENTS.items() if code != "75"),
+        key=len, reverse=True))
     + r"|(?:\d{2}|2a|2b|97\d)(?= |,|$))(?![\w-])")
 # The measure covers towns, a site named besides (« sur la ville de Lourdes et le Sanctuaire Notre-Dame »,
 # « dans les communes de Tarbes, … et celles du site du Lac »).

@@ -43,13 +43,13 @@ _KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
 _STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
          r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
 # A kind of place with a word that qualifies it names it (« vélodrome national », « théâtre antique », « stade
-# municipal Jean Bouin »); not a site, a road (« site olympique du vélodrome », « route départementale »).
+# municipal Jean Bouin », « domaine national de Saint-Cloud »); not a site, a road (« site olympique du vélodrome », « route départementale »).
 QUALIFIERS = (r"(?:nationale?|antique|olympique|municipale?|communale?|d[ée]partementale?|r[ée]gionale?|"
               r"internationale?|nautique|aquatique|omnisports|couverte?)")
 _QUALIFIED = re.compile(
     r"(?i:\b(?P<kind>" + "|".join(sorted((word for word in SITE_WORDS if word not in ("site", "route")), key=len,
                                          reverse=True)) + r")\b)"
-    r"(?P<name>\s+(?i:" + QUALIFIERS + r")\b(?:\s+[A-ZÀ-ÖØ-Þ][^,;:()\n«»]{0,60}?)?)" + _STOP)
+    r"(?P<name>\s+(?i:" + QUALIFIERS + r")\b(?:" + _ARTICLE + r"?\s+[A-ZÀ-ÖØ-Þ][^,;:()\n«»]{0,60}?)?)" + _STOP)
 # A day after a place names no place (« à Paris La Défense Aréna le 13 décembre 2025 »).
 _DAY = (r"\d{1,2}(?:er)?\s+(?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|"
         r"d[ée]cembre)\b")
@@ -64,12 +64,12 @@ _PROPER = re.compile(
     + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
 # « cyclisme sur route »: a kind of place after « sur » without an article is no place.
 GENERIC = re.compile(r"\bsur\s$")
-# A venue named by its proper name alone after « au », « à la », « aux abords de l' », « devant le »… (« au
+# A venue named by its proper name alone after « au », « à la », « aux abords de l' », « devant le », « sur les »… (« au
 # Panthéon », « au Champ de Mars », « aux abords de l'Assemblée nationale »); a person after it is none of its name
 # (« au Panthéon de Marie CURIE »).
 _WORD = r"[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ][\w'’]*(?:-[\w'’]+)*"
 _BEFORE_VENUE = (r"(?:au|aux|à l['’]|à la|(?:(?:aux\s+)?abords|enceinte|proximit[ée]|autour|site)\s+(?:du|de la|de l['’]|des)|"
-                 r"devant\s+(?:le|la|l['’]|les))")
+                 r"(?:devant|sur)\s+(?:le|la|l['’]|les))")
 ALONE = re.compile(rf"\b{_BEFORE_VENUE}\s*(?P<name>{_WORD}(?:\s+{_WORD})*"
                    rf"(?:\s+(?:de la|de l['’]|du|des|de|d['’])\s*{_WORD}(?!\s+[A-ZÀ-ÖØ-Þ]))?(?:\s+{QUALIFIERS})?)"
                    r"(?=[\s,;:().…]|$)")
@@ -77,7 +77,7 @@ NOT_VENUES = re.compile(r"(?:Jeux|Championnats?|Coupe|Tour|Mondial|Festival|Mara
                         r"Grand Prix|Troph[ée]e|Conseil|Tribunal|Pr[ée]sident|Premier|Ministre|Gouvernement|Maire|"
                         r"Pr[ée]f[eè]t|Procureur|Directeur|Directrice|Code|Journal|Recueil|Bulletin|Titre|Article|"
                         r"Chapitre|Service|Commissariat|Parquet|Cabinet|D[ée]partement|Nord|Sud|Est|Ouest|Occasion|"
-                        r"Pr[ée]fecture|Direction|Demande|R[ée]publique|France|Europe)\b")
+                        r"Pr[ée]fecture|Direction|Demande|R[ée]publique|France|Europe|Territoire|Commune|Ville|Ensemble)\b")
 # A title cut short after a kind of place (« … sur le site du Stade ») names a site.
 ENDS_WITH_KIND = re.compile(
     r"\b(?:" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True)) + r")\s*$")
