@@ -41,6 +41,9 @@ DRONES = "Arrêté autorisant la captation d'images au moyen de caméras install
     ("interdiction d'une manifestation sur les Champs-Élysées le 3 mai", ("Champs-Élysées",)),
     ("interdiction d'une manifestation sur le territoire de la Commune le 3 mai", ()),
     ("à l'occasion du festival au domaine national de Saint-Cloud du 3 au 5 mai", ("domaine national de Saint-Cloud",)),
+    ("interdiction d'un rassemblement devant la grande mosquée de Lyon le 3 mai", ("mosquée de Lyon",)),
+    ("à l'occasion des épreuves au centre aquatique olympique de Saint-Denis le 3 mai",
+     ("centre aquatique olympique de Saint-Denis",)),
     ("à l'occasion des Jeux paralympiques sur le site du Stade", ()),
     ("à l'occasion des Jeux paralympiques sur le site de l'Arena...", ()),
 ])

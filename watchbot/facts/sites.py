@@ -22,7 +22,8 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "hypercacher", "foire", "parking", "terril", "terrils", "route", "domaine", "château", "citadelle",
               "prison", "centre pénitentiaire", "maison d'arrêt", "maison d’arrêt", "maison centrale", "mémorial",
               "nécropole", "nécropole nationale", "cimetière", "base de loisirs", "base nautique", "complexe sportif",
-              "jardin", "abbaye", "église", "beffroi", "établissement", "dépendance")
+              "jardin", "abbaye", "église", "beffroi", "établissement", "dépendance", "synagogue", "mosquée", "temple",
+              "chapelle", "opéra", "piscine", "gymnase", "centre aquatique", "halle")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "allée",
               "allées", "chemin", "quai", "impasse", "marché", "marchés")  # a market takes streets and squares of a town
 # A quartier, a secteur, a town centre: the streets named with it only locate it.
