@@ -93,3 +93,15 @@ def test_an_etablissement_in_a_secteur_is_in_its_commune():
     title = ("Arrêté instituant un périmètre de protection dans le secteur de l'établissement du \"Zèbre\" à Paris "
              "11ème le lundi 3 mai")
     assert facts(title, ("protection_perimeter",)) == ("commune", ("Paris 11e Arrondissement",))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sont autorisés sur la commune de Bully, dans la ZI des Marais (rue Victor Hugo, route de Lens, rue Ampère, "
+     "Château d'eau, chemin de Grenay) au titre de la prévention", (("ZI des Marais",), False)),
+    ("sont autorisés sur la commune de Bully, dans la zone industrielle du Bois Rigault au titre de la prévention",
+     (("zone industrielle du Bois Rigault",), False)),
+    ("sont autorisés à Lens, rue Bollaert, rue Jean-Jaurès, Château d'eau, chemin de Lens, au titre de la sécurité",
+     ((), False)),
+])
+def test_an_industrial_zone_is_an_area_and_a_landmark_among_streets_is_one_of_them(text, expected):
+    assert sites.sites([text]) == expected

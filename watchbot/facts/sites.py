@@ -25,9 +25,12 @@ SITE_WORDS = ("stade", "stadium", "arena", "aréna", "gare", "gares", "station",
               "jardin", "abbaye", "église", "beffroi", "établissement", "dépendance", "synagogue", "mosquée", "temple",
               "chapelle", "opéra", "piscine", "gymnase", "centre aquatique", "halle")
 AREA_WORDS = ("quartier", "secteur", "place", "centre-ville", "cité", "avenue", "rue", "boulevard", "cours", "allée",
-              "allées", "chemin", "quai", "impasse", "marché", "marchés")  # a market takes streets and squares of a town
-# A quartier, a secteur, a town centre: the streets named with it only locate it.
-BEARINGS = ("quartier", "secteur", "cité", "centre-ville")
+              "allées", "chemin", "quai", "impasse", "marché", "marchés", "zone industrielle",
+              "ZI", "zone d'activités", "zone d’activités", "ZAC")  # a market takes streets and squares of a town
+# A quartier, a secteur, a town centre, an industrial zone (« dans les périmètres du Val de Souchez et de la ZI des
+# Alouettes (rue Georges Carpentier, …, Château d’eau, chemin de Lens) »): the streets named with it only locate it.
+BEARINGS = ("quartier", "secteur", "cité", "centre-ville", "zone industrielle", "zi",
+            "zone d'activités", "zone d’activités", "zac")
 STREETS = ("rue", "avenue", "boulevard", "cours", "allée", "allées", "chemin", "quai", "impasse")
 # The squares and roads named in a list of streets (« à Arras, place des Héros, rue de la Taillerie et place du
 # Théâtre ») are ways of that list: the list says where in the commune, it names no place.
@@ -178,10 +181,11 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...],
     kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER, _QUALIFIED) for match in pattern.finditer(text)
              if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])
              and not GENERIC.search(text, max(0, match.start() - 4), match.start())]
+    listed = _listed_squares(kinds, text)
     if any(kind in BEARINGS for _, kind in kinds):
         kinds = [(match, kind) for match, kind in kinds if kind not in STREETS]
     located = [(match, kind) for match, kind in kinds if _only_locates(match, kind, found_communes)]
-    streets = [(match, kind) for match, kind in kinds if kind in STREETS] + _listed_squares(kinds, text)
+    streets = [(match, kind) for match, kind in kinds if kind in STREETS] + listed
     named = [(_tidy(match["kind"] + match["name"]), kind not in AREA_WORDS) for match, kind in kinds
              if not CUT.match(text, match.end()) and (match, kind) not in located + streets
              and not COUNTED_ONLY.match(match["name"])]
@@ -207,15 +211,18 @@ def _venues_alone(text: str, found_communes: tuple[Commune, ...]) -> list[str]:
 
 
 def _listed_squares(kinds: list[tuple[re.Match[str], str]], text: str) -> list[tuple[re.Match[str], str]]:
-    """The squares named in a run of ways, one after the other, with a street among them."""
-    ways = sorted((found for found in kinds if found[1] in (*STREETS, *SQUARES)), key=lambda found: found[0].start())
+    """The squares and roads named in a run of ways, one after the other, with a street among them, and the
+    landmarks named after a street of the run (« rue Marcel Caron, Château d'eau, chemin de Lens »; not « site le
+    Virval et boulevard des Justes »)."""
+    ways = sorted((found for found in kinds if found[1] not in BEARINGS), key=lambda found: found[0].start())
     runs: list[list[tuple[re.Match[str], str]]] = []
     for way in ways:
         if runs and LISTED_WITH.fullmatch(text, runs[-1][-1][0].end(), way[0].start()):
             runs[-1].append(way)
         else:
             runs.append([way])
-    return [way for run in runs if any(kind in STREETS for _, kind in run) for way in run if way[1] in SQUARES]
+    return [way for run in runs if any(kind in STREETS for _, kind in run) for index, way in enumerate(run)
+            if way[1] in SQUARES or way[1] not in STREETS and any(kind in STREETS for _, kind in run[:index])]
 
 
 def _prepared(text: str) -> str:
