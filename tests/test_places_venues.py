@@ -105,3 +105,14 @@ def test_an_etablissement_in_a_secteur_is_in_its_commune():
 ])
 def test_an_industrial_zone_is_an_area_and_a_landmark_among_streets_is_one_of_them(text, expected):
     assert sites.sites([text]) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    (f"{DRONES} à l'occasion du salon international du livre du 3 au 5 mai", ("site", ("salon international du livre",))),
+    (f"{DRONES} à Villepinte (93) dans le cadre du festival Rock Nation", ("commune", ("festival Rock Nation",))),
+    (f"{DRONES} dans le cadre du festival « Rock Nation » au bois de Vincennes du 3 au 5 mai",
+     ("site", ("bois de Vincennes",))),
+])
+def test_a_fair_or_a_festival_is_the_place_where_the_title_names_no_venue(title, expected):
+    found = read_facts(Act(None, title, None, None), VOCABULARY, ["drones"], department="75")
+    assert (found.scope, found.places) == expected

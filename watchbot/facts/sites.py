@@ -87,6 +87,10 @@ ENDS_WITH_KIND = re.compile(
     r"\b(?:" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True)) + r")\s*$")
 # A title cut short by the Sommaire: « sur le site de Paris La... », « sur le site de l'Arena... ».
 CUT = re.compile(r"\s*(?:\.\.\.|…)")
+# A fair or a festival a title names where it names no venue is the place (« à l'occasion du salon international de
+# l'agriculture », « à Villepinte dans le cadre du festival Dream Nation »); where it does, the venue is.
+EVENT = re.compile(r"\b(?i:salon|festival)(?:\s+(?i:" + QUALIFIERS + r"))?(?:" + _ARTICLE + r"?\s*[A-ZÀ-ÖØ-Þ]"
+                   r"[^,;:()\n«»]{0,60}?|\s+(?:de la|de l['’]|du|des|de|d['’])\s*[a-zà-öø-ÿ][\w'’]+)" + _STOP)
 TRUNCATED = re.compile(r"(?i:\b(?P<kind>" + _KINDS + r")\b)[^,;:()\n]{0,40}?(?:\.\.\.|…)")
 RECOUNTED = re.compile(r"(?i:\bquartier)\s+(?:(?i:de la|de l'|de l’|du|des|de|d'|d’)\s*)?"
                        r"(?P<name>(?:(?:La|Le|Les|L')\s*)?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+(?:du|de|des|de la)?\s*[A-ZÀ-ÖØ-Þ][\w'’-]*)*)")
@@ -193,6 +197,8 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...],
     named += [(_tidy(match.group()), True) for pattern in (COUNTED, ROAD) for match in pattern.finditer(text)]
     named += [(name, True) for name in (_venues_alone(text, found_communes) if title else ())]
     area = any(kind in BEARINGS for _, kind in kinds) or AREA.search(text)
+    if not named and title:
+        named += [(_tidy(found.group()), False) for found in EVENT.finditer(text)]
     if named:  # a quartier or a town centre is part of a commune, a site in it or not
         places = _longest(tuple(dict.fromkeys(name for name, _ in named)))
         return places, any(is_site for _, is_site in named) and not area
