@@ -44,6 +44,7 @@ DRONES = "Arrêté autorisant la captation d'images au moyen de caméras install
     ("interdiction d'un rassemblement devant la grande mosquée de Lyon le 3 mai", ("mosquée de Lyon",)),
     ("à l'occasion des épreuves au centre aquatique olympique de Saint-Denis le 3 mai",
      ("centre aquatique olympique de Saint-Denis",)),
+    ("interdiction de manifestations sur l'Île-de-France et sur la Seine-et-Marne le 3 mai", ()),
     ("à l'occasion des Jeux paralympiques sur le site du Stade", ()),
     ("à l'occasion des Jeux paralympiques sur le site de l'Arena...", ()),
 ])
@@ -73,6 +74,7 @@ def facts(title: str, categories: tuple[str, ...] = ("drones",)):
      ("department", ())),
     (f"{DRONES} à l'occasion de manifestations dans les départements de l'Essonne et des Yvelines le 3 mai",
      ("department", ())),
+    (f"{DRONES} à l'occasion de rodéos urbains sur la Seine-et-Marne le 3 mai", ("department", ())),
     (f"{DRONES} à Paris et dans les départements de l'Essonne et des Yvelines le 3 mai", ("commune", ("Paris",))),
     (f"{DRONES} à Meaux en Seine-et-Marne le 3 mai", ("commune", ("Meaux",))),
     (f"{DRONES} dans le 11e arrondissement le 3 mai", ("", ())),

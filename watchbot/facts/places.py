@@ -95,7 +95,7 @@ DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b
 # Seine-Saint-Denis », « dans les Hauts-de-Seine », « dans le Val d'Oise »), or by its number (« dans le 94 »); not
 # Paris, a commune as well.
 DEPARTMENT_NAMED = re.compile(
-    r"\b(?:en|dans (?:le|la|les|l')|(?:territoire|departements) (?:de la|du|des|de l'|de)) ?(?:" + "|".join(sorted(
+    r"\b(?:en|(?:dans|sur) (?:le|la|les|l')|(?:territoire|departements) (?:de la|du|des|de l'|de)) ?(?:" + "|".join(sorted(
         (re.escape(fold(name)).replace(r"\-", "[- ]") for code, name in DEPARTMENTS.items() if code != "75"),
         key=len, reverse=True))
     + r"|(?:\d{2}|2a|2b|97\d)(?= |,|$))(?![\w-])")

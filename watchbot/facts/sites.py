@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from watchbot.core.departments import DEPARTMENTS
 from watchbot.core.models import Commune
 from watchbot.facts.gazetteer import normalise
 from watchbot.facts.places import CAPITAL, TRIED
@@ -82,6 +83,8 @@ NOT_VENUES = re.compile(r"(?:Jeux|Championnats?|Coupe|Tour|Mondial|Festival|Mara
                         r"Pr[ée]f[eè]t|Procureur|Directeur|Directrice|Code|Journal|Recueil|Bulletin|Titre|Article|"
                         r"Chapitre|Service|Commissariat|Parquet|Cabinet|D[ée]partement|Nord|Sud|Est|Ouest|Occasion|"
                         r"Pr[ée]fecture|Direction|Demande|R[ée]publique|France|Europe|Territoire|Commune|Ville|Ensemble)\b")
+# A département or a region is no venue (« sur la Seine-Saint-Denis », « sur l'Île-de-France »).
+NOT_VENUE_AREAS = {normalise(name) for name in (*DEPARTMENTS.values(), "Île-de-France")}
 # A title cut short after a kind of place (« … sur le site du Stade ») names a site.
 ENDS_WITH_KIND = re.compile(
     r"\b(?:" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True)) + r")\s*$")
@@ -210,9 +213,10 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...],
 
 def _venues_alone(text: str, found_communes: tuple[Commune, ...]) -> list[str]:
     """The venues named by a proper name alone (« au Panthéon », « au Champ-de-Mars »), not a commune (« au
-    Mesnil-Amelot »), nor a kind of place whose name is cut off (« sur le site du Stade »)."""
+    Mesnil-Amelot ») or a département, nor a kind of place whose name is cut off (« sur le site du Stade »)."""
     return [found["name"] for found in ALONE.finditer(text) if not NOT_VENUES.match(found["name"])
             and not CUT.match(text, found.end()) and not ENDS_WITH_KIND.match(text, found.start("name"))
+            and normalise(found["name"]) not in NOT_VENUE_AREAS
             and not any(normalise(commune.name).endswith(normalise(found["name"])) for commune in found_communes)]
 
 
