@@ -45,6 +45,7 @@ DRONES = "Arrêté autorisant la captation d'images au moyen de caméras install
     ("à l'occasion des épreuves au centre aquatique olympique de Saint-Denis le 3 mai",
      ("centre aquatique olympique de Saint-Denis",)),
     ("interdiction de manifestations sur l'Île-de-France et sur la Seine-et-Marne le 3 mai", ()),
+    ("à l'occasion de l'hommage au Général Leclerc et aux Morts de la Libération le 25 août", ()),
     ("à l'occasion des Jeux paralympiques sur le site du Stade", ()),
     ("à l'occasion des Jeux paralympiques sur le site de l'Arena...", ()),
 ])

@@ -78,11 +78,15 @@ _BEFORE_VENUE = (r"(?:au|aux|à l['’]|à la|(?:(?:aux\s+)?abords|enceinte|prox
 ALONE = re.compile(rf"\b{_BEFORE_VENUE}\s*(?P<name>{_WORD}(?:\s+{_WORD})*"
                    rf"(?:\s+(?:de la|de l['’]|du|des|de|d['’])\s*{_WORD}(?!\s+[A-ZÀ-ÖØ-Þ]))?(?:\s+{QUALIFIERS})?)"
                    r"(?=[\s,;:().…]|$)")
+# Its first word is not an event, an institution, a person's rank or a text (« aux Jeux Olympiques », « au Conseil
+# d'État », « au Général de Gaulle », « au Journal officiel »).
 NOT_VENUES = re.compile(r"(?:Jeux|Championnats?|Coupe|Tour|Mondial|Festival|Marathon|Semi|Forum|Sommet|Salon|"
                         r"Grand Prix|Troph[ée]e|Conseil|Tribunal|Pr[ée]sident|Premier|Ministre|Gouvernement|Maire|"
                         r"Pr[ée]f[eè]t|Procureur|Directeur|Directrice|Code|Journal|Recueil|Bulletin|Titre|Article|"
                         r"Chapitre|Service|Commissariat|Parquet|Cabinet|D[ée]partement|Nord|Sud|Est|Ouest|Occasion|"
-                        r"Pr[ée]fecture|Direction|Demande|R[ée]publique|France|Europe|Territoire|Commune|Ville|Ensemble)\b")
+                        r"Pr[ée]fecture|Direction|Demande|R[ée]publique|France|Europe|Territoire|Commune|Ville|Ensemble|"
+                        r"G[ée]n[ée]ral|Colonel|Capitaine|Commandant|Lieutenant|Mar[ée]chal|Docteur|Professeur|Monsieur|"
+                        r"Madame|Morts|Victimes)\b")
 # A département or a region is no venue (« sur la Seine-Saint-Denis », « sur l'Île-de-France »).
 NOT_VENUE_AREAS = {normalise(name) for name in (*DEPARTMENTS.values(), "Île-de-France")}
 # A title cut short after a kind of place (« … sur le site du Stade ») names a site.
