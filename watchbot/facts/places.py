@@ -12,8 +12,10 @@ from __future__ import annotations
 import difflib
 import re
 
+from watchbot.core.departments import DEPARTMENTS
 from watchbot.core.models import Commune
 from watchbot.facts.gazetteer import Gazetteer, normalise
+from watchbot.match.normalize import fold
 
 # A run of capitalised words, the small words of place names between them (« Saint-Cyr-sur-Mer »,
 # « La Seyne sur Mer », « Châlons s/ Marne »), and an arrondissement's number (« Paris 16e »).
@@ -31,6 +33,8 @@ NOT_PLACES = re.compile(  # \b first: the engine then tries the words at word st
     r"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])\s*", re.IGNORECASE)
 # An event's name in quotes (« un événement festif intitulé « Fnac Live Paris » ») names no place of the measure.
 EVENT_NAMED = re.compile(r"(?i:intitul[ée]e?s?|d[ée]nomm[ée]e?s?)\s*[«\"“]\s*[^»\"”\n]{1,80}[»\"”]")
+# A town followed by a year names an event (« Sommet pour l'action sur l'intelligence artificielle de Paris 2025 »).
+EVENT_YEAR = re.compile(rf"(?:\bde\s+|\bd['’]){RUN.pattern}\s+(?:19|20)\d\d\b(?![-/]\d)")
 # The names that follow one of NOT_PLACES: « des sous-préfets de Forbach – Boulay-Moselle, Sarrebourg et Metz ».
 NAMES = re.compile(rf"{RUN.pattern}(?:\s*(?:,|–|-|\bet\b|\bde\b|\bd'|\bd’)\s*(?:{RUN.pattern}))*")
 # The Préfecture de police acts for Paris, the three départements around it and, as the zone de défense de Paris
@@ -70,7 +74,8 @@ ARRONDISSEMENTS = {"p": ("751", 20), "l": ("6938", 9), "m": ("132", 16)}
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
 TOKEN_BREAK = re.compile(r"[\s'’]+")
-AND = re.compile(r"\s+et\s+")
+# « Paris et Saint-Mandé », « Meaux en Seine-et-Marne »: two names.
+AND = re.compile(r"\s+et\s+|\s+en\s+(?=(?:" + "|".join(map(re.escape, DEPARTMENTS.values())) + r")\b)")
 # « Grenoble, le 02 juillet 2024 », also glued by the extraction to the line before (« sécuritéGrenoble, le »).
 DATELINE = re.compile(rf"(?:^[ \t]*|(?<=[a-zà-öø-ÿ])){CAPITAL}(?:[ \t-]+{CAPITAL}){{0,3}},\s+le\s+\d", re.MULTILINE)
 # « sur l'ensemble du département », « dans le département du Finistère »; not « le représentant de l'État
@@ -86,6 +91,14 @@ NOT_AREAS = re.compile(r"\b(?:directeur|directrice|chef|responsable|adjointe?|ad
 # « dans les Hauts-de-Seine (92) » (folded): a département named without the word.
 DEPARTMENT_CODED = re.compile(r"\b(?:dans|sur) (?:le |la |les |l')(?!communes?\b|villes?\b)"
                               r"(?P<name>[a-z][\w'-]*(?: [\w'-]+){0,2}) \((?:\d{2}|2[ab])\)")
+# A département named after « en », « dans le », « sur le territoire de », « dans les départements de » (« en
+# Seine-Saint-Denis », « dans les Hauts-de-Seine », « dans le Val d'Oise »), or by its number (« dans le 94 »); not
+# Paris, a commune as well.
+DEPARTMENT_NAMED = re.compile(
+    r"\b(?:en|(?:dans|sur) (?:le|la|les|l')|(?:territoire|departements) (?:de la|du|des|de l'|de)) ?(?:" + "|".join(sorted(
+        (re.escape(fold(name)).replace(r"\-", "[- ]") for code, name in DEPARTMENTS.items() if code != "75"),
+        key=len, reverse=True))
+    + r"|(?:\d{2}|2a|2b|97\d)(?= |,|$))(?![\w-])")
 # The measure covers towns, a site named besides (« sur la ville de Lourdes et le Sanctuaire Notre-Dame »,
 # « dans les communes de Tarbes, … et celles du site du Lac »).
 WHOLE_COMMUNES = re.compile(r"\b(?:dans|sur) (?:les communes|la ville) (?:de |d')")
@@ -139,7 +152,7 @@ def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tup
     found: dict[str, Commune] = {}
     for run in RUN.finditer(text):
         named_after = SITE_OF.search(text, max(0, run.start() - 12), run.start())
-        for part in AND.split(run.group()):  # « Paris et Saint-Mandé »: two names
+        for part in AND.split(run.group()):
             tokens = [token for token in TOKEN_BREAK.split(part) if token]
             for commune in _longest_names(tokens, names, gazetteer.max_words, strict=department is None):
                 if not named_after or department in (None, commune.department):
@@ -180,9 +193,9 @@ def _names(gazetteer: Gazetteer, department: str | None,
 
 
 def _without_institutions(text: str) -> str:
-    """The text with the attack a trial judges, an event's name, « tribunal administratif de Toulon », « préfet du
+    """The text with the attack a trial judges, an event's name (« de Paris 2025 »), « tribunal administratif de Toulon », « préfet du
     Var », addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
-    for pattern in (TRIED, EVENT_NAMED, NOT_PLACES, STREET, ADDRESS, DATELINE):
+    for pattern in (TRIED, EVENT_NAMED, EVENT_YEAR, NOT_PLACES, STREET, ADDRESS, DATELINE):
         end = 0
         while found := pattern.search(text, end):
             end = found.end()
@@ -232,6 +245,6 @@ def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named:
 
 
 def _department_coded(title: str, found_communes: tuple[Commune, ...]) -> bool:
-    """Whether the title says a département by its name and number alone (« dans les Hauts-de-Seine (92) »), not
-    a commune (« à Thiais (94) ») nor besides one (« à Paris et dans les Hauts-de-Seine (92) »)."""
-    return not found_communes and bool(DEPARTMENT_CODED.search(title))
+    """Whether the title says a département by its name, its number or both (« dans les Hauts-de-Seine (92) »,
+    « en Seine-Saint-Denis », « dans le 94 »), not a commune (« à Thiais (94) ») nor besides one (« à Paris et dans les Hauts-de-Seine (92) »)."""
+    return not found_communes and bool(DEPARTMENT_CODED.search(title) or DEPARTMENT_NAMED.search(title))
