@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, NamedTuple, Sequence, Union, get_args, get_origin, get_type_hints
 
 from watchbot.core import yamlfile
+from watchbot.core.departments import DEPARTMENTS
 from watchbot.core.models import KINDS, Source
 from watchbot.core.settings import (
     BUNDLED_RULES,
@@ -33,7 +34,6 @@ from watchbot.core.urls import is_http_url
 from watchbot.core.yamlfile import Problem
 from watchbot.discover import registry
 from watchbot.match import rules
-from watchbot.publish.toot import DEPARTMENTS
 
 SECTIONS = {"http": HttpSettings, "crawl": CrawlSettings, "extract": ExtractSettings, "feeds": FeedSettings,
             "report": ReportSettings}

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Iterable, Mapping, Sequence
 
+from watchbot.core.departments import DEPARTMENTS
 from watchbot.facts.gazetteer import gazetteer
 from watchbot.match.rules import Ruleset
-from watchbot.publish.toot import DEPARTMENTS
 from watchbot.report.downloads import Sink
 from watchbot.store import Sessions
 from watchbot.store.export import CATEGORIES, FIELDS
