@@ -8,7 +8,10 @@ from datetime import date
 
 import pytest
 
-from tests.test_facts import period
+from tests.test_facts import VOCABULARY, drone_act, period
+from watchbot.core.models import Act, Page
+from watchbot.facts.extract import kind, read_facts
+from watchbot.match.normalize import fold
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -36,3 +39,45 @@ from tests.test_facts import period
 ])
 def test_periods_as_titles_and_articles_write_them(text, expected):
     assert period(text) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Arrêté n°2020-00732 complétant périmètre SILT Marathon", "modification"),
+    ("Arrêté rectificatif à l'arrêté n° 2025-01 autorisant la captation", "modification"),
+    ("Arrêté n°2025-00963 reconduisant le périmètre de protection", "renewal"),
+])
+def test_kinds_of_other_words(title, expected):
+    assert kind(fold(title)) == expected
+
+
+def test_an_act_that_repeals_another_in_its_first_article_is_a_repeal():
+    act = drone_act("Article 1er : le présent arrêté abroge l'arrêté n° 2025/BSP/PP/005 du 7 avril 2025 ;\n"
+                    "Article 2 : il est instauré un périmètre de protection du 19 avril 2025 à 18h00 au 20 avril 2025 "
+                    "à 01h00.", title="Arrêté n° 2025/BSP/PP/007 instaurant un périmètre de protection à Toulon")
+    facts = read_facts(act, VOCABULARY, ["silt_perimeter"], department="83")
+    assert (facts.kind, facts.start, facts.end) == ("repeal", date(2025, 4, 19), date(2025, 4, 20))
+
+
+def test_a_footer_glued_to_the_last_sentence_of_a_page_leaves_the_sentence():
+    ref = "83-2025-01-08-00003"
+    text = ("Arrêté autorisant la captation\nConsidérant la demande ;\nARRÊTE\nArticle 1er – La captation est autorisée "
+            "sur la commune de La Garde le jeudi 9\njanvier 2025 de 14h00 à 21h00.Préfecture du VAR - "
+            f"{ref} - Arrêté n° 2025-BSP-OP-01\nArticle 2 – Le nombre maximal de caméras est fixé à deux.\n")
+    facts = read_facts(Act(ref, "Arrêté autorisant la captation", 1, 1, (Page(1, text),)), VOCABULARY, ["drones"])
+    assert (facts.start, facts.end, facts.times) == (date(2025, 1, 9), date(2025, 1, 9), ("14:00-21:00",))
+
+
+def test_a_heading_typed_with_a_non_breaking_space_starts_the_articles():
+    text = ("Arrêté autorisant l'enregistrement audiovisuel des interventions des agents de police municipale\n"
+            "Considérant que la demande est complète ;\nARRÊTE\xa0:\nArticle 1\xa0: L'enregistrement audiovisuel est "
+            "autorisé au moyen de quatre (4) caméras individuelles pour une durée de 5 ans.\n")
+    act = Act(None, "Arrêté autorisant l'enregistrement audiovisuel", 1, 1, (Page(1, text),))
+    assert read_facts(act, VOCABULARY, ["videoprotection"]).cameras == 4
+
+
+def test_cctv_cameras_listed_in_quotes_and_glued():
+    text = ("Arrêté portant autorisation d'un système de vidéoprotection\nCONSIDÉRANT la demande ;\nArrête\n"
+            "Article 1 : Le gérant est autorisé à installer un dispositif de vidéoprotection comportant :\n"
+            "« 5camérasintérieures;\n+ 1caméra extérieure.\n")
+    act = Act("2024-0226", "Arrêté portant autorisation d'un système de vidéoprotection", 1, 1, (Page(1, text),))
+    assert read_facts(act, VOCABULARY, ["videoprotection"]).cameras == 6
