@@ -81,3 +81,54 @@ def test_cctv_cameras_listed_in_quotes_and_glued():
             "« 5camérasintérieures;\n+ 1caméra extérieure.\n")
     act = Act("2024-0226", "Arrêté portant autorisation d'un système de vidéoprotection", 1, 1, (Page(1, text),))
     assert read_facts(act, VOCABULARY, ["videoprotection"]).cameras == 6
+
+
+def title_act(title: str) -> Act:
+    return Act("2025-01999", title, None, None)
+
+
+@pytest.mark.parametrize("event, expected", [
+    ("du Forum mondial pour la démocratie", ("visite",)),
+    ("de la conférence internationale sur le climat", ("visite",)),
+    ("de la venue de plusieurs chefs d'État étrangers", ("visite",)),
+    ("du congrès de la FIFA", ("sport",)),
+    ("d'un gala de boxe", ("sport",)),
+    ("de la fan zone de l'Hôtel de Ville", ("sport",)),
+    ("de la rencontre PSG - Arsenal", ("sport",)),
+    ("de l'appel lancé par plusieurs syndicats", ("manifestation",)),
+    ("du mouvement des agriculteurs", ("manifestation",)),
+    ("d'un blocus de la capitale", ("manifestation",)),
+    ("du rassemblement prévu place de la Nation", ("manifestation",)),
+    ("de la marche des fiertés", ("manifestation",)),
+    ("d'une cérémonie d'hommage aux victimes du terrorisme", ("autre",)),
+    ("d'une cérémonie en mémoire des victimes des attentats de 2015", ("autre",)),
+    ("de l'affluence sur les lignes de tramway", ("transport",)),
+])
+def test_purposes_an_event_named_in_a_title_implies(event, expected):
+    act = title_act("Arrêté autorisant la captation, l'enregistrement et la transmission d'images au moyen de caméras "
+                    f"installées sur des aéronefs à l'occasion {event} le 3 mai 2025")
+    assert read_facts(act, VOCABULARY, ["drones"], department="75").purposes == expected
+
+
+@pytest.mark.parametrize("considerants, expected", [
+    ("Considérant que le secteur subit des passages d'engins motorisés qui mettent en danger les riverains ;",
+     ("rodeo",)),
+    ("Considérant que le projet fait l'objet de nombreuses contestations ;", ("manifestation",)),
+])
+def test_purposes_the_considerants_describe(considerants, expected):
+    act = drone_act("Article 1 : La captation est autorisée le 3 mai 2025 au titre de la prévention des atteintes à la "
+                    "sécurité des personnes et des biens.", considerants)
+    assert read_facts(act, VOCABULARY, ["drones"]).purposes == expected
+
+
+@pytest.mark.parametrize("title, categories, expected", [
+    ("Arrêté 25-663 survol drone police 02 10 2025", ["drones"], ("police_nationale",)),
+    ("Arrêté autorisant la captation d'images au moyen de caméras installées sur des aéronefs police à l'occasion du "
+     "match", ["drones"], ("police_nationale",)),
+    ("Arrêté autorisant un drone police municipale le 3 mai 2025", ["drones"], ("police_municipale",)),
+    ("Arrêté préfectoral en date du 19 décembre 2025 autorisant l'enregistrement audiovisuel des interventions des "
+     "agents de po", ["videoprotection"], ("police_municipale",)),
+    ("Arrêté autorisant la captation d'images en appui de la force Sentinelle", ["drones"], ("armee",)),
+])
+def test_operators_a_terse_or_cut_title_names(title, categories, expected):
+    assert read_facts(title_act(title), VOCABULARY, categories).operators == expected
