@@ -103,6 +103,11 @@ def title_act(title: str) -> Act:
     ("d'une cérémonie d'hommage aux victimes du terrorisme", ("autre",)),
     ("d'une cérémonie en mémoire des victimes des attentats de 2015", ("autre",)),
     ("de l'affluence sur les lignes de tramway", ("transport",)),
+    ("du défilé du 1er mai", ("manifestation",)),
+    ("de la journée internationale des droits des femmes", ("manifestation",)),
+    ("de la Nuit blanche", ("festif",)),
+    ("de la Techno Parade", ("festif",)),
+    ("du défilé militaire sur les Champs-Élysées", ("autre",)),
 ])
 def test_purposes_an_event_named_in_a_title_implies(event, expected):
     act = title_act("Arrêté autorisant la captation, l'enregistrement et la transmission d'images au moyen de caméras "
