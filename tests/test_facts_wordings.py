@@ -45,6 +45,10 @@ def test_periods_as_titles_and_articles_write_them(text, expected):
     ("Arrêté n°2020-00732 complétant périmètre SILT Marathon", "modification"),
     ("Arrêté rectificatif à l'arrêté n° 2025-01 autorisant la captation", "modification"),
     ("Arrêté n°2025-00963 reconduisant le périmètre de protection", "renewal"),
+    # what a demonstration asks for is no kind of the act
+    ("Arrêté portant interdiction d'une manifestation pour l’abrogation de la loi le 3 mai 2025", "initial"),
+    ("Arrêté autorisant la captation à l'occasion d'un rassemblement contre la modification du code du travail",
+     "initial"),
 ])
 def test_kinds_of_other_words(title, expected):
     assert kind(fold(title)) == expected

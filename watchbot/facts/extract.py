@@ -24,8 +24,10 @@ from watchbot.match.vocabulary import Term, Vocabulary
 from watchbot.match.zones import CONSIDERANTS, DISPOSITIF, SIGNATURE, TITLE, zones
 
 # The first words that say what the act does to an act that exists: the earliest one in the title wins, so
-# « modifiant l'arrêté … portant renouvellement … » is a modification.
-KIND_WORDS = re.compile(r"\b(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|retirant|retrait d(?:e l'|u |es ))"
+# « modifiant l'arrêté … portant renouvellement … » is a modification; what a demonstration asks for (« pour
+# l'abrogation de la loi », « contre la modification ») is none.
+KIND_WORDS = re.compile(r"\b(?<!pour l')(?<!contre l')(?<!pour la )(?<!contre la )"
+                        r"(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|retirant|retrait d(?:e l'|u |es ))"
                         r"|(?P<modification>modifi(?:ant|catif|cative|cation)|completant|rectifi(?:ant|catif|cative))"
                         r"|(?P<renewal>renouvel(?:ant|lement)|reconduisant|reconduction)"
                         r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
