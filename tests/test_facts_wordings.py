@@ -112,6 +112,10 @@ def title_act(title: str) -> Act:
     ("de la Nuit blanche", ("festif",)),
     ("de la Techno Parade", ("festif",)),
     ("du défilé militaire sur les Champs-Élysées", ("autre",)),
+    ("de la visite du Pape", ("visite",)),
+    ("de la venue du Président de la République", ("visite",)),
+    ("de la conférence des Nations unies sur les océans", ("visite",)),
+    ("de la venue de supporters de l'équipe adverse", ("sport",)),  # supporters visit no one
 ])
 def test_purposes_an_event_named_in_a_title_implies(event, expected):
     act = title_act("Arrêté autorisant la captation, l'enregistrement et la transmission d'images au moyen de caméras "
