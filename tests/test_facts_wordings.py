@@ -62,6 +62,16 @@ def test_an_act_that_repeals_another_in_its_first_article_is_a_repeal():
     assert (facts.kind, facts.start, facts.end) == ("repeal", date(2025, 4, 19), date(2025, 4, 20))
 
 
+@pytest.mark.parametrize("article, expected", [
+    ("Article 4 : L'arrêté n° 2025-12 du 3 mars 2025 est abrogé.", "repeal"),
+    ("Article 4 : Les arrêtés n° 2025-12 et n° 2025-13 sont abrogées.", "repeal"),
+    ("Article 4 : La présente autorisation est abrogée de plein droit si le dispositif n'est pas installé.", "initial"),
+])
+def test_an_article_repeals_an_act_not_this_one(article, expected):
+    act = drone_act(f"Article 1 : La captation est autorisée le 3 mai 2025.\n{article}")
+    assert read_facts(act, VOCABULARY, ["drones"]).kind == expected
+
+
 def test_a_footer_glued_to_the_last_sentence_of_a_page_leaves_the_sentence():
     ref = "83-2025-01-08-00003"
     text = ("Arrêté autorisant la captation\nConsidérant la demande ;\nARRÊTE\nArticle 1er – La captation est autorisée "

@@ -33,7 +33,7 @@ KIND_WORDS = re.compile(r"\b(?<!pour l')(?<!contre l')(?<!pour la )(?<!contre la
                         r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
 # An act whose title says nothing of another may still repeal one first: « Article 1er : le présent arrêté abroge
 # l'arrêté n° 2025/BSP/PP/005 … », « L'arrêté … est abrogé. »
-REPEALS = re.compile(r"\bpresent arrete abroge\b|\b(?:est|sont) abroge(?:e|s|es)?\b")
+REPEALS = re.compile(r"\bpresent arrete abroge\b|\barretes?\b[^.;]{0,120}\b(?:est|sont) abroge(?:e|s|es)?\b")
 NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
            "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
            "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
