@@ -126,6 +126,10 @@ def title_act(title: str) -> Act:
     ("de la venue du Président de la République", ("visite",)),
     ("de la conférence des Nations unies sur les océans", ("visite",)),
     ("de la venue de supporters de l'équipe adverse", ("sport",)),  # supporters visit no one
+    ("de la rencontre opposant le Stade Français au Racing 92", ("sport",)),
+    ("de la finale de l'Euro féminin", ("sport",)),
+    ("des demi-finales du Top 14", ("sport",)),
+    ("du bal populaire des pompiers", ("festif",)),
 ])
 def test_purposes_an_event_named_in_a_title_implies(event, expected):
     act = title_act("Arrêté autorisant la captation, l'enregistrement et la transmission d'images au moyen de caméras "
