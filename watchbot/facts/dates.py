@@ -40,6 +40,11 @@ REFERENCE = re.compile(
 # The date line at the head of an act, just above its heading (« Grenoble, le 2 juillet 2024 ARRÊTÉ … »): the
 # day it was signed.
 DATELINE = (re.compile(r"[\w-], le\s*$"), re.compile(r"\s*\.?\s*(?:arrete|decision)\b"))
+# A street named after a day (« rue du 4 septembre », « place du 14 juillet »).
+STREET = re.compile(r"\b(?:rue|avenue|av|boulevard|bd|place|quai|allee|square|impasse|chemin|route|esplanade|"
+                    r"parvis|carrefour|rond-point|promenade)\s+(?:du\s+)?$")
+EVENT = re.compile(r"\b(?:festivites|fetes?|celebrations?|commemorations?|ceremonies?|feux? d'artifice)\s+(?:du\s+)?$")
+FROM = re.compile(r"\b(?:a compter|a partir) du\s+$")  # « à compter du 17 mars 2025 », with no last day
 PERIOD_WORDS = re.compile(r"autoris|interdi|instaur|institu|renouvel|prorog|prolong")
 DAYS_BEFORE_NEXT_YEAR = 180
 
@@ -52,6 +57,8 @@ def _date(name: str, *, day_only: bool = False) -> str:
               + ("?" if day_only else ""))
     digits = (rf"(?P<{name}_nd>\d{{1,2}})(?P<{name}_s>[/.\s])(?P<{name}_nm>\d{{1,2}})(?P={name}_s)"
               rf"(?P<{name}_ny>\d{{4}}|\d{{2}})(?!\d)")
+    if day_only:  # a range's first day may leave its year to the last: « du 10/07 au 31/08/25 »
+        digits += rf"|(?P<{name}_yd>\d{{1,2}})/(?P<{name}_ym>\d{{1,2}})(?![\d/])"
     return rf"(?<![\d/.])(?:{digits}|{worded})"
 
 
@@ -72,8 +79,9 @@ RANGE = re.compile(
     rf"(?:{_SEP}(?:(?:a|des|de|a partir de)\s+)?{_time('a_t')})?"
     rf"(?:{_SEP}(?:au|jusqu'au|et jusqu'au|et le|et)\s+|\s+a\s?){_date('b')}"
     rf"(?:{_SEP}(?:(?:a|jusqu'a)\s+)?{_time('b_t')})?" + _slot("s"))
-LIST = re.compile(  # « les 11, 12 et 13 juin », « le mercredi 05, jeudi 06 et vendredi 07 février »
-    rf"les?\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
+# « les 11, 12 et 13 juin », « le mercredi 05, jeudi 06 et vendredi 07 février », « les nuits des 13 et 14 juillet »
+LIST = re.compile(
+    rf"(?:les?|des)\s+{_WEEKDAY}(?P<first>\d{{1,2}})(?:er)?(?:\s*,\s*{_WEEKDAY}\d{{1,2}}(?:er)?)*"
     rf"\s+et\s+{_WEEKDAY}(?P<last>\d{{1,2}})(?:er)?\s+(?P<m>{_MONTH})\.?(?![a-z])(?:\s+(?P<y>\d{{4}}))?" + _slot("s"))
 # Hours written before the days: « de 18h00 le samedi 14 juin à 02h00 le dimanche 15 juin 2025 ».
 TIMED_RANGE = re.compile(
@@ -107,17 +115,31 @@ class Span:
 def periods(text: str, act_day: date | None) -> list[Span]:
     """The periods a folded text states, in the order they appear (dates naming other texts left out)."""
     found: list[Span] = []
+    events: list[Span] = []  # « les festivités du 14 juillet »: the period where the text gives no other
     for pattern in (TIMED_RANGE, RANGE, BARE_RANGE, LIST, UNTIL, SINGLE):
         read: list[tuple[int, int]] = []
         for match in pattern.finditer(text):
-            if _is_reference(text, match.start()) or _is_dateline(text, match):
+            if _is_reference(text, match.start()) or _is_dateline(text, match) or _is_street(text, match.start()):
                 continue
             span = _span(pattern, match, act_day)
             if span is not None:
-                found.append(_with_slots(span, text, match))
+                named = EVENT.search(text, max(0, match.start() - 30), match.start())
+                (events if named else found).append(_days(pattern, _with_slots(span, text, match), text, match.start()))
             read.append(match.span())
         text = _blanked(text, read)  # what a pattern read, the next ones do not read again
-    return sorted(found, key=lambda span: span.at)
+    return sorted(found or events, key=lambda span: span.at)
+
+
+def _days(pattern: re.Pattern[str], span: Span, text: str, start: int) -> Span:
+    """A day or days with their slot: the last night's slot ends the next day (« les 3, 4 et 5 juillet de 13h30 à
+    02h30 » ends on 6 July); a day that starts a measure alone (« à compter du 17 mars ») is no last day. A range
+    names its last morning itself (« du 28 mars au 27 avril, les vendredis et samedis de 22h à 2h »)."""
+    if pattern not in (LIST, SINGLE) or span.end is None:
+        return span
+    if pattern is SINGLE and FROM.search(text, max(0, start - 20), start):
+        return replace(span, end=None)
+    last = span.times[-1].split("-") if span.times else []
+    return replace(span, end=span.end + timedelta(days=1)) if len(last) == 2 and "" < last[1] < last[0] else span
 
 
 def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
@@ -168,6 +190,10 @@ def _is_reference(text: str, start: int) -> bool:
     return reference is not None and not PERIOD_WORDS.search(before[reference.start():])
 
 
+def _is_street(text: str, start: int) -> bool:
+    return STREET.search(text, max(0, start - 20), start) is not None
+
+
 def _is_dateline(text: str, match: re.Match[str]) -> bool:
     before, after = DATELINE
     return bool(before.search(text, max(0, match.start() - 8), match.start()) and after.match(text, match.end()))
@@ -187,6 +213,7 @@ def _span(pattern: re.Pattern[str], match: re.Match[str], act_day: date | None) 
     end = _parsed(match, "b", None, year)
     start = _parsed(match, "a", end.month if end else None, end.year if end else year)
     if start and end and not getattr(end, "yearless", False):  # its year is the end's, which the text gives
+        start = _year_before(start, end) if getattr(start, "yearless", False) else start
         start = date(start.year, start.month, start.day)
     if start and end and start > end and start.month == end.month:
         start = _month_before(start)
@@ -226,6 +253,8 @@ def _parsed(match: re.Match[str], name: str, month: int | None, year: int | None
     if match[f"{name}_nd"]:
         full = match[f"{name}_ny"]
         return _safe(int(full) + (2000 if len(full) == 2 else 0), int(match[f"{name}_nm"]), int(match[f"{name}_nd"]))
+    if match.groupdict().get(f"{name}_yd"):
+        return _yearless(_safe(year, int(match[f"{name}_ym"]), int(match[f"{name}_yd"])) if year else None)
     day = match[f"{name}_d"]
     if day is None:
         return None
@@ -235,9 +264,11 @@ def _parsed(match: re.Match[str], name: str, month: int | None, year: int | None
     if month is None or year is None:
         return None
     parsed = _day(year, month, day)
-    if parsed is not None and not given:
-        return _YearlessDate(parsed.year, parsed.month, parsed.day)
-    return parsed
+    return parsed if given else _yearless(parsed)
+
+
+def _yearless(day: date | None) -> date | None:
+    return _YearlessDate(day.year, day.month, day.day) if day else None
 
 
 def _year(given: str | None, act_day: date | None) -> int | None:
@@ -253,6 +284,12 @@ def _safe(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def _year_before(start: date, end: date) -> date:
+    """A first day written without the year of the last, in the year before when its month is later (« du 28
+    décembre au 3 janvier 2026 »)."""
+    return _safe(start.year - 1, start.month, start.day) or start if start.month > end.month else start
 
 
 def _month_before(day: date) -> date:

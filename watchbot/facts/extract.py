@@ -24,11 +24,16 @@ from watchbot.match.vocabulary import Term, Vocabulary
 from watchbot.match.zones import CONSIDERANTS, DISPOSITIF, SIGNATURE, TITLE, zones
 
 # The first words that say what the act does to an act that exists: the earliest one in the title wins, so
-# « modifiant l'arrêté … portant renouvellement … » is a modification.
-KIND_WORDS = re.compile(r"\b(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|retirant|retrait d(?:e l'|u |es ))"
-                        r"|(?P<modification>modifi(?:ant|catif|cative|cation))"
-                        r"|(?P<renewal>renouvel(?:ant|lement))"
+# « modifiant l'arrêté … portant renouvellement … » is a modification; what a demonstration asks for (« pour
+# l'abrogation de la loi », « contre la modification ») is none.
+KIND_WORDS = re.compile(r"\b(?<!pour l')(?<!contre l')(?<!pour la )(?<!contre la )"
+                        r"(?:(?P<repeal>abrog(?:ation|eant)|portant retrait|retirant|retrait d(?:e l'|u |es ))"
+                        r"|(?P<modification>modifi(?:ant|catif|cative|cation)|completant|rectifi(?:ant|catif|cative))"
+                        r"|(?P<renewal>renouvel(?:ant|lement)|reconduisant|reconduction)"
                         r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
+# An act whose title says nothing of another may still repeal one first: « Article 1er : le présent arrêté abroge
+# l'arrêté n° 2025/BSP/PP/005 … », « L'arrêté … est abrogé. »
+REPEALS = re.compile(r"\bpresent arrete abroge\b|\barretes?\b[^.;]{0,120}\b(?:est|sont) abroge(?:e|s|es)?\b")
 NUMBERS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
            "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
            "vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50}
@@ -45,10 +50,11 @@ CAMERAS = (
                r"de video-?protection)"),
 )
 # A CCTV system's cameras, counted where the authorisation lists them: « comportant 13 caméras intérieures »,
-# « comportant 2 caméras intérieures et 4 caméras extérieures ».
-SYSTEM_CAMERAS = re.compile(r"comportant ?((?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?"
-                            r"(?:,? (?:et )?(?:\d{1,3}|[a-z]+) cameras?(?: [a-z]+)?)*)")
-COUNT = re.compile(r"(\d{1,3}|[a-z]+) cameras?")
+# « comportant 2 caméras intérieures et 4 caméras extérieures », « comportant : « 5camérasintérieures;
+# + 1caméra extérieure ».
+SYSTEM_CAMERAS = re.compile(r"comportant ?(?::\s?\"?\s?)?((?:\d{1,3} ?|[a-z]+ )cameras?(?: ?[a-z]+)?"
+                            r"(?:(?:,|;?\s?\+)? (?:et )?(?:\d{1,3} ?|[a-z]+ )cameras?(?: ?[a-z]+)?)*)")
+COUNT = re.compile(r"(\d{1,3}|[a-z]+) ?cameras?")
 ACT_DAY = re.compile(r"\b\w{2,3}-(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})-\d{3,5}\b")
 ACT_YEAR = re.compile(r"(?<!\d)(?P<y>20\d{2})[-/ ]?\d{3,5}\b")  # « 2023-01562 », « DUPA-2024-1564 »
 # A title's words after it names another act describe that act (« modifiant l'arrêté … du 10 février 2026 … »).
@@ -61,6 +67,8 @@ BUNDLE = re.compile(r"^\W*(?:arretes\b(?!\s+(?:n\s?°\s?)?\d)|commission departe
 # plans) is read that far only, which bounds the time facts take.
 MAX_TEXT = 40_000  # characters: some fifteen pages
 PAGE_NUMBER = re.compile(r"\s+\d{1,3}$")  # a running line's page number: « … de la Cathédrale Notre-Dame de Paris 9 »
+# A footer glued to a page's last sentence: « … de 14h00 à 21h00.Préfecture du VAR - 83-2025-01-08-00003 - … ».
+GLUED_FOOTER = re.compile(r"[.;:](?=[^.;:]{0,60}\s-\s*$)")
 RUNNING_LINE = 25  # characters: a shorter line of the title may be a word of the act's own text
 OLDEST = timedelta(days=366)  # a period starting longer before the act is an event it recalls
 # « que le 4° du même article permet … la régulation des flux de transport » quotes the law as well.
@@ -99,7 +107,7 @@ class ActText:
         for page in act.pages:
             if budget <= 0:
                 break
-            text = _without_running_lines(page.text[:budget], act.ref, one_line(act.title or ""))
+            text = _without_running_lines(page.text[:budget].replace("\xa0", " "), act.ref, one_line(act.title or ""))
             budget -= len(page.text)
             for name, start, end in zones(text, zone):
                 zone = name  # where the next page starts
@@ -118,7 +126,7 @@ def read_facts(act: Act, vocabulary: Vocabulary, categories: Collection[str] = (
     title, dispositif = fold(text.title), fold(text.dispositif)
     considerants = _own_clauses(fold(text.considerants))
     act_day = _act_day(act.ref, fold(text.signature), title) or published
-    act_kind = kind(title)
+    act_kind = _repealing(kind(title), dispositif)
     own_title = title if act_kind == "initial" else OTHER_ACT.split(title, maxsplit=1)[0]
     period = _period([dispositif, own_title], act_day)
     found = places.communes([*_whole_title(act), text.title, text.dispositif], communes_of or gazetteer(), department)
@@ -146,6 +154,10 @@ def kind(title: str) -> str:
     return found.lastgroup if found and found.lastgroup else "initial"
 
 
+def _repealing(title_kind: str, dispositif: str) -> str:
+    return "repeal" if title_kind == "initial" and REPEALS.search(dispositif) else title_kind
+
+
 def _own_clauses(considerants: str) -> str:
     return ";".join(clause for clause in CLAUSE.findall(considerants) 
                     if not LAW_CLAUSE.search(clause) and not NATIONAL_THREAT.search(clause))
@@ -165,7 +177,17 @@ def _act_day(ref: str | None, signature: str, title: str) -> date | None:
 
 def _without_running_lines(text: str, ref: str | None, title: str) -> str:
     """A page without its header and footer lines, which repeat the act's identifier and its title."""
-    return "\n".join(line for line in text.split("\n") if not (ref and ref in line) and not _in_title(line, title))
+    lines = (_before_footer(line, ref) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line is not None and not _in_title(line, title))
+
+
+def _before_footer(line: str, ref: str | None) -> str | None:
+    """The line, or what a footer naming the act was glued to, or None."""
+    if not ref or ref not in line:
+        return line
+    head = line[:line.index(ref)]
+    end = GLUED_FOOTER.search(head)
+    return head[:end.end()] if end else None
 
 
 def _in_title(line: str, title: str) -> bool:

@@ -44,6 +44,8 @@ class Term:
         """Where ``text`` says it: each span of its words that no ``unless`` words cover."""
         cancelled: list[tuple[int, int]] | None = None  # looked for once a word is found
         for finder in self.words:
+            if finder.literal not in text:  # a word whose longest part the text lacks: not looked for (fast)
+                continue
             for start, end in finder.finditer(text):
                 if cancelled is None:
                     cancelled = [span for finder in self.unless for span in finder.finditer(text)]
