@@ -125,7 +125,7 @@ def test_an_entry_leads_with_the_facts_as_the_toot_does(tmp_path):
     brie = Commune("77053", "Brie-Comte-Robert", "77", 48.69, 2.61, None, "commune")
     facts = Facts(kind="repeal", start=date(2024, 1, 31), end=date(2024, 2, 3), communes=(brie,), scope="commune",
                   purposes=("manifestation",), operators=("police_nationale",))
-    stored = StoredAct(1, "key", Act("D77-2024-02-05-00001", "Arrêté portant abrogation de l'arrêté autorisant la "
+    stored = StoredAct(1, "key", Act("D77-2024-02-05-00001", "Arrêté abrogeant et remplaçant l'arrêté autorisant la "
                                      "captation d'images au moyen de caméras installées sur des aéronefs", 3, 4),
                        (Match("drones", "r", 3, "captation d'images au moyen de caméras", "caméras"),), "pref77",
                        "RAA n°D77-05-02-2024", "https://www.seine-et-marne.gouv.fr/raa.pdf", date(2024, 2, 5),
@@ -135,7 +135,7 @@ def test_an_entry_leads_with_the_facts_as_the_toot_does(tmp_path):
                        Config(state_dir=tmp_path), ruleset, {"pref77": source})
     [entry] = feedparser.parse(atom).entries
     lines = entry.content[0].value.split("\n")
-    assert lines[0] == "Abrogation — 🚁 Drones — Préfecture de Seine-et-Marne (77)"
+    assert lines[0] == "Abrogation et remplacement — 🚁 Drones — Préfecture de Seine-et-Marne (77)"
     assert lines[1] == ("📍 Brie-Comte-Robert (77) · 🗓 du 31 janvier au 3 février 2024 · 🎯 manifestation · "
                         "👮 police nationale")
-    assert lines[2].startswith("Arrêté portant abrogation")
+    assert lines[2].startswith("Arrêté abrogeant et remplaçant")

@@ -401,9 +401,17 @@ def test_hours_in_french():
                                          ("renewal", "Renouvellement — "), ("extension", "Prorogation — "),
                                          ("initial", "")])
 def test_every_kind_but_a_first_act_says_so_in_the_first_words(kind, first):
-    for facts in (Facts(kind=kind), replace(MANIFESTATION, kind=kind)):
+    for facts in (Facts(kind=kind), replace(MANIFESTATION, kind=kind, start=None, end=None)):
         toot = compose(with_facts(facts), [CATEGORIES["drones"]])
         assert toot.startswith(f"{first}🚁 Drones — Préfecture du Var (83)\n")
+
+
+def test_a_repeal_with_a_period_of_its_own_says_it_replaces():
+    """« Le présent arrêté abroge l'arrêté n° 005 ; il est instauré un périmètre … le 12 juin »: a measure in
+    force, which the toot does not present as a mere repeal."""
+    toot = compose(with_facts(replace(MANIFESTATION, kind="repeal")), [CATEGORIES["drones"]])
+    assert toot.startswith("Abrogation et remplacement — 🚁 Drones — Préfecture du Var (83)\n📍 Niort (79) · "
+                           "🗓 12–14 juin 2026, 15h–22h")
 
 
 @pytest.mark.parametrize("limit", [500, 400, 300])
@@ -419,7 +427,8 @@ def test_a_long_facts_line_fits_the_limit_and_the_kind_is_never_cut(limit, url_l
     item = with_facts(facts)
     toot = compose(item, [CATEGORIES["drones"]], limit, url_length=url_length)
     assert length(toot, url_length=url_length) <= limit
-    assert toot.startswith("Abrogation — 🚁 Drones — Préfecture du Var (83)\n📍 Stade Vélodrome")
+    head = "Abrogation et remplacement — 🚁 Drones — Préfecture du Var (83)\n📍 Stade"  # a repeal with its own period
+    assert toot.startswith(head + (" Vélodrome" if limit >= 400 else ""))
     assert_harmless(toot, item, [CATEGORIES["drones"]])
     lines = toot.split("\n")
     assert ELLIPSIS * 2 not in toot

@@ -143,3 +143,9 @@ class Facts:
     purposes: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
     cameras: int | None = None
+
+    @property
+    def replaces(self) -> bool:
+        """A repeal that puts a measure of its own in place (« le présent arrêté abroge l'arrêté … ; il est
+        instauré un périmètre … le 19 avril »): it states its own period, where a repeal alone states none."""
+        return self.kind == "repeal" and self.start is not None

@@ -29,6 +29,8 @@ CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
 def kind_words(facts: Facts | None) -> str:
     """« Abrogation »… for an act that is not a first one; "" for a first one or an act without facts."""
+    if facts and facts.replaces:
+        return "Abrogation et remplacement"
     return KIND_WORDS.get(facts.kind, "") if facts else ""
 
 

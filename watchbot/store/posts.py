@@ -36,8 +36,9 @@ def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: 
     facts = stored_act(act).facts or Facts()
     source = act.document.source_code
     departments = {commune.department for commune in facts.communes} | ({department} if department else set())
+    kind = "initial" if facts.replaces else facts.kind  # a measure in force: not for skip_kinds: [repeal] to drop
     for account in accounts:
-        wanted = account.follows(categories, source, departments, facts.kind)
+        wanted = account.follows(categories, source, departments, kind)
         if not wanted or _already_queued(session, account.name, act):
             continue
         session.add(PostRow(account=account.name, act_key=act.key, act_id=act.id, categories=",".join(wanted),
