@@ -626,11 +626,13 @@ def test_an_account_follows_an_act_by_category_source_departement_and_kind():
                                                                               "initial") == []
 
 
-@pytest.mark.parametrize("start, queued", [(None, ["all"]), (date(2025, 4, 19), ["all", "new-only"])])
-def test_an_account_skipping_repeals_gets_no_toot_of_a_stored_repeal(tmp_path, start, queued):
+@pytest.mark.parametrize("start, also, queued", [(None, "", ["all"]), (date(2025, 4, 19), "", ["all", "new-only"]),
+                                                (None, " et portant autorisation de captation d'images",
+                                                 ["all", "new-only"])])
+def test_an_account_skipping_repeals_gets_no_toot_of_a_stored_repeal(tmp_path, start, also, queued):
     """The kind stored with the act's facts decides: a repeal is queued for the account that follows
     repeals, never for the one with skip_kinds: [repeal] — unless it replaces the act it repeals with a
-    measure of its own (it states its own period), which is in force."""
+    measure of its own (it states its own period, or its title names what it does besides), which is in force."""
     sessions = open_database(f"sqlite:///{tmp_path / 'watchbot.db'}")
     accounts = [Account("all", "https://x", ("drones",), access_token_env="T"),
                 Account("new-only", "https://x", ("drones",), skip_kinds=("repeal",), access_token_env="T")]
@@ -638,8 +640,8 @@ def test_an_account_skipping_repeals_gets_no_toot_of_a_stored_repeal(tmp_path, s
         session.add(SourceRow(code="pref75", name="Préfecture de police"))
         session.flush()
         act = ActRow(ref="2025-00496", title="Arrêté 2025-00496 portant abrogation de l'arrêté n° 2025-00490 "
-                     "autorisant la captation d'images par des caméras installées sur des aéronefs", first_page=1,
-                     last_page=1, key="2025-00496", fingerprint="2025-00496", kind="repeal", period_start=start,
+                     "autorisant la captation d'images par des caméras installées sur des aéronefs" + also,
+                     first_page=1, last_page=1, key="2025-00496", fingerprint="2025-00496", kind="repeal", period_start=start,
                      matches=[MatchRow(category="drones", rule="r", page=1, excerpt="aéronefs", words="aéronefs")])
         session.add(DocumentRow(source_code="pref75", url="https://pp.example/2025-00496.pdf", title="Arrêté",
                                 acts=[act]))

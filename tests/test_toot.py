@@ -406,6 +406,22 @@ def test_every_kind_but_a_first_act_says_so_in_the_first_words(kind, first):
         assert toot.startswith(f"{first}🚁 Drones — Préfecture du Var (83)\n")
 
 
+@pytest.mark.parametrize("title, first", [
+    ("Arrêté n°20250344 VS 75 abrogeant l’arrêté n°20242908 VS 75 du 18 décembre 2024 et portant autorisation "
+     "d’installer un dispositif de vidéoprotection", "Abrogation et remplacement — "),
+    ("Arrêté abrogeant et remplaçant l'arrêté du 3 mars 2025 autorisant la captation d'images",
+     "Abrogation et remplacement — "),
+    ("Arrêté n°2024-01152 portant abrogation de l'arrêté 2024-01147 instituant un périmètre de protection et "
+     "différentes mesures de police", "Abrogation — "),
+    ("Arrêté portant abrogation et refus d'autorisation d'installation d'un système de vidéoprotection",
+     "Abrogation — "),
+])
+def test_a_repeal_whose_title_names_what_it_authorises_besides_says_it_replaces(title, first):
+    act = real_acts()[0]
+    item = item_of(act, act=Act(act["ref"], title, 3, 5), facts=Facts(kind="repeal"), labels=LABELS)
+    assert compose(item, [CATEGORIES["drones"]]).startswith(f"{first}🚁 Drones — ")
+
+
 def test_a_repeal_with_a_period_of_its_own_says_it_replaces():
     """« Le présent arrêté abroge l'arrêté n° 005 ; il est instauré un périmètre … le 12 juin »: a measure in
     force, which the toot does not present as a mere repeal."""

@@ -27,9 +27,9 @@ MAX_WHERE = 100  # characters of the places and communes together, so that the p
 CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
 
-def kind_words(facts: Facts | None) -> str:
+def kind_words(facts: Facts | None, title: str) -> str:
     """« Abrogation »… for an act that is not a first one; "" for a first one or an act without facts."""
-    if facts and facts.replaces:
+    if facts and facts.replaces(title):
         return "Abrogation et remplacement"
     return KIND_WORDS.get(facts.kind, "") if facts else ""
 

@@ -136,7 +136,7 @@ def _render(item: TootInput, categories: Sequence[Category], lead: str, title: s
             name_budget: int | None, scanned: bool) -> str:
     labels = " · ".join(f"{category.emoji} {category.label}".strip() for category in categories)
     place = f"{item.source_name} ({item.department})" if item.department else item.source_name
-    kind = kind_words(item.facts)
+    kind = kind_words(item.facts, item.act.title)
     head = [(f"{kind} — " if kind else "") + f"{labels} — {neutralise(clean(place))}", neutralise(lead),
             neutralise(title)]
     if item.act.ref:

@@ -36,7 +36,8 @@ def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: 
     facts = stored_act(act).facts or Facts()
     source = act.document.source_code
     departments = {commune.department for commune in facts.communes} | ({department} if department else set())
-    kind = "initial" if facts.replaces else facts.kind  # a measure in force: not for skip_kinds: [repeal] to drop
+    # a repeal that replaces is a measure in force, not for skip_kinds: [repeal] to drop
+    kind = "initial" if facts.replaces(act.title) else facts.kind
     for account in accounts:
         wanted = account.follows(categories, source, departments, kind)
         if not wanted or _already_queued(session, account.name, act):
