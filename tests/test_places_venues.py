@@ -78,7 +78,7 @@ def facts(title: str, categories: tuple[str, ...] = ("drones",)):
     (f"{DRONES} à l'occasion de rodéos urbains sur la Seine-et-Marne le 3 mai", ("department", ())),
     (f"{DRONES} à Paris et dans les départements de l'Essonne et des Yvelines le 3 mai", ("commune", ("Paris",))),
     (f"{DRONES} à Meaux en Seine-et-Marne le 3 mai", ("commune", ("Meaux",))),
-    (f"{DRONES} dans le 11e arrondissement le 3 mai", ("", ())),
+    (f"{DRONES} dans le 11e arrondissement le 3 mai", ("commune", ("Paris 11e Arrondissement",))),
     (f"{DRONES} le 9 février à l'occasion du Sommet pour la paix de Paris 2025", ("", ())),
     (f"{DRONES} à l'occasion de la cérémonie d'hommage au Panthéon à Paris le 9 octobre", ("site", ("Paris",))),
 ])

@@ -52,6 +52,7 @@ class Gazetteer:
             self._lines.setdefault(line.split("\t", 3)[2], []).append(line)
         self.max_words = self.MAX_WORDS
         self._departments: dict[str, dict[str, list[Commune]]] = {}
+        self._areas: dict[tuple[str, ...], dict[str, list[Commune]]] = {}
 
     @cached_property
     def communes(self) -> list[Commune]:
@@ -88,6 +89,24 @@ class Gazetteer:
         name = re.compile(rf"{re.escape(normalise(commune.name))} \d+")
         return [part for key, parts in self.names_in_department(commune.department).items()
                 if name.fullmatch(key) for part in parts if part.kind == "arrondissement"]
+
+    def city_of_arrondissements(self, department: str) -> str | None:
+        """The name of the one commune of the département that has arrondissements (« Paris » in Paris), if any."""
+        cities = {commune.name.rsplit(" ", 2)[0] for communes in self.names_in_department(department).values()
+                  for commune in communes if commune.kind == "arrondissement"}
+        return cities.pop() if len(cities) == 1 else None
+
+    def names_in_departments(self, codes: tuple[str, ...]) -> dict[str, list[Commune]]:
+        """The communes of several départements by key, merged once (read-only, as names_in_department)."""
+        if len(codes) == 1:
+            return self.names_in_department(codes[0])
+        if codes not in self._areas:
+            names: dict[str, list[Commune]] = {}
+            for code in codes:
+                for key, communes in self.names_in_department(code).items():
+                    names.setdefault(key, []).extend(communes)
+            self._areas[codes] = names
+        return self._areas[codes]
 
     def names_in_department(self, department: str) -> dict[str, list[Commune]]:
         """The communes of a département by key (normalise), for a scanner that looks up each run of up to

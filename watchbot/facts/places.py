@@ -22,7 +22,10 @@ from watchbot.match.normalize import fold
 CAPITAL = r"[A-ZÀ-ÖØ-Þ][\w'’]*"
 _GAP = r"(?:[ \t]*-[ \t]*\n?[ \t]*|[ \t]+)"  # a new line starts a new run, except after a hyphen
 _LINK = rf"(?:{_GAP}(?:sur|sous|en|le|la|les|de|du|des|d'|d’|l'|l’|aux|lès|lez|et|s/|St|Ste)(?={_GAP}))"
+# A name's last words may be in lower case after « sur », « sous », « lès » (« la Seyne  sur mer »).
 RUN = re.compile(rf"{CAPITAL}(?:(?:{_LINK})*{_GAP}(?:{CAPITAL}|\d{{1,2}}(?:e|er|ème)\b))*")
+NAME = re.compile(rf"{RUN.pattern}(?:{_GAP}(?:sur|sous|lès|lez){_GAP}[a-zà-öø-ÿ]+\b(?![-'’]))?")
+LIST_OF_NAMES = re.compile(rf"{NAME.pattern}(?:(?:[ \t]*,[ \t]*|[ \t]+et[ \t]+){NAME.pattern})+")
 NOT_PLACES = re.compile(  # \b first: the engine then tries the words at word starts only (4 times faster)
     r"\b(?:tribunal\s+administratif|cour\s+administrative\s+d'appel|cour\s+d'appel|tribunal\s+judiciaire|"
     r"pr[ée]f[eè]t|pr[ée]fecture|sous-pr[ée]f\w*|procureur\s+de\s+la\s+r[ée]publique|recueil\s+des\s+actes|"
@@ -71,6 +74,12 @@ SECTORS = {"paris centre": "paris"}
 # 13001–13016; their INSEE codes are 751nn, 6938n and 132nn.
 POSTCODE = re.compile(r"\b(?:75(?P<p>0[0-2]\d)|690(?P<l>0[1-9])|13(?P<m>0[01]\d))\b")
 ARRONDISSEMENTS = {"p": ("751", 20), "l": ("6938", 9), "m": ("132", 16)}
+# An arrondissement written out (« dans le 13e arrondissement de Paris », « les 7e et 8e arrondissements de
+# Marseille », « le XIIIe arrondissement »): read as the gazetteer names it (« Paris 13e »).
+_ORDINAL = r"(?:\d{1,2}|[IVX]{1,5})\s?(?:e|er|ère|ème|eme|ième|ieme)\b"
+WRITTEN_OUT = re.compile(rf"\b(?P<numbers>{_ORDINAL}(?:(?:\s*,\s*|\s+et\s+){_ORDINAL})*)\s+arrondissements?\b"
+                         rf"(?:\s+(?:de\s+|d['’])(?P<city>{CAPITAL}))?")
+ROMAN = {"I": 1, "V": 5, "X": 10}
 ADDRESS = re.compile(r"\b\d{2}\s?\d{3}\s+[^\n]{0,40}?\bcedex\b", re.IGNORECASE)
 MIN_SHORTENED = 5  # letters: « Saint », « Port », « Mont » start too many names to stand for one
 TOKEN_BREAK = re.compile(r"[\s'’]+")
@@ -110,15 +119,34 @@ def communes(texts: list[str], gazetteer: Gazetteer, department: str | None) -> 
     département whose name starts with words of the first text (« Décines » for Décines-Charpieu, « CHERBOURG »
     for Cherbourg-en-Cotentin, « Saint-Ouen » for Saint-Ouen-sur-Seine)."""
     found: tuple[Commune, ...] = ()
-    for text in texts:
+    for index, text in enumerate(texts):
         found += tuple(commune for commune in _communes_in(text, gazetteer, department) if commune not in found)
         if found and not ELSEWHERE.search(text):
-            return found
+            return _with_neighbours(found, texts[index + 1:], gazetteer, department)
     if found:
         return found
     if texts and (arrondissement := _by_postcode(texts[0].split("\n", 1)[0], gazetteer)):
         return (arrondissement,)
     return _shortened(texts[0], gazetteer, department) if department and texts else ()
+
+
+def _with_neighbours(found: tuple[Commune, ...], later: list[str], gazetteer: Gazetteer,
+                     department: str | None) -> tuple[Commune, ...]:
+    """The communes found, and those a later text names with all of them (« … - ARRAS » in the title, « à
+    Arras, Beaurains et Agny » in the articles)."""
+    for text in later:
+        if _listed_with(found, text, gazetteer, department) and _listed_with(
+                found, text := _blanked(text, gazetteer, department), gazetteer, department):
+            found += tuple(commune for commune in _communes_blanked(text, gazetteer, department)
+                           if commune not in found)
+    return found
+
+
+def _listed_with(found: tuple[Commune, ...], text: str, gazetteer: Gazetteer, department: str | None) -> bool:
+    """Whether a list of names in the text (« Arras,Beaurains et Agny ») names one of the communes found; read on
+    the raw text first, as blanking out the institutions of a long text takes time."""
+    return any(set(found) & set(_communes_blanked(listed.group(), gazetteer, department))
+               for listed in LIST_OF_NAMES.finditer(text))
 
 
 def _by_postcode(title: str, gazetteer: Gazetteer) -> Commune | None:
@@ -147,10 +175,18 @@ def _shortened(text: str, gazetteer: Gazetteer, department: str) -> tuple[Commun
 
 
 def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
-    text = _without_institutions(text)
+    return _communes_blanked(_blanked(text, gazetteer, department), gazetteer, department)
+
+
+def _blanked(text: str, gazetteer: Gazetteer, department: str | None) -> str:
+    return _without_institutions(_arrondissements_named(text, gazetteer, department))
+
+
+def _communes_blanked(text: str, gazetteer: Gazetteer, department: str | None) -> tuple[Commune, ...]:
+    """The communes a text names, its institutions blanked out (_blanked)."""
     names = _names(gazetteer, department)
     found: dict[str, Commune] = {}
-    for run in RUN.finditer(text):
+    for run in NAME.finditer(text):
         named_after = SITE_OF.search(text, max(0, run.start() - 12), run.start())
         for part in AND.split(run.group()):
             tokens = [token for token in TOKEN_BREAK.split(part) if token]
@@ -163,6 +199,26 @@ def _communes_in(text: str, gazetteer: Gazetteer, department: str | None) -> tup
         if pattern.search(text) and (city := gazetteer.by_insee(code)) and city.name in _names_of(names):
             found.setdefault(code, city)
     return tuple(found.values())
+
+
+def _arrondissements_named(text: str, gazetteer: Gazetteer, department: str | None) -> str:
+    """The text with its arrondissements written out as the gazetteer names them: « 13e arrondissement de Paris »
+    and, in the département of Paris, « XIIIe arrondissement » become « Paris 13e »."""
+    def named(found: re.Match[str]) -> str:
+        city = found["city"] or (department and gazetteer.city_of_arrondissements(department))
+        if not city:
+            return found.group()
+        numbers = re.findall(r"(\d+|[IVX]+)\s?[eè]", found["numbers"])
+        return ", ".join(f"{city} {_number(number)}e" for number in numbers)
+    return WRITTEN_OUT.sub(named, text) if "rrondissement" in text else text
+
+
+def _number(written: str) -> int:
+    """« 13 » or « XIII »: 13."""
+    if written.isdigit():
+        return int(written)
+    values = [ROMAN[letter] for letter in written]
+    return sum(-value if value < after else value for value, after in zip(values, [*values[1:], 0], strict=True))
 
 
 def _names_of(names: dict[str, list[Commune]]) -> set[str]:
@@ -185,11 +241,7 @@ def _names(gazetteer: Gazetteer, department: str | None,
            areas: dict[str, tuple[str, ...]] = AREAS) -> dict[str, list[Commune]]:
     if department is None:
         return gazetteer.names
-    names: dict[str, list[Commune]] = {}
-    for code in areas.get(department, (department,)):
-        for key, communes in gazetteer.names_in_department(code).items():
-            names.setdefault(key, []).extend(communes)
-    return names
+    return gazetteer.names_in_departments(areas.get(department, (department,)))
 
 
 def _without_institutions(text: str) -> str:
@@ -217,6 +269,9 @@ def _longest_names(tokens: list[str], names: dict[str, list[Commune]], max_words
     shouting = all(token.isupper() or not token.isalpha() for token in tokens)
     found, index = [], 0
     while index < len(tokens):
+        if tokens[index][0].islower():  # a lower case word ends a name, never starts one (« Blois sur mer »)
+            index += 1
+            continue
         for end in range(min(len(tokens), index + max_words), index, -1):
             key = normalise(" ".join(tokens[index:end]))
             candidates = names.get(SECTORS.get(key, key), [])
