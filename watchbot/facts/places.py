@@ -245,8 +245,8 @@ def _names(gazetteer: Gazetteer, department: str | None,
 
 
 def _without_institutions(text: str) -> str:
-    """The text with the attack a trial judges, an event's name (« de Paris 2025 »), « tribunal administratif de Toulon », « préfet du
-    Var », addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
+    """The text with the attack a trial judges, an event's name (« de Paris 2025 »), « tribunal administratif de
+    Toulon », « préfet du Var », addresses (« 93007 Bobigny Cedex ») and datelines (« Grenoble, le ») blanked out."""
     for pattern in (TRIED, EVENT_NAMED, EVENT_YEAR, NOT_PLACES, STREET, ADDRESS, DATELINE):
         end = 0
         while found := pattern.search(text, end):
@@ -301,5 +301,6 @@ def scope(title: str, deciding: str, found_communes: tuple[Commune, ...], named:
 
 def _department_coded(title: str, found_communes: tuple[Commune, ...]) -> bool:
     """Whether the title says a département by its name, its number or both (« dans les Hauts-de-Seine (92) »,
-    « en Seine-Saint-Denis », « dans le 94 »), not a commune (« à Thiais (94) ») nor besides one (« à Paris et dans les Hauts-de-Seine (92) »)."""
+    « en Seine-Saint-Denis », « dans le 94 »), not a commune (« à Thiais (94) ») nor besides one (« à Paris et dans
+    les Hauts-de-Seine (92) »)."""
     return not found_communes and bool(DEPARTMENT_CODED.search(title) or DEPARTMENT_NAMED.search(title))

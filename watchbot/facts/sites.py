@@ -58,19 +58,23 @@ def _initials(words: Iterable[str]) -> str:
 _STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
          r"depuis|jusqu'à|vers|comme|d['’]une?|(?:du|de|des)(?!\s+(?:la\s+|l['’□])?[A-ZÀ-ÖØ-Þ]))\s|$))")
 # A kind of place with a word that qualifies it names it (« vélodrome national », « théâtre antique », « stade
-# municipal Jean Bouin », « domaine national de Saint-Cloud »); not a site, a road (« site olympique du vélodrome », « route départementale »).
+# municipal Jean Bouin », « domaine national de Saint-Cloud »); not a site, a road (« site olympique du vélodrome »,
+# « route départementale »).
 QUALIFIERS = (r"(?:nationale?|antique|olympique|municipale?|communale?|d[ée]partementale?|r[ée]gionale?|"
               r"internationale?|nautique|aquatique|omnisports|couverte?)")
 _QUALIFIED_WORDS = [word for word in SITE_WORDS if word not in ("site", "route")]
 _QUALIFIED = re.compile(
-    _initials(_QUALIFIED_WORDS) + r"(?i:\b(?P<kind>" + "|".join(sorted(_QUALIFIED_WORDS, key=len, reverse=True)) + r")\b)"
+    _initials(_QUALIFIED_WORDS) + r"(?i:\b(?P<kind>" + "|".join(sorted(_QUALIFIED_WORDS, key=len, reverse=True))
+    + r")\b)"
     r"(?P<name>\s+(?i:" + QUALIFIERS + r")\b(?:" + _ARTICLE + r"?\s+[A-ZÀ-ÖØ-Þ][^,;:()\n«»]{0,60}?)?)" + _STOP)
 # A day after a place names no place (« à Paris La Défense Aréna le 13 décembre 2025 »).
 _DAY = (r"\d{1,2}(?:er)?\s+(?i:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|"
         r"d[ée]cembre)\b")
 # « site du Lac de l'Arrêt Darré » names the lake: « site » before another kind of place is none itself.
 _SITE = re.compile(
-    _initials((*SITE_WORDS, *AREA_WORDS)) + r"(?i:\b(?P<kind>" + _KINDS.replace("|site|", r"|site(?!(?:\s+" + QUALIFIERS + r")?" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|") + r")\b)"
+    _initials((*SITE_WORDS, *AREA_WORDS)) + r"(?i:\b(?P<kind>"
+    + _KINDS.replace("|site|", r"|site(?!(?:\s+" + QUALIFIERS + r")?" + _ARTICLE + r"?\s*(?:" + _KINDS + r")\b)|")
+    + r")\b)"
     r"(?P<name>" + _ARTICLE + r"?\s*(?!\s*" + _DAY + r")[«\"“]?\s*[A-ZÀ-ÖØ-Þ0-9][^,;:()\n«»]{0,60}?)" + _STOP)
 # A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
 # Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
@@ -199,7 +203,8 @@ def _sites_in(text: str, found_communes: tuple[Commune, ...],
               title: bool = False) -> tuple[tuple[str, ...], bool] | None:
     """The named places of one text and whether one is a site; None where it names and locates none. A title
     also names a venue by its proper name alone (« au Panthéon »), and may be cut after a kind of place."""
-    kinds = [(match, match["kind"].lower()) for pattern in (_SITE, _PROPER, _QUALIFIED) for match in pattern.finditer(text)
+    kinds = [(match, match["kind"].lower())
+             for pattern in (_SITE, _PROPER, _QUALIFIED) for match in pattern.finditer(text)
              if not NOT_SITES.match(match["name"]) and not POSTAL.search(match["name"])
              and not GENERIC.search(text, max(0, match.start() - 4), match.start())]
     listed = _listed_squares(kinds, text)
