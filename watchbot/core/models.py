@@ -132,6 +132,8 @@ SCOPES = ("commune", "department", "site")
 # « portant abrogation et refus d'autorisation », nor the « et » of the title it quotes (« … et différentes mesures »).
 REPLACING = re.compile(r"\babrog\w*\s+et\s+rempla|\babrog\w*\b.*\bet\s+(?:portant|autorisant|instituant|"
                        r"instaurant|interdisant|cr[ée]ant)\b", re.IGNORECASE)
+# A title that says the act repeals (« portant abrogation », « abrogeant », « retirant », « portant retrait »).
+REPEAL_TITLE = re.compile(r"\babrog|\bretir|\bretrait", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,9 @@ class Facts:
 
     def replaces(self, title: str) -> bool:
         """A repeal that puts a measure of its own in place: it states its own period, where a repeal alone
-        states none (« le présent arrêté abroge l'arrêté … ; il est instauré un périmètre … le 19 avril »), or
-        its title names what it does besides (« abrogeant l'arrêté n° … et portant autorisation d'installer … »)."""
-        return self.kind == "repeal" and (self.start is not None or bool(REPLACING.search(title)))
+        states none (« le présent arrêté abroge l'arrêté … ; il est instauré un périmètre … le 19 avril »); or its
+        title names what it does besides (« abrogeant l'arrêté n° … et portant autorisation d'installer … »), or
+        only that, its articles repealing the act before it (« portant autorisation d'un système de
+        vidéoprotection » whose last article says « l'arrêté du 3 mars 2020 est abrogé »)."""
+        return self.kind == "repeal" and (self.start is not None or bool(REPLACING.search(title))
+                                          or not REPEAL_TITLE.search(title))
