@@ -7,7 +7,6 @@ disk or the database: those stay at the edges (fetch, store, commands).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -128,14 +127,6 @@ KINDS = ("initial", "renewal", "modification", "extension", "repeal")
 SCOPES = ("commune", "department", "site")
 
 
-# « abrogeant et remplaçant l'arrêté … », « abrogeant l'arrêté n° … et portant autorisation d'installer … »; not
-# « portant abrogation et refus d'autorisation », nor the « et » of the title it quotes (« … et différentes mesures »).
-REPLACING = re.compile(r"\babrog\w*\s+et\s+rempla|\babrog\w*\b.*\bet\s+(?:portant|autorisant|instituant|"
-                       r"instaurant|interdisant|cr[ée]ant)\b", re.IGNORECASE)
-# A title that says the act repeals (« portant abrogation », « abrogeant », « retirant », « portant retrait »).
-REPEAL_TITLE = re.compile(r"\babrog|\bretir|\bretrait", re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class Facts:
     """What an act authorises or bans: its kind (one of KINDS), the first and last day its measure applies and
@@ -152,12 +143,3 @@ class Facts:
     purposes: tuple[str, ...] = ()
     operators: tuple[str, ...] = ()
     cameras: int | None = None
-
-    def replaces(self, title: str) -> bool:
-        """A repeal that puts a measure of its own in place: it states its own period, where a repeal alone
-        states none (« le présent arrêté abroge l'arrêté … ; il est instauré un périmètre … le 19 avril »); or its
-        title names what it does besides (« abrogeant l'arrêté n° … et portant autorisation d'installer … »), or
-        only that, its articles repealing the act before it (« portant autorisation d'un système de
-        vidéoprotection » whose last article says « l'arrêté du 3 mars 2020 est abrogé »)."""
-        return self.kind == "repeal" and (self.start is not None or bool(REPLACING.search(title))
-                                          or not REPEAL_TITLE.search(title))

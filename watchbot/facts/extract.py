@@ -31,6 +31,11 @@ KIND_WORDS = re.compile(r"\b(?<!pour l')(?<!contre l')(?<!pour la )(?<!contre la
                         r"|(?P<modification>modifi(?:ant|catif|cative|cation)|completant|rectifi(?:ant|catif|cative))"
                         r"|(?P<renewal>renouvel(?:ant|lement)|reconduisant|reconduction)"
                         r"|(?P<extension>prorog(?:eant|ation)|prolong(?:eant|ation)))")
+# A repeal's title that names what the act does besides (folded): « abrogeant et remplaçant l'arrêté … », « abrogeant
+# l'arrêté n° … et portant autorisation d'installer … »; not « portant abrogation et refus d'autorisation », nor the
+# « et » of the title it quotes (« … et différentes mesures »).
+REPLACING = re.compile(r"\babrog\w*\s+et\s+rempla|\babrog\w*\b.*\bet\s+(?:portant|autorisant|instituant|"
+                       r"instaurant|interdisant|creant)\b")
 # An act whose title says nothing of another may still repeal one first: « Article 1er : le présent arrêté abroge
 # l'arrêté n° 2025/BSP/PP/005 … », « L'arrêté … est abrogé. »
 REPEALS = re.compile(r"\bpresent arrete abroge\b|\barretes?\b[^.;]{0,120}\b(?:est|sont) abroge(?:e|s|es)?\b")
@@ -152,6 +157,18 @@ def kind(title: str) -> str:
     """What the act does to the acts it names, from its folded title: initial unless it says otherwise."""
     found = KIND_WORDS.search(title)
     return found.lastgroup if found and found.lastgroup else "initial"
+
+
+def replaces(facts: Facts, title: str) -> bool:
+    """Whether a repeal puts a measure of its own in place: it states its own period, where a repeal alone states
+    none (« le présent arrêté abroge l'arrêté … ; il est instauré un périmètre … le 19 avril »); or its title names
+    what it does besides (« abrogeant l'arrêté n° … et portant autorisation d'installer … »), or only that, its
+    articles repealing the act before it (« portant autorisation d'un système de vidéoprotection » whose last
+    article says « l'arrêté du 3 mars 2020 est abrogé »)."""
+    if facts.kind != "repeal":
+        return False
+    folded = fold(title)
+    return facts.start is not None or kind(folded) != "repeal" or bool(REPLACING.search(folded))
 
 
 def _repealing(title_kind: str, dispositif: str) -> str:

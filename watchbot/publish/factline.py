@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 
 from watchbot.core.models import Commune, Facts
 from watchbot.core.text import shorten
+from watchbot.facts.extract import replaces
 
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
@@ -29,7 +30,7 @@ CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 
 def kind_words(facts: Facts | None, title: str) -> str:
     """« Abrogation »… for an act that is not a first one; "" for a first one or an act without facts."""
-    if facts and facts.replaces(title):
+    if facts and replaces(facts, title):
         return "Abrogation et remplacement"
     return KIND_WORDS.get(facts.kind, "") if facts else ""
 

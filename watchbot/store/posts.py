@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from watchbot.core.clock import utcnow
 from watchbot.core.models import Facts
 from watchbot.core.settings import Account
+from watchbot.facts.extract import replaces
 from watchbot.store import Sessions
 from watchbot.store.models import ActRow, PostRow
 from watchbot.store.records import QueuedPost, queued_post, stored_act
@@ -37,7 +38,7 @@ def enqueue(session: Session, act: ActRow, categories: Sequence[str], accounts: 
     source = act.document.source_code
     departments = {commune.department for commune in facts.communes} | ({department} if department else set())
     # a repeal that replaces is a measure in force, not for skip_kinds: [repeal] to drop
-    kind = "initial" if facts.replaces(act.title) else facts.kind
+    kind = "initial" if replaces(facts, act.title) else facts.kind
     for account in accounts:
         wanted = account.follows(categories, source, departments, kind)
         if not wanted or _already_queued(session, account.name, act):
