@@ -53,6 +53,8 @@ def _initials(words: Iterable[str]) -> str:
     return r"(?<!\w)(?=[" + re.escape("".join(sorted(letters))) + "])"
 
 
+# The kinds of place as a name starts with them (« Stade », « Parc des expositions »), longest first.
+_CAPITALISED_KINDS = "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
 # Lower-case words end a name, but not « de », « du »… before a capital (« Quartier du Pont du Las »), and
 # « COLLÈGE DU MONTOIS » is one name.
 _STOP = (r"(?=\s*(?:[,;:()\n«».…]|\s(?:à|a|au|aux|le|les|dans|pour|sur|en|et|entre|ainsi|afin|lors|situé|sis|"
@@ -79,7 +81,7 @@ _SITE = re.compile(
 # A kind of place written with a capital starts a name, lower-case words included (« au Palais de justice de
 # Paris », « au Village du rugby »); so does a ministry, whose name French writes in lower case.
 _PROPER = re.compile(
-    r"\b(?P<kind>" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True))
+    r"\b(?P<kind>" + _CAPITALISED_KINDS
     + r"|(?i:minist[èe]re))(?P<name>\s+(?:(?:de la|de l'|de l’|du|des|de|d'|d’)\s*|(?!(?:le|la|les|à|a|au|aux|et|en|pour|sur|dans|du|de|des)\b))[a-zà-öø-ÿ](?![’'□])[^,;:()\n«»]{0,60}?)" + _STOP)
 # « cyclisme sur route »: a kind of place after « sur » without an article is no place.
 GENERIC = re.compile(r"\bsur\s$")
@@ -105,7 +107,7 @@ NOT_VENUES = re.compile(r"(?:Jeux|Championnats?|Coupe|Tour|Mondial|Festival|Mara
 NOT_VENUE_AREAS = {normalise(name) for name in (*DEPARTMENTS.values(), "Île-de-France")}
 # A title cut short after a kind of place (« … sur le site du Stade ») names a site.
 ENDS_WITH_KIND = re.compile(
-    r"\b(?:" + "|".join(sorted({word[0].upper() + word[1:] for word in SITE_WORDS}, key=len, reverse=True)) + r")\s*$")
+    r"\b(?:" + _CAPITALISED_KINDS + r")\s*$")
 # A title cut short by the Sommaire: « sur le site de Paris La... », « sur le site de l'Arena... ».
 CUT = re.compile(r"\s*(?:\.\.\.|…)")
 # A fair or a festival a title names where it names no venue is the place (« à l'occasion du salon international de
