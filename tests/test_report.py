@@ -253,3 +253,15 @@ def _written(writer, batches) -> str:
         sink.send(batch)
     sink.close()
     return out.getvalue()
+
+
+@pytest.mark.parametrize("kind, start, title, shown", [
+    ("initial", "", "Arrêté autorisant la captation d'images", "Acte initial"),
+    ("repeal", "", "Arrêté portant abrogation de l'arrêté n° 2025-00490 autorisant la captation d'images",
+     "Abrogation"),
+    ("repeal", "2025-04-19", "Arrêté n° 2025/BSP/PP/007 instaurant un périmètre de protection à Toulon",
+     "Abrogation et remplacement"),
+])
+def test_an_act_of_a_page_says_its_kind_as_its_toot_does(kind, start, title, shown):
+    row = dict.fromkeys(FIELDS, "") | {"kind": kind, "start": start, "title": title}
+    assert site._act(tuple(row[name] for name in FIELDS), {})["kind"] == shown

@@ -19,10 +19,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from watchbot.core.clock import utcnow
 from watchbot.core.files import replace
+from watchbot.core.models import Facts
 from watchbot.core.settings import Config
 from watchbot.core.text import clean
 from watchbot.match.rules import Ruleset
-from watchbot.publish.factline import KIND_WORDS, french_date, period
+from watchbot.publish.factline import french_date, kind_words, period
 from watchbot.report import charts, downloads
 from watchbot.report.figures import Figures, Row, Tally, gather, tally
 from watchbot.store import Sessions, summary
@@ -116,9 +117,9 @@ def _act(values: tuple, labels: dict[str, str]) -> dict:
         return ", ".join(labels.get(value, value) for value in row[field].split(";") if value)
     row = dict(zip(FIELDS, values, strict=True))
     start, end, published = (date.fromisoformat(row[name]) if row[name] else None for name in DATES)
+    kind = kind_words(Facts(row["kind"], start), row["title"]) or ("Acte initial" if row["kind"] == "initial" else "")
     return {"title": clean(row["title"]) or "(sans titre)", "link": row["link"], "reference": clean(row["reference"]),
-            "kind": KIND_WORDS.get(row["kind"], "Acte initial" if row["kind"] == "initial" else ""),
-            "period": period(start, end), "communes": clean(row["communes"].replace(";", ", ")),
+            "kind": kind, "period": period(start, end), "communes": clean(row["communes"].replace(";", ", ")),
             "purposes": named("purposes"), "operators": named("operators"), "cameras": row["cameras"],
             "raa": clean(row["raa"]), "published": french_date(published) if published else ""}
 
